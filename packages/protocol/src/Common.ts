@@ -1,0 +1,39 @@
+/**
+ * Small building blocks shared by the bodies and frames: ids, names, timestamps, JSON.
+ */
+import { Schema } from "effect"
+import { DefaultLimits } from "./Limits.js"
+
+/** An app-scoped user id from the customer's own system: 1–128 characters. */
+export const UserId = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "must be a non-empty string" }),
+  Schema.maxLength(DefaultLimits.maxUserIdLength, {
+    message: () => `must be at most ${DefaultLimits.maxUserIdLength} characters`
+  })
+)
+
+/** An event type name such as `post_like`: letters, digits, `_ . : -`, 1–64 characters. */
+export const TypeName = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_.:-]{1,64}$/, {
+    message: () => "must be 1-64 letters, digits or _ . : -"
+  })
+)
+
+/** An app id: `app_` and base62/base64url characters. */
+export const AppId = Schema.String.pipe(Schema.pattern(/^app_[A-Za-z0-9_-]{4,64}$/))
+
+/** An ISO-8601 UTC timestamp string. */
+export const Timestamp = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, {
+    message: () => "must be an ISO-8601 UTC timestamp"
+  })
+)
+
+/** Any JSON value. */
+export const Json = Schema.Unknown
+
+/** A stream sequence number or cursor: a non-negative integer. */
+export const Seq = Schema.Int.pipe(Schema.nonNegative())
+
+/** A non-empty string of at most `max` characters. */
+export const BoundedString = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max))

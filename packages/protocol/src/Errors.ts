@@ -1,0 +1,56 @@
+/**
+ * The error body every non-2xx answer carries (PROTOCOL.md §3.5), its codes and their
+ * HTTP statuses, and a helper that names the offending field of a failed decode.
+ */
+import { ParseResult, Schema } from "effect"
+
+/** Every error code of the public API. */
+export const ErrorCode = Schema.Literal(
+  "bad_request",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "payload_too_large",
+  "rate_limited",
+  "unavailable",
+  "internal"
+)
+export type ErrorCode = typeof ErrorCode.Type
+
+/** The HTTP status of each error code. */
+export const ErrorStatus: { readonly [K in ErrorCode]: number } = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500
+}
+
+/** `{"error": {"code", "message", "details"?}}` */
+export const ErrorBody = Schema.Struct({
+  error: Schema.Struct({
+    code: ErrorCode,
+    message: Schema.String,
+    details: Schema.optional(Schema.Unknown)
+  })
+})
+export type ErrorBody = typeof ErrorBody.Type
+
+/** Where a decode failed: a dotted field path (empty for the root) and why. */
+export interface DecodeIssue {
+  readonly field: string
+  readonly message: string
+}
+
+/** Turns a schema ParseError into the first issue, with the offending field's dotted path. */
+export const describeParseError = (error: ParseResult.ParseError): DecodeIssue => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const first = issues[0]
+  if (first === undefined) return { field: "", message: error.message }
+  return { field: first.path.map(String).join("."), message: first.message }
+}

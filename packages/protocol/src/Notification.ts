@@ -1,0 +1,22 @@
+/**
+ * The Notification record as every reader sees it: REST lists, stream frames and SDKs.
+ */
+import { Schema } from "effect"
+import { Json, Timestamp, UserId } from "./Common.js"
+
+/** One notification for one user (PROTOCOL.md §3.3). */
+export const Notification = Schema.Struct({
+  id: Schema.String,
+  user: UserId,
+  type: Schema.NullOr(Schema.String),
+  title: Schema.NullOr(Schema.String),
+  content: Json,
+  url: Schema.NullOr(Schema.String),
+  icon: Schema.NullOr(Schema.String),
+  image: Schema.NullOr(Schema.String),
+  data: Schema.NullOr(Json),
+  createdAt: Timestamp,
+  seenAt: Schema.NullOr(Timestamp),
+  readAt: Schema.NullOr(Timestamp)
+})
+export type Notification = typeof Notification.Type

@@ -1,0 +1,10 @@
+/**
+ * Types-only entry: every protocol type, with no runtime code, so browser bundles can
+ * `import type { … } from "@pushback/protocol/types"` without pulling in Effect.
+ */
+export type * from "./Api.js"
+export type * from "./Errors.js"
+export type * from "./Frames.js"
+export type * from "./Notification.js"
+export type { Limits } from "./Limits.js"
+export type { CloseCode } from "./CloseCodes.js"

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Brings a fresh machine (Node >= 20 and npm only) to a working checkout: pnpm, the
+// workspace's dependencies, a build, and with --test the system packages the test suite
+// uses. Idempotent, so `npm start` and `npm test` can always call it first.
+import { execSync } from "node:child_process"
+import { existsSync } from "node:fs"
+
+const PNPM_VERSION = "10.34.8"
+const forTests = process.argv.includes("--test")
+// System binaries the test suite runs for real. With CI=true a missing one is a failure.
+const SYSTEM_DEPS = [{ bin: "/usr/bin/chromium", pkg: "chromium" }]
+
+const log = (msg) => console.log(`[setup] ${msg}`)
+const run = (cmd) => execSync(cmd, { stdio: "inherit" })
+const has = (cmd) => {
+  try {
+    execSync(`command -v ${cmd}`, { stdio: "ignore", shell: "/bin/sh" })
+    return true
+  } catch {
+    return false
+  }
+}
+
+const [major, minor] = process.versions.node.split(".").map(Number)
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`[setup] PushBack needs Node >= 20.19; this is ${process.versions.node}`)
+  process.exit(1)
+}
+
+if (!has("pnpm")) {
+  log(`installing pnpm@${PNPM_VERSION} with npm`)
+  run(`npm install --global pnpm@${PNPM_VERSION}`)
+}
+
+log("installing dependencies (the first run compiles better-sqlite3, about a minute)")
+run("pnpm install --frozen-lockfile")
+
+if (forTests) {
+  const missing = SYSTEM_DEPS.filter((d) => !existsSync(d.bin))
+  if (missing.length > 0) {
+    const pkgs = missing.map((d) => d.pkg).join(" ")
+    const isRoot = typeof process.getuid === "function" && process.getuid() === 0
+    if (!isRoot || !has("apt-get")) {
+      console.error(`[setup] the tests need: ${pkgs}. Install them (Debian: apt-get install ${pkgs}).`)
+      process.exit(1)
+    }
+    log(`installing system packages: ${pkgs}`)
+    run("apt-get update -qq")
+    run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkgs}`)
+  }
+}
+
+log("building")
+run("pnpm run build")

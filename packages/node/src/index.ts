@@ -1,1 +1,37 @@
-export {}
+/**
+ * @pushback/node — the PushBack SDK for Node backends: notify users, manage users and event
+ * types, mint browser tokens, and (with the admin token) manage apps.
+ */
+export { PushBack, type ListNotificationsOptions, type ListUsersOptions } from "./PushBack.js"
+export { PushBackAdmin } from "./Admin.js"
+export { EventTypes } from "./EventTypes.js"
+export { PushBackError, type PushBackErrorCode, type PushBackErrorInit } from "./errors.js"
+export type {
+  AdminOptions,
+  FetchInit,
+  FetchLike,
+  FetchResponse,
+  PushBackOptions,
+  TransportOptions
+} from "./options.js"
+export type { UserTokenClaims, UserTokenOptions } from "./token.js"
+export type {
+  AppSummary,
+  CreatedApp,
+  EmailOptions,
+  ErrorCode,
+  EventType,
+  ListStatus,
+  Notification,
+  NotificationList,
+  NotifyRequest,
+  NotifyResponse,
+  PutEventTypeRequest,
+  RegisterUsersResponse,
+  RotatedSecret,
+  Stats,
+  User,
+  UserDetail,
+  UserList,
+  UserRef
+} from "@pushback/protocol"

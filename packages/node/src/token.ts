@@ -1,0 +1,59 @@
+/**
+ * User tokens minted locally, so a backend can hand its signed-in user a credential for the
+ * browser without a round trip to PushBack. The server verifies exactly this format
+ * (PROTOCOL.md §2): a JWT, HS256, keyed with the whole app secret's UTF-8 bytes, with claims
+ * `app`, `sub`, `iat` and `exp` in seconds. Change it only together with the server.
+ */
+import { createHmac } from "node:crypto"
+import { DefaultLimits, TokenRequest } from "@pushback/protocol"
+import { validate } from "./internal/validate.js"
+import { appIdFromSecret } from "./secret.js"
+
+/** Options of {@link signUserToken}. */
+export interface UserTokenOptions {
+  /** Lifetime in seconds: an integer from 1 to 86 400 (24 h). Default 3600 (1 h). */
+  readonly ttlSeconds?: number
+}
+
+/** The claims of a user token. */
+export interface UserTokenClaims {
+  /** App id. */
+  readonly app: string
+  /** User id. */
+  readonly sub: string
+  /** Issued at, seconds since the epoch. */
+  readonly iat: number
+  /** Expires at, seconds since the epoch. */
+  readonly exp: number
+}
+
+const base64url = (data: string | Buffer) => Buffer.from(data).toString("base64url")
+
+const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))
+
+/**
+ * Signs a user token for `userId` with the app `secret`. `nowMs` is the current time in ms.
+ * Throws `PushBackError(400, bad_request)` for an invalid user id or ttl.
+ */
+export const signUserToken = (
+  secret: string,
+  userId: string,
+  options: UserTokenOptions = {},
+  nowMs: number = Date.now()
+): string => {
+  const app = appIdFromSecret(secret)
+  const request = validate(
+    TokenRequest,
+    options.ttlSeconds === undefined ? { user: userId } : { user: userId, ttlSeconds: options.ttlSeconds }
+  )
+  const iat = Math.floor(nowMs / 1000)
+  const claims: UserTokenClaims = {
+    app,
+    sub: request.user,
+    iat,
+    exp: iat + (request.ttlSeconds ?? DefaultLimits.tokenTtlSeconds)
+  }
+  const signingInput = `${HEADER}.${base64url(JSON.stringify(claims))}`
+  const signature = createHmac("sha256", Buffer.from(secret, "utf8")).update(signingInput).digest("base64url")
+  return `${signingInput}.${signature}`
+}

@@ -37,6 +37,9 @@ export const parseRetryAfter = (value: string | null, now: number): number | und
   if (value === null) return undefined
   const trimmed = value.trim()
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000)
+  // An HTTP date names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT"); anything else
+  // (a negative number, a bare year) is not one, however lenient Date.parse is.
+  if (!/[a-z]{3}/i.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)

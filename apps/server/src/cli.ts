@@ -1,1 +1,144 @@
-export {}
+#!/usr/bin/env node
+/**
+ * The `pushback` command: `serve` runs a node; `apps …` and `token …` act on the same
+ * database directly, so an operator can bootstrap without the HTTP API.
+ */
+import { parseArgs } from "node:util"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { Config, ConfigError, type ConfigFlags, loadConfig } from "./Config.js"
+import { mintUserToken } from "./http/backend.js"
+import { createApp } from "./http/operator.js"
+import { layerStoreFor, startServer } from "./Server.js"
+import { Store } from "./Store.js"
+
+const USAGE = `Usage:
+  pushback serve [--port 8080] [--host 0.0.0.0] [--db sqlite:./data/pushback.db] [--config file.json]
+  pushback apps create NAME        create an app; prints its id and secret
+  pushback apps list               list apps
+  pushback apps delete APP_ID      delete an app and all its data
+  pushback token APP_ID USER_ID [--ttl SECONDS]   mint a user token
+
+Every option is also an environment variable (PUSHBACK_PORT, PUSHBACK_HOST,
+PUSHBACK_DATABASE_URL, PUSHBACK_REDIS_URL, PUSHBACK_SMTP_URL, PUSHBACK_CONFIG,
+PUSHBACK_ADMIN_TOKEN). See docs/configuration.md.`
+
+const options = {
+  port: { type: "string" },
+  host: { type: "string" },
+  db: { type: "string" },
+  redis: { type: "string" },
+  smtp: { type: "string" },
+  config: { type: "string" },
+  ttl: { type: "string" },
+  help: { type: "boolean", short: "h" }
+} as const
+
+const serve = async (flags: ConfigFlags) => {
+  const config = loadConfig(flags)
+  if (config.redisUrl !== undefined) {
+    throw new ConfigError("--redis: several nodes (Redis bus) are not supported by this version yet")
+  }
+  if (config.smtpUrl !== undefined) {
+    console.log("[pushback] note: --smtp is accepted but email sending comes in a later version")
+  }
+  const server = await startServer(config)
+  if (config.adminTokenGenerated) {
+    console.log(`[pushback] generated an admin token (shown once, kept in ${config.dataDir}/admin-token):`)
+    console.log(`[pushback]   ${config.adminToken}`)
+  }
+  console.log(`[pushback] ready on ${server.url} (database ${config.databaseUrl}, version ${config.version})`)
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`[pushback] ${signal}: closing sessions and shutting down`)
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(`[pushback] shutdown failed: ${String(e)}`)
+        process.exit(1)
+      }
+    )
+  }
+  process.on("SIGTERM", () => stop("SIGTERM"))
+  process.on("SIGINT", () => stop("SIGINT"))
+}
+
+/** Runs an effect against the configured database only (no HTTP). */
+const withStore = async <A>(flags: ConfigFlags, effect: Effect.Effect<A, unknown, Store>): Promise<A> => {
+  const config = loadConfig(flags, process.env, false)
+  const runtime = ManagedRuntime.make(layerStoreFor(config).pipe(Layer.merge(Layer.succeed(Config, config))))
+  try {
+    return await runtime.runPromise(effect)
+  } finally {
+    await runtime.dispose()
+  }
+}
+
+const fail = (message: string): never => {
+  throw new ConfigError(message)
+}
+
+const main = async () => {
+  const { values, positionals } = parseArgs({ options, allowPositionals: true, strict: true })
+  const flags: ConfigFlags = values
+  const [command, sub, ...rest] = positionals
+  if (values.help || command === undefined) {
+    console.log(USAGE)
+    return
+  }
+  if (command === "serve") return serve(flags)
+  if (command === "apps" && sub === "create") {
+    const name = rest.join(" ").trim()
+    if (name.length === 0 || name.length > 100) fail("apps create: give a NAME of 1-100 characters")
+    const app = await withStore(flags, createApp(name))
+    console.log(JSON.stringify(app, null, 2))
+    return
+  }
+  if (command === "apps" && sub === "list") {
+    const apps = await withStore(
+      flags,
+      Effect.flatMap(Store, (s) => s.listApps)
+    )
+    for (const a of apps) console.log(`${a.id}\t${a.createdAt}\t${a.name}`)
+    if (apps.length === 0) console.log("no apps yet: pushback apps create NAME")
+    return
+  }
+  if (command === "apps" && sub === "delete") {
+    const id = rest[0] ?? fail("apps delete: give an APP_ID")
+    const deleted = await withStore(
+      flags,
+      Effect.flatMap(Store, (s) => s.deleteApp(id))
+    )
+    if (!deleted) fail(`apps delete: no app ${id}`)
+    console.log(`deleted ${id}`)
+    return
+  }
+  if (command === "token") {
+    const appId = sub ?? fail("token: give APP_ID USER_ID")
+    const user = rest[0] ?? fail("token: give APP_ID USER_ID")
+    const config = loadConfig(flags, process.env, false)
+    const ttl = values.ttl === undefined ? config.limits.tokenTtlSeconds : Number(values.ttl)
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > config.limits.maxTokenTtlSeconds) {
+      fail(`token: --ttl must be 1-${config.limits.maxTokenTtlSeconds} seconds`)
+    }
+    if (user.length > 128) fail("token: USER_ID is at most 128 characters")
+    const app = await withStore(
+      flags,
+      Effect.flatMap(Store, (s) => s.getApp(appId))
+    )
+    if (app === undefined) fail(`token: no app ${appId}`)
+    console.log(mintUserToken(app!, user, ttl).token)
+    return
+  }
+  fail(`unknown command: ${positionals.join(" ")}\n\n${USAGE}`)
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`pushback: ${(e as Error).message}`)
+  } else {
+    console.error(`pushback: ${(e as Error).stack ?? String(e)}`)
+  }
+  process.exit(1)
+})

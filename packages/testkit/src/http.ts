@@ -29,7 +29,8 @@ export const request = async <T = unknown>(
   let body: string | Uint8Array | undefined
   if (options.rawBody !== undefined) body = options.rawBody
   else if (options.body !== undefined) body = JSON.stringify(options.body)
-  if (body !== undefined && headers["content-type"] === undefined) headers["content-type"] = "application/json"
+  if (body !== undefined && headers["content-type"] === undefined)
+    headers["content-type"] = "application/json"
   const res = await fetch(baseUrl + path, { method, headers, ...(body === undefined ? {} : { body }) })
   const text = await res.text()
   let parsed: unknown = text

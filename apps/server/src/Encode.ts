@@ -1,0 +1,45 @@
+/**
+ * Encoding of notifications and frames into JSON text, done once per entry. Stored JSON
+ * (`content`, `data`) is spliced in as text, never parsed and re-serialized, and for a
+ * notify to many users the shared part is serialized once: only `id`, `user`, `seq` differ.
+ */
+import type { NotificationRecord } from "./Store.js"
+
+const q = JSON.stringify
+const orNull = (v: string | null): string => (v === null ? "null" : q(v))
+
+/** The part of a notification shared by every recipient of one notify call, as JSON text. */
+export interface SharedNotification {
+  readonly type: string | null
+  readonly title: string | null
+  readonly content: string
+  readonly url: string | null
+  readonly icon: string | null
+  readonly image: string | null
+  readonly data: string | null
+  readonly createdAt: string
+}
+
+/** Serializes the shared fields once: `,"type":…,"readAt":null` (after id and user). */
+export const encodeShared = (n: SharedNotification): string =>
+  `,"type":${orNull(n.type)},"title":${orNull(n.title)},"content":${n.content},"url":${orNull(n.url)}` +
+  `,"icon":${orNull(n.icon)},"image":${orNull(n.image)},"data":${n.data ?? "null"}` +
+  `,"createdAt":${q(n.createdAt)}`
+
+/** A whole Notification object as JSON text. */
+export const encodeNotification = (n: NotificationRecord): string =>
+  `{"id":${q(n.id)},"user":${q(n.user)}${encodeShared(n)},"seenAt":${orNull(n.seenAt)},"readAt":${orNull(n.readAt)}}`
+
+/** A `notification` stream entry for one recipient, from the pre-encoded shared part. */
+export const encodeNotificationFrame = (seq: number, id: string, user: string, shared: string): string =>
+  `{"type":"notification","seq":${seq},"notification":{"id":${q(id)},"user":${q(user)}${shared},"seenAt":null,"readAt":null}}`
+
+/** A `seen`/`read`/`deleted` stream entry. */
+export const encodeMarkFrame = (
+  kind: "seen" | "read" | "deleted",
+  seq: number,
+  ids: ReadonlyArray<string>
+): string => `{"type":${q(kind)},"seq":${seq},"ids":${q(ids)}}`
+
+/** A JSON array of already-encoded items. */
+export const encodeArray = (items: ReadonlyArray<string>): string => `[${items.join(",")}]`

@@ -1,0 +1,80 @@
+/**
+ * Metrics: process-wide counters rendered in Prometheus text format at `/metrics`.
+ * Plain numbers bumped on the hot path; gauges are read from the sessions hub on scrape.
+ */
+import { Context, Layer } from "effect"
+import type { SessionsShape } from "./Sessions.js"
+
+/** Counters kept by the server. */
+export interface MetricsShape {
+  readonly counters: {
+    httpRequests: number
+    httpErrors: number
+    notifyCalls: number
+    notificationsStored: number
+    framesSent: number
+    sessionsOpened: number
+    slowConsumersClosed: number
+  }
+  /** Renders everything in Prometheus text format. */
+  readonly render: (sessions: SessionsShape) => string
+}
+
+/** The Metrics service tag. */
+export class Metrics extends Context.Tag("@pushback/server/Metrics")<Metrics, MetricsShape>() {}
+
+const HELP: Record<keyof MetricsShape["counters"], [string, string]> = {
+  httpRequests: ["pushback_http_requests_total", "HTTP requests answered"],
+  httpErrors: ["pushback_http_errors_total", "HTTP requests answered with a non-2xx status"],
+  notifyCalls: ["pushback_notify_calls_total", "Notify calls stored"],
+  notificationsStored: ["pushback_notifications_stored_total", "Notifications stored (one per recipient)"],
+  framesSent: ["pushback_frames_sent_total", "Stream frames written to sessions"],
+  sessionsOpened: ["pushback_sessions_opened_total", "Sessions opened on any transport"],
+  slowConsumersClosed: ["pushback_slow_consumers_closed_total", "Sessions closed for not reading fast enough"]
+}
+
+/** Builds zeroed metrics. */
+export const makeMetrics = (): MetricsShape => {
+  const counters: MetricsShape["counters"] = {
+    httpRequests: 0,
+    httpErrors: 0,
+    notifyCalls: 0,
+    notificationsStored: 0,
+    framesSent: 0,
+    sessionsOpened: 0,
+    slowConsumersClosed: 0
+  }
+  return {
+    counters,
+    render: (sessions) => {
+      const lines: Array<string> = []
+      for (const [key, [name, help]] of Object.entries(HELP)) {
+        lines.push(
+          `# HELP ${name} ${help}`,
+          `# TYPE ${name} counter`,
+          `${name} ${counters[key as keyof typeof counters]}`
+        )
+      }
+      const census = sessions.census()
+      lines.push(
+        "# HELP pushback_connections Live sessions on this node by transport",
+        "# TYPE pushback_connections gauge"
+      )
+      for (const [transport, n] of Object.entries(census.byTransport)) {
+        lines.push(`pushback_connections{transport="${transport}"} ${n}`)
+      }
+      lines.push(
+        "# HELP pushback_online_users Users with at least one live session on this node",
+        "# TYPE pushback_online_users gauge",
+        `pushback_online_users ${census.onlineUsers}`,
+        "# HELP process_resident_memory_bytes Resident memory size in bytes",
+        "# TYPE process_resident_memory_bytes gauge",
+        `process_resident_memory_bytes ${process.memoryUsage().rss}`
+      )
+      return `${lines.join("\n")}\n`
+    }
+  }
+}
+
+/** The Metrics layer. */
+export const layerMetrics = Layer.sync(Metrics, makeMetrics)

@@ -1,0 +1,110 @@
+/**
+ * Server: wires the layers (Store, Bus, Sessions, Delivery, Auth, Config, …) into one
+ * runtime, puts the HTTP edge and the WebSocket transport on a node:http server, prunes
+ * old stream entries in the background, and shuts down gracefully (sessions closed 1001).
+ */
+import { createServer, type Server as HttpServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { CloseCodes } from "@pushback/protocol"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { layerAuth } from "./Auth.js"
+import { layerInProcessBus } from "./Bus.js"
+import { Config, type ServerConfig, sqlitePath } from "./Config.js"
+import { layerDelivery } from "./Delivery.js"
+import { makeRequestListener } from "./http/Edge.js"
+import { backendRoutes } from "./http/backend.js"
+import { meRoutes } from "./http/me.js"
+import { operatorRoutes } from "./http/operator.js"
+import { statusRoutes } from "./http/status.js"
+import { layerMetrics, Metrics } from "./Metrics.js"
+import { layerRateLimiter } from "./RateLimiter.js"
+import { makeWsTransport } from "./realtime/ws.js"
+import type { Services } from "./Services.js"
+import { layerSessions, Sessions } from "./Sessions.js"
+import { Store } from "./Store.js"
+import { layerSqliteStore } from "./store/sqlite.js"
+
+/** The Store layer the database URL names. */
+export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store> =>
+  layerSqliteStore(sqlitePath(config.databaseUrl))
+
+/** Every service of one node, from a resolved config. */
+export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
+  const base = Layer.mergeAll(
+    Layer.succeed(Config, config),
+    layerStoreFor(config),
+    layerSessions,
+    layerMetrics
+  )
+  const bus = layerInProcessBus.pipe(Layer.provideMerge(base))
+  return Layer.mergeAll(layerDelivery, layerAuth, layerRateLimiter).pipe(Layer.provideMerge(bus))
+}
+
+/** All HTTP routes. */
+export const routes = [...statusRoutes, ...operatorRoutes, ...backendRoutes, ...meRoutes]
+
+/** A running server. */
+export interface RunningServer {
+  readonly url: string
+  readonly port: number
+  /** Closes sessions with 1001, stops accepting, releases storage. */
+  readonly close: () => Promise<void>
+}
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000
+
+/** Starts a node: migrates storage, listens, and answers once ready. */
+export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
+  const runtime = ManagedRuntime.make(layerServices(config))
+  const { sessions, metrics, store } = await runtime.runPromise(
+    Effect.all({ sessions: Sessions, metrics: Metrics, store: Store })
+  )
+  const ws = makeWsTransport({ runtime, config, sessions, metrics })
+  const http: HttpServer = createServer(makeRequestListener(routes, runtime, config, metrics))
+  http.on("upgrade", (req, socket, head) => {
+    if (new URL(req.url ?? "/", "http://localhost").pathname !== "/v1/ws") {
+      socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+      return
+    }
+    ws.handleUpgrade(req, socket, head)
+  })
+
+  const prune = () => {
+    const now = Date.now()
+    const before = new Date(now - config.limits.retentionDays * 86400_000).toISOString()
+    const keysBefore = new Date(now - config.limits.idempotencyTtlSeconds * 1000).toISOString()
+    runtime
+      .runPromise(store.prune(before, config.limits.retentionEntries, keysBefore))
+      .catch((e: unknown) => {
+        console.error(`[pushback] pruning failed: ${String(e)}`)
+      })
+  }
+  prune()
+  const pruner = setInterval(prune, PRUNE_EVERY_MS)
+  pruner.unref()
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject)
+    http.listen(config.port, config.host, () => resolve())
+  })
+  const port = (http.address() as AddressInfo).port
+  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    close: async () => {
+      clearInterval(pruner)
+      sessions.closeWhere(() => true, CloseCodes.GoingAway, "server shutting down")
+      ws.close()
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve())
+        http.closeIdleConnections()
+        setTimeout(() => {
+          http.closeAllConnections()
+          resolve()
+        }, 3000).unref()
+      })
+      await runtime.dispose()
+    }
+  }
+}

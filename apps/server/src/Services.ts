@@ -1,0 +1,14 @@
+/**
+ * The services request handlers and transports run with, in one union type.
+ */
+import type { Auth } from "./Auth.js"
+import type { Bus } from "./Bus.js"
+import type { Config } from "./Config.js"
+import type { Delivery } from "./Delivery.js"
+import type { Metrics } from "./Metrics.js"
+import type { RateLimiter } from "./RateLimiter.js"
+import type { Sessions } from "./Sessions.js"
+import type { Store } from "./Store.js"
+
+/** Everything a handler may use. */
+export type Services = Auth | Bus | Config | Delivery | Metrics | RateLimiter | Sessions | Store

@@ -1,0 +1,143 @@
+/**
+ * Sessions hub: the live sessions of this node by app and user. Every transport registers
+ * its sessions here and the bus hands stream entries here; one encoded string is written to
+ * every session of the user, with no per-session encoding or allocation.
+ *
+ * A session that has just connected is "catching up" (reading its backlog from storage):
+ * live entries are held for it and flushed once the backlog is sent, so nothing is lost in
+ * between and nothing is sent twice (each session remembers the last seq it was handed).
+ */
+import { Context, Layer } from "effect"
+import type { StreamEntry } from "./Store.js"
+
+/** The kinds of transport a session can use. */
+export type TransportName = "ws" | "sse" | "poll"
+
+/**
+ * One live connection of one user, whatever its transport. Transports implement `write`
+ * and `close`; the hub and the stream logic do the rest.
+ */
+export interface Session {
+  readonly id: string
+  readonly app: string
+  readonly user: string
+  readonly transport: TransportName
+  /** What the transport can do besides receiving (WebSocket takes client actions). */
+  readonly capabilities: { readonly supportsClientActions: boolean }
+  /** The last seq handed to this session. */
+  cursor: number
+  /** Entries that arrived while the backlog was being read, or null once live. */
+  pending: Array<StreamEntry> | null
+  /** Writes one encoded frame. */
+  readonly write: (payload: string) => void
+  /** Closes the session with a WebSocket-style code. */
+  readonly close: (code: number, reason: string) => void
+}
+
+/** Hands entries to one session in order, skipping what it already has. */
+export const offer = (session: Session, entry: StreamEntry): void => {
+  if (session.pending !== null) {
+    session.pending.push(entry)
+    return
+  }
+  if (entry.seq <= session.cursor) return
+  session.cursor = entry.seq
+  session.write(entry.payload)
+}
+
+/** Ends catch-up: writes held entries after the cursor, then goes live. */
+export const goLive = (session: Session): void => {
+  const held = session.pending ?? []
+  session.pending = null
+  held.sort((a, b) => a.seq - b.seq)
+  for (const entry of held) offer(session, entry)
+}
+
+/** The hub's interface. */
+export interface SessionsShape {
+  readonly add: (session: Session) => void
+  readonly remove: (session: Session) => void
+  /** Delivers entries (of any users of `app`) to this node's sessions. */
+  readonly deliver: (app: string, entries: ReadonlyArray<StreamEntry>) => void
+  readonly sessionsOf: (app: string, user: string) => number
+  readonly isOnline: (app: string, user: string) => boolean
+  /** Live connections and users with at least one, for one app or all. */
+  readonly census: (app?: string) => {
+    connections: number
+    onlineUsers: number
+    byTransport: Record<TransportName, number>
+  }
+  /** Closes every session (shutdown, app deleted, user deleted). */
+  readonly closeWhere: (predicate: (s: Session) => boolean, code: number, reason: string) => void
+}
+
+/** The Sessions service tag. */
+export class Sessions extends Context.Tag("@pushback/server/Sessions")<Sessions, SessionsShape>() {}
+
+/** Builds an empty hub. */
+export const makeSessions = (): SessionsShape => {
+  const byApp = new Map<string, Map<string, Set<Session>>>()
+
+  const each = (fn: (s: Session) => void) => {
+    for (const users of byApp.values()) for (const set of users.values()) for (const s of set) fn(s)
+  }
+
+  return {
+    add: (session) => {
+      let users = byApp.get(session.app)
+      if (users === undefined) {
+        users = new Map()
+        byApp.set(session.app, users)
+      }
+      let set = users.get(session.user)
+      if (set === undefined) {
+        set = new Set()
+        users.set(session.user, set)
+      }
+      set.add(session)
+    },
+    remove: (session) => {
+      const users = byApp.get(session.app)
+      const set = users?.get(session.user)
+      if (users === undefined || set === undefined) return
+      set.delete(session)
+      if (set.size === 0) users.delete(session.user)
+      if (users.size === 0) byApp.delete(session.app)
+    },
+    deliver: (app, entries) => {
+      const users = byApp.get(app)
+      if (users === undefined) return
+      for (const entry of entries) {
+        const set = users.get(entry.user)
+        if (set === undefined) continue
+        for (const session of set) offer(session, entry)
+      }
+    },
+    sessionsOf: (app, user) => byApp.get(app)?.get(user)?.size ?? 0,
+    isOnline: (app, user) => (byApp.get(app)?.get(user)?.size ?? 0) > 0,
+    census: (app) => {
+      const byTransport: Record<TransportName, number> = { ws: 0, sse: 0, poll: 0 }
+      let connections = 0
+      let onlineUsers = 0
+      for (const [id, users] of byApp) {
+        if (app !== undefined && id !== app) continue
+        onlineUsers += users.size
+        for (const set of users.values()) {
+          connections += set.size
+          for (const s of set) byTransport[s.transport]++
+        }
+      }
+      return { connections, onlineUsers, byTransport }
+    },
+    closeWhere: (predicate, code, reason) => {
+      const doomed: Array<Session> = []
+      each((s) => {
+        if (predicate(s)) doomed.push(s)
+      })
+      for (const s of doomed) s.close(code, reason)
+    }
+  }
+}
+
+/** The in-memory hub of this node. */
+export const layerSessions = Layer.sync(Sessions, makeSessions)

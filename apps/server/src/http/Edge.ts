@@ -1,0 +1,165 @@
+/**
+ * The HTTP edge: turns node:http requests into handler calls. It owns what every endpoint
+ * shares — routing, CORS, the body size limit, JSON parsing, the error body of
+ * PROTOCOL.md §3.5 — so handlers only see validated input. Nothing here logs credentials.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http"
+import type { ErrorBody } from "@pushback/protocol"
+import { Cause, Exit, type ManagedRuntime, Option } from "effect"
+import { ApiError, badRequest } from "../ApiError.js"
+import { bearer } from "../Auth.js"
+import type { ServerConfig } from "../Config.js"
+import type { MetricsShape } from "../Metrics.js"
+import type { Services } from "../Services.js"
+import { type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
+
+const CORS_PATH = /^\/v1\/(me(\/|$)|sse$|poll$|ws$|status\/)/
+
+/** Sets the CORS headers of §3.6 when the path and origin call for them. */
+export const applyCors = (
+  config: ServerConfig,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse
+): void => {
+  if (!CORS_PATH.test(path)) return
+  const origin = req.headers.origin
+  if (config.corsOrigins === "*") {
+    res.setHeader("access-control-allow-origin", "*")
+  } else if (origin !== undefined && config.corsOrigins.includes(origin)) {
+    res.setHeader("access-control-allow-origin", origin)
+    res.setHeader("vary", "Origin")
+  } else {
+    return
+  }
+  res.setHeader("access-control-expose-headers", "Retry-After")
+}
+
+const preflight = (res: ServerResponse): void => {
+  res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE")
+  res.setHeader("access-control-allow-headers", "Authorization, Content-Type, Idempotency-Key, Last-Event-ID")
+  res.setHeader("access-control-max-age", "86400")
+  res.writeHead(204).end()
+}
+
+const send = (res: ServerResponse, answer: Answer): void => {
+  if (res.headersSent) return
+  for (const [k, v] of Object.entries(answer.headers ?? {})) res.setHeader(k, v)
+  if (answer.status === 204) {
+    res.writeHead(204).end()
+    return
+  }
+  const text = answer.raw ?? JSON.stringify(answer.json)
+  if (!res.hasHeader("content-type")) res.setHeader("content-type", "application/json; charset=utf-8")
+  res.writeHead(answer.status).end(text)
+}
+
+/** Writes an ApiError as the §3.5 error body. */
+export const sendError = (res: ServerResponse, error: ApiError): void => {
+  const body: ErrorBody = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details })
+    }
+  }
+  const headers: Record<string, string> = {}
+  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter)
+  send(res, { status: error.status, json: body, headers })
+}
+
+/**
+ * Reads the body up to `limit` bytes; undefined when it is larger. The rest of an over-size
+ * body is drained, not left unread, so the client can finish sending and read the 413.
+ */
+const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
+  new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"] ?? 0) > limit) {
+      req.resume()
+      resolve(undefined)
+      return
+    }
+    const chunks: Array<Buffer> = []
+    let size = 0
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) chunks.push(chunk)
+      else if (chunks.length > 0) {
+        chunks.length = 0
+        resolve(undefined)
+      }
+    })
+    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)))
+    req.on("error", reject)
+  })
+
+/** The request listener for node:http. */
+export const makeRequestListener = (
+  routes: ReadonlyArray<Route>,
+  runtime: ManagedRuntime.ManagedRuntime<Services, never>,
+  config: ServerConfig,
+  metrics: MetricsShape
+) => {
+  const match = makeRouter(routes)
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    metrics.counters.httpRequests++
+    res.on("finish", () => {
+      if (res.statusCode >= 400) metrics.counters.httpErrors++
+    })
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost")
+      const method = req.method ?? "GET"
+      applyCors(config, url.pathname, req, res)
+      if (method === "OPTIONS" && CORS_PATH.test(url.pathname)) return preflight(res)
+      const found = match(method, url.pathname)
+      if (found.route === undefined) {
+        return sendError(
+          res,
+          new ApiError({ code: "not_found", message: `no route for ${method} ${url.pathname}` })
+        )
+      }
+      let body: unknown
+      if (method !== "GET" && method !== "DELETE") {
+        const raw = await readBody(req, config.limits.requestBodyBytes)
+        if (raw === undefined) {
+          return sendError(
+            res,
+            new ApiError({
+              code: "payload_too_large",
+              message: `the request body is larger than ${config.limits.requestBodyBytes} bytes`
+            })
+          )
+        }
+        if (raw.length > 0) {
+          try {
+            body = JSON.parse(raw.toString("utf8"))
+          } catch {
+            return sendError(res, badRequest("body: malformed JSON", "body"))
+          }
+        }
+      }
+      const proto = String(req.headers["x-forwarded-proto"] ?? "http")
+        .split(",")[0]!
+        .trim()
+      const ctx: RequestContext = {
+        method,
+        path: url.pathname,
+        params: found.params,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        credential: bearer(req.headers.authorization),
+        baseUrl: `${proto}://${req.headers.host ?? "localhost"}`
+      }
+      const exit = await runtime.runPromiseExit(found.route.handler(ctx))
+      if (Exit.isSuccess(exit)) return send(res, exit.value)
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure)) return sendError(res, failure.value)
+      console.error(`[pushback] internal error on ${method} ${url.pathname}: ${Cause.pretty(exit.cause)}`)
+      return sendError(res, new ApiError({ code: "internal", message: "internal error" }))
+    } catch (e) {
+      console.error(`[pushback] internal error: ${(e as Error).stack ?? String(e)}`)
+      sendError(res, new ApiError({ code: "internal", message: "internal error" }))
+    }
+  }
+}

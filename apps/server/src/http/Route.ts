@@ -1,0 +1,122 @@
+/**
+ * Routes: a handler per method and path pattern, as plain data. A handler is an Effect that
+ * answers JSON (or pre-encoded JSON text) or fails with an ApiError.
+ */
+import type { IncomingHttpHeaders } from "node:http"
+import { describeParseError } from "@pushback/protocol"
+import { Effect, Schema } from "effect"
+import { ApiError, badInput, badRequest } from "../ApiError.js"
+import type { Services } from "../Services.js"
+
+/** What a handler sees of a request. */
+export interface RequestContext {
+  readonly method: string
+  readonly path: string
+  readonly params: Readonly<Record<string, string>>
+  readonly query: URLSearchParams
+  readonly headers: IncomingHttpHeaders
+  /** The parsed JSON body, or undefined when there was none. */
+  readonly body: unknown
+  /** The bearer credential, if any. */
+  readonly credential: string | undefined
+  /** `scheme://host` as the client sees this server, for links. */
+  readonly baseUrl: string
+}
+
+/** A handler's answer: JSON to serialize, or JSON text already encoded. */
+export interface Answer {
+  readonly status: number
+  readonly json?: unknown
+  readonly raw?: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** A request handler. */
+export type Handler = (ctx: RequestContext) => Effect.Effect<Answer, ApiError, Services>
+
+/** A route: method, pattern such as `/v1/users/:userId`, handler. */
+export interface Route {
+  readonly method: string
+  readonly pattern: string
+  readonly handler: Handler
+}
+
+/** Shorthand for a route. */
+export const route = (method: string, pattern: string, handler: Handler): Route => ({
+  method,
+  pattern,
+  handler
+})
+
+/** 200 with a JSON body. */
+export const ok = (json: unknown, status = 200): Answer => ({ status, json })
+
+/** 204 with no body. */
+export const noContent: Answer = { status: 204 }
+
+/** Decodes a JSON body with a protocol schema; a failure is 400 naming the field. */
+export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: unknown): Effect.Effect<A, ApiError> => {
+  if (body === undefined) return Effect.fail(badRequest("body: a JSON object is required", "body"))
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return Effect.fail(badRequest("body: must be a JSON object", "body"))
+  }
+  return Schema.decodeUnknown(schema)(body, { errors: "first" }).pipe(
+    Effect.mapError((e) => badInput(describeParseError(e)))
+  )
+}
+
+/** Decodes query parameters (first value of each) with a schema; a failure is 400. */
+export const decodeQuery = <A, I>(
+  schema: Schema.Schema<A, I>,
+  query: URLSearchParams,
+  keys: ReadonlyArray<string>
+): Effect.Effect<A, ApiError> => {
+  const input: Record<string, string> = {}
+  for (const key of keys) {
+    const value = query.get(key)
+    if (value !== null && value !== "") input[key] = value
+  }
+  return Schema.decodeUnknown(schema)(input, { errors: "first" }).pipe(
+    Effect.mapError((e) => badInput(describeParseError(e), "query"))
+  )
+}
+
+/** Compiles patterns once and finds the route and params for a request. */
+export const makeRouter = (routes: ReadonlyArray<Route>) => {
+  const compiled = routes.map((r) => {
+    const names: Array<string> = []
+    const source = r.pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+      names.push(name)
+      return "([^/]+)"
+    })
+    return { ...r, regex: new RegExp(`^${source}$`), names }
+  })
+  return (
+    method: string,
+    path: string
+  ): { route: Route; params: Record<string, string> } | { route: undefined; pathExists: boolean } => {
+    let pathExists = false
+    for (const r of compiled) {
+      const match = r.regex.exec(path)
+      if (match === null) continue
+      pathExists = true
+      if (r.method !== method) continue
+      const params: Record<string, string> = {}
+      try {
+        r.names.forEach((name, i) => {
+          params[name] = decodeURIComponent(match[i + 1]!)
+        })
+      } catch {
+        return { route: undefined, pathExists: false }
+      }
+      return { route: r, params }
+    }
+    return { route: undefined, pathExists }
+  }
+}
+
+/** Fails with 404 when a lookup found nothing. */
+export const found = <A>(value: A | undefined, what: string): Effect.Effect<A, ApiError> =>
+  value === undefined
+    ? Effect.fail(new ApiError({ code: "not_found", message: `${what} not found` }))
+    : Effect.succeed(value)

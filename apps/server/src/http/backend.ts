@@ -1,0 +1,192 @@
+/**
+ * Backend endpoints (app secret): users, notify, user tokens, event types, a user's
+ * notifications and stats. Every query is scoped to the app the secret names.
+ */
+import {
+  CloseCodes,
+  DefaultLimits,
+  ListQuery,
+  NotifyRequest,
+  PutEventTypeRequest,
+  RegisterUsersRequest,
+  TokenRequest,
+  TypeName
+} from "@pushback/protocol"
+import { Effect, Schema } from "effect"
+import { ApiError, badRequest, notFound } from "../ApiError.js"
+import { Auth } from "../Auth.js"
+import { Config } from "../Config.js"
+import { Delivery } from "../Delivery.js"
+import { signUserToken } from "../Jwt.js"
+import { Metrics } from "../Metrics.js"
+import { RateLimiter } from "../RateLimiter.js"
+import { Sessions } from "../Sessions.js"
+import { Store, type UserRecord } from "../Store.js"
+import { listNotifications } from "./lists.js"
+import {
+  type Answer,
+  decodeBody,
+  decodeQuery,
+  found,
+  noContent,
+  ok,
+  type RequestContext,
+  route
+} from "./Route.js"
+
+const asApp = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => auth.app(ctx.credential))
+
+const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
+
+const showUser = (app: string, u: UserRecord) =>
+  Effect.map(Sessions, (sessions) => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    createdAt: u.createdAt,
+    online: sessions.isOnline(app, u.id)
+  }))
+
+/** Mints a user token for `user` of `app`; shared by the API and the CLI. */
+export const mintUserToken = (app: { id: string; secret: string }, user: string, ttlSeconds: number) => {
+  const iat = Math.floor(Date.now() / 1000)
+  const exp = iat + ttlSeconds
+  return {
+    token: signUserToken({ app: app.id, sub: user, iat, exp }, app.secret),
+    expiresAt: new Date(exp * 1000).toISOString()
+  }
+}
+
+const idempotencyHeader = (ctx: RequestContext): Effect.Effect<string | undefined, ApiError> => {
+  const value = ctx.headers["idempotency-key"]
+  if (value === undefined) return Effect.succeed(undefined)
+  const key = Array.isArray(value) ? value[0] : value
+  if (key === undefined || key.length === 0 || key.length > DefaultLimits.maxIdempotencyKeyLength) {
+    return Effect.fail(badRequest("Idempotency-Key: must be 1-255 characters", "Idempotency-Key"))
+  }
+  return Effect.succeed(key)
+}
+
+const notify = (
+  ctx: RequestContext
+): Effect.Effect<Answer, ApiError, Auth | Delivery | RateLimiter | Metrics> =>
+  Effect.gen(function* () {
+    const app = yield* asApp(ctx)
+    const wait = (yield* RateLimiter).take(app.id)
+    if (wait > 0) {
+      return yield* new ApiError({ code: "rate_limited", message: "too many notify calls", retryAfter: wait })
+    }
+    const body = yield* decodeBody(NotifyRequest, ctx.body)
+    const key = yield* idempotencyHeader(ctx)
+    const response = yield* (yield* Delivery).notify(app.id, body, key)
+    const metrics = yield* Metrics
+    metrics.counters.notifyCalls++
+    metrics.counters.notificationsStored += response.recipients
+    return ok(response, 202)
+  })
+
+export const backendRoutes = [
+  route("POST", "/v1/users", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const body = yield* decodeBody(RegisterUsersRequest, ctx.body)
+      const users = new Map(body.users.map((u) => (typeof u === "string" ? [u, { id: u }] : [u.id, u])))
+      const registered = yield* (yield* Store).upsertUsers(
+        app.id,
+        [...users.values()],
+        new Date().toISOString()
+      )
+      return ok({ registered })
+    })
+  ),
+  route("GET", "/v1/users", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const q = yield* decodeQuery(PageQuery, ctx.query, ["limit", "offset"])
+      const { count, users } = yield* (yield* Store).listUsers(
+        app.id,
+        q.limit ?? DefaultLimits.pageLimit,
+        q.offset ?? 0
+      )
+      return ok({ count, results: yield* Effect.forEach(users, (u) => showUser(app.id, u)) })
+    })
+  ),
+  route("GET", "/v1/users/:userId", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const user = yield* found(yield* (yield* Store).getUser(app.id, ctx.params["userId"]!), "user")
+      const sessions = (yield* Sessions).sessionsOf(app.id, user.id)
+      return ok({ ...(yield* showUser(app.id, user)), sessions })
+    })
+  ),
+  route("DELETE", "/v1/users/:userId", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const userId = ctx.params["userId"]!
+      if (!(yield* (yield* Store).deleteUser(app.id, userId))) return yield* notFound("user not found")
+      ;(yield* Sessions).closeWhere(
+        (s) => s.app === app.id && s.user === userId,
+        CloseCodes.Unauthorized,
+        "user deleted"
+      )
+      return noContent
+    })
+  ),
+  route("POST", "/v1/notify", notify),
+  route("POST", "/v1/tokens", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const body = yield* decodeBody(TokenRequest, ctx.body)
+      const config = yield* Config
+      const ttl = body.ttlSeconds ?? config.limits.tokenTtlSeconds
+      if (ttl > config.limits.maxTokenTtlSeconds) {
+        return yield* badRequest(`ttlSeconds: at most ${config.limits.maxTokenTtlSeconds}`, "ttlSeconds")
+      }
+      return ok(mintUserToken(app, body.user, ttl))
+    })
+  ),
+  route("PUT", "/v1/event-types/:name", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const name = ctx.params["name"]!
+      if (!Schema.is(TypeName)(name))
+        return yield* badRequest("name: must be 1-64 letters, digits or _ . : -", "name")
+      const body = yield* decodeBody(PutEventTypeRequest, ctx.body)
+      const type = { name, title: body.title, description: body.description ?? null }
+      yield* (yield* Store).putEventType(app.id, type)
+      return ok(type)
+    })
+  ),
+  route("GET", "/v1/event-types", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      return ok({ types: yield* (yield* Store).listEventTypes(app.id) })
+    })
+  ),
+  route("DELETE", "/v1/event-types/:name", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      if (!(yield* (yield* Store).deleteEventType(app.id, ctx.params["name"]!))) {
+        return yield* notFound("event type not found")
+      }
+      return noContent
+    })
+  ),
+  route("GET", "/v1/users/:userId/notifications", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const user = yield* found(yield* (yield* Store).getUser(app.id, ctx.params["userId"]!), "user")
+      const q = yield* decodeQuery(ListQuery, ctx.query, Object.keys(ListQuery.fields))
+      const link = `${ctx.baseUrl}/v1/users/${encodeURIComponent(user.id)}/notifications`
+      return { status: 200, raw: yield* listNotifications(app.id, user.id, q, link) }
+    })
+  ),
+  route("GET", "/v1/stats", (ctx) =>
+    Effect.gen(function* () {
+      const app = yield* asApp(ctx)
+      const stored = yield* (yield* Store).stats(app.id)
+      const census = (yield* Sessions).census(app.id)
+      return ok({ ...stored, onlineUsers: census.onlineUsers, connections: census.connections })
+    })
+  )
+]

@@ -1,0 +1,177 @@
+/**
+ * An example backend using @pushback/node, on plain node:http so it runs with no framework
+ * installed (the Express version is the same four routes). It shows the three things every
+ * backend does with PushBack:
+ *   1. register a user when they sign in         (POST /login  → pb.registerUsers)
+ *   2. hand their browser a user token           (GET /api/token → pb.createUserToken)
+ *   3. notify users when something happens       (POST /api/like → pb.notify)
+ * The page in ../public connects to PushBack with that token and shows what arrives.
+ *
+ * Sign-in is a name in a signed cookie: a stand-in for your real authentication.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { PushBack, PushBackError } from "@pushback/node"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const PORT = Number(process.env.PORT ?? 3000)
+const PUSHBACK_URL = process.env.PUSHBACK_URL ?? "http://127.0.0.1:8080"
+/** Where browsers reach PushBack, when it differs from where this backend does. */
+const PUSHBACK_PUBLIC_URL = process.env.PUSHBACK_PUBLIC_URL ?? PUSHBACK_URL
+const SECRET_FILE = join(here, "..", "data", "app.json")
+
+// ---------------------------------------------------------------- PushBack
+
+/**
+ * The app secret: PUSHBACK_SECRET, or — for a local try-out with PUSHBACK_ADMIN_TOKEN — an
+ * app this example creates once and remembers in data/app.json.
+ */
+const loadSecret = async () => {
+  if (process.env.PUSHBACK_SECRET) return process.env.PUSHBACK_SECRET
+  const adminToken = process.env.PUSHBACK_ADMIN_TOKEN
+  try {
+    const saved = JSON.parse(readFileSync(SECRET_FILE, "utf8"))
+    // Still valid? (The server's database may have been reset since.)
+    await new PushBack({ url: PUSHBACK_URL, secret: saved.secret, maxRetries: 0 }).stats()
+    return saved.secret
+  } catch (error) {
+    if (PushBackError.is(error) && error.code !== "unauthorized") throw error
+  }
+  if (!adminToken) {
+    console.error("Set PUSHBACK_SECRET (an app secret), or PUSHBACK_ADMIN_TOKEN to create an app.")
+    process.exit(1)
+  }
+  const app = await PushBack.admin({ url: PUSHBACK_URL, adminToken }).createApp("express-backend-example")
+  mkdirSync(dirname(SECRET_FILE), { recursive: true })
+  writeFileSync(SECRET_FILE, JSON.stringify({ id: app.id, secret: app.secret }, null, 2), { mode: 0o600 })
+  console.log(`created the PushBack app ${app.id} (secret saved in data/app.json)`)
+  return app.secret
+}
+
+const pb = new PushBack({ url: PUSHBACK_URL, secret: await loadSecret() })
+await pb.eventTypes.put("post_like", { title: "Likes", description: "Someone liked your post" })
+await pb.eventTypes.put("welcome", { title: "Welcome" })
+
+// ---------------------------------------------------------------- sessions (a stand-in)
+
+const cookieKey = randomBytes(32)
+const sign = (value) => createHmac("sha256", cookieKey).update(value).digest("base64url")
+const sessionCookie = (user) => `${Buffer.from(user).toString("base64url")}.${sign(user)}`
+const signedInUser = (req) => {
+  const match = /(?:^|;\s*)session=([^;]+)/.exec(req.headers.cookie ?? "")
+  if (!match) return undefined
+  const [encoded, signature = ""] = match[1].split(".")
+  const user = Buffer.from(encoded, "base64url").toString("utf8")
+  const expected = Buffer.from(sign(user))
+  const given = Buffer.from(signature)
+  return given.length === expected.length && timingSafeEqual(given, expected) ? user : undefined
+}
+
+// ---------------------------------------------------------------- HTTP
+
+const json = (res, status, body, headers = {}) => {
+  res.writeHead(status, { "content-type": "application/json", ...headers })
+  res.end(JSON.stringify(body))
+}
+
+const readJson = async (req) => {
+  let text = ""
+  for await (const chunk of req) {
+    text += chunk
+    if (text.length > 64 * 1024)
+      throw new PushBackError({ status: 413, code: "payload_too_large", message: "too big" })
+  }
+  try {
+    return text === "" ? {} : JSON.parse(text)
+  } catch {
+    throw new PushBackError({ status: 400, code: "bad_request", message: "malformed JSON" })
+  }
+}
+
+const page = readFileSync(join(here, "..", "public", "index.html"), "utf8")
+
+const routes = {
+  "GET /": async (_req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+    res.end(page)
+  },
+
+  /** Your sign-in, then: make sure PushBack knows the user (an upsert, safe to repeat). */
+  "POST /login": async (req, res) => {
+    const { user, email } = await readJson(req)
+    await pb.registerUsers([email ? { id: user, email } : user])
+    json(
+      res,
+      200,
+      { user },
+      { "set-cookie": `session=${sessionCookie(user)}; HttpOnly; SameSite=Lax; Path=/` }
+    )
+  },
+
+  "POST /logout": async (_req, res) => {
+    json(res, 200, {}, { "set-cookie": "session=; Max-Age=0; Path=/" })
+  },
+
+  /** A user token for the signed-in user's browser: signed locally, no request to PushBack. */
+  "GET /api/token": async (_req, res, user) => {
+    const token = pb.createUserToken(user, { ttlSeconds: 3600 })
+    const ws = new URL("/v1/ws", PUSHBACK_PUBLIC_URL)
+    ws.protocol = ws.protocol === "https:" ? "wss:" : "ws:"
+    json(res, 200, { user, token, wsUrl: ws.href })
+  },
+
+  /** An event in your app: the signed-in user likes `to`'s post; `to` is notified. */
+  "POST /api/like": async (req, res, user) => {
+    const { to } = await readJson(req)
+    const result = await pb.notify({
+      users: [to],
+      type: "post_like",
+      title: "New like",
+      content: `${user} liked your post`,
+      data: { from: user }
+    })
+    json(res, 200, result)
+  },
+
+  /** Notify yourself, to see a frame arrive. */
+  "POST /api/hello": async (_req, res, user) => {
+    json(
+      res,
+      200,
+      await pb.notify({ users: [user], type: "welcome", title: "Hello", content: `Hi ${user}!` })
+    )
+  },
+
+  "GET /api/notifications": async (_req, res, user) => {
+    json(res, 200, await pb.listNotifications(user, { limit: 20 }))
+  }
+}
+
+const open = new Set(["GET /", "POST /login", "POST /logout"])
+
+const server = createServer(async (req, res) => {
+  const key = `${req.method} ${new URL(req.url ?? "/", "http://x").pathname}`
+  const route = routes[key]
+  if (!route) return json(res, 404, { error: { code: "not_found", message: `no route ${key}` } })
+  const user = signedInUser(req)
+  if (!open.has(key) && user === undefined)
+    return json(res, 401, { error: { code: "unauthorized", message: "sign in first" } })
+  try {
+    await route(req, res, user)
+  } catch (error) {
+    // PushBackError carries the status and body PushBack gave (or 400 for input it refused locally).
+    if (PushBackError.is(error) && error.status >= 400 && error.status < 500)
+      return json(res, error.status, {
+        error: { code: error.code, message: error.message, details: error.details }
+      })
+    console.error(error)
+    json(res, 502, { error: { code: "unavailable", message: "PushBack call failed" } })
+  }
+})
+
+server.listen(PORT, () => {
+  console.log(`example backend on http://localhost:${PORT} (PushBack at ${PUSHBACK_URL})`)
+})

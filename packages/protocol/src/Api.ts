@@ -219,18 +219,26 @@ export type Counts = typeof Counts.Type
 export const Channels = Schema.Struct({ inApp: Schema.Boolean, email: Schema.Boolean })
 export type Channels = typeof Channels.Type
 
+// A `Schema.Record` with a refined key silently drops keys that fail the refinement; a
+// malformed type name must be a 400 naming it instead, so keys are checked by a filter.
+const isTypeName = Schema.is(TypeName)
+const ByTypeName = <V extends Schema.Schema.AnyNoContext>(value: V) =>
+  Schema.Record({ key: Schema.String, value }).pipe(
+    Schema.filter((record) => {
+      const bad = Object.keys(record).find((key) => !isTypeName(key))
+      return bad === undefined || { path: [bad], message: "must be 1-64 letters, digits or _ . : -" }
+    })
+  )
+
 /** `GET /v1/me/preferences` answer. */
-export const Preferences = Schema.Struct({
-  types: Schema.Record({ key: TypeName, value: Channels })
-})
+export const Preferences = Schema.Struct({ types: ByTypeName(Channels) })
 export type Preferences = typeof Preferences.Type
 
 /** `PUT /v1/me/preferences` body: any part of the preferences. */
 export const PutPreferencesRequest = Schema.Struct({
-  types: Schema.Record({
-    key: TypeName,
-    value: Schema.Struct({ inApp: Schema.optional(Schema.Boolean), email: Schema.optional(Schema.Boolean) })
-  })
+  types: ByTypeName(
+    Schema.Struct({ inApp: Schema.optional(Schema.Boolean), email: Schema.optional(Schema.Boolean) })
+  )
 })
 export type PutPreferencesRequest = typeof PutPreferencesRequest.Type
 

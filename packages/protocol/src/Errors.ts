@@ -47,10 +47,16 @@ export interface DecodeIssue {
   readonly message: string
 }
 
-/** Turns a schema ParseError into the first issue, with the offending field's dotted path. */
+/**
+ * Turns a schema ParseError into one issue, with the offending field's dotted path. When a
+ * union collected several issues (one per member it tried), the deepest one wins, the first
+ * among equals: the member that matched the most of the input is the one the caller meant
+ * (`{"id": "<129 chars>"}` as a user names `users.0.id`, not "expected a string").
+ */
 export const describeParseError = (error: ParseResult.ParseError): DecodeIssue => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const first = issues[0]
-  if (first === undefined) return { field: "", message: error.message }
-  return { field: first.path.map(String).join("."), message: first.message }
+  let best = issues[0]
+  if (best === undefined) return { field: "", message: error.message }
+  for (const issue of issues) if (issue.path.length > best.path.length) best = issue
+  return { field: best.path.map(String).join("."), message: best.message }
 }

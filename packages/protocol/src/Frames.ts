@@ -29,31 +29,40 @@ export const NotificationFrame = Schema.Struct({
 })
 export type NotificationFrame = typeof NotificationFrame.Type
 
-/** A mark made in any session: a stream entry listing the ids it changed. */
-export const MarkFrame = Schema.Struct({
-  type: Schema.Literal("seen", "read", "deleted"),
-  seq: Seq,
-  ids: Schema.Array(Schema.String)
-})
+const markFrame = <T extends "seen" | "read" | "deleted">(type: T) =>
+  Schema.Struct({ type: Schema.Literal(type), seq: Seq, ids: Schema.Array(Schema.String) })
+
+/**
+ * A mark made in any session: a stream entry listing the ids it changed. One struct per
+ * `type` so that unions of frames narrow on `type` and report the member's own field.
+ */
+export const MarkFrame = Schema.Union(markFrame("seen"), markFrame("read"), markFrame("deleted"))
 export type MarkFrame = typeof MarkFrame.Type
 
 /** The cursor cannot be resumed: refetch over REST and continue from `cursor`. */
 export const ResetFrame = Schema.Struct({ type: Schema.Literal("reset"), cursor: Seq })
 export type ResetFrame = typeof ResetFrame.Type
 
-/** The answer to a client action, by reference. */
+// `ok` is a refined boolean rather than a literal on purpose: a literal would become a second
+// discriminator of `ServerFrame`, and every non-reply frame that failed would also be reported
+// as "ok is missing". This way both reply shapes sit under `type: "reply"`. The error shape
+// comes first so that `{"ok": false}` without `error` is reported as a missing `error`.
+const okIs = <B extends boolean>(value: B) =>
+  Schema.Boolean.pipe(Schema.filter((b): b is B => b === value, { message: () => `must be ${value}` }))
+
+/** The answer to a client action, by reference: `result` when `ok`, else `error`. */
 export const ReplyFrame = Schema.Union(
   Schema.Struct({
     type: Schema.Literal("reply"),
     ref: Schema.String,
-    ok: Schema.Literal(true),
-    result: Schema.Unknown
+    ok: okIs(false),
+    error: Schema.Struct({ code: ErrorCode, message: Schema.String })
   }),
   Schema.Struct({
     type: Schema.Literal("reply"),
     ref: Schema.String,
-    ok: Schema.Literal(false),
-    error: Schema.Struct({ code: ErrorCode, message: Schema.String })
+    ok: okIs(true),
+    result: Schema.Unknown
   })
 )
 export type ReplyFrame = typeof ReplyFrame.Type
@@ -71,16 +80,16 @@ export const PongFrame = Schema.Struct({ type: Schema.Literal("pong") })
 export type PongFrame = typeof PongFrame.Type
 
 /** A stream entry: what carries a `seq`. */
-export const StreamEntryFrame = Schema.Union(NotificationFrame, MarkFrame)
+export const StreamEntryFrame = Schema.Union(NotificationFrame, ...MarkFrame.members)
 export type StreamEntryFrame = typeof StreamEntryFrame.Type
 
-/** Any frame the server sends. */
+/** Any frame the server sends. Flat, so that decoding narrows on `type` to one shape. */
 export const ServerFrame = Schema.Union(
   WelcomeFrame,
   NotificationFrame,
-  MarkFrame,
+  ...MarkFrame.members,
   ResetFrame,
-  ReplyFrame,
+  ...ReplyFrame.members,
   ErrorFrame,
   PongFrame
 )
@@ -106,12 +115,11 @@ export const HelloFrame = Schema.Struct({
 })
 export type HelloFrame = typeof HelloFrame.Type
 
-/** Mark notifications seen or read, or delete them. */
-export const MarkActionFrame = Schema.Struct({
-  type: Schema.Literal("seen", "read", "delete"),
-  ids: Ids,
-  ref: Schema.optional(Ref)
-})
+const markAction = <T extends "seen" | "read" | "delete">(type: T) =>
+  Schema.Struct({ type: Schema.Literal(type), ids: Ids, ref: Schema.optional(Ref) })
+
+/** Mark notifications seen or read, or delete them (one struct per `type`, as `MarkFrame`). */
+export const MarkActionFrame = Schema.Union(markAction("seen"), markAction("read"), markAction("delete"))
 export type MarkActionFrame = typeof MarkActionFrame.Type
 
 /** List the unseen notifications. */
@@ -135,10 +143,10 @@ export type PageActionFrame = typeof PageActionFrame.Type
 export const PingFrame = Schema.Struct({ type: Schema.Literal("ping") })
 export type PingFrame = typeof PingFrame.Type
 
-/** Any frame a client may send after `hello`. */
+/** Any frame a client may send: `hello` first (unless `?token=` was given), then actions. */
 export const ClientFrame = Schema.Union(
   HelloFrame,
-  MarkActionFrame,
+  ...MarkActionFrame.members,
   UnseenActionFrame,
   PageActionFrame,
   PingFrame

@@ -22,11 +22,19 @@ export const TypeName = Schema.String.pipe(
 /** An app id: `app_` and base62/base64url characters. */
 export const AppId = Schema.String.pipe(Schema.pattern(/^app_[A-Za-z0-9_-]{4,64}$/))
 
-/** An ISO-8601 UTC timestamp string. */
+// The pattern alone lets `2026-13-45T99:00:00Z` through, and `new Date(...).toISOString()` of
+// that throws: the date must also name a real instant (no month 13, no February 30).
+const isRealInstant = (s: string): boolean => {
+  const ms = Date.parse(s)
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19)
+}
+
+/** An ISO-8601 UTC timestamp string naming a real instant, e.g. `2026-11-22T10:00:00.000Z`. */
 export const Timestamp = Schema.String.pipe(
   Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, {
     message: () => "must be an ISO-8601 UTC timestamp"
-  })
+  }),
+  Schema.filter(isRealInstant, { message: () => "must be an ISO-8601 UTC timestamp of a real date and time" })
 )
 
 /** Any JSON value. */

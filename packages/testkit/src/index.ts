@@ -6,3 +6,4 @@
 export * from "./server.js"
 export * from "./http.js"
 export * from "./ws.js"
+export * from "./jwt.js"

@@ -2,7 +2,7 @@
  * A real PushBack server as a disposable test resource.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -109,4 +109,12 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
     }
   }
   return server
+}
+
+/** Writes a JSON config file (e.g. `{limits: {…}}`) to a temp dir; pass it as `args: ["--config", path]`. */
+export const configFile = (config: Record<string, unknown>): string => {
+  const dir = mkdtempSync(join(tmpdir(), "pushback-config-"))
+  const path = join(dir, "config.json")
+  writeFileSync(path, JSON.stringify(config))
+  return path
 }

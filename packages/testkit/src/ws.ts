@@ -10,7 +10,7 @@ export interface WsClient {
   readonly socket: WebSocket
   /** Every frame received so far, in order. */
   readonly frames: Frame[]
-  /** Resolves with the first frame (received or future) matching `predicate` after index `from`. */
+  /** Resolves with the earliest frame (received or future) matching `predicate` not returned by `next` before. */
   readonly next: (predicate?: (f: Frame) => boolean, timeoutMs?: number) => Promise<Frame>
   /** Resolves once `count` frames matching `predicate` have been received in total. */
   readonly collect: (count: number, predicate?: (f: Frame) => boolean, timeoutMs?: number) => Promise<Frame[]>
@@ -26,7 +26,7 @@ export const connectWs = (url: string): Promise<WsClient> =>
     const socket = new WebSocket(url)
     const frames: Frame[] = []
     const waiters = new Set<() => void>()
-    let consumed = 0
+    const taken = new Set<number>()
     const closed = new Promise<{ code: number; reason: string }>((done) =>
       socket.once("close", (code, reason) => {
         for (const w of waiters) w()
@@ -64,10 +64,10 @@ export const connectWs = (url: string): Promise<WsClient> =>
       next: (predicate = () => true, timeoutMs = 5000) =>
         waitFor(
           () => {
-            for (let i = consumed; i < frames.length; i++) {
+            for (let i = 0; i < frames.length; i++) {
               const f = frames[i]!
-              if (predicate(f)) {
-                consumed = i + 1
+              if (!taken.has(i) && predicate(f)) {
+                taken.add(i)
                 return f
               }
             }

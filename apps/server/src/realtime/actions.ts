@@ -27,8 +27,11 @@ const replyError = (ref: string | undefined, error: ApiError): string =>
     error: { code: error.code, message: error.message }
   })
 
-/** Runs one action and answers the encoded `reply` frame (never fails). */
-export const runAction = (app: string, user: string, frame: ActionFrame) =>
+/**
+ * Runs one action and answers the encoded `reply` frame (never fails). `listUrl` is the
+ * absolute URL of the user's REST list, for the `next`/`previous` links of a page.
+ */
+export const runAction = (app: string, user: string, frame: ActionFrame, listUrl: string) =>
   Effect.gen(function* () {
     switch (frame.type) {
       case "seen":
@@ -58,7 +61,7 @@ export const runAction = (app: string, user: string, frame: ActionFrame) =>
             since: frame.since,
             before: frame.before
           },
-          undefined
+          listUrl
         )
         return replyOk(frame.ref, list)
       }

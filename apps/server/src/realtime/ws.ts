@@ -67,8 +67,15 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
     setTimeout(() => ws.terminate(), 2000).unref()
   }
 
-  const start = (ws: WebSocket, principal: UserPrincipal, cursor: number | undefined) => {
+  const start = (
+    ws: WebSocket,
+    req: IncomingMessage,
+    principal: UserPrincipal,
+    cursor: number | undefined
+  ) => {
     if (ws.readyState !== ws.OPEN) return
+    const proto = req.headers["x-forwarded-proto"] === "https" ? "https" : "http"
+    const listUrl = `${proto}://${req.headers.host ?? "localhost"}/v1/me/notifications`
     const limit = config.limits.sessionQueueBytes
     const session: Session = {
       id: randomUUID(),
@@ -109,7 +116,7 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       }
       const frame = decoded.right
       if (frame.type === "ping") return session.write('{"type":"pong"}')
-      runtime.runPromise(runAction(session.app, session.user, frame)).then(
+      runtime.runPromise(runAction(session.app, session.user, frame, listUrl)).then(
         (reply) => session.write(reply),
         (e: unknown) => console.error(`[pushback] action failed: ${String(e)}`)
       )
@@ -120,14 +127,19 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
     })
   }
 
-  const authenticate = (ws: WebSocket, token: string | undefined, cursor: number | undefined) => {
+  const authenticate = (
+    ws: WebSocket,
+    req: IncomingMessage,
+    token: string | undefined,
+    cursor: number | undefined
+  ) => {
     runtime
       .runPromise(
         Effect.flatMap(Auth, (auth) => auth.user(token)).pipe(
           Effect.match({
             onFailure: (error) => () =>
               closeWith(ws, error.expired ? CloseCodes.TokenExpired : CloseCodes.Unauthorized, error.message),
-            onSuccess: (principal) => () => start(ws, principal, cursor)
+            onSuccess: (principal) => () => start(ws, req, principal, cursor)
           })
         )
       )
@@ -149,7 +161,7 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
     if (cursor === "invalid")
       return closeWith(ws, CloseCodes.MalformedFrame, "cursor must be a non-negative integer")
     const token = url.searchParams.get("token")
-    if (token !== null) return authenticate(ws, token, cursor)
+    if (token !== null) return authenticate(ws, req, token, cursor)
     // No token in the URL: the first frame must be `hello`.
     const timer = setTimeout(() => closeWith(ws, CloseCodes.Unauthorized, "hello expected"), HELLO_TIMEOUT_MS)
     timer.unref()
@@ -161,7 +173,7 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       if (decoded === undefined || decoded._tag === "Left" || decoded.right.type !== "hello") {
         return closeWith(ws, CloseCodes.MalformedFrame, "the first frame must be hello")
       }
-      authenticate(ws, decoded.right.token, decoded.right.cursor ?? cursor)
+      authenticate(ws, req, decoded.right.token, decoded.right.cursor ?? cursor)
     })
   }
 

@@ -173,5 +173,5 @@ const server = createServer(async (req, res) => {
 })
 
 server.listen(PORT, () => {
-  console.log(`example backend on http://localhost:${PORT} (PushBack at ${PUSHBACK_URL})`)
+  console.log(`example backend on http://localhost:${server.address().port} (PushBack at ${PUSHBACK_URL})`)
 })

@@ -69,6 +69,12 @@ const toPort = (value: unknown, from: string): number => {
   return n
 }
 
+const toPositiveInt = (value: unknown, from: string): number => {
+  const n = typeof value === "number" ? value : Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${from} must be a positive integer, got ${value}`)
+  return n
+}
+
 /** Where the SQLite file lives, or `./data` for other databases: the admin token is kept there. */
 export const dataDirOf = (databaseUrl: string): string =>
   databaseUrl.startsWith("sqlite:") ? dirname(resolve(databaseUrl.slice("sqlite:".length))) : resolve("data")
@@ -90,6 +96,9 @@ const resolveAdminToken = (dataDir: string, given: string | undefined) => {
   return { token, generated: true }
 }
 
+/** Limits bounded by the protocol's schemas rather than by configuration. */
+const FIXED_LIMITS = new Set(["maxPageLimit", "maxUserIdLength", "maxTypeNameLength", "maxIdempotencyKeyLength"])
+
 const readLimits = (file: Record<string, unknown>): Limits => {
   const limits: Limits = { ...DefaultLimits }
   const given = file["limits"]
@@ -97,6 +106,7 @@ const readLimits = (file: Record<string, unknown>): Limits => {
   if (typeof given !== "object" || given === null) throw new ConfigError("config: limits must be an object")
   for (const [key, value] of Object.entries(given)) {
     if (!(key in limits)) throw new ConfigError(`config: unknown limit ${key}`)
+    if (FIXED_LIMITS.has(key)) throw new ConfigError(`config: limit ${key} is fixed by the protocol`)
     if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
       throw new ConfigError(`config: limit ${key} must be a positive number`)
     }
@@ -160,7 +170,10 @@ export const loadConfig = (
     adminTokenGenerated: admin.generated,
     dataDir,
     corsOrigins,
-    maxPollsPerUser: Number(env["PUSHBACK_MAX_POLLS_PER_USER"] ?? file["maxPollsPerUser"] ?? 8),
+    maxPollsPerUser: toPositiveInt(
+      env["PUSHBACK_MAX_POLLS_PER_USER"] ?? file["maxPollsPerUser"] ?? 8,
+      "maxPollsPerUser"
+    ),
     limits: readLimits(file),
     version: serverVersion()
   }

@@ -1,7 +1,8 @@
 /**
  * Server: wires the layers (Store, Bus, Sessions, Delivery, Auth, Config, …) into one
- * runtime, puts the HTTP edge and the WebSocket transport on a node:http server, prunes
- * old stream entries in the background, and shuts down gracefully (sessions closed 1001).
+ * runtime, puts the HTTP edge and the WebSocket, SSE and long-poll transports on a node:http
+ * server, prunes old stream entries in the background, and shuts down gracefully (sessions
+ * closed 1001).
  */
 import { createServer, type Server as HttpServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -18,6 +19,8 @@ import { operatorRoutes } from "./http/operator.js"
 import { statusRoutes } from "./http/status.js"
 import { layerMetrics, Metrics } from "./Metrics.js"
 import { layerRateLimiter } from "./RateLimiter.js"
+import { makePollTransport } from "./realtime/poll.js"
+import { makeSseTransport } from "./realtime/sse.js"
 import { makeWsTransport } from "./realtime/ws.js"
 import type { Services } from "./Services.js"
 import { layerSessions, Sessions } from "./Sessions.js"
@@ -60,9 +63,21 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     Effect.all({ sessions: Sessions, metrics: Metrics, store: Store })
   )
   const ws = makeWsTransport({ runtime, config, sessions, metrics })
-  const http: HttpServer = createServer(makeRequestListener(routes, runtime, config, metrics))
+  const sse = makeSseTransport({ runtime, config, sessions, metrics })
+  const poll = makePollTransport({ runtime, config, sessions, metrics })
+  const listener = makeRequestListener(routes, runtime, config, metrics)
+  // SSE and long-poll are GETs that outlive a REST call: they bypass the route table.
+  const http: HttpServer = createServer((req, res) => {
+    if (req.method === "GET") {
+      const path = (req.url ?? "/").split("?", 1)[0]
+      if (path === "/v1/sse") return sse.handle(req, res)
+      if (path === "/v1/poll") return poll.handle(req, res)
+    }
+    void listener(req, res)
+  })
   http.on("upgrade", (req, socket, head) => {
-    if (new URL(req.url ?? "/", "http://localhost").pathname !== "/v1/ws") {
+    // Not `new URL(req.url)`: it throws on a target like `//[`, and a throw here kills the process.
+    if ((req.url ?? "/").split("?", 1)[0] !== "/v1/ws") {
       socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
       return
     }
@@ -94,6 +109,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     port,
     close: async () => {
       clearInterval(pruner)
+      sse.close()
+      poll.close()
       sessions.closeWhere(() => true, CloseCodes.GoingAway, "server shutting down")
       ws.close()
       await new Promise<void>((resolve) => {

@@ -1,0 +1,188 @@
+/**
+ * The long-poll transport, `GET /v1/poll?token=…&cursor=…&wait=25` (PROTOCOL.md §4, §4.1),
+ * for networks where neither WebSocket nor a streaming answer gets through. Each request is
+ * one short-lived hub `Session`, opened by the shared `openStream` like every transport's:
+ *
+ * - without a cursor it answers at once `{frames: [welcome], cursor}`;
+ * - with a cursor it answers at once with the entries after it (or `reset` for a cursor
+ *   that cannot be resumed), else holds up to `wait` seconds and answers as soon as an entry
+ *   arrives — after one `setImmediate` tick, so entries that arrive together share an
+ *   answer — or with no frames and the same cursor when the wait runs out. A poll with a
+ *   cursor carries no `welcome` (docs/transports.md).
+ *
+ * The session leaves the hub the moment the poll is answered or the client goes away; the
+ * server keeps nothing per poller that storage cannot rebuild, so any node answers any poll.
+ * The only other state is a count of each user's polls in flight, to refuse more than
+ * `maxPollsPerUser` (429). One answer holds at most about `sessionQueueBytes` of frames; the
+ * rest comes with the next poll.
+ */
+import { randomUUID } from "node:crypto"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { CloseCodes } from "@pushback/protocol"
+import { ApiError, badRequest } from "../ApiError.js"
+import type { UserPrincipal } from "../Auth.js"
+import { sendError } from "../http/Edge.js"
+import type { Session } from "../Sessions.js"
+import {
+  authenticateUser,
+  beginRequest,
+  frameTypeOf,
+  type HttpTransport,
+  type HttpTransportDeps,
+  msUntil,
+  sendInternal,
+  shuttingDown,
+  tokenOf
+} from "./httpStream.js"
+import { openStream, parseCursor } from "./stream.js"
+
+/** Parses `wait` (seconds, up to `max`; decimals allowed); absent means `fallback`. */
+export const parseWait = (value: string | null, fallback: number, max: number): number | "invalid" => {
+  if (value === null || value === "") return Math.min(fallback, max)
+  if (!/^\d{1,6}(\.\d{1,3})?$/.test(value)) return "invalid"
+  const seconds = Number(value)
+  return seconds <= max ? seconds : "invalid"
+}
+
+/** Builds the long-poll transport. */
+export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
+  const { runtime, config, sessions, metrics } = deps
+  const budget = config.limits.sessionQueueBytes
+  /** Polls in flight per `app \0 user`: the only per-user state, and only while they last. */
+  const inFlight = new Map<string, number>()
+  const authenticating = new Set<ServerResponse>()
+  let closing = false
+
+  const hold = (key: string): boolean => {
+    const n = inFlight.get(key) ?? 0
+    if (n >= config.maxPollsPerUser) return false
+    inFlight.set(key, n + 1)
+    return true
+  }
+  const letGo = (key: string) => {
+    const n = (inFlight.get(key) ?? 1) - 1
+    if (n <= 0) inFlight.delete(key)
+    else inFlight.set(key, n)
+  }
+
+  const start = (res: ServerResponse, principal: UserPrincipal, cursor: number | undefined, wait: number) => {
+    const key = `${principal.app.id}\u0000${principal.user}`
+    if (!hold(key)) {
+      return sendError(
+        res,
+        new ApiError({
+          code: "rate_limited",
+          message: `at most ${config.maxPollsPerUser} concurrent polls per user`,
+          retryAfter: 1
+        })
+      )
+    }
+    const frames: Array<string> = []
+    let bytes = 0
+    /** Where the frames collected so far leave the client. */
+    let answerCursor = cursor ?? 0
+    let opened = false
+    let done = false
+    let timer: NodeJS.Timeout | undefined
+    let tick: NodeJS.Immediate | undefined
+
+    const session: Session = {
+      id: randomUUID(),
+      app: principal.app.id,
+      user: principal.user,
+      transport: "poll",
+      capabilities: { supportsClientActions: false },
+      cursor: 0,
+      pending: null,
+      write: (payload) => {
+        if (done || bytes >= budget) return
+        // `cursor` has already moved to where this frame leaves the client.
+        answerCursor = session.cursor
+        if (cursor !== undefined && frameTypeOf(payload) === "welcome") return
+        frames.push(payload)
+        bytes += payload.length
+        metrics.counters.framesSent++
+        // Live entries: answer on the next tick, so those that came together go together.
+        if (opened && tick === undefined) tick = setImmediate(() => answer())
+      },
+      close: (code, reason) => {
+        if (code === CloseCodes.Unauthorized || code === CloseCodes.TokenExpired) {
+          release()
+          sendError(res, new ApiError({ code: "unauthorized", message: reason }))
+        } else answer()
+      }
+    }
+
+    const release = () => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      if (tick !== undefined) clearImmediate(tick)
+      sessions.remove(session)
+      letGo(key)
+    }
+    /** Answers with what was collected (a shutdown, 1001, answers early: poll again elsewhere). */
+    const answer = () => {
+      if (done) return
+      release()
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" })
+      res.end(`{"frames":[${frames.join(",")}],"cursor":${answerCursor}}`)
+    }
+    res.once("close", release)
+
+    metrics.counters.sessionsOpened++
+    runtime.runPromise(openStream(session, cursor)).then(
+      () => {
+        if (done) {
+          // The client went away while the backlog was read: openStream added it again.
+          sessions.remove(session)
+          return
+        }
+        opened = true
+        if (cursor === undefined || frames.length > 0 || wait === 0) return answer()
+        // Nothing after the cursor yet: hold, but never past the token's expiry.
+        timer = setTimeout(() => answer(), Math.min(wait * 1000, msUntil(principal.exp)))
+        timer.unref()
+      },
+      (e: unknown) => {
+        release()
+        sendInternal(res, "could not open a poll", e)
+      }
+    )
+  }
+
+  return {
+    handle: (req: IncomingMessage, res: ServerResponse) => {
+      const url = beginRequest(deps, req, res)
+      const cursor = parseCursor(url.searchParams.get("cursor"))
+      if (cursor === "invalid") {
+        return sendError(res, badRequest("cursor must be a non-negative integer", "cursor"))
+      }
+      const max = config.limits.maxPollWaitSeconds
+      const wait = parseWait(url.searchParams.get("wait"), config.limits.pollWaitSeconds, max)
+      if (wait === "invalid") {
+        return sendError(res, badRequest(`wait must be a number of seconds from 0 to ${max}`, "wait"))
+      }
+      if (closing) return sendError(res, shuttingDown())
+      authenticating.add(res)
+      authenticateUser(runtime, tokenOf(req, url)).then(
+        (result) => {
+          authenticating.delete(res)
+          if (res.writableEnded || res.destroyed) return
+          if (closing) return sendError(res, shuttingDown())
+          if (result._tag === "Left") return sendError(res, result.left)
+          start(res, result.right, cursor, wait)
+        },
+        (e: unknown) => {
+          authenticating.delete(res)
+          sendInternal(res, "poll authentication failed", e)
+        }
+      )
+    },
+    close: () => {
+      closing = true
+      for (const res of authenticating) sendError(res, shuttingDown())
+      authenticating.clear()
+    }
+  }
+}

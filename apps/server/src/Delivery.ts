@@ -59,8 +59,6 @@ const dedupeUsers = (refs: ReadonlyArray<UserRef>): Array<UserInput> => {
   return [...byId.values()]
 }
 
-const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
-
 /** Builds Delivery from the store, bus, sessions and config. */
 export const makeDelivery = Effect.gen(function* () {
   const store = yield* Store
@@ -103,7 +101,7 @@ export const makeDelivery = Effect.gen(function* () {
       const outcome = yield* store.transaction(
         Effect.gen(function* () {
           if (key !== undefined) {
-            const notBefore = new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString()
+            const notBefore = new Date(now.getTime() - config.limits.idempotencyTtlSeconds * 1000).toISOString()
             const prior = yield* store.findIdempotent(app, key, notBefore)
             if (prior !== undefined) return { response: JSON.parse(prior) as NotifyResponse, entries: [] }
           }

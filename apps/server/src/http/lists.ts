@@ -2,9 +2,10 @@
  * Notification lists, shared by the backend list, the end-user list and the WebSocket
  * `page` action: filters, newest first, `next`/`previous` links, encoded once as JSON text.
  */
-import { DefaultLimits, type ListStatus } from "@pushback/protocol"
+import type { ListStatus } from "@pushback/protocol"
 import { Effect } from "effect"
 import { encodeArray, encodeNotification } from "../Encode.js"
+import { Config } from "../Config.js"
 import { Store } from "../Store.js"
 
 /** A list request, already validated. */
@@ -36,7 +37,7 @@ export const listNotifications = (
 ) =>
   Effect.gen(function* () {
     const store = yield* Store
-    const limit = req.limit ?? DefaultLimits.pageLimit
+    const limit = req.limit ?? (yield* Config).limits.pageLimit
     const offset = req.offset ?? 0
     const { count, rows } = yield* store.listNotifications(app, user, {
       limit,

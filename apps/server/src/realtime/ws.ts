@@ -22,6 +22,14 @@ import { openStream, parseCursor } from "./stream.js"
 const decodeClientFrame = Schema.decodeUnknownEither(Schema.parseJson(ClientFrame))
 const HELLO_TIMEOUT_MS = 10_000
 
+/**
+ * Every sweep pings each socket and drops those that did not answer the previous ping, so a
+ * dead peer goes within two sweeps: at most `deadPeerSeconds`, pinging at least every
+ * `heartbeatSeconds`.
+ */
+const sweepSeconds = (config: ServerConfig) =>
+  Math.min(config.limits.heartbeatSeconds, config.limits.deadPeerSeconds / 2)
+
 /** What the WebSocket transport needs from the server. */
 export interface WsDeps {
   readonly runtime: ManagedRuntime.ManagedRuntime<Services, never>
@@ -57,7 +65,7 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       alive.delete(ws)
       ws.ping()
     }
-  }, config.limits.heartbeatSeconds * 1000)
+  }, sweepSeconds(config) * 1000)
   heartbeat.unref()
 
   const closeWith = (ws: WebSocket, code: number, reason: string) => {

@@ -1,3 +1,7 @@
+/**
+ * Every error code of PROTOCOL.md §3.5 becomes one typed PushBackError; answers that are not
+ * protocol errors still get a code.
+ */
 import { ErrorStatus, type ErrorCode } from "@pushback/protocol"
 import { describe, expect, it } from "vitest"
 import { PushBack, PushBackError } from "../../src/index.js"

@@ -1,3 +1,6 @@
+/**
+ * Each method sends the request PROTOCOL.md §3.1/§3.2 documents and decodes its answer.
+ */
 import { describe, expect, it } from "vitest"
 import { PushBack, PushBackError } from "../../src/index.js"
 import { type Recorded, SECRET, URL_, connectionError, errorBody, fake, notifyAnswer } from "./fakeFetch.js"

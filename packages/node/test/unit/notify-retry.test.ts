@@ -1,3 +1,7 @@
+/**
+ * notify over a scripted fake fetch: one idempotency key for every retry, backoff, Retry-After,
+ * no retry on 4xx, timeouts counted as network errors.
+ */
 import { describe, expect, it } from "vitest"
 import { PushBack, PushBackError } from "../../src/index.js"
 import { type Fake, SECRET, URL_, connectionError, errorBody, fake, notifyAnswer } from "./fakeFetch.js"

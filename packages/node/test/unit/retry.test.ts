@@ -1,3 +1,6 @@
+/**
+ * The retry policy as pure functions: full-jitter bounds, the cap, Retry-After parsing, giving up.
+ */
 import { describe, expect, it } from "vitest"
 import {
   DefaultRetryPolicy,

@@ -1,3 +1,6 @@
+/**
+ * The app id read from the secret, and user tokens checked by recomputing their HMAC.
+ */
 import { createHmac } from "node:crypto"
 import { describe, expect, it } from "vitest"
 import { PushBack } from "../../src/index.js"

@@ -1,3 +1,6 @@
+/**
+ * Input the server would refuse is refused locally with 400 bad_request, and nothing is sent.
+ */
 import { describe, expect, it } from "vitest"
 import { PushBack, PushBackError } from "../../src/index.js"
 import { SECRET, URL_, fake, notifyAnswer } from "./fakeFetch.js"

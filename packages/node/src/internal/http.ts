@@ -70,8 +70,9 @@ export const makeHttpClient = (
   credential: { readonly field: string; readonly value: unknown }
 ): HttpClient => {
   const baseUrl = checkUrl(options.url)
-  if (typeof credential.value !== "string" || credential.value.length === 0)
-    throw badRequest(credential.field, "must be a non-empty string")
+  // It travels in a header, where only visible ASCII fits (a stray newline from an env file, say).
+  if (typeof credential.value !== "string" || !/^[\x21-\x7e]+$/.test(credential.value))
+    throw badRequest(credential.field, "must be a non-empty string of visible ASCII characters")
   const authorization = `Bearer ${credential.value}`
   const fetchFn: FetchLike | undefined =
     options.fetch ?? (typeof globalThis.fetch === "function" ? (globalThis.fetch as FetchLike) : undefined)

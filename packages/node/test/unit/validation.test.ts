@@ -117,5 +117,7 @@ describe("local validation: 400 bad_request, nothing sent", () => {
     await badRequest(() => new PushBack({ url: URL_, secret: SECRET, maxRetries: -1 }), "maxRetries")
     await badRequest(() => new PushBack({ url: URL_, secret: SECRET, maxRetries: 1.5 }), "maxRetries")
     await badRequest(() => PushBack.admin({ url: URL_, adminToken: "" }), "adminToken")
+    await badRequest(() => PushBack.admin({ url: URL_, adminToken: "token\n" }), "adminToken")
+    await badRequest(() => new PushBack({ url: URL_, secret: `${SECRET}\n` }), "secret")
   })
 })

@@ -97,7 +97,12 @@ const resolveAdminToken = (dataDir: string, given: string | undefined) => {
 }
 
 /** Limits bounded by the protocol's schemas rather than by configuration. */
-const FIXED_LIMITS = new Set(["maxPageLimit", "maxUserIdLength", "maxTypeNameLength", "maxIdempotencyKeyLength"])
+const FIXED_LIMITS = new Set([
+  "maxPageLimit",
+  "maxUserIdLength",
+  "maxTypeNameLength",
+  "maxIdempotencyKeyLength"
+])
 
 const readLimits = (file: Record<string, unknown>): Limits => {
   const limits: Limits = { ...DefaultLimits }

@@ -101,7 +101,9 @@ export const makeDelivery = Effect.gen(function* () {
       const outcome = yield* store.transaction(
         Effect.gen(function* () {
           if (key !== undefined) {
-            const notBefore = new Date(now.getTime() - config.limits.idempotencyTtlSeconds * 1000).toISOString()
+            const notBefore = new Date(
+              now.getTime() - config.limits.idempotencyTtlSeconds * 1000
+            ).toISOString()
             const prior = yield* store.findIdempotent(app, key, notBefore)
             if (prior !== undefined) return { response: JSON.parse(prior) as NotifyResponse, entries: [] }
           }

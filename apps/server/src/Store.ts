@@ -112,8 +112,11 @@ export interface StoredStats {
 
 /** The Store service. Storage failures are defects: the edge answers 500/503. */
 export interface StoreShape {
-  /** Runs `effect` in one transaction (nested calls join it). */
-  readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs `effect` atomically and answers once it is committed. Concurrent transactions may
+   * share one commit (group commit); each still succeeds or fails on its own.
+   */
+  readonly transaction: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
   /** Checks the database answers (for `/readyz`). */
   readonly ping: Effect.Effect<void>
 

@@ -8,6 +8,7 @@ import { Cause, Effect, Option } from "effect"
 import type { ApiError } from "../ApiError.js"
 import { Delivery } from "../Delivery.js"
 import { encodeArray, encodeNotification } from "../Encode.js"
+import type { Config } from "../Config.js"
 import { Store } from "../Store.js"
 import { listNotifications } from "../http/lists.js"
 
@@ -16,29 +17,50 @@ export type ActionFrame = MarkActionFrame | UnseenActionFrame | PageActionFrame
 
 const MARK = { seen: "seen", read: "read", delete: "deleted" } as const
 
-const replyOk = (ref: string | undefined, resultJson: string): string =>
-  `{"type":"reply","ref":${JSON.stringify(ref ?? null)},"ok":true,"result":${resultJson}}`
+const replyOk = (ref: string, resultJson: string): string =>
+  `{"type":"reply","ref":${JSON.stringify(ref)},"ok":true,"result":${resultJson}}`
 
-const replyError = (ref: string | undefined, error: ApiError): string =>
+const replyError = (ref: string, error: Pick<ApiError, "code" | "message">): string =>
   JSON.stringify({
     type: "reply",
-    ref: ref ?? null,
+    ref,
     ok: false,
     error: { code: error.code, message: error.message }
   })
 
 /**
- * Runs one action and answers the encoded `reply` frame (never fails). `listUrl` is the
- * absolute URL of the user's REST list, for the `next`/`previous` links of a page.
+ * Runs one action and answers the encoded `reply` frame, or nothing for a mark sent without
+ * a `ref` (fire and forget). Never fails. `listUrl` is the absolute URL of the user's REST
+ * list, for the `next`/`previous` links of a page.
  */
-export const runAction = (app: string, user: string, frame: ActionFrame, listUrl: string) =>
+export const runAction = (
+  app: string,
+  user: string,
+  frame: ActionFrame,
+  listUrl: string
+): Effect.Effect<string | undefined, never, Delivery | Store | Config> => {
+  const ref = frame.ref
+  if (ref === undefined) return runOnly(app, user, frame, listUrl).pipe(Effect.ignore, Effect.as(undefined))
+  return runOnly(app, user, frame, listUrl).pipe(
+    Effect.map((result) => replyOk(ref, result)),
+    Effect.catchAllCause((cause) => {
+      const failure = Cause.failureOption(cause)
+      if (Option.isSome(failure)) return Effect.succeed(replyError(ref, failure.value))
+      console.error(`[pushback] internal error in a ${frame.type} action: ${Cause.pretty(cause)}`)
+      return Effect.succeed(replyError(ref, { code: "internal", message: "internal error" }))
+    })
+  )
+}
+
+/** The action itself: its result as JSON text. */
+const runOnly = (app: string, user: string, frame: ActionFrame, listUrl: string) =>
   Effect.gen(function* () {
     switch (frame.type) {
       case "seen":
       case "read":
       case "delete": {
         const ids = yield* (yield* Delivery).mark(app, user, MARK[frame.type], { ids: frame.ids })
-        return replyOk(frame.ref, JSON.stringify({ updated: ids.length }))
+        return JSON.stringify({ updated: ids.length })
       }
       case "unseen": {
         const store = yield* Store
@@ -47,7 +69,7 @@ export const runAction = (app: string, user: string, frame: ActionFrame, listUrl
           offset: 0,
           status: "unseen"
         })
-        return replyOk(frame.ref, encodeArray(rows.map(encodeNotification)))
+        return encodeArray(rows.map(encodeNotification))
       }
       case "page": {
         const list = yield* listNotifications(
@@ -63,21 +85,7 @@ export const runAction = (app: string, user: string, frame: ActionFrame, listUrl
           },
           listUrl
         )
-        return replyOk(frame.ref, list)
+        return list
       }
     }
-  }).pipe(
-    Effect.catchAllCause((cause) => {
-      const failure = Cause.failureOption(cause)
-      if (Option.isSome(failure)) return Effect.succeed(replyError(frame.ref, failure.value as ApiError))
-      console.error(`[pushback] internal error in a ${frame.type} action: ${Cause.pretty(cause)}`)
-      return Effect.succeed(
-        JSON.stringify({
-          type: "reply",
-          ref: frame.ref ?? null,
-          ok: false,
-          error: { code: "internal", message: "internal error" }
-        })
-      )
-    })
-  )
+  })

@@ -125,7 +125,9 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       const frame = decoded.right
       if (frame.type === "ping") return session.write('{"type":"pong"}')
       runtime.runPromise(runAction(session.app, session.user, frame, listUrl)).then(
-        (reply) => session.write(reply),
+        (reply) => {
+          if (reply !== undefined) session.write(reply)
+        },
         (e: unknown) => console.error(`[pushback] action failed: ${String(e)}`)
       )
     })

@@ -13,6 +13,7 @@ import {
   type StoreShape,
   type UserRecord
 } from "../Store.js"
+import { makeGroupCommit } from "./groupCommit.js"
 
 const CHUNK = 500
 
@@ -60,6 +61,7 @@ const toNotification = (r: Row): NotificationRecord => ({
 /** Builds the Store on the SqlClient in context. */
 export const makeSqlStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const groupCommit = yield* makeGroupCommit
 
   const listWhere = (
     app: string,
@@ -77,7 +79,7 @@ export const makeSqlStore = Effect.gen(function* () {
   }
 
   const store: StoreShape = {
-    transaction: (effect) => sql.withTransaction(effect).pipe(Effect.catchTag("SqlError", Effect.die)),
+    transaction: groupCommit,
     ping: sql`SELECT 1`.pipe(Effect.asVoid, Effect.orDie),
 
     createApp: (app) =>
@@ -400,4 +402,4 @@ export const makeSqlStore = Effect.gen(function* () {
 })
 
 /** The Store layer over whichever SqlClient layer is provided. */
-export const layerSqlStore = Layer.effect(Store, makeSqlStore)
+export const layerSqlStore = Layer.scoped(Store, makeSqlStore)

@@ -29,7 +29,9 @@ export const makeGroupCommit = Effect.gen(function* () {
       .withTransaction(Effect.forEach(jobs, (job) => Effect.exit(sql.withTransaction(job.effect))))
       .pipe(Effect.exit)
     if (Exit.isSuccess(outcome)) {
-      outcome.value.forEach((exit, i) => Deferred.unsafeDone(jobs[i]!.done, exit))
+      outcome.value.forEach((exit, i) => {
+        Deferred.unsafeDone(jobs[i]!.done, exit)
+      })
     } else {
       for (const job of jobs) Deferred.unsafeDone(job.done, Exit.die(outcome.cause))
     }

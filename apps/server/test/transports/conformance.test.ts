@@ -1,0 +1,357 @@
+/**
+ * One conformance suite, every transport (PROTOCOL.md §4): the same steps run over
+ * WebSocket, Server-Sent Events and long-polling against a real server, through the small
+ * adapters of clients.ts. What differs by transport (how a refusal shows, whether a resumed
+ * poll starts with `welcome`) is data in the adapter, not branches here.
+ */
+import { request, type TestApp, type TestServer, startServer } from "@pushback/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type StreamClient, transport, transports } from "./clients.js"
+import {
+  configArgs,
+  eventually,
+  type Frame,
+  isEntry,
+  liveSessions,
+  metric,
+  newApp,
+  notify,
+  notifyMany,
+  register,
+  tokenExpiringIn,
+  tokenFor
+} from "./helpers.js"
+
+const entries = (frames: ReadonlyArray<Frame>) => frames.filter(isEntry)
+
+describe.each(transports)("$name transport", (adapter) => {
+  let server: TestServer
+  let app: TestApp
+  const open: Array<StreamClient> = []
+  const connect = async (token: string, cursor?: number | string) => {
+    const client = await adapter.connect(server, token, cursor)
+    open.push(client)
+    return client
+  }
+
+  beforeAll(async () => {
+    server = await startServer()
+    app = await newApp(server)
+  })
+  afterAll(async () => {
+    await Promise.all(open.map((c) => c.close()))
+    await server?.dispose()
+  })
+
+  it("opens with welcome, then delivers a notification live", async () => {
+    const token = await tokenFor(server, app, "alice")
+    const client = await connect(token)
+    const welcome = await client.next((f) => f.type === "welcome")
+    expect(welcome).toMatchObject({ type: "welcome", user: "alice", cursor: 0, unseen: 0 })
+    expect(typeof welcome["session"]).toBe("string")
+
+    const sent = await notify(server, app, { users: ["alice"], title: "Hi", content: { text: "hello" } })
+    const frame = await client.next((f) => f.type === "notification")
+    expect(frame).toMatchObject({
+      type: "notification",
+      seq: 1,
+      notification: { user: "alice", title: "Hi", content: { text: "hello" }, seenAt: null, readAt: null }
+    })
+    expect(typeof (frame["notification"] as { id: unknown }).id).toBe("string")
+    expect(sent.recipients).toBe(1)
+    await client.close()
+  })
+
+  it("resumes from a cursor with exactly the missed entries, in order, then goes live", async () => {
+    const token = await tokenFor(server, app, "bob")
+    const first = await connect(token)
+    const welcome = await first.next((f) => f.type === "welcome")
+    await notifyMany(server, app, "bob", 2, "before")
+    const seen = await first.collect(2, isEntry)
+    const cursor = Number(seen[1]!["seq"])
+    expect(cursor).toBe(Number(welcome["cursor"]) + 2)
+    await first.close()
+
+    await notifyMany(server, app, "bob", 5, "missed")
+    const second = await connect(token, cursor)
+    if (adapter.welcomeOnResume) {
+      expect(await second.next()).toMatchObject({ type: "welcome", user: "bob", cursor })
+    }
+    const replayed = await second.collect(5, isEntry)
+    expect(replayed.map((f) => f["seq"])).toEqual([
+      cursor + 1,
+      cursor + 2,
+      cursor + 3,
+      cursor + 4,
+      cursor + 5
+    ])
+    expect(replayed.map((f) => (f["notification"] as { content: string }).content)).toEqual([
+      "missed0",
+      "missed1",
+      "missed2",
+      "missed3",
+      "missed4"
+    ])
+
+    await notify(server, app, { users: ["bob"], content: "live" })
+    const live = await second.next((f) => isEntry(f) && f.seq === cursor + 6)
+    expect((live["notification"] as { content: string }).content).toBe("live")
+    // No duplicate and no stray frame: exactly six entries, each once.
+    await new Promise((r) => setTimeout(r, 200))
+    expect(entries(second.frames).map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6].map((i) => cursor + i))
+    await second.close()
+  })
+
+  it("resumes from the latest cursor with nothing replayed", async () => {
+    const token = await tokenFor(server, app, "carol")
+    await notifyMany(server, app, "carol", 3)
+    const client = await connect(token, 3)
+    if (adapter.welcomeOnResume) expect(await client.next()).toMatchObject({ type: "welcome", cursor: 3 })
+    await notify(server, app, { users: ["carol"], content: "fourth" })
+    expect(await client.next(isEntry)).toMatchObject({ type: "notification", seq: 4 })
+    expect(entries(client.frames)).toHaveLength(1)
+    await client.close()
+  })
+
+  it("answers a future cursor with reset to the latest seq", async () => {
+    const token = await tokenFor(server, app, "dave")
+    await notifyMany(server, app, "dave", 2)
+    const client = await connect(token, 1000)
+    const reset = await client.next((f) => f.type === "reset")
+    expect(reset).toEqual({ type: "reset", cursor: 2 })
+    if (adapter.welcomeOnResume) expect(client.frames[0]).toMatchObject({ type: "welcome", cursor: 2 })
+    // Live from the reset cursor on.
+    await notify(server, app, { users: ["dave"], content: "after reset" })
+    expect(await client.next(isEntry)).toMatchObject({ seq: 3 })
+    await client.close()
+  })
+
+  it("passes a read made over REST to the session as a stream entry", async () => {
+    const token = await tokenFor(server, app, "erin")
+    const client = await connect(token)
+    await client.next((f) => f.type === "welcome")
+    await notify(server, app, { users: ["erin"], content: "read me" })
+    const n = await client.next((f) => f.type === "notification")
+    const id = (n["notification"] as { id: string }).id
+    const res = await request(server.url, "PATCH", `/v1/me/notifications/${id}`, {
+      token,
+      body: { read: true }
+    })
+    expect(res.status).toBe(200)
+    expect(await client.next((f) => f.type === "read")).toEqual({
+      type: "read",
+      seq: Number(n["seq"]) + 1,
+      ids: [id]
+    })
+    await client.close()
+  })
+
+  it("refuses a forged, a malformed and an expired token", async () => {
+    const forged = tokenExpiringIn({ ...app, secret: `${app.id}.${"x".repeat(43)}` }, "frank", 600)
+    for (const token of [forged, "not-a-token"]) {
+      const client = await connect(token)
+      expect(await client.ended).toMatchObject(adapter.refused.unauthorized)
+    }
+    const expired = await connect(tokenExpiringIn(app, "frank", -5))
+    expect(await expired.ended).toMatchObject(adapter.refused.expired)
+  })
+
+  it("ends the session when its token expires", async () => {
+    await register(server, app, "grace")
+    const client = await connect(tokenExpiringIn(app, "grace", 2))
+    await client.next((f) => f.type === "welcome")
+    const ending = await Promise.race([
+      client.ended,
+      new Promise((r) => setTimeout(() => r("still open"), 8000))
+    ])
+    expect(ending).toMatchObject(adapter.expiresAs)
+    await eventually(async () => (await liveSessions(server, app, "grace")) === 0)
+  })
+
+  it("refuses negative and non-numeric cursors and keeps serving", async () => {
+    const token = await tokenFor(server, app, "heidi")
+    for (const cursor of ["-1", "abc", "1.5", "1e3"]) {
+      const client = await connect(token, cursor)
+      expect(await client.ended).toMatchObject(adapter.refused.badCursor)
+    }
+    const ok = await connect(token)
+    await ok.next((f) => f.type === "welcome")
+    await ok.close()
+  })
+
+  it("drops the session from the hub when the client goes away", async () => {
+    const token = await tokenFor(server, app, "ivan")
+    const client = await connect(token)
+    await client.next((f) => f.type === "welcome")
+    if (adapter.name !== "poll") expect(await liveSessions(server, app, "ivan")).toBe(1)
+    await client.close()
+    await eventually(async () => (await liveSessions(server, app, "ivan")) === 0)
+  })
+})
+
+describe("every transport at once", () => {
+  let server: TestServer
+  let app: TestApp
+
+  beforeAll(async () => {
+    server = await startServer()
+    app = await newApp(server)
+  })
+  afterAll(() => server?.dispose())
+
+  it("gives every session of one user, whatever its transport, the same entries with the same seq", async () => {
+    const token = await tokenFor(server, app, "multi")
+    const clients = await Promise.all([
+      transport("ws").connect(server, token),
+      transport("sse").connect(server, token),
+      transport("poll").connect(server, token),
+      transport("sse").connect(server, token),
+      transport("ws").connect(server, token)
+    ])
+    for (const c of clients) await c.next((f) => f.type === "welcome")
+    await notifyMany(server, app, "multi", 3, "all")
+    const got = await Promise.all(clients.map((c) => c.collect(3, isEntry)))
+    for (const frames of got) {
+      expect(frames.map((f) => f["seq"])).toEqual([1, 2, 3])
+      expect(frames).toEqual(got[0])
+    }
+
+    // A read over REST reaches them all as one entry with one seq.
+    const ids = got[0]!.map((f) => (f["notification"] as { id: string }).id)
+    const res = await request(server.url, "PATCH", "/v1/me/notifications", {
+      token,
+      body: { ids: ids.slice(0, 2), read: true }
+    })
+    expect(res.status).toBe(200)
+    const reads = await Promise.all(clients.map((c) => c.next((f) => f.type === "read")))
+    for (const r of reads) expect(r).toEqual({ type: "read", seq: 4, ids: ids.slice(0, 2) })
+
+    // A deletion too.
+    expect((await request(server.url, "DELETE", `/v1/me/notifications/${ids[2]}`, { token })).status).toBe(
+      204
+    )
+    const deletions = await Promise.all(clients.map((c) => c.next((f) => f.type === "deleted")))
+    for (const d of deletions) expect(d).toEqual({ type: "deleted", seq: 5, ids: [ids[2]] })
+    await Promise.all(clients.map((c) => c.close()))
+  })
+
+  it("counts sessions by transport in /metrics", async () => {
+    const token = await tokenFor(server, app, "counted")
+    const clients = await Promise.all([
+      transport("ws").connect(server, token),
+      transport("sse").connect(server, token)
+    ])
+    for (const c of clients) await c.next((f) => f.type === "welcome")
+    const text = await (await fetch(`${server.url}/metrics`)).text()
+    expect(text).toMatch(/pushback_connections\{transport="sse"\} 1/)
+    expect(text).toMatch(/pushback_connections\{transport="ws"\} 1/)
+    await Promise.all(clients.map((c) => c.close()))
+  })
+
+  it("ends every session on shutdown (1001 / going_away / an early answer)", async () => {
+    const other = await startServer()
+    try {
+      const otherApp = await newApp(other)
+      const token = await tokenFor(other, otherApp, "leaving")
+      const ws = await transport("ws").connect(other, token)
+      const sse = await transport("sse").connect(other, token)
+      await ws.next((f) => f.type === "welcome")
+      await sse.next((f) => f.type === "welcome")
+      // A poll held with a cursor, answered early by the shutdown.
+      const held = fetch(`${other.url}/v1/poll?token=${token}&cursor=0&wait=30`)
+      held.catch(() => {})
+      await eventually(async () => (await liveSessions(other, otherApp, "leaving")) === 3)
+      const started = Date.now()
+      await other.stop()
+      expect(await ws.ended).toMatchObject({ code: 1001 })
+      expect(await sse.ended).toMatchObject({ error: "going_away" })
+      const answer = await held
+      expect(answer.status).toBe(200)
+      expect(await answer.json()).toEqual({ frames: [], cursor: 0 })
+      expect(Date.now() - started).toBeLessThan(5000)
+    } finally {
+      await other.dispose()
+    }
+  })
+})
+
+describe("cursors older than what is retained", () => {
+  let server: TestServer
+  let app: TestApp
+
+  beforeAll(async () => {
+    server = await startServer({ args: configArgs({ limits: { retentionEntries: 3 } }) })
+    app = await newApp(server)
+    await notifyMany(server, app, "old", 8)
+    // Pruning runs at start: restart to age out all but the last 3 entries.
+    server = await server.restart()
+  })
+  afterAll(() => server?.dispose())
+
+  it.each(transports)("$name: a too-old cursor gets reset to the latest seq", async (adapter) => {
+    const token = await tokenFor(server, app, "old")
+    const client = await adapter.connect(server, token, 2)
+    expect(await client.next((f) => f.type === "reset")).toEqual({ type: "reset", cursor: 8 })
+    if (adapter.welcomeOnResume) expect(client.frames[0]).toMatchObject({ type: "welcome", cursor: 8 })
+    expect(entries(client.frames)).toHaveLength(0)
+    await client.close()
+  })
+
+  it.each(transports)("$name: a cursor just inside what is retained resumes", async (adapter) => {
+    const token = await tokenFor(server, app, "old")
+    const client = await adapter.connect(server, token, 5)
+    const replayed = await client.collect(3, isEntry)
+    expect(replayed.map((f) => f["seq"])).toEqual([6, 7, 8])
+    expect(client.frames.some((f) => f.type === "reset")).toBe(false)
+    await client.close()
+  })
+})
+
+describe.each(transports.filter((t) => t.pausable !== undefined))("$name slow consumer", (adapter) => {
+  let server: TestServer
+  let app: TestApp
+
+  beforeAll(async () => {
+    server = await startServer({ args: configArgs({ limits: { sessionQueueBytes: 64 * 1024 } }) })
+    app = await newApp(server)
+  })
+  afterAll(() => server?.dispose())
+
+  it("is cut off once its unsent data passes sessionQueueBytes; the server stays healthy", async () => {
+    const slow = await adapter.pausable!(server, await tokenFor(server, app, "slow"))
+    const healthy = await adapter.connect(server, await tokenFor(server, app, "fast"))
+    await healthy.next((f) => f.type === "welcome")
+    slow.pause()
+    const before = await metric(server, "pushback_slow_consumers_closed_total")
+    const big = "x".repeat(48 * 1024)
+    // Kernel socket buffers take several MB before the server's own queue grows: keep
+    // notifying until the server gives up on the slow reader.
+    let sent = 0
+    while ((await metric(server, "pushback_slow_consumers_closed_total")) === before) {
+      await Promise.all(
+        Array.from({ length: 20 }, () => notify(server, app, { users: ["slow"], content: big }))
+      )
+      sent += 20
+      if (sent > 2000) throw new Error("the slow consumer was never cut off")
+    }
+    slow.resume()
+    const ending = await Promise.race([
+      slow.recorder.ended,
+      new Promise((r) => setTimeout(() => r("open"), 10_000))
+    ])
+    expect(ending).not.toBe("open")
+    if (adapter.name === "ws") expect(ending).toMatchObject({ code: 4008 })
+    // What it did get is a gapless prefix of its stream.
+    const seqs = slow.recorder.frames.filter(isEntry).map((f) => f.seq)
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1))
+    expect(seqs.length).toBeLessThan(sent)
+
+    // Everyone else is fine.
+    await notify(server, app, { users: ["fast"], content: "still here" })
+    expect(await healthy.next((f) => f.type === "notification")).toMatchObject({ seq: 1 })
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    await eventually(async () => (await liveSessions(server, app, "slow")) === 0)
+    await healthy.close()
+    slow.close()
+  })
+})

@@ -76,7 +76,9 @@ const allEndpoints = [...operatorEndpoints, ...backendEndpoints, ...userEndpoint
 /** Everything a refused request could have changed, as seen with the right credentials. */
 const snapshot = async () => {
   const apps = expectOk(
-    await request<{ apps: Array<{ id: string }> }>(server.url, "GET", "/v1/apps", { token: server.adminToken })
+    await request<{ apps: Array<{ id: string }> }>(server.url, "GET", "/v1/apps", {
+      token: server.adminToken
+    })
   )
   const usersA = expectOk(await request(server.url, "GET", "/v1/users", { token: a.secret }))
   const usersB = expectOk(await request(server.url, "GET", "/v1/users", { token: b.secret }))
@@ -255,7 +257,11 @@ describe("bad user tokens → 401 on every /v1/me endpoint", () => {
       `${Buffer.from("not json").toString("base64url")}.${c}.${s}`,
       "a.b.c"
     ]) {
-      await expectRefusedEverywhere(userEndpoints.slice(0, 2), bearer(token), `malformed ${token.slice(0, 20)}`)
+      await expectRefusedEverywhere(
+        userEndpoints.slice(0, 2),
+        bearer(token),
+        `malformed ${token.slice(0, 20)}`
+      )
     }
   })
 })

@@ -56,7 +56,10 @@ describe("default: any origin", () => {
       ["/v1/me/notifications", token],
       ["/v1/me/preferences", token]
     ] as const) {
-      const res = await request(open.url, "GET", path, { ...(t ? { token: t } : {}), headers: { origin: ORIGIN } })
+      const res = await request(open.url, "GET", path, {
+        ...(t ? { token: t } : {}),
+        headers: { origin: ORIGIN }
+      })
       expect(res.status, path).toBe(200)
       expect(allowsOrigin(res.headers.get("access-control-allow-origin"), ORIGIN), path).toBe(true)
     }
@@ -109,7 +112,9 @@ describe("default: any origin", () => {
         expect(res.status, `${method} preflight of ${path}`).toBe(204)
         expect(allowsOrigin(res.headers.get("access-control-allow-origin"), ORIGIN)).toBe(true)
         const methods = list(res.headers.get("access-control-allow-methods"))
-        expect(methods.includes(method.toLowerCase()) || methods.includes("*"), `methods ${methods}`).toBe(true)
+        expect(methods.includes(method.toLowerCase()) || methods.includes("*"), `methods ${methods}`).toBe(
+          true
+        )
         // `*` does not cover Authorization in browsers: each header must be named
         const headers = list(res.headers.get("access-control-allow-headers"))
         for (const h of HEADERS) expect(headers, `allowed headers of ${path}`).toContain(h)
@@ -133,7 +138,9 @@ describe("configured origins: only those are allowed", () => {
     })
     expect(res.status).toBe(200)
     expect(res.headers.get("access-control-allow-origin")).toBe("https://a.example")
-    const ping = await request(restricted.url, "GET", "/v1/status/ping", { headers: { origin: "https://a.example" } })
+    const ping = await request(restricted.url, "GET", "/v1/status/ping", {
+      headers: { origin: "https://a.example" }
+    })
     expect(ping.headers.get("access-control-allow-origin")).toBe("https://a.example")
     const pre = await preflight(restricted, "/v1/me/notifications", "PATCH", "https://a.example")
     expect(pre.status).toBe(204)

@@ -35,10 +35,16 @@ describe("PUT /v1/event-types/{name}", () => {
   it("declares a type: 200 the type {name, title, description}", async () => {
     const app = await createApp(server, "types-put")
     const res = await put(app, "post_like", { title: "Post liked", description: "Someone liked a post" })
-    expect(expectOk(res)).toEqual({ name: "post_like", title: "Post liked", description: "Someone liked a post" })
+    expect(expectOk(res)).toEqual({
+      name: "post_like",
+      title: "Post liked",
+      description: "Someone liked a post"
+    })
     const types = await list(app)
     expect(Object.keys(types)).toEqual(["types"])
-    expect(types.types).toEqual([{ name: "post_like", title: "Post liked", description: "Someone liked a post" }])
+    expect(types.types).toEqual([
+      { name: "post_like", title: "Post liked", description: "Someone liked a post" }
+    ])
   })
 
   it("description is optional (null when omitted)", async () => {
@@ -63,7 +69,8 @@ describe("PUT /v1/event-types/{name}", () => {
 
   it("lists several types", async () => {
     const app = await createApp(server, "types-several")
-    for (const name of ["a", "b.c", "d:e", "f-g", "H_9"]) expectOk(await put(app, name, { title: `T ${name}` }))
+    for (const name of ["a", "b.c", "d:e", "f-g", "H_9"])
+      expectOk(await put(app, name, { title: `T ${name}` }))
     const names = (await list(app)).types.map((t) => t.name).sort()
     expect(names).toEqual(["H_9", "a", "b.c", "d:e", "f-g"].sort())
   })

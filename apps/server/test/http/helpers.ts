@@ -40,7 +40,10 @@ export const expectErrorShape = (res: Reply): ErrorBody["error"] => {
   expect(typeof error.code, `error body: ${res.text}`).toBe("string")
   expect(typeof error.message, `error body: ${res.text}`).toBe("string")
   expect(error.message.length, `error body: ${res.text}`).toBeGreaterThan(0)
-  expect(Object.keys(error).every((k) => ["code", "message", "details"].includes(k)), res.text).toBe(true)
+  expect(
+    Object.keys(error).every((k) => ["code", "message", "details"].includes(k)),
+    res.text
+  ).toBe(true)
   expect(Object.keys(ERROR_STATUS), `unknown error code in ${res.text}`).toContain(error.code)
   expect(res.status, `status of code ${error.code}`).toBe(ERROR_STATUS[error.code])
   // no stack trace ever
@@ -196,11 +199,16 @@ export const notify = async (
   body: Record<string, unknown>,
   headers?: Record<string, string>
 ): Promise<{ id: string; recipients: number; online: number }> => {
-  const res = await request<{ id: string; recipients: number; online: number }>(baseUrl, "POST", "/v1/notify", {
-    token: app.secret,
-    body,
-    ...(headers ? { headers } : {})
-  })
+  const res = await request<{ id: string; recipients: number; online: number }>(
+    baseUrl,
+    "POST",
+    "/v1/notify",
+    {
+      token: app.secret,
+      body,
+      ...(headers ? { headers } : {})
+    }
+  )
   return expectOk(res, 202)
 }
 
@@ -210,11 +218,18 @@ export const inbox = async (baseUrl: string, token: string, query = ""): Promise
 
 export const counts = async (baseUrl: string, token: string) =>
   expectOk(
-    await request<{ unseen: number; unread: number; total: number }>(baseUrl, "GET", "/v1/me/counts", { token })
+    await request<{ unseen: number; unread: number; total: number }>(baseUrl, "GET", "/v1/me/counts", {
+      token
+    })
   )
 
 export const stats = async (baseUrl: string, app: TestApp) =>
   expectOk(await request<Record<string, number>>(baseUrl, "GET", "/v1/stats", { token: app.secret }))
 
 export const registerUsers = async (baseUrl: string, app: TestApp, users: unknown[]) =>
-  expectOk(await request<{ registered: number }>(baseUrl, "POST", "/v1/users", { token: app.secret, body: { users } }))
+  expectOk(
+    await request<{ registered: number }>(baseUrl, "POST", "/v1/users", {
+      token: app.secret,
+      body: { users }
+    })
+  )

@@ -27,7 +27,10 @@ beforeAll(async () => {
   app = await createApp(server, "inbox")
   for (const name of ["like", "comment"]) {
     expectOk(
-      await request(server.url, "PUT", `/v1/event-types/${name}`, { token: app.secret, body: { title: name } })
+      await request(server.url, "PUT", `/v1/event-types/${name}`, {
+        token: app.secret,
+        body: { title: name }
+      })
     )
   }
 })
@@ -43,7 +46,8 @@ const fill = async (user: string, n: number, extra: Record<string, unknown> = {}
 }
 
 /** Notifications of `user`, oldest first. */
-const oldestFirst = async (user: string) => (await inbox(server.url, tokenOf(user), "?limit=100")).results.reverse()
+const oldestFirst = async (user: string) =>
+  (await inbox(server.url, tokenOf(user), "?limit=100")).results.reverse()
 
 /** Follows a `next`/`previous` link (absolute or relative) with the user's token. */
 const follow = async (link: string, token: string) => {
@@ -140,9 +144,9 @@ describe("GET /v1/me/notifications", () => {
     const token = tokenOf("pager")
     const all = await inbox(server.url, token, "?limit=100")
     // mark the 10 newest read; 13 stay unread
-    expect(expectOk(await patchMany("pager", { ids: all.results.slice(0, 10).map((n) => n.id), read: true }))).toEqual(
-      { updated: 10 }
-    )
+    expect(
+      expectOk(await patchMany("pager", { ids: all.results.slice(0, 10).map((n) => n.id), read: true }))
+    ).toEqual({ updated: 10 })
     const unread = await inbox(server.url, token, "?status=unread&limit=10")
     expect(unread.count).toBe(13)
     const rest = await follow(unread.next!, token)
@@ -303,7 +307,9 @@ describe("PATCH /v1/me/notifications (batch)", () => {
     expect((await inbox(server.url, token)).results.map((n) => n.id)).not.toContain(n2!.id)
 
     // ids of another user's or of no notification change nothing
-    expect(expectOk(await patchMany("batch", { ids: [other!.id, "nope"], read: true }))).toEqual({ updated: 0 })
+    expect(expectOk(await patchMany("batch", { ids: [other!.id, "nope"], read: true }))).toEqual({
+      updated: 0
+    })
     expect(expectOk(await getOne("bystander", other!.id))).toMatchObject({ seenAt: null, readAt: null })
     expect(expectOk(await patchMany("batch", { ids: [other!.id], deleted: true }))).toEqual({ updated: 0 })
     expect(expectOk(await getOne("bystander", other!.id)).id).toBe(other!.id)
@@ -340,7 +346,9 @@ describe("DELETE /v1/me/notifications/{id}", () => {
     const [n0, n1] = await oldestFirst("deleter")
     const [kept] = await oldestFirst("keeper")
     const del = (user: string, id: string) =>
-      request(server.url, "DELETE", `/v1/me/notifications/${encodeURIComponent(id)}`, { token: tokenOf(user) })
+      request(server.url, "DELETE", `/v1/me/notifications/${encodeURIComponent(id)}`, {
+        token: tokenOf(user)
+      })
     const res = await del("deleter", n0!.id)
     expect(res.status, res.text).toBe(204)
     expect(res.text).toBe("")
@@ -352,7 +360,9 @@ describe("DELETE /v1/me/notifications/{id}", () => {
     expect(expectOk(await getOne("keeper", kept!.id)).id).toBe(kept!.id)
     // the backend view agrees
     const backend = expectOk(
-      await request<NotificationList>(server.url, "GET", "/v1/users/deleter/notifications", { token: app.secret })
+      await request<NotificationList>(server.url, "GET", "/v1/users/deleter/notifications", {
+        token: app.secret
+      })
     )
     expect(backend.results.map((n) => n.id)).toEqual([n1!.id])
   })

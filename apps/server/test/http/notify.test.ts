@@ -245,7 +245,10 @@ describe("POST /v1/notify: event types", () => {
   it("when the app declared types, `type` must be one of them (else 400 naming `type`, nothing stored)", async () => {
     const app = await createApp(server, "notify-types")
     expectOk(
-      await request(server.url, "PUT", "/v1/event-types/post_like", { token: app.secret, body: { title: "Like" } })
+      await request(server.url, "PUT", "/v1/event-types/post_like", {
+        token: app.secret,
+        body: { title: "Like" }
+      })
     )
     await registerUsers(server.url, app, ["u1"])
     const res = await request(server.url, "POST", "/v1/notify", {
@@ -254,11 +257,7 @@ describe("POST /v1/notify: event types", () => {
     })
     expectBadField(res, "type")
     expect((await backendList(app, "u1")).count).toBe(0)
-    expectError(
-      await request(server.url, "GET", "/v1/users/fresh", { token: app.secret }),
-      404,
-      "not_found"
-    )
+    expectError(await request(server.url, "GET", "/v1/users/fresh", { token: app.secret }), 404, "not_found")
     expect((await stats(server.url, app))["notifications"]).toBe(0)
 
     await notify(server.url, app, { users: ["u1"], type: "post_like", content: "ok" })
@@ -335,7 +334,9 @@ describe("POST /v1/notify: limits", () => {
       body: { users: ["a", "b", "c", "d"], content: "too many" }
     })
     expectBadField(res, "users")
-    const users = expectOk(await request<{ count: number }>(limited.url, "GET", "/v1/users", { token: app.secret }))
+    const users = expectOk(
+      await request<{ count: number }>(limited.url, "GET", "/v1/users", { token: app.secret })
+    )
     expect(users.count).toBe(0)
     // exactly the limit is fine (wait out the rate limit of the test above if needed)
     let ok = await request(limited.url, "POST", "/v1/notify", {
@@ -355,9 +356,14 @@ describe("POST /v1/notify: limits", () => {
   it("refuses 10,001 users with the default limit: 400 naming `users`, nothing registered", async () => {
     const app = await createApp(server, "users-limit-default")
     const users = Array.from({ length: 10_001 }, (_, i) => `u${i}`)
-    const res = await request(server.url, "POST", "/v1/notify", { token: app.secret, body: { users, content: "x" } })
+    const res = await request(server.url, "POST", "/v1/notify", {
+      token: app.secret,
+      body: { users, content: "x" }
+    })
     expectBadField(res, "users")
-    const list = expectOk(await request<{ count: number }>(server.url, "GET", "/v1/users", { token: app.secret }))
+    const list = expectOk(
+      await request<{ count: number }>(server.url, "GET", "/v1/users", { token: app.secret })
+    )
     expect(list.count).toBe(0)
     expect((await stats(server.url, app))["notifications"]).toBe(0)
   })

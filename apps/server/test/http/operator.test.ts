@@ -35,7 +35,10 @@ interface Created {
 
 describe("POST /v1/apps", () => {
   it("creates an app: 201 {id, name, secret, createdAt}; the secret is `<id>.` and 32+ base64url chars", async () => {
-    const res = await request<Created>(server.url, "POST", "/v1/apps", { token: admin(), body: { name: "shop" } })
+    const res = await request<Created>(server.url, "POST", "/v1/apps", {
+      token: admin(),
+      body: { name: "shop" }
+    })
     const app = expectOk(res, 201)
     expect(Object.keys(app).sort()).toEqual(["createdAt", "id", "name", "secret"])
     expect(app.name).toBe("shop")
@@ -61,22 +64,36 @@ describe("POST /v1/apps", () => {
   })
 
   it("refuses a body without a name, or with a non-string name: 400 naming `name`", async () => {
-    const before = expectOk(await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() }))
+    const before = expectOk(
+      await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() })
+    )
     expectBadField(await request(server.url, "POST", "/v1/apps", { token: admin(), body: {} }), "name")
-    expectBadField(await request(server.url, "POST", "/v1/apps", { token: admin(), body: { name: 42 } }), "name")
-    expectBadField(await request(server.url, "POST", "/v1/apps", { token: admin(), body: { name: null } }), "name")
-    const after = expectOk(await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() }))
+    expectBadField(
+      await request(server.url, "POST", "/v1/apps", { token: admin(), body: { name: 42 } }),
+      "name"
+    )
+    expectBadField(
+      await request(server.url, "POST", "/v1/apps", { token: admin(), body: { name: null } }),
+      "name"
+    )
+    const after = expectOk(
+      await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() })
+    )
     expect(after.apps.length).toBe(before.apps.length)
   })
 
   it("refuses malformed JSON with 400 and creates nothing", async () => {
-    const before = expectOk(await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() }))
+    const before = expectOk(
+      await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() })
+    )
     expectError(
       await request(server.url, "POST", "/v1/apps", { token: admin(), rawBody: '{"name": "x"' }),
       400,
       "bad_request"
     )
-    const after = expectOk(await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() }))
+    const after = expectOk(
+      await request<{ apps: unknown[] }>(server.url, "GET", "/v1/apps", { token: admin() })
+    )
     expect(after.apps.length).toBe(before.apps.length)
   })
 })
@@ -252,7 +269,9 @@ describe("DELETE /v1/apps/{appId}", () => {
 
     // the other app is untouched
     const kept = expectOk(
-      await request<{ count: number }>(server.url, "GET", "/v1/users/alice/notifications", { token: keep.secret })
+      await request<{ count: number }>(server.url, "GET", "/v1/users/alice/notifications", {
+        token: keep.secret
+      })
     )
     expect(kept.count).toBe(1)
   })
@@ -260,7 +279,11 @@ describe("DELETE /v1/apps/{appId}", () => {
   it("a deleted app cannot be rotated or deleted again: 404", async () => {
     const app = await createApp(server, "gone")
     expect((await request(server.url, "DELETE", `/v1/apps/${app.id}`, { token: admin() })).status).toBe(204)
-    expectError(await request(server.url, "DELETE", `/v1/apps/${app.id}`, { token: admin() }), 404, "not_found")
+    expectError(
+      await request(server.url, "DELETE", `/v1/apps/${app.id}`, { token: admin() }),
+      404,
+      "not_found"
+    )
     expectError(
       await request(server.url, "POST", `/v1/apps/${app.id}/secret`, { token: admin() }),
       404,
@@ -274,7 +297,11 @@ describe("DELETE /v1/apps/{appId}", () => {
       404,
       "not_found"
     )
-    expectError(await request(server.url, "DELETE", "/v1/apps/nonsense", { token: admin() }), 404, "not_found")
+    expectError(
+      await request(server.url, "DELETE", "/v1/apps/nonsense", { token: admin() }),
+      404,
+      "not_found"
+    )
   })
 })
 

@@ -35,9 +35,19 @@ describe("GET /v1/stats", () => {
 
     const t1 = localToken(app, "u1")
     const [newest, older] = (await inbox(server.url, t1)).results
-    expectOk(await request(server.url, "PATCH", `/v1/me/notifications/${older!.id}`, { token: t1, body: { seen: true } }))
+    expectOk(
+      await request(server.url, "PATCH", `/v1/me/notifications/${older!.id}`, {
+        token: t1,
+        body: { seen: true }
+      })
+    )
     expect(await stats(server.url, app)).toMatchObject({ seen: 1, read: 0 })
-    expectOk(await request(server.url, "PATCH", `/v1/me/notifications/${older!.id}`, { token: t1, body: { read: true } }))
+    expectOk(
+      await request(server.url, "PATCH", `/v1/me/notifications/${older!.id}`, {
+        token: t1,
+        body: { read: true }
+      })
+    )
     expect(await stats(server.url, app)).toMatchObject({ seen: 1, read: 1 })
     expect(newest!.seenAt).toBeNull()
 
@@ -72,7 +82,9 @@ describe("status (no credential)", () => {
   })
 
   it("GET /v1/status/info → 200 {name: 'pushback', version}", async () => {
-    const body = expectOk(await request<{ name: string; version: string }>(server.url, "GET", "/v1/status/info"))
+    const body = expectOk(
+      await request<{ name: string; version: string }>(server.url, "GET", "/v1/status/info")
+    )
     expect(Object.keys(body).sort()).toEqual(["name", "version"])
     expect(body.name).toBe("pushback")
     expect(typeof body.version).toBe("string")
@@ -101,7 +113,8 @@ describe("status (no credential)", () => {
     expect(lines.some((l) => l.startsWith("# TYPE "))).toBe(true)
     const samples = lines.filter((l) => !l.startsWith("#"))
     expect(samples.length).toBeGreaterThan(0)
-    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+]?([0-9.eE+-]+|NaN|\+Inf|-Inf)( \d+)?$/
+    const sample =
+      /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+]?([0-9.eE+-]+|NaN|\+Inf|-Inf)( \d+)?$/
     for (const line of samples) expect(line, "metric sample line").toMatch(sample)
     for (const line of lines.filter((l) => l.startsWith("# TYPE "))) {
       expect(line).toMatch(/^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped)$/)

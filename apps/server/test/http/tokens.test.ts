@@ -91,6 +91,10 @@ describe("POST /v1/tokens", () => {
     const { exp } = decodeJwt(answer.token).claims as { exp: number }
     // wait until the expiry second is over, with a margin
     while (Date.now() < (exp + 1) * 1000 + 100) await sleep(100)
-    expectError(await request(server.url, "GET", "/v1/me/counts", { token: answer.token }), 401, "unauthorized")
+    expectError(
+      await request(server.url, "GET", "/v1/me/counts", { token: answer.token }),
+      401,
+      "unauthorized"
+    )
   })
 })

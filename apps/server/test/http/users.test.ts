@@ -60,7 +60,13 @@ describe("POST /v1/users", () => {
     expect(u1).toMatchObject({ id: "u1", email: null, name: null, online: false, sessions: 0 })
     expectTimestamp(u1.createdAt)
     const u2 = expectOk(await getUser(app, "u2"))
-    expect(u2).toMatchObject({ id: "u2", email: "u2@example.com", name: "User Two", online: false, sessions: 0 })
+    expect(u2).toMatchObject({
+      id: "u2",
+      email: "u2@example.com",
+      name: "User Two",
+      online: false,
+      sessions: 0
+    })
     expect(Object.keys(u2).sort()).toEqual(["createdAt", "email", "id", "name", "online", "sessions"])
     expect(expectOk(await getUser(app, "u3"))).toMatchObject({ id: "u3", email: null, name: null })
   })
@@ -229,21 +235,29 @@ describe("DELETE /v1/users/{userId}", () => {
     // registering the same id again starts from nothing
     await registerUsers(server.url, app, ["gone"])
     const list = expectOk(
-      await request<NotificationList>(server.url, "GET", "/v1/users/gone/notifications", { token: app.secret })
+      await request<NotificationList>(server.url, "GET", "/v1/users/gone/notifications", {
+        token: app.secret
+      })
     )
     expect(list.count).toBe(0)
     expect(list.results).toEqual([])
     expect(await counts(server.url, localToken(app, "gone"))).toEqual({ unseen: 0, unread: 0, total: 0 })
 
     const stays = expectOk(
-      await request<NotificationList>(server.url, "GET", "/v1/users/stays/notifications", { token: app.secret })
+      await request<NotificationList>(server.url, "GET", "/v1/users/stays/notifications", {
+        token: app.secret
+      })
     )
     expect(stays.count).toBe(1)
   })
 
   it("404 not_found for an unknown user", async () => {
     const app = await createApp(server, "users-delete-unknown")
-    expectError(await request(server.url, "DELETE", "/v1/users/nobody", { token: app.secret }), 404, "not_found")
+    expectError(
+      await request(server.url, "DELETE", "/v1/users/nobody", { token: app.secret }),
+      404,
+      "not_found"
+    )
   })
 })
 
@@ -255,7 +269,9 @@ describe("GET /v1/users/{userId}/notifications", () => {
     await notify(server.url, app, { users: ["alice"], content: { second: true }, title: "Two" })
     await notify(server.url, app, { users: ["bob"], content: "bob's" })
     const list = expectOk(
-      await request<NotificationList>(server.url, "GET", "/v1/users/alice/notifications", { token: app.secret })
+      await request<NotificationList>(server.url, "GET", "/v1/users/alice/notifications", {
+        token: app.secret
+      })
     )
     expect(list.count).toBe(2)
     expect(list.results.map((n) => n.content)).toEqual([{ second: true }, "first"])

@@ -1,0 +1,46 @@
+/**
+ * `PushBack`: the entry point. `PushBack.init(options)` creates a client and makes it the
+ * default, so the seed's style — `PushBack.init(…); PushBack.subscribe(onNotification,
+ * onDisconnect)` — works, from a module import or from the script-tag global alike.
+ */
+import { createClient, type PushBackClient, type PushBackOptions } from "./Client.js"
+
+/** The `PushBack` object: `init`, plus every client method acting on the default client. */
+export interface PushBackStatic extends PushBackClient {
+  /** Creates a client, makes it the default, and returns it. */
+  init(options: PushBackOptions): PushBackClient
+  /** The default client: the one the last `init` created. */
+  readonly client: PushBackClient | undefined
+}
+
+let current: PushBackClient | undefined
+
+const client = (): PushBackClient => {
+  if (current === undefined) throw new Error("PushBack: call PushBack.init() first")
+  return current
+}
+
+/** The entry point; its methods act on the client the last `init` created. */
+export const PushBack: PushBackStatic = {
+  init: (options) => (current = createClient(options)),
+  get client() {
+    return current
+  },
+  get store() {
+    return client().store
+  },
+  get state() {
+    return client().state
+  },
+  get transport() {
+    return client().transport
+  },
+  subscribe: (onNotification, onDisconnect) => client().subscribe(onNotification, onDisconnect),
+  on: (type, listener) => client().on(type, listener),
+  markSeen: (ids) => client().markSeen(ids),
+  markRead: (ids) => client().markRead(ids),
+  remove: (ids) => client().remove(ids),
+  markAllSeen: () => client().markAllSeen(),
+  loadMore: () => client().loadMore(),
+  close: () => client().close()
+}

@@ -1,0 +1,73 @@
+/**
+ * The long-poll transport, `/v1/poll`: a loop of GETs for networks where neither WebSocket
+ * nor a streaming answer gets through. The token is a query parameter so that a poll is a
+ * simple cross-origin request (no preflight each time). A resumed connection starts with
+ * `wait=0`, so it is established at once; later polls wait for entries (server default).
+ */
+import { Codes } from "../Codes.js"
+import type { ResolvedPlatform } from "../Platform.js"
+import type { Transport } from "../Transport.js"
+import type { ServerFrame } from "../types.js"
+
+/** Builds the long-poll transport over `platform.fetch`. */
+export const poll = (platform: ResolvedPlatform): Transport => {
+  let stop: (() => void) | undefined
+  const close = () => {
+    stop?.()
+    stop = undefined
+  }
+  return {
+    name: "poll",
+    actions: false,
+    supported: () => true,
+    connect({ url, token, cursor }, handlers) {
+      close()
+      let live = true
+      let abort: AbortController | undefined
+      const halt = () => {
+        live = false
+        abort?.abort()
+      }
+      stop = halt
+      const end = (code: number, reason: string) => {
+        if (!live) return
+        halt()
+        handlers.close(code, reason)
+      }
+      let opened = false
+      const loop = async (cursor: number | undefined): Promise<void> => {
+        while (live) {
+          abort = typeof AbortController === "function" ? new AbortController() : undefined
+          const query = cursor === undefined ? "" : `&cursor=${cursor}${opened ? "" : "&wait=0"}`
+          const res = await platform.fetch(`${url}/v1/poll?token=${encodeURIComponent(token)}${query}`, {
+            cache: "no-store",
+            ...(abort === undefined ? {} : { signal: abort.signal })
+          })
+          if (!live) return
+          if (res.status !== 200) {
+            const code =
+              res.status === 401
+                ? Codes.Unauthorized
+                : res.status === 503
+                  ? Codes.GoingAway
+                  : Codes.ConnectionLost
+            return end(code, `poll answered ${res.status}`)
+          }
+          const body = (await res.json()) as { frames: ReadonlyArray<ServerFrame>; cursor: number }
+          if (!live) return
+          if (!opened) {
+            opened = true
+            handlers.open()
+          }
+          for (const frame of body.frames) {
+            if (live) handlers.frame(frame)
+          }
+          cursor = body.cursor
+        }
+      }
+      loop(cursor).catch(() => end(Codes.ConnectionLost, "connection lost"))
+    },
+    send: () => false,
+    close
+  }
+}

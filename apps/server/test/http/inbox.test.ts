@@ -176,6 +176,13 @@ describe("GET /v1/me/notifications", () => {
       `?since=${encodeURIComponent("2000-01-01T00:00:00.000Z")}&before=${encodeURIComponent(middle)}`
     )
     expect(both.results.map((n) => n.content)).toEqual([1, 0])
+    // the paging links keep the time filter
+    const paged = await inbox(server.url, token, `?since=${encodeURIComponent(middle)}&limit=1`)
+    expect(paged.results.map((n) => n.content)).toEqual(["late-2"])
+    const next = await follow(paged.next!, token)
+    expect(next.count).toBe(2)
+    expect(next.results.map((n) => n.content)).toEqual(["late-1"])
+    expect(next.next).toBeNull()
   })
 
   it("refuses bad query parameters with 400 naming the field", async () => {

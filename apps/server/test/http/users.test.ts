@@ -290,6 +290,31 @@ describe("GET /v1/users/{userId}/notifications", () => {
     expect(filtered.count).toBe(2)
     expect(filtered.results.map((n) => n.content)).toEqual([{ second: true }])
     expect(filtered.next).not.toBeNull()
+    // the link leads to the next page of the same backend list
+    const link = new URL(filtered.next!, server.url)
+    expect(link.pathname).toBe("/v1/users/alice/notifications")
+    const rest = expectOk(
+      await request<NotificationList>(server.url, "GET", link.pathname + link.search, { token: app.secret })
+    )
+    expect(rest.results.map((n) => n.content)).toEqual(["first"])
+    expect(rest.next).toBeNull()
+    expect(rest.previous).not.toBeNull()
+  })
+
+  it("serves a user id with a slash and a space, and its paging links keep it encoded", async () => {
+    const app = await createApp(server, "users-notifications-odd-id")
+    for (const content of [1, 2]) await notify(server.url, app, { users: ["team/a b"], content })
+    const path = `/v1/users/${encodeURIComponent("team/a b")}/notifications`
+    const first = expectOk(
+      await request<NotificationList>(server.url, "GET", `${path}?limit=1`, { token: app.secret })
+    )
+    expect(first.results.map((n) => [n.user, n.content])).toEqual([["team/a b", 2]])
+    const link = new URL(first.next!, server.url)
+    const second = expectOk(
+      await request<NotificationList>(server.url, "GET", link.pathname + link.search, { token: app.secret })
+    )
+    expect(second.results.map((n) => [n.user, n.content])).toEqual([["team/a b", 1]])
+    expect((await counts(server.url, localToken(app, "team/a b"))).total).toBe(2)
   })
 
   it("404 for an unknown user", async () => {

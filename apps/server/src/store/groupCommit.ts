@@ -3,7 +3,7 @@
  * another is committing wait in a queue and then run together, each inside its own
  * savepoint, in ONE database transaction and one fsync. Each caller is answered only after
  * that commit, with its own result; a failing job rolls back to its savepoint and leaves
- * the others alone. Under no load a job runs at once, so nothing waits on a timer.
+ * the others alone. Under no load a job waits one event-loop turn at most, never a timer.
  */
 import { SqlClient } from "@effect/sql"
 import { Deferred, Effect, Exit, Queue } from "effect"
@@ -16,6 +16,15 @@ interface Job {
 /** Most jobs in one commit, so one batch cannot hold the writer for long. */
 const MAX_BATCH = 256
 
+/**
+ * One turn of the event loop. SQLite commits synchronously, so requests that arrived during
+ * the last fsync are still unread sockets; letting the loop read them first is what lets
+ * them join the next commit.
+ */
+const nextTurn = Effect.async<void>((resume) => {
+  setImmediate(() => resume(Effect.void))
+})
+
 /** Starts the committer (scoped) and answers the function that submits a transaction. */
 export const makeGroupCommit = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -23,6 +32,7 @@ export const makeGroupCommit = Effect.gen(function* () {
 
   const runBatch = Effect.gen(function* () {
     const first = yield* Queue.take(queue)
+    yield* nextTurn
     const more = yield* Queue.takeUpTo(queue, MAX_BATCH - 1)
     const jobs = [first, ...more]
     const outcome = yield* sql

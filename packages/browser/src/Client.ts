@@ -32,9 +32,9 @@ export interface PushBackOptions {
   /** The server's base URL, e.g. `https://push.example.com`. */
   readonly url: string
   /** A user token (minted by your backend). */
-  readonly token?: string
+  readonly token?: string | undefined
   /** Fetches a fresh user token; called at start without `token`, and whenever the token is refused. */
-  readonly getToken?: () => Promise<string>
+  readonly getToken?: (() => Promise<string>) | undefined
   /** The transports to use, in order. Default: `["websocket", "sse", "poll"]`. */
   readonly transports?: ReadonlyArray<TransportName>
   /** Transports never to use. */

@@ -1,0 +1,41 @@
+/**
+ * The size budget: the ESM entry, bundled and minified as an app's bundler would, stays under
+ * 6 KB gzipped. The source is bundled here (the same esbuild that tsup runs), so the check
+ * does not depend on a previous build; the built `dist/index.js` is checked too when present.
+ */
+import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
+import { build } from "esbuild"
+import { expect, it } from "vitest"
+
+const BUDGET = 6144
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+const gzippedBundle = async (entry: string): Promise<number> => {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2020",
+    write: false,
+    logLevel: "silent"
+  })
+  return gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length
+}
+
+it(`the ESM entry is under ${BUDGET} bytes minified and gzipped`, async () => {
+  const size = await gzippedBundle(here("../src/index.ts"))
+  expect(size).toBeLessThan(BUDGET)
+  const dist = here("../dist/index.js")
+  if (existsSync(dist)) expect(await gzippedBundle(dist)).toBeLessThan(BUDGET)
+})
+
+it("has no runtime dependencies", async () => {
+  const pkg = (await import("../package.json", { with: { type: "json" } })).default as {
+    dependencies?: Record<string, string>
+  }
+  expect(pkg.dependencies ?? {}).toEqual({})
+})

@@ -21,7 +21,16 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.
 
 const server = spawn(
   process.execPath,
-  [join(root, "apps/server/dist/cli.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--db", `sqlite:${join(dir, "pb.db")}`],
+  [
+    join(root, "apps/server/dist/cli.js"),
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--db",
+    `sqlite:${join(dir, "pb.db")}`
+  ],
   { env: { ...process.env, PUSHBACK_ADMIN_TOKEN: ADMIN }, stdio: ["ignore", "pipe", "inherit"] }
 )
 try {
@@ -35,9 +44,11 @@ try {
   })
   const base = `http://127.0.0.1:${port}`
   const call = (path, token, body) =>
-    fetch(base + path, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) }).then(
-      (r) => r.json()
-    )
+    fetch(base + path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify(body)
+    }).then((r) => r.json())
   const app = await call("/v1/apps", ADMIN, { name: "bench" })
   const users = Array.from({ length: N }, (_, i) => `u${i}`)
   for (let i = 0; i < N; i += 5000) await call("/v1/users", app.secret, { users: users.slice(i, i + 5000) })
@@ -84,19 +95,28 @@ try {
     const wait = due - performance.now()
     if (wait > 1) await new Promise((r) => setTimeout(r, wait))
     sent.set(i, performance.now())
-    inflight.push(call("/v1/notify", app.secret, { users: [users[(i * 7919) % N]], content: { kind: "latency", id: i } }))
+    inflight.push(
+      call("/v1/notify", app.secret, { users: [users[(i * 7919) % N]], content: { kind: "latency", id: i } })
+    )
   }
   await Promise.all(inflight)
   await new Promise((r) => setTimeout(r, 500))
-  const lat = [...sent].filter(([id]) => received.has(id)).map(([id, t]) => received.get(id) - t).sort((a, b) => a - b)
+  const lat = [...sent]
+    .filter(([id]) => received.has(id))
+    .map(([id, t]) => received.get(id) - t)
+    .sort((a, b) => a - b)
   const achieved = total / ((performance.now() - startAt - 500) / 1000)
 
-  console.log(`\nDelivery with ${N} connected users (Node ${process.version}, 127.0.0.1, server and clients on one 2-core machine)\n`)
+  console.log(
+    `\nDelivery with ${N} connected users (Node ${process.version}, 127.0.0.1, server and clients on one 2-core machine)\n`
+  )
   console.log("| measure | result | target |")
   console.log("|---|---|---|")
   console.log(`| one notify to all ${N}: answered (stored) | ${(tAnswered - t0).toFixed(0)} ms | |`)
   console.log(`| one notify to all ${N}: every session has it | ${(tAll - t0).toFixed(0)} ms | < 500 ms |`)
-  console.log(`| notify→receive p50 at ${RATE}/s (achieved ${achieved.toFixed(0)}/s) | ${pct(lat, 0.5).toFixed(1)} ms | |`)
+  console.log(
+    `| notify→receive p50 at ${RATE}/s (achieved ${achieved.toFixed(0)}/s) | ${pct(lat, 0.5).toFixed(1)} ms | |`
+  )
   console.log(`| notify→receive p99 | ${pct(lat, 0.99).toFixed(1)} ms | < 10 ms |`)
   console.log(`| delivered | ${lat.length}/${total} | all |`)
   for (const s of sockets) s.terminate()

@@ -17,7 +17,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 const start = (args, env = {}) =>
   new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
     let out = ""
     child.stdout.on("data", (c) => {
       out += c
@@ -67,16 +70,34 @@ try {
   const b = await start(["-e", bare])
   results.push(await measure("bare ws", b.child, () => `ws://127.0.0.1:${b.port}/`))
 
-  const pb = await start([join(root, "apps/server/dist/cli.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--db", `sqlite:${join(dir, "pb.db")}`], {
-    PUSHBACK_ADMIN_TOKEN: "bench-admin-token"
-  })
+  const pb = await start(
+    [
+      join(root, "apps/server/dist/cli.js"),
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--db",
+      `sqlite:${join(dir, "pb.db")}`
+    ],
+    {
+      PUSHBACK_ADMIN_TOKEN: "bench-admin-token"
+    }
+  )
   const base = `http://127.0.0.1:${pb.port}`
   const post = (path, token, body) =>
-    fetch(base + path, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) }).then((r) => r.json())
+    fetch(base + path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify(body)
+    }).then((r) => r.json())
   const app = await post("/v1/apps", "bench-admin-token", { name: "bench" })
   const tokens = []
   for (let i = 0; i < N; i++) tokens.push((await post("/v1/tokens", app.secret, { user: `u${i}` })).token)
-  results.push(await measure("pushback", pb.child, (i) => `ws://127.0.0.1:${pb.port}/v1/ws?token=${tokens[i]}`))
+  results.push(
+    await measure("pushback", pb.child, (i) => `ws://127.0.0.1:${pb.port}/v1/ws?token=${tokens[i]}`)
+  )
 
   console.log(`\nIdle WebSocket sessions: ${N}, Node ${process.version}\n`)
   console.log("| server | memory per idle session |")

@@ -23,11 +23,17 @@ export class ApiError extends Data.TaggedError("ApiError")<{
 export const badRequest = (message: string, field?: string): ApiError =>
   new ApiError({ code: "bad_request", message, ...(field === undefined ? {} : { details: { field } }) })
 
+/** Longest decode message echoed back: a message quotes the bad value, which may be huge. */
+const MAX_MESSAGE = 300
+
+const clip = (message: string): string =>
+  message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message
+
 /** 400 from a schema decode issue. */
 export const badInput = (issue: DecodeIssue, where = "body"): ApiError =>
   new ApiError({
     code: "bad_request",
-    message: issue.field === "" ? `${where}: ${issue.message}` : `${issue.field}: ${issue.message}`,
+    message: clip(issue.field === "" ? `${where}: ${issue.message}` : `${issue.field}: ${issue.message}`),
     details: { field: issue.field === "" ? where : issue.field }
   })
 

@@ -9,6 +9,10 @@ export const UserId = Schema.String.pipe(
   Schema.minLength(1, { message: () => "must be a non-empty string" }),
   Schema.maxLength(DefaultLimits.maxUserIdLength, {
     message: () => `must be at most ${DefaultLimits.maxUserIdLength} characters`
+  }),
+  // A lone UTF-16 surrogate cannot be stored as text and found again.
+  Schema.filter((s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s), {
+    message: () => "must be valid Unicode text"
   })
 )
 

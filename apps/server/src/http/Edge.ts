@@ -15,6 +15,25 @@ import { type Answer, makeRouter, type RequestContext, type Route } from "./Rout
 
 const CORS_PATH = /^\/v1\/(me(\/|$)|sse$|poll$|ws$|status\/)/
 
+/** Deepest JSON nesting accepted in a body: far beyond any real payload, far below the stack. */
+const MAX_JSON_DEPTH = 64
+
+/**
+ * Where a parsed JSON value nests deeper than `max`: the top-level field holding the too-deep
+ * part ("" for the root), or undefined when it does not. Iterative: deep input cannot overflow it.
+ */
+export const tooDeepAt = (value: unknown, max: number): string | undefined => {
+  const stack: Array<[unknown, number, string]> = [[value, 0, ""]]
+  while (stack.length > 0) {
+    const [v, depth, field] = stack.pop()!
+    if (typeof v !== "object" || v === null) continue
+    if (depth >= max) return field
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v)
+    for (const [key, child] of entries) stack.push([child, depth + 1, depth === 0 ? key : field])
+  }
+  return undefined
+}
+
 /** Sets the CORS headers of §3.6 when the path and origin call for them. */
 export const applyCors = (
   config: ServerConfig,
@@ -111,7 +130,8 @@ export const makeRequestListener = (
       const method = req.method ?? "GET"
       applyCors(config, url.pathname, req, res)
       if (method === "OPTIONS" && CORS_PATH.test(url.pathname)) return preflight(res)
-      const found = match(method, url.pathname)
+      // HEAD is GET without a body (node:http drops the body).
+      const found = match(method === "HEAD" ? "GET" : method, url.pathname)
       if (found.route === undefined) {
         return sendError(
           res,
@@ -135,6 +155,14 @@ export const makeRequestListener = (
             body = JSON.parse(raw.toString("utf8"))
           } catch {
             return sendError(res, badRequest("body: malformed JSON", "body"))
+          }
+          const deep = tooDeepAt(body, MAX_JSON_DEPTH)
+          if (deep !== undefined) {
+            const field = deep === "" ? "body" : deep
+            return sendError(
+              res,
+              badRequest(`${field}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, field)
+            )
           }
         }
       }

@@ -1,0 +1,41 @@
+/**
+ * Regressions found by the HTTP suite, each named after what broke.
+ */
+import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import { afterAll, beforeAll, expect, it } from "vitest"
+import { expectErrorShape } from "./helpers.js"
+
+let server: TestServer
+let app: TestApp
+
+beforeAll(async () => {
+  server = await startServer()
+  app = await createApp(server, "regressions")
+})
+afterAll(() => server.dispose())
+
+it("HEAD on a GET route answers like GET, without a body (was 404)", async () => {
+  const res = await fetch(`${server.url}/v1/status/ping`, { method: "HEAD" })
+  expect(res.status).toBe(200)
+  expect(await res.text()).toBe("")
+})
+
+it("a user id with a lone UTF-16 surrogate is refused, not stored altered (was stored as U+FFFD)", async () => {
+  const res = await request(server.url, "POST", "/v1/users", {
+    token: app.secret,
+    rawBody: '{"users":["x\\ud800y"]}'
+  })
+  expect(res.status).toBe(400)
+  expect(expectErrorShape(res).details?.field).toBe("users.0")
+  const list = await request<{ count: number }>(server.url, "GET", "/v1/users", { token: app.secret })
+  expect(list.body.count).toBe(0)
+})
+
+it("an error message does not echo a huge offending value back in full", async () => {
+  const res = await request(server.url, "POST", "/v1/users", {
+    token: app.secret,
+    body: { users: [{ id: "ok", email: "e".repeat(5000) }] }
+  })
+  expect(res.status).toBe(400)
+  expect(expectErrorShape(res).message.length).toBeLessThan(400)
+})

@@ -125,8 +125,13 @@ export const makeRequestListener = (
     res.on("finish", () => {
       if (res.statusCode >= 400) metrics.counters.httpErrors++
     })
+    let url: URL
     try {
-      const url = new URL(req.url ?? "/", "http://localhost")
+      url = new URL(req.url ?? "/", "http://localhost")
+    } catch {
+      return sendError(res, badRequest("malformed request target", "url"))
+    }
+    try {
       const method = req.method ?? "GET"
       applyCors(config, url.pathname, req, res)
       if (method === "OPTIONS" && CORS_PATH.test(url.pathname)) return preflight(res)

@@ -4,7 +4,6 @@
  * then go live. Resume is a query on storage, so any node can serve any reconnect.
  */
 import { Effect } from "effect"
-import { Config } from "../Config.js"
 import { goLive, type Session, Sessions } from "../Sessions.js"
 import { Store } from "../Store.js"
 
@@ -14,6 +13,9 @@ export const parseCursor = (value: string | null | undefined): number | undefine
   if (!/^\d{1,15}$/.test(value)) return "invalid"
   return Number(value)
 }
+
+/** Stream entries read from storage at a time while replaying a backlog. */
+const REPLAY_CHUNK = 1000
 
 /** The `welcome` frame. */
 export const welcomeFrame = (session: Session, cursor: number, unseen: number): string =>
@@ -27,7 +29,6 @@ export const openStream = (session: Session, cursor: number | undefined) =>
   Effect.gen(function* () {
     const store = yield* Store
     const sessions = yield* Sessions
-    const config = yield* Config
     session.pending = []
     sessions.add(session)
     const { unseen } = yield* store.counts(session.app, session.user)
@@ -38,12 +39,7 @@ export const openStream = (session: Session, cursor: number | undefined) =>
       goLive(session)
       return 0
     }
-    const window = yield* store.streamAfter(
-      session.app,
-      session.user,
-      cursor,
-      config.limits.retentionEntries + 1
-    )
+    const window = yield* store.streamAfter(session.app, session.user, cursor, REPLAY_CHUNK)
     if (!window.resumable) {
       session.cursor = window.latest
       session.write(welcomeFrame(session, window.latest, unseen))
@@ -53,10 +49,19 @@ export const openStream = (session: Session, cursor: number | undefined) =>
     }
     session.cursor = cursor
     session.write(welcomeFrame(session, cursor, unseen))
-    for (const entry of window.entries) {
-      session.cursor = entry.seq
-      session.write(entry.payload)
+    // The backlog is read in chunks until it is all sent: entries beyond the retention count
+    // may still exist until the next pruning, and none may be skipped.
+    let replayed = 0
+    let chunk = window.entries
+    while (chunk.length > 0) {
+      for (const entry of chunk) {
+        session.cursor = entry.seq
+        session.write(entry.payload)
+      }
+      replayed += chunk.length
+      if (chunk.length < REPLAY_CHUNK) break
+      chunk = (yield* store.streamAfter(session.app, session.user, session.cursor, REPLAY_CHUNK)).entries
     }
     goLive(session)
-    return window.entries.length
+    return replayed
   })

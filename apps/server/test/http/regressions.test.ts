@@ -1,6 +1,7 @@
 /**
  * Regressions found by the HTTP suite, each named after what broke.
  */
+import { connect } from "node:net"
 import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { expectErrorShape } from "./helpers.js"
@@ -38,4 +39,13 @@ it("an error message does not echo a huge offending value back in full", async (
   })
   expect(res.status).toBe(400)
   expect(expectErrorShape(res).message.length).toBeLessThan(400)
+})
+
+it("a malformed request target is a 400, not a 500", async () => {
+  const socket = connect(server.port, "127.0.0.1")
+  socket.write("GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+  let text = ""
+  for await (const chunk of socket) text += String(chunk)
+  expect(text).toMatch(/^HTTP\/1\.1 400/)
+  expect(text).toContain('"code":"bad_request"')
 })

@@ -7,7 +7,7 @@ import { createClient, type PushBackClient, type PushBackOptions } from "./Clien
 
 /** The `PushBack` object: `init`, plus every client method acting on the default client. */
 export interface PushBackStatic extends PushBackClient {
-  /** Creates a client, makes it the default, and returns it. */
+  /** Creates a client and makes it the default (closing the previous default client), and returns it. */
   init(options: PushBackOptions): PushBackClient
   /** The default client: the one the last `init` created. */
   readonly client: PushBackClient | undefined
@@ -22,7 +22,11 @@ const client = (): PushBackClient => {
 
 /** The entry point; its methods act on the client the last `init` created. */
 export const PushBack: PushBackStatic = {
-  init: (options) => (current = createClient(options)),
+  init: (options) => {
+    current?.close()
+    current = createClient(options)
+    return current
+  },
   get client() {
     return current
   },

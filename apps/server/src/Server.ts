@@ -12,7 +12,9 @@ import { layerAuth } from "./Auth.js"
 import { layerInProcessBus } from "./Bus.js"
 import { Config, type ServerConfig, sqlitePath } from "./Config.js"
 import { layerDelivery } from "./Delivery.js"
+import { badRequest } from "./ApiError.js"
 import { makeRequestListener } from "./http/Edge.js"
+import { route } from "./http/Route.js"
 import { backendRoutes } from "./http/backend.js"
 import { meRoutes } from "./http/me.js"
 import { operatorRoutes } from "./http/operator.js"
@@ -44,7 +46,18 @@ export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
 }
 
 /** All HTTP routes. */
-export const routes = [...statusRoutes, ...operatorRoutes, ...backendRoutes, ...meRoutes]
+export const routes = [
+  ...statusRoutes,
+  ...operatorRoutes,
+  ...backendRoutes,
+  ...meRoutes,
+  // A plain GET of the WebSocket endpoint (no upgrade) gets a clear answer, not "no route".
+  route("GET", "/v1/ws", () =>
+    Effect.fail(
+      badRequest("/v1/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", "upgrade")
+    )
+  )
+]
 
 /** A running server. */
 export interface RunningServer {

@@ -49,3 +49,9 @@ it("a malformed request target is a 400, not a 500", async () => {
   expect(text).toMatch(/^HTTP\/1\.1 400/)
   expect(text).toContain('"code":"bad_request"')
 })
+
+it("a plain GET of /v1/ws explains it needs an upgrade (was a 404 'no route')", async () => {
+  const res = await request(server.url, "GET", "/v1/ws")
+  expect(res.status).toBe(400)
+  expect(expectErrorShape(res).message).toContain("WebSocket")
+})

@@ -387,6 +387,18 @@ describe("reconnection", () => {
     expect(client.state).toBe("connected")
   })
 
+  it("an SSE connection refused for its token (a 401 EventSource cannot read) gets a fresh token", async () => {
+    const server = makeFakeServer()
+    const stale = server.issue()
+    server.expire()
+    const getToken = vi.fn(async () => server.issue())
+    const { client } = setup({ token: stale, getToken, transports: ["sse"] }, server)
+    await settle()
+    expect(getToken).toHaveBeenCalledTimes(1)
+    expect(client.state).toBe("connected")
+    expect(client.transport).toBe("sse")
+  })
+
   it("without getToken a refused token leaves it disconnected", async () => {
     const { server, client, disconnects } = setup()
     await settle()

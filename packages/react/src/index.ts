@@ -1,0 +1,21 @@
+/**
+ * `@pushback/react`: a provider and hooks over the `@pushback/browser` store. Re-exports only.
+ */
+export { PushBackProvider, type PushBackProviderProps } from "./PushBackProvider.js"
+export { useConnectionState } from "./useConnectionState.js"
+export {
+  type NotificationActions,
+  type UseNotificationsResult,
+  useNotifications
+} from "./useNotifications.js"
+export { usePushBackClient } from "./usePushBackClient.js"
+export { usePushBackEvent } from "./usePushBackEvent.js"
+export { useUnseenCount } from "./useUnseenCount.js"
+export type {
+  ConnectionState,
+  Notification,
+  PushBackClient,
+  PushBackEvents,
+  PushBackOptions,
+  Snapshot
+} from "@pushback/browser"

@@ -1,0 +1,13 @@
+import { defineProject } from "vitest/config"
+
+export default defineProject({
+  esbuild: { jsx: "automatic" },
+  test: {
+    name: "react",
+    include: ["test/**/*.test.{ts,tsx}"],
+    environment: "jsdom",
+    // Node's module transform under jsdom too: the web transform rewrites the testkit's
+    // `new URL(".", import.meta.url)` into an http: URL, and the tests talk to a real server.
+    testTransformMode: { ssr: ["**/*"] }
+  }
+})

@@ -125,7 +125,12 @@ const main = async () => {
     if (user.length > 128) fail("token: USER_ID is at most 128 characters")
     const app = await withStore(
       flags,
-      Effect.flatMap(Store, (s) => s.getApp(appId))
+      Effect.gen(function* () {
+        const store = yield* Store
+        const found = yield* store.getApp(appId)
+        if (found !== undefined) yield* store.upsertUsers(appId, [{ id: user }], new Date().toISOString())
+        return found
+      })
     )
     if (app === undefined) fail(`token: no app ${appId}`)
     console.log(mintUserToken(app!, user, ttl).token)

@@ -142,6 +142,8 @@ export const backendRoutes = [
       if (ttl > config.limits.maxTokenTtlSeconds) {
         return yield* badRequest(`ttlSeconds: at most ${config.limits.maxTokenTtlSeconds}`, "ttlSeconds")
       }
+      // A token is for a user of the app: register them (as notify does) so they are listed.
+      yield* (yield* Store).upsertUsers(app.id, [{ id: body.user }], new Date().toISOString())
       return ok(mintUserToken(app, body.user, ttl))
     })
   ),

@@ -55,3 +55,16 @@ it("a plain GET of /v1/ws explains it needs an upgrade (was a 404 'no route')", 
   expect(res.status).toBe(400)
   expect(expectErrorShape(res).message).toContain("WebSocket")
 })
+
+it("minting a token registers the user, so their sessions can be seen (was 404)", async () => {
+  const minted = await request(server.url, "POST", "/v1/tokens", {
+    token: app.secret,
+    body: { user: "newcomer" }
+  })
+  expect(minted.status).toBe(200)
+  const user = await request<{ id: string; sessions: number }>(server.url, "GET", "/v1/users/newcomer", {
+    token: app.secret
+  })
+  expect(user.status).toBe(200)
+  expect(user.body).toMatchObject({ id: "newcomer", sessions: 0 })
+})

@@ -8,8 +8,8 @@
  *
  * It finds PushBack at PUSHBACK_URL (default http://127.0.0.1:8080) and gets an app secret
  * from PUSHBACK_SECRET, or else creates an app once with the admin token (PUSHBACK_ADMIN_TOKEN,
- * or the one `pnpm start` keeps in apps/server/data/admin-token) and remembers it in
- * data/app.json.
+ * or the one a server started from this repository keeps: `pnpm start` writes
+ * apps/server/data/admin-token) and remembers it in data/app.json.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -20,12 +20,15 @@ import type { Plugin } from "vite"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const APP_FILE = join(here, "..", "data", "app.json")
-const ADMIN_TOKEN_FILE = join(here, "..", "..", "..", "apps", "server", "data", "admin-token")
+/** Where a server started from this repository keeps its admin token (`pnpm start`, or from the root). */
+const ADMIN_TOKEN_FILES = [
+  join(here, "..", "..", "..", "apps", "server", "data", "admin-token"),
+  join(here, "..", "..", "..", "data", "admin-token")
+]
 
 const adminToken = (): string => {
-  const token =
-    process.env["PUSHBACK_ADMIN_TOKEN"] ??
-    (existsSync(ADMIN_TOKEN_FILE) ? readFileSync(ADMIN_TOKEN_FILE, "utf8").trim() : "")
+  const file = ADMIN_TOKEN_FILES.find((f) => existsSync(f))
+  const token = process.env["PUSHBACK_ADMIN_TOKEN"] ?? (file ? readFileSync(file, "utf8").trim() : "")
   if (token === "") {
     throw new Error(
       "react-inbox: set PUSHBACK_SECRET (an app secret) or PUSHBACK_ADMIN_TOKEN, or start the server with `pnpm start` first"

@@ -5,5 +5,15 @@ import { pushbackDevBackend } from "./dev/backend.js"
 // tiny backend that hands the browser its PushBack session, as a real backend would.
 export default defineConfig({
   esbuild: { jsx: "automatic" },
-  plugins: [pushbackDevBackend()]
+  plugins: [pushbackDevBackend()],
+  build: {
+    rollupOptions: {
+      // `@pushback/react` starts with "use client" for React Server Components; a client-only
+      // bundle has no use for it, and Rollup says so once per build.
+      onwarn(warning, warn) {
+        if (warning.code === "MODULE_LEVEL_DIRECTIVE" && warning.message.includes('"use client"')) return
+        warn(warning)
+      }
+    }
+  }
 })

@@ -13,7 +13,7 @@ export interface RequestOptions {
   readonly token?: string
   readonly body?: unknown
   /** Sent as is (for malformed JSON tests). */
-  readonly rawBody?: string | Uint8Array
+  readonly rawBody?: string | Uint8Array<ArrayBuffer>
   readonly headers?: Record<string, string>
 }
 
@@ -26,7 +26,7 @@ export const request = async <T = unknown>(
 ): Promise<Reply<T>> => {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`
-  let body: string | Uint8Array | undefined
+  let body: string | Uint8Array<ArrayBuffer> | undefined
   if (options.rawBody !== undefined) body = options.rawBody
   else if (options.body !== undefined) body = JSON.stringify(options.body)
   if (body !== undefined && headers["content-type"] === undefined)

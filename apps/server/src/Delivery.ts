@@ -10,7 +10,7 @@ import { Context, Effect, Layer } from "effect"
 import { ApiError, badRequest } from "./ApiError.js"
 import { Bus } from "./Bus.js"
 import { Config } from "./Config.js"
-import { encodeMarkFrame, encodeNotificationFrame, encodeShared } from "./Encode.js"
+import { encodeMarkFrame, encodeNotificationFrame, encodeShared, type SharedNotification } from "./Encode.js"
 import { Sessions } from "./Sessions.js"
 import {
   type MarkKind,
@@ -77,7 +77,8 @@ export const makeDelivery = Effect.gen(function* () {
           return yield* badRequest(`type: unknown event type "${req.type}"`, "type")
         }
       }
-      const shared = encodeShared({
+      // The part every recipient shares, serialized once for the rows and once for the frames.
+      const fields: SharedNotification = {
         type: req.type ?? null,
         title: req.title ?? null,
         content: JSON.stringify(req.content),
@@ -86,7 +87,8 @@ export const makeDelivery = Effect.gen(function* () {
         image: req.image ?? null,
         data: req.data === undefined ? null : JSON.stringify(req.data),
         createdAt
-      })
+      }
+      const shared = encodeShared(fields)
       if (Buffer.byteLength(shared) + 512 > config.limits.notificationBytes) {
         return yield* new ApiError({
           code: "payload_too_large",
@@ -123,20 +125,7 @@ export const makeDelivery = Effect.gen(function* () {
             const user = audience[i]!
             const seq = seqs[i]!
             const id = `ntf_${stem}_${i.toString(36)}`
-            rows[i] = {
-              id,
-              user,
-              seq,
-              callId,
-              type: req.type ?? null,
-              title: req.title ?? null,
-              content: JSON.stringify(req.content),
-              url: req.url ?? null,
-              icon: req.icon ?? null,
-              image: req.image ?? null,
-              data: req.data === undefined ? null : JSON.stringify(req.data),
-              createdAt
-            }
+            rows[i] = { ...fields, id, user, seq, callId }
             entries[i] = { user, seq, payload: encodeNotificationFrame(seq, id, user, shared) }
             if (sessions.isOnline(app, user)) online++
           }

@@ -8,17 +8,8 @@ import type { NotificationRecord } from "./Store.js"
 const q = JSON.stringify
 const orNull = (v: string | null): string => (v === null ? "null" : q(v))
 
-/** The part of a notification shared by every recipient of one notify call, as JSON text. */
-export interface SharedNotification {
-  readonly type: string | null
-  readonly title: string | null
-  readonly content: string
-  readonly url: string | null
-  readonly icon: string | null
-  readonly image: string | null
-  readonly data: string | null
-  readonly createdAt: string
-}
+/** The part of a notification shared by every recipient of one notify call (JSON as text). */
+export type SharedNotification = Omit<NotificationRecord, "id" | "user" | "seq" | "seenAt" | "readAt">
 
 /** Serializes the shared fields once: `,"type":…,"readAt":null` (after id and user). */
 export const encodeShared = (n: SharedNotification): string =>

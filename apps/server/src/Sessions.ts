@@ -7,6 +7,7 @@
  * live entries are held for it and flushed once the backlog is sent, so nothing is lost in
  * between and nothing is sent twice (each session remembers the last seq it was handed).
  */
+import { randomUUID } from "node:crypto"
 import { Context, Layer } from "effect"
 import type { StreamEntry } from "./Store.js"
 
@@ -33,6 +34,29 @@ export interface Session {
   /** Closes the session with a WebSocket-style code. */
   readonly close: (code: number, reason: string) => void
 }
+
+/** What a transport gives to open a session: who, how, and its two operations. */
+export interface SessionInit {
+  readonly app: string
+  readonly user: string
+  readonly transport: TransportName
+  readonly supportsClientActions: boolean
+  readonly write: (payload: string) => void
+  readonly close: (code: number, reason: string) => void
+}
+
+/** A new session, not yet in the hub (`openStream` adds it). */
+export const makeSession = (init: SessionInit): Session => ({
+  id: randomUUID(),
+  app: init.app,
+  user: init.user,
+  transport: init.transport,
+  capabilities: { supportsClientActions: init.supportsClientActions },
+  cursor: 0,
+  pending: null,
+  write: init.write,
+  close: init.close
+})
 
 /** Hands entries to one session in order, skipping what it already has. */
 export const offer = (session: Session, entry: StreamEntry): void => {

@@ -16,13 +16,12 @@
  * `maxPollsPerUser` (429). One answer holds at most about `sessionQueueBytes` of frames; the
  * rest comes with the next poll.
  */
-import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { CloseCodes } from "@pushback/protocol"
 import { ApiError, badRequest } from "../ApiError.js"
 import type { UserPrincipal } from "../Auth.js"
 import { sendError } from "../http/Edge.js"
-import type { Session } from "../Sessions.js"
+import { makeSession, type Session } from "../Sessions.js"
 import {
   authenticateUser,
   beginRequest,
@@ -86,14 +85,11 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
     let timer: NodeJS.Timeout | undefined
     let tick: NodeJS.Immediate | undefined
 
-    const session: Session = {
-      id: randomUUID(),
+    const session: Session = makeSession({
       app: principal.app.id,
       user: principal.user,
       transport: "poll",
-      capabilities: { supportsClientActions: false },
-      cursor: 0,
-      pending: null,
+      supportsClientActions: false,
       write: (payload) => {
         if (done || bytes >= budget) return
         // `cursor` has already moved to where this frame leaves the client.
@@ -111,7 +107,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
           sendError(res, new ApiError({ code: "unauthorized", message: reason }))
         } else answer()
       }
-    }
+    })
 
     const release = () => {
       if (done) return

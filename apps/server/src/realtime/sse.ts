@@ -9,13 +9,12 @@
  * stream out; a client that stops reading (`sessionQueueBytes` unsent) is cut off; the
  * stream ends when the token expires, with an `error` event saying why.
  */
-import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { CloseCodes } from "@pushback/protocol"
 import { badRequest } from "../ApiError.js"
 import type { UserPrincipal } from "../Auth.js"
 import { sendError } from "../http/Edge.js"
-import type { Session } from "../Sessions.js"
+import { makeSession, type Session } from "../Sessions.js"
 import {
   authenticateUser,
   beginRequest,
@@ -79,14 +78,11 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
     res.write(`retry: ${RETRY_MIN_MS + Math.floor(Math.random() * RETRY_SPREAD_MS)}\n\n`)
 
     let ended = false
-    const session: Session = {
-      id: randomUUID(),
+    const session: Session = makeSession({
       app: principal.app.id,
       user: principal.user,
       transport: "sse",
-      capabilities: { supportsClientActions: false },
-      cursor: 0,
-      pending: null,
+      supportsClientActions: false,
       write: (payload) => {
         if (ended) return
         // Every frame the hub or openStream writes is welcome, reset or a stream entry,
@@ -101,7 +97,7 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
         res.write(event)
       },
       close: (code, reason) => end(code, reason)
-    }
+    })
     const stream: OpenStream = { res, end: (code, reason) => end(code, reason) }
     const expiry = setTimeout(
       () => end(CloseCodes.TokenExpired, "user token expired"),

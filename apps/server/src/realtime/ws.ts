@@ -5,7 +5,6 @@
  * their queue grow. Frames to many sessions are the same string: `ws.send(payload)`, no
  * per-socket encoding.
  */
-import { randomUUID } from "node:crypto"
 import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
 import { ClientFrame, CloseCodes } from "@pushback/protocol"
@@ -15,7 +14,7 @@ import { Auth, type UserPrincipal } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
-import type { Session, SessionsShape } from "../Sessions.js"
+import { makeSession, type Session, type SessionsShape } from "../Sessions.js"
 import { runAction } from "./actions.js"
 import { openStream, parseCursor } from "./stream.js"
 
@@ -85,14 +84,11 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
     const proto = req.headers["x-forwarded-proto"] === "https" ? "https" : "http"
     const listUrl = `${proto}://${req.headers.host ?? "localhost"}/v1/me/notifications`
     const limit = config.limits.sessionQueueBytes
-    const session: Session = {
-      id: randomUUID(),
+    const session: Session = makeSession({
       app: principal.app.id,
       user: principal.user,
       transport: "ws",
-      capabilities: { supportsClientActions: true },
-      cursor: 0,
-      pending: null,
+      supportsClientActions: true,
       write: (payload) => {
         if (ws.readyState !== ws.OPEN) return
         if (ws.bufferedAmount + payload.length > limit) {
@@ -104,7 +100,7 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
         ws.send(payload)
       },
       close: (code, reason) => closeWith(ws, code, reason)
-    }
+    })
     const expiry = setTimeout(
       () => closeWith(ws, CloseCodes.TokenExpired, "token expired"),
       Math.max(0, principal.exp * 1000 - Date.now())

@@ -16,7 +16,8 @@ import { dirname, extname, join, normalize, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { createApp, request, type TestApp, type TestServer, startServer, userToken } from "@pushback/testkit"
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core"
+import type { Browser, BrowserContext, Page } from "playwright-core"
+import { launchChromium } from "./chromium.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
@@ -113,17 +114,7 @@ describe("the React inbox example in Chromium", () => {
     })
     await new Promise<void>((done) => site.listen(0, "127.0.0.1", done))
     origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync"
-      ]
-    })
+    browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 900, height: 640 } })
   })
   afterAll(async () => {

@@ -11,7 +11,8 @@
 import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { createApp, request, type TestApp, type TestServer, startServer, userToken } from "@pushback/testkit"
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core"
+import type { Browser, BrowserContext, Page } from "playwright-core"
+import { launchChromium } from "./chromium.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { GLOBAL_BUILD, type Site, startSite } from "./fixtures-sdk/site.js"
 
@@ -52,17 +53,7 @@ beforeAll(async () => {
   server = await startServer()
   app = await createApp(server, "browser-sdk")
   site = await startSite((user) => userToken(server, app, user, tokenTtl))
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync"
-    ]
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {

@@ -8,7 +8,8 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { createApp, request, type TestApp, type TestServer, startServer, userToken } from "@pushback/testkit"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
+import { launchChromium } from "./chromium.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 /** The page: both transports, frames kept in `window.frames_` and shown in lists. */
@@ -94,17 +95,7 @@ describe("SSE and long-poll in Chromium, from another origin", () => {
     await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve))
     // Another port: another origin.
     pageOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync"
-      ]
-    })
+    browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()

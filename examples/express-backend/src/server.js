@@ -5,13 +5,15 @@
  *   1. register a user when they sign in         (POST /login  → pb.registerUsers)
  *   2. hand their browser a user token           (GET /api/token → pb.createUserToken)
  *   3. notify users when something happens       (POST /api/like → pb.notify)
- * The page in ../public connects to PushBack with that token and shows what arrives.
+ * The page in ../public connects to PushBack with that token through the browser SDK
+ * (@pushback/browser's script-tag build, served at /pushback.js) and shows what arrives.
  *
  * Sign-in is a name in a signed cookie: a stand-in for your real authentication.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
+import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { PushBack, PushBackError } from "@pushback/node"
@@ -91,12 +93,23 @@ const readJson = async (req) => {
   }
 }
 
-const page = readFileSync(join(here, "..", "public", "index.html"), "utf8")
+/** The page, told where browsers reach PushBack. */
+const page = readFileSync(join(here, "..", "public", "index.html"), "utf8").replace(
+  "%PUSHBACK_PUBLIC_URL%",
+  new URL(PUSHBACK_PUBLIC_URL).href
+)
+/** The browser SDK's script-tag build (it defines the global `PushBack`). */
+const sdk = readFileSync(createRequire(import.meta.url).resolve("@pushback/browser/global"))
 
 const routes = {
   "GET /": async (_req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
     res.end(page)
+  },
+
+  "GET /pushback.js": async (_req, res) => {
+    res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" })
+    res.end(sdk)
   },
 
   /** Your sign-in, then: make sure PushBack knows the user (an upsert, safe to repeat). */
@@ -115,12 +128,12 @@ const routes = {
     json(res, 200, {}, { "set-cookie": "session=; Max-Age=0; Path=/" })
   },
 
-  /** A user token for the signed-in user's browser: signed locally, no request to PushBack. */
+  /**
+   * A user token for the signed-in user's browser (the SDK's `getToken`): signed locally, no
+   * request to PushBack. It only lets the browser read and mark that user's notifications.
+   */
   "GET /api/token": async (_req, res, user) => {
-    const token = pb.createUserToken(user, { ttlSeconds: 3600 })
-    const ws = new URL("/v1/ws", PUSHBACK_PUBLIC_URL)
-    ws.protocol = ws.protocol === "https:" ? "wss:" : "ws:"
-    json(res, 200, { user, token, wsUrl: ws.href })
+    json(res, 200, { user, token: pb.createUserToken(user, { ttlSeconds: 3600 }) })
   },
 
   /** An event in your app: the signed-in user likes `to`'s post; `to` is notified. */
@@ -136,21 +149,17 @@ const routes = {
     json(res, 200, result)
   },
 
-  /** Notify yourself, to see a frame arrive. */
+  /** Notify yourself, to see one arrive. */
   "POST /api/hello": async (_req, res, user) => {
     json(
       res,
       200,
       await pb.notify({ users: [user], type: "welcome", title: "Hello", content: `Hi ${user}!` })
     )
-  },
-
-  "GET /api/notifications": async (_req, res, user) => {
-    json(res, 200, await pb.listNotifications(user, { limit: 20 }))
   }
 }
 
-const open = new Set(["GET /", "POST /login", "POST /logout"])
+const open = new Set(["GET /", "GET /pushback.js", "POST /login", "POST /logout"])
 
 const server = createServer(async (req, res) => {
   const key = `${req.method} ${new URL(req.url ?? "/", "http://x").pathname}`

@@ -9,6 +9,13 @@
  * refetches the list over REST. A refused token (4001/4009, or 401) is replaced through
  * `getToken`. It waits while the browser is offline.
  *
+ * The list and counts are loaded over REST only once the stream has a cursor (the first
+ * `welcome`, or the leader tab's cursor): everything up to the cursor is then in the REST
+ * answer, and everything after it comes on the stream. Entries that arrive during the load
+ * are held and applied after it, idempotently (the answer may already reflect them), then
+ * the counts are refetched. Loading before connecting would lose whatever happens between
+ * the REST read and the `welcome`.
+ *
  * Tabs of one origin and user share one connection: the tab holding a Web Lock named after
  * the server and user connects and relays what it receives over a BroadcastChannel; the
  * others follow. When the leader goes away, the lock passes to another tab, which connects
@@ -20,7 +27,7 @@ import { applyEntry } from "./internal/apply.js"
 import { userKey } from "./internal/claims.js"
 import { type Platform, resolvePlatform } from "./Platform.js"
 import { PushBackError } from "./PushBackError.js"
-import { makeStore, type NotificationStore } from "./Store.js"
+import { makeStore, type NotificationStore, type Snapshot } from "./Store.js"
 import type { Transport } from "./Transport.js"
 import { poll } from "./transports/poll.js"
 import { sse } from "./transports/sse.js"
@@ -100,7 +107,10 @@ export interface PushBackClient {
 }
 
 type Mark = "seen" | "read" | "delete"
-/** What tabs tell each other: a frame, the leader's state and cursor, or a follower's hello. */
+/**
+ * What tabs tell each other: a frame (`welcome`, a stream entry, `reset`), the leader's state
+ * and cursor, or a follower's hello.
+ */
 type Message = { f: ServerFrame } | { s: StateEvent; c: number | undefined } | { h: 1 }
 
 const TRANSPORTS = { websocket, sse, poll }
@@ -138,12 +148,13 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   let deadline: unknown
   let online = true
   let leading = false
-  /** Entries held while the list is (re)loaded over REST; undefined once loaded. */
+  /** Entries held until the list is (re)loaded over REST; undefined while it is loaded. */
   let held: Array<StreamEntryFrame> | undefined = []
   let loads = 0
   let loading: Promise<void> | undefined
   let counting: Promise<void> | undefined
   let recountAgain = false
+  let recounts = 0
   let refs = 0
   let channel: BroadcastChannel | undefined
   let release: (() => void) | undefined
@@ -221,8 +232,15 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       recountAgain = true
       return
     }
+    const at = cursor
     counting = rest<Counts>("GET", "/v1/me/counts")
-      .then((c) => set({ unseen: c.unseen, unread: c.unread }))
+      .then((c) => {
+        set({ unseen: c.unseen, unread: c.unread })
+        // Entries applied meanwhile may be missing from the answer: ask again (a few times
+        // in a row at most, for a stream that never pauses).
+        if (cursor === at) recounts = 0
+        else if (recounts++ < 3) recountAgain = true
+      })
       .catch(() => {})
       .finally(() => {
         counting = undefined
@@ -241,30 +259,46 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     set(next)
     if (unknown) recount()
   }
-  /** (Re)loads counts and the first page; entries that arrive meanwhile are applied after it. */
+  /**
+   * (Re)loads counts and the first page. Called only with a cursor: the REST read comes after
+   * every entry up to it, so the entries held so far are dropped (the answer reflects them)
+   * and those that arrive meanwhile are held, then applied after it. The answer may reflect
+   * those too (they happened before the read), so they are applied idempotently: a known
+   * notification is not added again, a mark changes counts only for loaded items whose state
+   * it changes, and other ids leave the counts to a refetch. The counts are refetched after
+   * any held entry anyway, since the two REST reads are not one snapshot.
+   */
   const load = () => {
     const mine = ++loads
-    held ??= []
+    held = []
     loading = (async () => {
       const [counts, page] = await Promise.all([
         rest<Counts>("GET", "/v1/me/counts"),
         rest<NotificationList>("GET", `/v1/me/notifications?limit=${pageSize}`)
       ])
       if (mine !== loads || !held) return
-      set({
+      let next: Snapshot = {
+        ...store.getSnapshot(),
         notifications: page.results,
         unseen: counts.unseen,
         unread: counts.unread,
         hasMore: page.next !== null
-      })
+      }
       const entries = held
       held = undefined
-      for (const entry of entries) apply(entry)
+      const now = new Date().toISOString()
+      for (const entry of entries) next = applyEntry(next, entry, now, true)[0]
+      set(next)
+      if (entries.length > 0) recount()
     })()
       .catch(() => {})
       .finally(() => {
         if (mine === loads) loading = undefined
       })
+  }
+  /** Loads the list if it is not loaded and no load is running, once the stream has a cursor. */
+  const need = () => {
+    if (cursor !== undefined && held && !loading) load()
   }
 
   // ------------------------------------------------------------------ stream
@@ -272,8 +306,10 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   const onFrame = (frame: ServerFrame) => {
     switch (frame.type) {
       case "welcome":
+        // The first one starts the stream, and the load; followers start from the leader's.
+        post({ f: frame })
         cursor ??= frame.cursor
-        return
+        return need()
       case "reset":
         cursor = frame.cursor
         post({ f: frame })
@@ -290,6 +326,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       case "pong":
         return
     }
+    // A follower's first news: what came before this entry is in a REST read made from now.
     cursor ??= frame.seq - 1
     if (frame.seq <= cursor) return
     if (frame.seq > cursor + 1) {
@@ -301,7 +338,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       }
       // A follower cannot resume on its own: it refetches its list and goes on.
       load()
-    }
+    } else need()
     cursor = frame.seq
     post({ f: frame })
     apply(frame)
@@ -385,8 +422,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
           worked = t
           walk = attempt = 0
           setState("connected", Codes.Connected, t.name, t.name)
-          // The first load failed (the server was down at start): try again now.
-          if (held && !loading) load()
+          // A load that failed (the server was down): try again now.
+          need()
         },
         frame: (frame) => {
           if (gen === generation) onFrame(frame)
@@ -430,7 +467,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       // connect() asks again and backs off.
     }
     if (current.state === "closed") return
-    load()
+    // No REST load yet: it waits for the stream's cursor (the first welcome, or the leader's).
     const user = userKey(first)
     const locks = p.locks
     const Channel = p.BroadcastChannel
@@ -443,6 +480,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       } else if ("f" in data) onFrame(data.f)
       else if ("s" in data) {
         cursor ??= data.c
+        need()
         setState(data.s.state, data.s.code, data.s.reason, data.s.transport)
       }
     }
@@ -506,6 +544,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       ),
     async loadMore() {
       await loading
+      // Not loaded yet: the first page comes with the load.
+      if (held) return
       const page = await rest<NotificationList>(
         "GET",
         `/v1/me/notifications?limit=${pageSize}&offset=${store.getSnapshot().notifications.length}`

@@ -65,4 +65,15 @@ describe("applyEntry", () => {
     expect(applyEntry(snap([], 0, 0), { type: "deleted", seq: 2, ids: ["z"] }, NOW)[1]).toBe(true)
     expect(applyEntry(snap([], 0, 0), { type: "seen", seq: 2, ids: ["z"] }, NOW)[0].unseen).toBe(0)
   })
+
+  it("uncertain (the snapshot may already reflect the entry): only loaded items whose state changes count", () => {
+    const s = snap([n("a", true), n("b")], 1, 2)
+    expect(applyEntry(s, { type: "notification", seq: 2, notification: n("a") }, NOW, true)[0]).toBe(s)
+    let [next, unknown] = applyEntry(s, { type: "seen", seq: 3, ids: ["a", "z"] }, NOW, true)
+    expect([next.unseen, next.unread, unknown]).toEqual([1, 2, true])
+    ;[next, unknown] = applyEntry(s, { type: "read", seq: 4, ids: ["b", "z"] }, NOW, true)
+    expect([next.unseen, next.unread, unknown]).toEqual([0, 1, true])
+    ;[next, unknown] = applyEntry(s, { type: "seen", seq: 5, ids: ["b"] }, NOW, true)
+    expect([next.unseen, next.unread, unknown]).toEqual([0, 2, false])
+  })
 })

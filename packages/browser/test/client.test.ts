@@ -68,6 +68,69 @@ const recording = (server: FakeServer) => {
   return record
 }
 
+/**
+ * Wraps the fake WebSocket so that `hello` frames are held back until `release()`: the socket
+ * is open but the server has not answered, so a test can act between the two.
+ */
+const holdingHello = (server: FakeServer) => {
+  const Base = server.platform.WebSocket as unknown as new (url: string) => WebSocket
+  const queue: Array<() => void> = []
+  class Holding extends Base {
+    override send(data: string) {
+      if ((JSON.parse(data) as { type: string }).type === "hello") queue.push(() => super.send(data))
+      else super.send(data)
+    }
+  }
+  return {
+    WebSocket: Holding as unknown as typeof WebSocket,
+    held: () => queue.length,
+    release: () => {
+      for (const send of queue.splice(0)) send()
+    }
+  }
+}
+
+/**
+ * Wraps the fake server's `fetch` so that its REST reads (`GET /v1/me/…`, optionally only those
+ * whose path matches) can be held: `"before"` the server reads (the read happens on release),
+ * or `"after"` it (the server has read; the answer arrives on release).
+ */
+const gatingRest = (server: FakeServer) => {
+  const base = server.platform.fetch!
+  let mode: "before" | "after" | undefined
+  let only: RegExp | undefined
+  const queue: Array<() => void> = []
+  const wait = () => new Promise<void>((resolve) => queue.push(resolve))
+  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    const path = new globalThis.URL(String(input)).pathname
+    const gated =
+      mode !== undefined &&
+      (init?.method ?? "GET") === "GET" &&
+      path.startsWith("/v1/me/") &&
+      (only === undefined || only.test(path))
+    if (!gated) return base(input, init)
+    if (mode === "before") {
+      await wait()
+      return base(input, init)
+    }
+    const res = await base(input, init)
+    await wait()
+    return res
+  }) as typeof globalThis.fetch
+  return {
+    fetch,
+    hold(when: "before" | "after", path?: RegExp) {
+      mode = when
+      only = path
+    },
+    held: () => queue.length,
+    release() {
+      mode = undefined
+      for (const go of queue.splice(0)) go()
+    }
+  }
+}
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] })
 })
@@ -113,6 +176,27 @@ describe("connecting and the store", () => {
     const snap = client.store.getSnapshot()
     expect(snap.notifications.map((n) => n.id)).toEqual(["n2", old.id])
     expect([snap.unseen, snap.unread, snap.state, snap.hasMore]).toEqual([1, 2, "connected", false])
+    expect(notified).toEqual([])
+  })
+
+  it("does not lose a notification created between the first REST load and the first welcome", async () => {
+    const server = makeFakeServer()
+    const hello = holdingHello(server)
+    const { client, notified } = setup(
+      { transports: ["websocket"], platform: { WebSocket: hello.WebSocket } },
+      server
+    )
+    await settle() // the socket is open, its hello unanswered; whatever the client loads meanwhile, it has loaded
+    expect(hello.held()).toBe(1)
+    expect(client.state).toBe("connecting")
+    const n = server.notify()
+    hello.release()
+    await settle()
+    expect(client.state).toBe("connected")
+    const snap = client.store.getSnapshot()
+    expect(snap.notifications.map((x) => x.id)).toEqual([n.id])
+    expect([snap.unseen, snap.unread]).toEqual([1, 1])
+    // It existed before the stream began: it came over REST, so it is not a new arrival.
     expect(notified).toEqual([])
   })
 
@@ -185,6 +269,175 @@ describe("connecting and the store", () => {
     server.notify()
     await settle()
     expect(calls).toBe(1)
+  })
+})
+
+describe("the first load and the stream", () => {
+  it("loads over REST only once the stream has a cursor (the first welcome)", async () => {
+    const server = makeFakeServer()
+    const hello = holdingHello(server)
+    setup({ transports: ["websocket"], platform: { WebSocket: hello.WebSocket } }, server)
+    await settle()
+    expect(server.requests).toEqual([])
+    hello.release()
+    await settle()
+    expect(server.requests).toEqual(["GET /v1/me/counts", "GET /v1/me/notifications"])
+  })
+
+  it("a notification that arrives during the load and is in the page is neither added nor counted twice", async () => {
+    const server = makeFakeServer()
+    const gate = gatingRest(server)
+    gate.hold("before")
+    const { client, notified } = setup({ platform: { fetch: gate.fetch } }, server)
+    await settle()
+    expect(gate.held()).toBe(2)
+    const n = server.notify() // delivered after welcome, before the REST reads
+    await settle()
+    gate.release()
+    await settle()
+    const snap = client.store.getSnapshot()
+    expect(snap.notifications.map((x) => x.id)).toEqual([n.id])
+    expect([snap.unseen, snap.unread]).toEqual([1, 1])
+    // It arrived on the stream after welcome: a new notification, once.
+    expect(notified.map((x) => x.id)).toEqual([n.id])
+  })
+
+  it("a notification that arrives during the load and is not in the page is added once", async () => {
+    const server = makeFakeServer()
+    const gate = gatingRest(server)
+    gate.hold("after")
+    const { client, notified } = setup({ platform: { fetch: gate.fetch } }, server)
+    await settle()
+    expect(gate.held()).toBe(2)
+    const n = server.notify() // after the REST reads, before their answers
+    await settle()
+    gate.release()
+    await settle()
+    const snap = client.store.getSnapshot()
+    expect(snap.notifications.map((x) => x.id)).toEqual([n.id])
+    expect([snap.unseen, snap.unread]).toEqual([1, 1])
+    expect(notified.map((x) => x.id)).toEqual([n.id])
+  })
+
+  it("an entry the REST answer already reflects is not applied twice when it arrives after it", async () => {
+    const server = makeFakeServer()
+    const gate = gatingRest(server)
+    gate.hold("before")
+    const { client, notified } = setup({ platform: { fetch: gate.fetch } }, server)
+    await settle()
+    server.dropNext()
+    const n = server.notify() // stored, not yet delivered
+    gate.release() // the REST answer has it
+    await settle()
+    server.resend(1) // the stream catches up
+    await settle()
+    const snap = client.store.getSnapshot()
+    expect(snap.notifications.map((x) => x.id)).toEqual([n.id])
+    expect([snap.unseen, snap.unread]).toEqual([1, 1])
+    expect(notified.map((x) => x.id)).toEqual([n.id])
+  })
+
+  it("the counts stay exact when an entry falls between the counts read and the page read", async () => {
+    const server = makeFakeServer()
+    const gate = gatingRest(server)
+    gate.hold("before", /notifications$/)
+    const { client } = setup({ platform: { fetch: gate.fetch } }, server)
+    await settle() // the counts are read (0), the page is not
+    server.notify()
+    await settle()
+    gate.release() // the page has it, the counts do not
+    await settle()
+    const snap = client.store.getSnapshot()
+    expect(snap.notifications).toHaveLength(1)
+    expect([snap.unseen, snap.unread]).toEqual([1, 1])
+  })
+
+  it("a mark during the load changes counts only for items whose state it changes", async () => {
+    for (const when of ["before", "after"] as const) {
+      const server = makeFakeServer()
+      const a = server.notify()
+      server.notify()
+      const gate = gatingRest(server)
+      gate.hold(when)
+      const { client } = setup({ platform: { fetch: gate.fetch } }, server)
+      await settle()
+      server.mark("read", [a.id]) // reflected in the REST answer ("before") or not ("after")
+      await settle()
+      gate.release()
+      await settle()
+      const snap = client.store.getSnapshot()
+      expect([snap.unseen, snap.unread]).toEqual([1, 1])
+      expect(snap.notifications.find((x) => x.id === a.id)!.readAt).not.toBeNull()
+      client.close()
+    }
+  })
+
+  it("a mark during the load of items that are not loaded refetches the counts instead of guessing", async () => {
+    for (const when of ["before", "after"] as const) {
+      const server = makeFakeServer()
+      const old = server.notify()
+      server.notify()
+      const gate = gatingRest(server)
+      gate.hold(when)
+      const { client } = setup({ pageSize: 1, platform: { fetch: gate.fetch } }, server)
+      const shown: Array<[number, number]> = []
+      client.store.subscribe(() => {
+        const snap = client.store.getSnapshot()
+        if (snap.notifications.length > 0) shown.push([snap.unseen, snap.unread])
+      })
+      await settle()
+      server.mark("seen", [old.id]) // not in the first page
+      await settle()
+      gate.release()
+      await settle()
+      expect(client.store.getSnapshot().notifications).toHaveLength(1)
+      // What the REST answer said, then what the refetch says: never a guess (unseen 0 when
+      // the answer already had the mark).
+      const distinct = shown.map((c) => c.join()).filter((c, i, all) => c !== all[i - 1])
+      expect(distinct).toEqual(when === "before" ? ["1,2"] : ["2,2", "1,2"])
+      expect(server.requests.filter((r) => r === "GET /v1/me/counts")).toHaveLength(2)
+      client.close()
+    }
+  })
+
+  it("a reset during the first load: the reload's page is kept, entries held before it are not replayed on it", async () => {
+    const server = makeFakeServer()
+    const gate = gatingRest(server)
+    gate.hold("after")
+    const { client, notified } = setup({ platform: { fetch: gate.fetch } }, server)
+    await settle() // the first load has read (nothing); its answer waits
+    const a = server.notify() // held
+    await settle()
+    server.closeAll(1006)
+    server.mark("deleted", [a.id]) // while disconnected
+    server.forget() // the cursor is no longer retained: reset
+    await vi.advanceTimersByTimeAsync(250)
+    await settle() // reconnected, reset, reloaded (read: nothing); both answers wait
+    expect(gate.held()).toBe(4)
+    gate.release()
+    await settle()
+    const snap = client.store.getSnapshot()
+    expect(snap.notifications).toEqual([])
+    expect([snap.unseen, snap.unread]).toEqual([0, 0])
+    expect(notified.map((x) => x.id)).toEqual([a.id])
+  })
+
+  it("counts refetched while entries arrive are refetched again", async () => {
+    const server = makeFakeServer()
+    const old = server.notify()
+    server.notify()
+    const gate = gatingRest(server)
+    const { client } = setup({ pageSize: 1, platform: { fetch: gate.fetch } }, server)
+    await settle()
+    gate.hold("after", /counts$/)
+    server.mark("read", [old.id]) // not loaded: the counts are refetched
+    await settle()
+    server.notify() // after that read, before its answer
+    await settle()
+    gate.release()
+    await settle()
+    const snap = client.store.getSnapshot()
+    expect([snap.unseen, snap.unread]).toEqual([2, 2])
   })
 })
 

@@ -82,7 +82,11 @@ afterEach(() => {
 
 const tab = (
   server: FakeServer,
-  platform: { locks: LockManagerLike; BroadcastChannel: typeof BroadcastChannel }
+  platform: {
+    locks: LockManagerLike
+    BroadcastChannel: typeof BroadcastChannel
+    WebSocket?: typeof WebSocket
+  }
 ) => {
   const client = createClient({
     url: "http://push.test",
@@ -157,4 +161,43 @@ it("with shareConnection: false every client has its own connection", async () =
   }
   await settle()
   expect(server.live()).toEqual(["websocket", "websocket"])
+})
+
+it("a follower that joins before the leader's first welcome loses nothing created meanwhile", async () => {
+  const server = makeFakeServer()
+  // The leader's hello is held back: its socket is open, the server has not answered.
+  const Base = server.platform.WebSocket as unknown as new (url: string) => WebSocket
+  const hellos: Array<() => void> = []
+  class Holding extends Base {
+    override send(data: string) {
+      if ((JSON.parse(data) as { type: string }).type === "hello") hellos.push(() => super.send(data))
+      else super.send(data)
+    }
+  }
+  const browser = {
+    locks: makeLocks(),
+    BroadcastChannel: makeChannels(),
+    WebSocket: Holding as unknown as typeof WebSocket
+  }
+  const a = tab(server, browser)
+  const b = tab(server, browser)
+  await settle()
+  expect(hellos).toHaveLength(1)
+  const n = server.notify()
+  for (const send of hellos.splice(0)) send()
+  await settle()
+  for (const t of [a, b]) {
+    expect(t.client.state).toBe("connected")
+    const snap = t.client.store.getSnapshot()
+    expect(snap.notifications.map((x) => x.id)).toEqual([n.id])
+    expect([snap.unseen, snap.unread]).toEqual([1, 1])
+    expect(t.notified).toEqual([])
+  }
+  // And from then on both follow the stream.
+  const m = server.notify()
+  await settle()
+  for (const t of [a, b]) {
+    expect(t.client.store.getSnapshot().notifications.map((x) => x.id)).toEqual([m.id, n.id])
+    expect(t.notified.map((x) => x.id)).toEqual([m.id])
+  }
 })

@@ -4,12 +4,22 @@
  * id that is not loaded still lowers `unseen` by one. What cannot be known from the entry
  * alone — whether an unloaded notification that was read or deleted had been seen — is
  * reported, and the client refetches the counts.
+ *
+ * Applied to a REST answer that may already reflect the entry (`uncertain`: it arrived while
+ * the list was loading), it is idempotent: a known notification is not added again, a mark
+ * changes counts only for loaded items whose state it changes, and ids that are not loaded
+ * change nothing but are reported, so the counts are refetched.
  */
 import type { Snapshot } from "../Store.js"
 import type { Notification, StreamEntryFrame } from "../types.js"
 
 /** The next snapshot, and whether the counts need a refetch. `now` stamps `seenAt`/`readAt`. */
-export const applyEntry = (snapshot: Snapshot, entry: StreamEntryFrame, now: string): [Snapshot, boolean] => {
+export const applyEntry = (
+  snapshot: Snapshot,
+  entry: StreamEntryFrame,
+  now: string,
+  uncertain = false
+): [Snapshot, boolean] => {
   let { notifications, unseen, unread } = snapshot
   if (entry.type === "notification") {
     const n = entry.notification
@@ -45,7 +55,8 @@ export const applyEntry = (snapshot: Snapshot, entry: StreamEntryFrame, now: str
   }
   let unknown = false
   if (missing > 0) {
-    if (entry.type === "seen") unseen -= missing
+    if (uncertain) unknown = true
+    else if (entry.type === "seen") unseen -= missing
     else {
       if (entry.type === "read") unread -= missing
       unknown = true

@@ -19,9 +19,12 @@ const dir = mkdtempSync(join(tmpdir(), "pushback-bench-"))
 const ADMIN = "bench-admin-token"
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 
+// PUSHBACK_BENCH_PROFILE=DIR writes a CPU profile of the server there (read it in Chrome DevTools).
+const profile = process.env.PUSHBACK_BENCH_PROFILE
 const server = spawn(
   process.execPath,
   [
+    ...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []),
     join(root, "apps/server/dist/cli.js"),
     "serve",
     "--host",
@@ -121,6 +124,7 @@ try {
   console.log(`| delivered | ${lat.length}/${total} | all |`)
   for (const s of sockets) s.terminate()
 } finally {
-  server.kill("SIGKILL")
+  server.kill("SIGTERM")
+  await new Promise((r) => server.once("exit", r))
   rmSync(dir, { recursive: true, force: true })
 }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { ErrorBody } from "@pushback/protocol"
-import { Cause, Exit, type ManagedRuntime, Option } from "effect"
+import { Cause, Effect, Exit, type ManagedRuntime, Option } from "effect"
 import { ApiError, badRequest } from "../ApiError.js"
 import { bearer } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
@@ -184,7 +184,9 @@ export const makeRequestListener = (
         credential: bearer(req.headers.authorization),
         baseUrl: `${proto}://${req.headers.host ?? "localhost"}`
       }
-      const exit = await runtime.runPromiseExit(found.route.handler(ctx))
+      const exit = await runtime.runPromiseExit(
+        found.route.handler(ctx).pipe(Effect.withTracerEnabled(false))
+      )
       if (Exit.isSuccess(exit)) return send(res, exit.value)
       const failure = Cause.failureOption(exit.cause)
       if (Option.isSome(failure)) return sendError(res, failure.value)

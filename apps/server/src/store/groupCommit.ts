@@ -46,7 +46,7 @@ export const makeGroupCommit = Effect.gen(function* () {
       for (const job of jobs) Deferred.unsafeDone(job.done, Exit.die(outcome.cause))
     }
   })
-  yield* Effect.forkScoped(Effect.forever(runBatch))
+  yield* Effect.forkScoped(Effect.forever(runBatch).pipe(Effect.withTracerEnabled(false)))
 
   return <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.gen(function* () {

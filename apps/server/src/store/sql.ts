@@ -3,8 +3,9 @@
  * PostgreSQL, so each backend is only a client layer plus this (see `sqlite.ts`).
  * Large batches are chunked to stay under both engines' bound-parameter limits.
  */
-import { SqlClient } from "@effect/sql"
-import { Effect, Layer } from "effect"
+import { SqlClient, type Statement } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Layer, Option } from "effect"
 import {
   type AppRecord,
   type ListFilter,
@@ -62,6 +63,19 @@ const toNotification = (r: Row): NotificationRecord => ({
 export const makeSqlStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const groupCommit = yield* makeGroupCommit
+
+  /**
+   * Runs a statement. Inside a transaction (every write of the notify and mark paths: see
+   * groupCommit.ts) it goes straight to the transaction's connection: the same SQL, without
+   * the span, scope and connection acquire that @effect/sql adds to each statement, which
+   * were most of the CPU a notify call cost. Outside one it is the statement as is.
+   */
+  const run = (statement: Statement.Statement<Row>): Effect.Effect<ReadonlyArray<Row>, SqlError> =>
+    Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (tx) => {
+      if (Option.isNone(tx)) return statement
+      const [text, params] = statement.compile()
+      return tx.value[0].execute(text, params, undefined)
+    })
 
   const listWhere = (
     app: string,
@@ -134,10 +148,10 @@ export const makeSqlStore = Effect.gen(function* () {
             created_at: now,
             seq: 0
           }))
-          yield* sql`INSERT INTO users ${sql.insert(rows)}
+          yield* run(sql`INSERT INTO users ${sql.insert(rows)}
             ON CONFLICT (app, id) DO UPDATE SET
               email = COALESCE(excluded.email, users.email),
-              name = COALESCE(excluded.name, users.name)`
+              name = COALESCE(excluded.name, users.name)`)
         }
         return users.length
       }).pipe(Effect.orDie),
@@ -222,8 +236,8 @@ export const makeSqlStore = Effect.gen(function* () {
       Effect.gen(function* () {
         const out = new Set<string>()
         for (const chunk of chunks(users, 5000)) {
-          const rows = yield* sql`SELECT user_id FROM preferences
-            WHERE app = ${app} AND type = ${type} AND in_app = 0 AND ${sql.in("user_id", chunk)}`
+          const rows = yield* run(sql`SELECT user_id FROM preferences
+            WHERE app = ${app} AND type = ${type} AND in_app = 0 AND ${sql.in("user_id", chunk)}`)
           for (const r of rows) out.add(str(r["user_id"]))
         }
         return out
@@ -233,8 +247,8 @@ export const makeSqlStore = Effect.gen(function* () {
       Effect.gen(function* () {
         const seqs = new Map<string, number>()
         for (const chunk of chunks(users, 5000)) {
-          const rows = yield* sql`UPDATE users SET seq = seq + 1
-            WHERE app = ${app} AND ${sql.in("id", chunk)} RETURNING id, seq`
+          const rows = yield* run(sql`UPDATE users SET seq = seq + 1
+            WHERE app = ${app} AND ${sql.in("id", chunk)} RETURNING id, seq`)
           for (const r of rows) seqs.set(str(r["id"]), num(r["seq"]))
         }
         return users.map((u) => {
@@ -246,59 +260,67 @@ export const makeSqlStore = Effect.gen(function* () {
     insertNotifications: (app, rows) =>
       Effect.gen(function* () {
         for (const chunk of chunks(rows)) {
-          yield* sql`INSERT INTO notifications ${sql.insert(
-            chunk.map((n) => ({
-              app,
-              id: n.id,
-              user_id: n.user,
-              call_id: n.callId,
-              seq: n.seq,
-              type: n.type,
-              title: n.title,
-              content: n.content,
-              url: n.url,
-              icon: n.icon,
-              image: n.image,
-              data: n.data,
-              created_at: n.createdAt,
-              seen_at: null,
-              read_at: null
-            }))
-          )}`
+          yield* run(
+            sql`INSERT INTO notifications ${sql.insert(
+              chunk.map((n) => ({
+                app,
+                id: n.id,
+                user_id: n.user,
+                call_id: n.callId,
+                seq: n.seq,
+                type: n.type,
+                title: n.title,
+                content: n.content,
+                url: n.url,
+                icon: n.icon,
+                image: n.image,
+                data: n.data,
+                created_at: n.createdAt,
+                seen_at: null,
+                read_at: null
+              }))
+            )}`
+          )
         }
       }).pipe(Effect.orDie),
     insertEntries: (app, entries, now) =>
       Effect.gen(function* () {
         for (const chunk of chunks(entries)) {
-          yield* sql`INSERT INTO entries ${sql.insert(
-            chunk.map((e) => ({ app, user_id: e.user, seq: e.seq, payload: e.payload, created_at: now }))
-          )}`
+          yield* run(
+            sql`INSERT INTO entries ${sql.insert(
+              chunk.map((e) => ({ app, user_id: e.user, seq: e.seq, payload: e.payload, created_at: now }))
+            )}`
+          )
         }
       }).pipe(Effect.orDie),
     recordCall: (app, call) =>
       Effect.gen(function* () {
-        yield* sql`INSERT INTO notify_calls ${sql.insert({
-          app,
-          id: call.id,
-          email: call.email,
-          recipients: call.recipients,
-          online: call.online,
-          created_at: call.createdAt
-        })}`
+        yield* run(
+          sql`INSERT INTO notify_calls ${sql.insert({
+            app,
+            id: call.id,
+            email: call.email,
+            recipients: call.recipients,
+            online: call.online,
+            created_at: call.createdAt
+          })}`
+        )
         if (call.online > 0) {
-          yield* sql`INSERT INTO app_counters ${sql.insert({ app, delivered: call.online })}
-            ON CONFLICT (app) DO UPDATE SET delivered = app_counters.delivered + excluded.delivered`
+          yield* run(sql`INSERT INTO app_counters ${sql.insert({ app, delivered: call.online })}
+            ON CONFLICT (app) DO UPDATE SET delivered = app_counters.delivered + excluded.delivered`)
         }
       }).pipe(Effect.orDie),
 
     findIdempotent: (app, key, notBefore) =>
-      sql`SELECT response FROM idempotency_keys WHERE app = ${app} AND key = ${key} AND created_at >= ${notBefore}`.pipe(
+      run(
+        sql`SELECT response FROM idempotency_keys WHERE app = ${app} AND key = ${key} AND created_at >= ${notBefore}`
+      ).pipe(
         Effect.map((rows) => (rows[0] ? str(rows[0]["response"]) : undefined)),
         Effect.orDie
       ),
     saveIdempotent: (app, key, response, now) =>
-      sql`INSERT INTO idempotency_keys ${sql.insert({ app, key, response, created_at: now })}
-        ON CONFLICT (app, key) DO UPDATE SET response = excluded.response, created_at = excluded.created_at`.pipe(
+      run(sql`INSERT INTO idempotency_keys ${sql.insert({ app, key, response, created_at: now })}
+        ON CONFLICT (app, key) DO UPDATE SET response = excluded.response, created_at = excluded.created_at`).pipe(
         Effect.asVoid,
         Effect.orDie
       ),
@@ -324,13 +346,13 @@ export const makeSqlStore = Effect.gen(function* () {
           const only = ids === undefined ? sql`1 = 1` : sql.in("id", ids)
           const rows =
             kind === "seen"
-              ? yield* sql`UPDATE notifications SET seen_at = ${now}
-                  WHERE app = ${app} AND user_id = ${user} AND seen_at IS NULL AND ${only} RETURNING id, seq`
+              ? yield* run(sql`UPDATE notifications SET seen_at = ${now}
+                  WHERE app = ${app} AND user_id = ${user} AND seen_at IS NULL AND ${only} RETURNING id, seq`)
               : kind === "read"
-                ? yield* sql`UPDATE notifications SET read_at = ${now}, seen_at = COALESCE(seen_at, ${now})
-                  WHERE app = ${app} AND user_id = ${user} AND read_at IS NULL AND ${only} RETURNING id, seq`
-                : yield* sql`DELETE FROM notifications
-                  WHERE app = ${app} AND user_id = ${user} AND ${only} RETURNING id, seq`
+                ? yield* run(sql`UPDATE notifications SET read_at = ${now}, seen_at = COALESCE(seen_at, ${now})
+                  WHERE app = ${app} AND user_id = ${user} AND read_at IS NULL AND ${only} RETURNING id, seq`)
+                : yield* run(sql`DELETE FROM notifications
+                  WHERE app = ${app} AND user_id = ${user} AND ${only} RETURNING id, seq`)
           const sorted = [...rows].sort((a, b) => num(a["seq"]) - num(b["seq"]))
           for (const r of sorted) changed.push(str(r["id"]))
         }
@@ -350,7 +372,7 @@ export const makeSqlStore = Effect.gen(function* () {
       ),
 
     latestSeq: (app, user) =>
-      sql`SELECT seq FROM users WHERE app = ${app} AND id = ${user}`.pipe(
+      run(sql`SELECT seq FROM users WHERE app = ${app} AND id = ${user}`).pipe(
         Effect.map(([r]) => num(r?.["seq"])),
         Effect.orDie
       ),

@@ -109,15 +109,24 @@ export const makeDelivery = Effect.gen(function* () {
             const prior = yield* store.findIdempotent(app, key, notBefore)
             if (prior !== undefined) return { response: JSON.parse(prior) as NotifyResponse, entries: [] }
           }
-          if (given !== undefined && given.length > 0) yield* store.upsertUsers(app, given, createdAt)
-          let audience = given === undefined ? yield* store.allUserIds(app) : given.map((u) => u.id)
-          if (req.type !== undefined && audience.length > 0) {
-            const out = yield* store.optedOut(app, req.type, audience)
-            if (out.size > 0) audience = audience.filter((u) => !out.has(u))
+          const named = given === undefined ? yield* store.allUserIds(app) : given.map((u) => u.id)
+          const out =
+            req.type !== undefined && named.length > 0
+              ? yield* store.optedOut(app, req.type, named)
+              : new Set()
+          const audience = out.size > 0 ? named.filter((u) => !out.has(u)) : named
+          let seqs: ReadonlyArray<number> = []
+          if (given === undefined) {
+            if (audience.length > 0) seqs = yield* store.nextSeqs(app, audience)
+          } else {
+            // Named users are registered by the call; the audience's seqs move in the same statement.
+            const skipped = out.size > 0 ? given.filter((u) => out.has(u.id)) : []
+            if (skipped.length > 0) yield* store.upsertUsers(app, skipped, createdAt)
+            const reached = out.size > 0 ? given.filter((u) => !out.has(u.id)) : given
+            if (reached.length > 0) seqs = yield* store.registerAndNextSeqs(app, reached, createdAt)
           }
           const stem = randomId()
           const callId = `call_${stem}`
-          const seqs = audience.length > 0 ? yield* store.nextSeqs(app, audience) : []
           const rows: Array<NewNotification> = new Array(audience.length)
           const entries: Array<StreamEntry> = new Array(audience.length)
           let online = 0

@@ -153,6 +153,15 @@ export interface StoreShape {
   /** Of `users`, those who turned the in-app channel of `type` off. */
   readonly optedOut: (app: string, type: string, users: ReadonlyArray<string>) => Effect.Effect<Set<string>>
 
+  /**
+   * Registers users (as `upsertUsers`) and adds 1 to each one's seq in the same statement (a
+   * new user starts at 1); answers the new seq of each, in the order given.
+   */
+  readonly registerAndNextSeqs: (
+    app: string,
+    users: ReadonlyArray<UserInput>,
+    now: string
+  ) => Effect.Effect<ReadonlyArray<number>>
   /** Adds 1 to each user's seq; answers the new seq of each, in the order given. */
   readonly nextSeqs: (app: string, users: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<number>>
   readonly insertNotifications: (app: string, rows: ReadonlyArray<NewNotification>) => Effect.Effect<void>

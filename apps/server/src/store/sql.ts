@@ -243,6 +243,28 @@ export const makeSqlStore = Effect.gen(function* () {
         return out
       }).pipe(Effect.orDie),
 
+    registerAndNextSeqs: (app, users, now) =>
+      Effect.gen(function* () {
+        const seqs = new Map<string, number>()
+        for (const chunk of chunks(users)) {
+          const rows = chunk.map((u) => ({
+            app,
+            id: u.id,
+            email: u.email ?? null,
+            name: u.name ?? null,
+            created_at: now,
+            seq: 1
+          }))
+          const answered = yield* run(sql`INSERT INTO users ${sql.insert(rows)}
+            ON CONFLICT (app, id) DO UPDATE SET
+              seq = users.seq + 1,
+              email = COALESCE(excluded.email, users.email),
+              name = COALESCE(excluded.name, users.name)
+            RETURNING id, seq`)
+          for (const r of answered) seqs.set(str(r["id"]), num(r["seq"]))
+        }
+        return users.map((u) => seqs.get(u.id)!)
+      }).pipe(Effect.orDie),
     nextSeqs: (app, users) =>
       Effect.gen(function* () {
         const seqs = new Map<string, number>()

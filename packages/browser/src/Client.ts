@@ -3,11 +3,14 @@
  *
  * It walks the transports in order (WebSocket, SSE, long-poll; 0 ms to the next when one is
  * missing or cannot connect), remembers the one that worked, and reconnects with capped
- * full-jitter backoff — one attempt in flight, attempts reset after a success, always
- * resuming from its cursor. Stream entries are applied in `seq` order exactly once: an
- * entry at or below the cursor is a duplicate and dropped, a gap makes it resume, `reset`
- * refetches the list over REST. A refused token (4001/4009, or 401) is replaced through
- * `getToken`. It waits while the browser is offline.
+ * full-jitter backoff — one attempt in flight, always resuming from its cursor. The attempt
+ * count starts over only once a connection has stayed up for `stableAfter`, so a server that
+ * accepts and then closes at once is retried ever more slowly, up to the cap. A WebSocket
+ * that goes silent is pinged and, without an answer, dropped and reconnected (the transport's
+ * heartbeat). Stream entries are applied in `seq` order exactly once: an entry at or below
+ * the cursor is a duplicate and dropped, a gap makes it resume, `reset` refetches the list
+ * over REST. A refused token (4001/4009, or 401) is replaced through `getToken`. It waits
+ * while the browser is offline.
  *
  * The list and counts are loaded over REST only once the stream has a cursor (the first
  * `welcome`, or the leader tab's cursor): everything up to the cursor is then in the REST
@@ -56,6 +59,15 @@ export interface PushBackOptions {
   readonly maxReconnectDelay?: number
   /** Time a transport gets to connect, in ms. Default 10000. */
   readonly timeout?: number
+  /** WebSocket: silence in ms after which the client sends a ping; 0 for never. Default 25000. */
+  readonly pingInterval?: number
+  /**
+   * Time in ms the server gets to answer a ping (any frame will do) before the connection counts
+   * as lost; for long-poll, the margin beyond a poll's wait. Default 10000.
+   */
+  readonly pongTimeout?: number
+  /** Time in ms a connection must stay up before the backoff starts over. Default 10000. */
+  readonly stableAfter?: number
   /** Platform globals to use instead of `globalThis`'s. */
   readonly platform?: Platform
 }
@@ -125,9 +137,13 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   const pageSize = options.pageSize ?? 20
   const { store, set } = makeStore()
   const exclude = options.exclude ?? []
+  const liveness = {
+    pingInterval: options.pingInterval ?? 25_000,
+    pongTimeout: options.pongTimeout ?? 10_000
+  }
   const all = (options.transports ?? ["websocket", "sse", "poll"])
     .filter((name) => !exclude.includes(name))
-    .map((name) => TRANSPORTS[name](p))
+    .map((name) => TRANSPORTS[name](p, liveness))
   const listeners: { [type: string]: Set<(arg: never) => void> } = {}
   const pending = new Map<
     string,
@@ -146,6 +162,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   let generation = 0
   let timer: unknown
   let deadline: unknown
+  /** Starts the backoff over once the open connection has lasted `stableAfter`. */
+  let stable: unknown
   let online = true
   let leading = false
   /** Entries held until the list is (re)loaded over REST; undefined while it is loaded. */
@@ -356,6 +374,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   const drop = () => {
     generation++
     p.clearTimeout(deadline)
+    p.clearTimeout(stable)
     conn?.close()
     conn = undefined
     for (const [ref, action] of pending) {
@@ -420,7 +439,12 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
           opened = true
           p.clearTimeout(deadline)
           worked = t
-          walk = attempt = 0
+          walk = 0
+          // Not at once: a server that accepts and then closes must not be retried at the
+          // shortest delay forever.
+          stable = p.setTimeout(() => {
+            attempt = 0
+          }, options.stableAfter ?? 10_000)
           setState("connected", Codes.Connected, t.name, t.name)
           // A load that failed (the server was down): try again now.
           need()

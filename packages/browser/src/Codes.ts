@@ -39,7 +39,12 @@ export const Codes = {
   /** No transport is supported or allowed here. */
   NoTransport: 3006,
   /** This tab took over the shared connection from a tab that went away. */
-  Leader: 3007
+  Leader: 3007,
+  /**
+   * An open connection went silent: no frame within `pongTimeout` of a WebSocket ping, or a
+   * long-poll not answered within its wait and `pongTimeout`. Reconnecting from the cursor.
+   */
+  HeartbeatTimeout: 3008
 } as const
 
 /** One of the codes above (or another close code a server sent). */

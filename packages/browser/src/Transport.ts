@@ -17,6 +17,17 @@ export interface ConnectParams {
   readonly cursor: number | undefined
 }
 
+/**
+ * How long an open connection may stay silent, in ms (the client's `pingInterval` and
+ * `pongTimeout` options). A transport that can ask the server for a sign of life uses them.
+ */
+export interface Liveness {
+  /** Silence after which a ping is sent (WebSocket); 0: never. */
+  readonly pingInterval: number
+  /** Time the server gets to answer a ping, or beyond a poll's wait, before the connection counts as lost. */
+  readonly pongTimeout: number
+}
+
 /** What a connection reports. After `close`, nothing more. */
 export interface TransportHandlers {
   /** The connection is established: the first answer (`welcome`, or a first poll) arrived. */

@@ -1,7 +1,7 @@
 /**
  * The client against the in-process fake server, under fake timers: connecting, the store,
  * actions, reconnection (backoff, one attempt in flight, resume, gaps, reset, tokens,
- * offline) and transport fallback.
+ * offline), liveness (WebSocket heartbeat, long-poll timeout) and transport fallback.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import { backoff } from "../src/Backoff.js"
@@ -503,6 +503,7 @@ describe("reconnection", () => {
     server.notify()
     await settle()
     for (let loss = 1; loss <= 3; loss++) {
+      await vi.advanceTimersByTimeAsync(10_000) // stayed up (stableAfter): the backoff starts over
       server.closeAll(1006)
       await settle()
       expect(client.state).toBe("reconnecting")
@@ -522,7 +523,7 @@ describe("reconnection", () => {
     expect(client.store.getSnapshot().notifications).toHaveLength(4)
   })
 
-  it("backs off with capped full jitter, one attempt in flight, and resets after a success", async () => {
+  it("backs off with capped full jitter, one attempt in flight, and starts over once a connection stayed up", async () => {
     const server = makeFakeServer()
     const sockets = recording(server)
     const { client } = setup(
@@ -541,11 +542,13 @@ describe("reconnection", () => {
     expect(gaps.slice(0, 8)).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000])
     expect(sockets.maxConcurrent).toBe(1)
     expect(client.state).toBe("reconnecting")
-    // Back up: the next attempt connects and the attempt count starts over.
+    // Back up: the next attempt connects; once it has stayed up for stableAfter (10 s), the
+    // attempt count starts over.
     server.down = false
     await vi.advanceTimersByTimeAsync(10_000)
     await settle()
     expect(client.state).toBe("connected")
+    await vi.advanceTimersByTimeAsync(10_000)
     server.closeAll(1006)
     await flush()
     await vi.advanceTimersByTimeAsync(249)
@@ -553,6 +556,76 @@ describe("reconnection", () => {
     await vi.advanceTimersByTimeAsync(1)
     await settle()
     expect(client.state).toBe("connected")
+  })
+
+  it.each([Codes.Policy, 1011])(
+    "a server that closes right after welcome (%i) is retried ever more slowly, up to the cap; a connection that stayed up starts the count over",
+    async (code) => {
+      const server = makeFakeServer()
+      const sockets = recording(server)
+      const { client, disconnects } = setup(
+        { transports: ["websocket"], platform: { WebSocket: sockets.WebSocket } },
+        server
+      )
+      let dropping = true
+      client.on("state", (e) => {
+        if (dropping && e.state === "connected") server.closeAll(code)
+      })
+      await vi.advanceTimersByTimeAsync(60_000)
+      // Every attempt connects (welcome) and is closed at once: the delays still grow.
+      const gaps = sockets.times.slice(1).map((t, i) => t - sockets.times[i]!)
+      expect(gaps.slice(0, 8)).toEqual([250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000])
+      expect(disconnects.map((d) => d.code)).toEqual(sockets.times.map(() => code))
+      expect(sockets.maxConcurrent).toBe(1)
+
+      /** Lets the next attempt connect, keeps it up `ms`, drops it; the delay to the attempt after. */
+      const keepUpThenDrop = async (ms: number) => {
+        await vi.advanceTimersToNextTimerAsync() // the scheduled attempt
+        await settle()
+        expect(client.state).toBe("connected")
+        await vi.advanceTimersByTimeAsync(ms)
+        server.closeAll(1006)
+        await flush()
+        const lostAt = Date.now()
+        const n = sockets.times.length
+        await vi.advanceTimersToNextTimerAsync() // the only timer: the next attempt
+        expect(sockets.times.length).toBe(n + 1)
+        return sockets.times.at(-1)! - lostAt
+      }
+      dropping = false
+      // Up for less than stableAfter (10 s): still backing off at the cap.
+      expect(await keepUpThenDrop(9000)).toBe(10_000)
+      // Up for stableAfter: the next delay is the first one again.
+      expect(await keepUpThenDrop(10_000)).toBe(250)
+    }
+  )
+
+  it("stableAfter sets how long a connection must stay up for the backoff to start over", async () => {
+    const server = makeFakeServer()
+    const sockets = recording(server)
+    const { client } = setup(
+      { transports: ["websocket"], stableAfter: 2000, platform: { WebSocket: sockets.WebSocket } },
+      server
+    )
+    await settle()
+    // [how long the connection stays up, the delay before the next attempt]
+    for (const [upFor, delay] of [
+      [2000, 250],
+      [0, 500],
+      [1900, 1000],
+      [2000, 250]
+    ] as const) {
+      await vi.advanceTimersByTimeAsync(upFor)
+      server.closeAll(1006)
+      await flush()
+      const lostAt = Date.now()
+      const n = sockets.times.length
+      await vi.advanceTimersByTimeAsync(delay)
+      expect(sockets.times.length).toBe(n + 1)
+      expect(sockets.times.at(-1)! - lostAt).toBe(delay)
+      await settle()
+      expect(client.state).toBe("connected")
+    }
   })
 
   it("never has two connection attempts in flight, whatever happens meanwhile", async () => {
@@ -702,6 +775,107 @@ describe("reconnection", () => {
     expect(states.at(-1)!.code).toBe(Codes.Closed)
     expect(disconnects).toEqual([])
     expect(server.live()).toEqual([])
+  })
+})
+
+describe("liveness", () => {
+  const pings = (server: FakeServer) => server.received.filter((f) => f["type"] === "ping").length
+
+  it("a half-open WebSocket is pinged, then dropped and resumed from the cursor; onDisconnect once", async () => {
+    const { server, client, notified, disconnects, states } = setup({ transports: ["websocket"] })
+    await settle()
+    server.notify()
+    await settle() // the last frame the client receives
+    server.stall() // the network switched: the socket stays open, nothing gets through
+    server.notify() // lost on the dead socket
+    await vi.advanceTimersByTimeAsync(24_900)
+    expect(pings(server)).toBe(0)
+    await vi.advanceTimersByTimeAsync(200) // 25 s of silence: a ping
+    expect(pings(server)).toBe(1)
+    expect(server.received.at(-1)).toEqual({ type: "ping" })
+    await vi.advanceTimersByTimeAsync(9700)
+    expect(client.state).toBe("connected")
+    await vi.advanceTimersByTimeAsync(200) // 10 s without an answer: lost
+    expect(client.state).toBe("reconnecting")
+    expect(disconnects).toHaveLength(1)
+    expect(disconnects[0]!.code).toBe(Codes.HeartbeatTimeout)
+    expect(states.at(-1)).toMatchObject({ state: "reconnecting", code: Codes.HeartbeatTimeout })
+    await vi.advanceTimersByTimeAsync(250) // backoff(0)
+    await settle()
+    expect(client.state).toBe("connected")
+    expect(server.opened.at(-1)!.cursor).toBe(1)
+    expect(notified.map((n) => n.id)).toEqual(["n1", "n2"])
+    expect(server.live()).toEqual(["websocket"])
+    expect(disconnects).toHaveLength(1)
+  })
+
+  it("any frame received is a sign of life: no ping while traffic flows, and a pong keeps it up", async () => {
+    const { server, client, disconnects } = setup({ transports: ["websocket"] })
+    await settle()
+    for (let i = 0; i < 10; i++) {
+      await vi.advanceTimersByTimeAsync(20_000)
+      server.notify()
+      await flush()
+    }
+    expect(pings(server)).toBe(0)
+    // Quiet: a ping every 25 s, each answered, for minutes.
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(pings(server)).toBe(4)
+    expect(client.state).toBe("connected")
+    expect(disconnects).toEqual([])
+    expect(server.opened).toHaveLength(1)
+  })
+
+  it("pingInterval and pongTimeout are options; pingInterval 0 turns the heartbeat off", async () => {
+    const a = setup({ transports: ["websocket"], pingInterval: 5000, pongTimeout: 1000 })
+    await settle()
+    a.server.stall()
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(pings(a.server)).toBe(1)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(a.client.state).toBe("reconnecting")
+    expect(a.disconnects.map((d) => d.code)).toEqual([Codes.HeartbeatTimeout])
+
+    const b = setup({ transports: ["websocket"], pingInterval: 0 })
+    await settle()
+    b.server.stall()
+    await vi.advanceTimersByTimeAsync(300_000)
+    expect(pings(b.server)).toBe(0)
+    expect(b.client.state).toBe("connected")
+  })
+
+  it("close() leaves no timer behind: no ping after it", async () => {
+    const { server, client } = setup({ transports: ["websocket"] })
+    await settle()
+    client.close()
+    await settle()
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(pings(server)).toBe(0)
+  })
+
+  it("a long-poll not answered within its wait and pongTimeout is dropped and resumed", async () => {
+    const { server, client, notified, disconnects } = setup({ transports: ["poll"] })
+    await settle()
+    server.notify()
+    await settle()
+    // Later polls ask the server to wait 25 s (the client's bound depends on it).
+    expect(server.opened.at(-1)!.url).toContain("wait=25")
+    server.silent.add("poll") // the poll in flight is answered after its 25 s; the next one never
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(client.state).toBe("connected")
+    await vi.advanceTimersByTimeAsync(1000) // 25 s + 35 s; the next attempt is 250 ms away
+    expect(client.state).toBe("reconnecting")
+    expect(disconnects.map((d) => d.code)).toEqual([Codes.HeartbeatTimeout])
+    server.silent.clear()
+    server.notify()
+    const attempts = server.opened.length
+    await vi.advanceTimersByTimeAsync(250)
+    await settle()
+    expect(client.state).toBe("connected")
+    expect(server.opened[attempts]).toMatchObject({ cursor: 1 })
+    expect(server.opened[attempts]!.url).toContain("wait=0")
+    expect(notified.map((n) => n.id)).toEqual(["n1", "n2"])
   })
 })
 

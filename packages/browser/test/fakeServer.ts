@@ -12,6 +12,10 @@
  * - `dropNext()`: the next entry is stored but not delivered live (a lost bus message: a gap).
  * - `resend(seq)`: delivers an old entry again (a duplicate).
  * - `closeAll(code)`: ends every live connection with a close code (1006: the network).
+ * - `stall()`: every open WebSocket goes half-open: it stays open on the client's side, but
+ *   nothing reaches it any more (no entries, no replies, no `pong`) and what the client sends
+ *   is still recorded in `received` but never answered; the server forgets the connection.
+ *   New connections work as usual (the network came back under another address).
  * - `down`: while true, every connection and request fails as if the host were unreachable.
  * - `refuse`: transports whose connections fail (e.g. `new Set(["websocket"])`).
  * - `silent`: transports whose connections never answer (for the connect timeout).
@@ -20,6 +24,8 @@
  * - `setOnline(bool)`: fires the online watcher.
  * - `opened`: every connection attempt (`{transport, url, cursor, token}`); `live()`: open connections;
  *   `received`: WebSocket frames from clients; `requests`: REST and poll calls (`"GET /v1/me/counts"`).
+ *
+ * A WebSocket `ping` frame is answered by `pong`, as the real server does.
  */
 import type { Platform } from "../src/Platform.js"
 import type { Notification } from "../src/types.js"
@@ -44,6 +50,7 @@ export interface FakeServer {
   dropNext(): void
   resend(seq: number): void
   closeAll(code: number): void
+  stall(): void
   down: boolean
   refuse: Set<Transport>
   silent: Set<Transport>
@@ -71,6 +78,7 @@ export const makeFakeServer = (): FakeServer => {
   const valid = new Set<string>()
   const expired = new Set<string>()
   const live = new Set<Live>()
+  const sockets = new Set<{ stall(): void }>()
   let dropping = false
   let onlineSetter: ((online: boolean) => void) | undefined
 
@@ -147,9 +155,11 @@ export const makeFakeServer = (): FakeServer => {
     onclose: ((event: { code: number; reason: string }) => void) | null = null
     onerror: (() => void) | null = null
     #live: Live | undefined
+    #stalled = false
     readonly url: string
     constructor(url: string) {
       this.url = url
+      sockets.add(this)
       const fails = server.down || server.refuse.has("websocket")
       const silent = server.silent.has("websocket")
       void tick().then(() => {
@@ -162,17 +172,26 @@ export const makeFakeServer = (): FakeServer => {
     #closed(code: number, reason = "") {
       if (this.readyState === 3) return
       this.readyState = 3
+      sockets.delete(this)
       if (this.#live) live.delete(this.#live)
-      void tick().then(() => this.onclose?.({ code, reason }))
+      // A half-open socket's close handshake never completes: no close event.
+      if (!this.#stalled) void tick().then(() => this.onclose?.({ code, reason }))
     }
     #send(data: string) {
       void tick().then(() => {
-        if (this.readyState === 1) this.onmessage?.({ data })
+        if (this.readyState === 1 && !this.#stalled) this.onmessage?.({ data })
       })
+    }
+    /** Half-open from now on (see `stall()`). */
+    stall() {
+      this.#stalled = true
+      if (this.#live) live.delete(this.#live)
     }
     send(data: string) {
       const frame = JSON.parse(data) as Record<string, unknown>
       server.received.push(frame)
+      if (this.#stalled) return
+      if (frame["type"] === "ping") return this.#send('{"type":"pong"}')
       if (frame["type"] === "hello") {
         const token = frame["token"] as string
         const cursor = frame["cursor"] as number | undefined
@@ -405,6 +424,9 @@ export const makeFakeServer = (): FakeServer => {
     },
     closeAll(code) {
       for (const l of [...live]) l.end(code)
+    },
+    stall() {
+      for (const socket of sockets) socket.stall()
     },
     down: false,
     refuse: new Set(),

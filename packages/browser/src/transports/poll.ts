@@ -2,15 +2,21 @@
  * The long-poll transport, `/v1/poll`: a loop of GETs for networks where neither WebSocket
  * nor a streaming answer gets through. The token is a query parameter so that a poll is a
  * simple cross-origin request (no preflight each time). A resumed connection starts with
- * `wait=0`, so it is established at once; later polls wait for entries (server default).
+ * `wait=0`, so it is established at once; later polls ask to wait up to `WAIT` seconds for
+ * entries. A poll not answered within its wait and `pongTimeout` (a dead network, a proxy
+ * that holds the request) ends the connection with `HeartbeatTimeout`, so the client
+ * reconnects from its cursor instead of waiting on it forever.
  */
 import { Codes } from "../Codes.js"
 import type { ResolvedPlatform } from "../Platform.js"
-import type { Transport } from "../Transport.js"
+import type { Liveness, Transport } from "../Transport.js"
 import type { ServerFrame } from "../types.js"
 
+/** Seconds a poll asks the server to wait for entries (PROTOCOL.md §4: `wait=25`). */
+const WAIT = 25
+
 /** Builds the long-poll transport over `platform.fetch`. */
-export const poll = (platform: ResolvedPlatform): Transport => {
+export const poll = (platform: ResolvedPlatform, { pongTimeout }: Liveness): Transport => {
   let stop: (() => void) | undefined
   const close = () => {
     stop?.()
@@ -24,8 +30,11 @@ export const poll = (platform: ResolvedPlatform): Transport => {
       close()
       let live = true
       let abort: AbortController | undefined
+      /** The deadline of the poll in flight. */
+      let deadline: unknown
       const halt = () => {
         live = false
+        platform.clearTimeout(deadline)
         abort?.abort()
       }
       stop = halt
@@ -38,7 +47,13 @@ export const poll = (platform: ResolvedPlatform): Transport => {
       const loop = async (cursor: number | undefined): Promise<void> => {
         while (live) {
           abort = typeof AbortController === "function" ? new AbortController() : undefined
-          const query = cursor === undefined ? "" : `&cursor=${cursor}${opened ? "" : "&wait=0"}`
+          // Without a cursor the server answers at once; a resumed connection's first poll too.
+          const wait = cursor !== undefined && opened ? WAIT : 0
+          const query = cursor === undefined ? "" : `&cursor=${cursor}&wait=${wait}`
+          deadline = platform.setTimeout(
+            () => end(Codes.HeartbeatTimeout, "poll timeout"),
+            wait * 1000 + pongTimeout
+          )
           const res = await platform.fetch(`${url}/v1/poll?token=${encodeURIComponent(token)}${query}`, {
             cache: "no-store",
             ...(abort === undefined ? {} : { signal: abort.signal })
@@ -54,6 +69,7 @@ export const poll = (platform: ResolvedPlatform): Transport => {
             return end(code, `poll answered ${res.status}`)
           }
           const body = (await res.json()) as { frames: ReadonlyArray<ServerFrame>; cursor: number }
+          platform.clearTimeout(deadline)
           if (!live) return
           if (!opened) {
             opened = true

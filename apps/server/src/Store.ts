@@ -197,10 +197,11 @@ export interface StoreShape {
     target: MarkTarget,
     now: string
   ) => Effect.Effect<ReadonlyArray<string>>
+  /** The user's counts and, from the same snapshot, their latest seq (what they reflect). */
   readonly counts: (
     app: string,
     user: string
-  ) => Effect.Effect<{ unseen: number; unread: number; total: number }>
+  ) => Effect.Effect<{ unseen: number; unread: number; total: number; cursor: number }>
 
   readonly latestSeq: (app: string, user: string) => Effect.Effect<number>
   /** The stream after `cursor`, with the bounds needed to decide between resume and reset. */

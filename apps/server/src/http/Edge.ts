@@ -51,7 +51,7 @@ export const applyCors = (
   } else {
     return
   }
-  res.setHeader("access-control-expose-headers", "Retry-After")
+  res.setHeader("access-control-expose-headers", "Retry-After, PushBack-Cursor")
 }
 
 const preflight = (res: ServerResponse): void => {

@@ -18,6 +18,9 @@ import { Store } from "../Store.js"
 import { listNotifications } from "./lists.js"
 import { decodeBody, decodeQuery, found, noContent, ok, type RequestContext, route } from "./Route.js"
 
+/** Response header carrying the stream `seq` a REST answer reflects. */
+export const CURSOR_HEADER = "pushback-cursor"
+
 const asUser = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => auth.user(ctx.credential))
 
 /** A user's preferences: every declared type (on by default) and every stored choice. */
@@ -91,7 +94,9 @@ export const meRoutes = [
   route("GET", "/v1/me/counts", (ctx) =>
     Effect.gen(function* () {
       const me = yield* asUser(ctx)
-      return ok(yield* (yield* Store).counts(me.app.id, me.user))
+      const { cursor, ...counts } = yield* (yield* Store).counts(me.app.id, me.user)
+      // The stream position the counts reflect, so a client can add exactly the entries after it.
+      return { status: 200, json: counts, headers: { [CURSOR_HEADER]: String(cursor) } }
     })
   ),
   route("GET", "/v1/me/preferences", (ctx) =>

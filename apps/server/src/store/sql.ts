@@ -380,15 +380,18 @@ export const makeSqlStore = Effect.gen(function* () {
         }
         return changed
       }).pipe(Effect.orDie),
+    // One statement, so the counts and the cursor are one snapshot.
     counts: (app, user) =>
       sql`SELECT COUNT(*) AS total,
           SUM(CASE WHEN seen_at IS NULL THEN 1 ELSE 0 END) AS unseen,
-          SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END) AS unread
+          SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END) AS unread,
+          (SELECT seq FROM users WHERE app = ${app} AND id = ${user}) AS cursor
         FROM notifications WHERE app = ${app} AND user_id = ${user}`.pipe(
         Effect.map(([r]) => ({
           unseen: num(r?.["unseen"]),
           unread: num(r?.["unread"]),
-          total: num(r?.["total"])
+          total: num(r?.["total"]),
+          cursor: num(r?.["cursor"])
         })),
         Effect.orDie
       ),

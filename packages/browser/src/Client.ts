@@ -26,7 +26,7 @@
  */
 import { backoff } from "./Backoff.js"
 import { type Code, Codes, type ConnectionState, type StateEvent, type TransportName } from "./Codes.js"
-import { applyEntry } from "./internal/apply.js"
+import { applyEntry, type Delta } from "./internal/apply.js"
 import { userKey } from "./internal/claims.js"
 import { type Platform, resolvePlatform } from "./Platform.js"
 import { PushBackError } from "./PushBackError.js"
@@ -173,6 +173,11 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   let counting: Promise<void> | undefined
   let recountAgain = false
   let recounts = 0
+  /** The seq the last counts answer reflects, and the count effects of entries applied after it. */
+  let countsAt = -1
+  /** A recount failed: ask again on the next welcome. */
+  let countsStale = false
+  let ledger: Array<{ seq: number; delta: Delta | undefined }> = []
   let refs = 0
   let channel: BroadcastChannel | undefined
   let release: (() => void) | undefined
@@ -224,7 +229,13 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       })
     return fetching
   }
-  const rest = async <T>(method: string, path: string, body?: unknown, retried?: boolean): Promise<T> => {
+  /** One REST call: the JSON answer and its headers. A refused token is replaced once. */
+  const call = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    retried?: boolean
+  ): Promise<[T, Headers]> => {
     const used = await tokenOf()
     const headers: Record<string, string> = { authorization: `Bearer ${used}` }
     if (body !== undefined) headers["content-type"] = "application/json"
@@ -235,31 +246,72 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     })
     if (res.status === 401 && options.getToken && !retried) {
       if (token === used) token = undefined
-      return rest(method, path, body, true)
+      return call(method, path, body, true)
     }
     const json = res.status === 204 ? undefined : await res.json()
     if (!res.ok) {
       const error = (json as { error?: { code: string; message: string } } | undefined)?.error
       throw new PushBackError(res.status, error?.code ?? "internal", error?.message ?? `HTTP ${res.status}`)
     }
-    return json as T
+    return [json as T, res.headers]
   }
+  const rest = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    call<T>(method, path, body).then(([json]) => json)
 
+  // ------------------------------------------------------------------ counts
+
+  /**
+   * The counts shown are a REST answer plus the effect of every stream entry after the seq
+   * that answer reflects (its `PushBack-Cursor` header): entries up to that seq are already
+   * in it, whenever they reach this client. `ledger` keeps the effects of the entries applied
+   * since, so a newer answer can be brought up to date; an entry whose effect is unknown
+   * (a read or delete of notifications that are not loaded) makes it ask again.
+   */
+  const countedThrough = (headers: Headers): number => Number(headers.get("pushback-cursor") ?? cursor ?? 0)
+  /** The counts an answer gives once brought up to date, and whether an effect was unknown. */
+  const settle = (answer: Counts, through: number): [Pick<Snapshot, "unseen" | "unread">, boolean] => {
+    ledger = ledger.filter((e) => e.seq > through)
+    countsAt = through
+    let { unseen, unread } = answer
+    let unknown = false
+    for (const { delta } of ledger) {
+      if (delta === undefined) unknown = true
+      else {
+        unseen += delta.unseen
+        unread += delta.unread
+      }
+    }
+    return [{ unseen: Math.max(0, unseen), unread: Math.max(0, unread) }, unknown]
+  }
+  /** The counts after one more applied entry (unchanged if the last answer has it, or unknown). */
+  const count = (seq: number, delta: Delta | undefined): Partial<Snapshot> => {
+    if (seq <= countsAt) return {} // already in the last counts answer
+    ledger.push({ seq, delta })
+    if (delta === undefined) {
+      recount()
+      return {}
+    }
+    const { unseen, unread } = store.getSnapshot()
+    return { unseen: Math.max(0, unseen + delta.unseen), unread: Math.max(0, unread + delta.unread) }
+  }
   const recount = () => {
     if (counting) {
       recountAgain = true
       return
     }
-    const at = cursor
-    counting = rest<Counts>("GET", "/v1/me/counts")
-      .then((c) => {
-        set({ unseen: c.unseen, unread: c.unread })
-        // Entries applied meanwhile may be missing from the answer: ask again (a few times
-        // in a row at most, for a stream that never pauses).
-        if (cursor === at) recounts = 0
-        else if (recounts++ < 3) recountAgain = true
+    countsStale = false
+    counting = call<Counts>("GET", "/v1/me/counts")
+      .then(([answer, headers]) => {
+        const [counts, unknown] = settle(answer, countedThrough(headers))
+        set(counts)
+        // Still unknown after the answer: an entry newer than it (rare; a few tries at most).
+        if (unknown && recounts++ < 3) recountAgain = true
+        else recounts = 0
       })
-      .catch(() => {})
+      .catch(() => {
+        // The server is unreachable (restarting?): ask again once connected.
+        countsStale = true
+      })
       .finally(() => {
         counting = undefined
         if (recountAgain) {
@@ -273,9 +325,12 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       held.push(entry)
       return
     }
-    const [next, unknown] = applyEntry(store.getSnapshot(), entry, new Date().toISOString())
-    set(next)
-    if (unknown) recount()
+    const { notifications, delta } = applyEntry(
+      store.getSnapshot().notifications,
+      entry,
+      new Date().toISOString()
+    )
+    set({ notifications, ...count(entry.seq, delta) })
   }
   /**
    * (Re)loads counts and the first page. Called only with a cursor: the REST read comes after
@@ -290,24 +345,25 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     const mine = ++loads
     held = []
     loading = (async () => {
-      const [counts, page] = await Promise.all([
-        rest<Counts>("GET", "/v1/me/counts"),
+      const [[counts, headers], page] = await Promise.all([
+        call<Counts>("GET", "/v1/me/counts"),
         rest<NotificationList>("GET", `/v1/me/notifications?limit=${pageSize}`)
       ])
       if (mine !== loads || !held) return
-      let next: Snapshot = {
-        ...store.getSnapshot(),
-        notifications: page.results,
-        unseen: counts.unseen,
-        unread: counts.unread,
-        hasMore: page.next !== null
-      }
       const entries = held
       held = undefined
       const now = new Date().toISOString()
-      for (const entry of entries) next = applyEntry(next, entry, now, true)[0]
-      set(next)
-      if (entries.length > 0) recount()
+      let notifications: ReadonlyArray<Notification> = page.results
+      ledger = []
+      countsAt = -1
+      for (const entry of entries) {
+        const applied = applyEntry(notifications, entry, now, true)
+        notifications = applied.notifications
+        ledger.push({ seq: entry.seq, delta: applied.delta })
+      }
+      const [settled, unknown] = settle(counts, countedThrough(headers))
+      set({ notifications, hasMore: page.next !== null, ...settled })
+      if (unknown) recount()
     })()
       .catch(() => {})
       .finally(() => {
@@ -327,6 +383,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
         // The first one starts the stream, and the load; followers start from the leader's.
         post({ f: frame })
         cursor ??= frame.cursor
+        if (countsStale) recount()
         return need()
       case "reset":
         cursor = frame.cursor

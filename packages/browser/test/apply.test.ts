@@ -1,9 +1,9 @@
 /**
- * The pure store update: one stream entry against a snapshot.
+ * The pure list update: one stream entry against the loaded notifications, and its effect on
+ * the counts (known, or unknown so the client recounts).
  */
 import { describe, expect, it } from "vitest"
 import { applyEntry } from "../src/internal/apply.js"
-import type { Snapshot } from "../src/Store.js"
 import type { Notification } from "../src/types.js"
 
 const NOW = "2030-01-01T00:00:00.000Z"
@@ -21,59 +21,47 @@ const n = (id: string, seen = false, read = false): Notification => ({
   seenAt: seen || read ? "2029-01-02T00:00:00.000Z" : null,
   readAt: read ? "2029-01-02T00:00:00.000Z" : null
 })
-const snap = (items: Array<Notification>, unseen: number, unread: number): Snapshot => ({
-  notifications: items,
-  unseen,
-  unread,
-  state: "connected",
-  hasMore: false
-})
 
 describe("applyEntry", () => {
-  it("prepends a new notification and counts it; a known id changes nothing", () => {
-    const s = snap([n("a")], 1, 1)
-    const [next, unknown] = applyEntry(s, { type: "notification", seq: 2, notification: n("b") }, NOW)
+  it("prepends a new notification and counts it; a known id is not added again but still counts", () => {
+    const next = applyEntry([n("a")], { type: "notification", seq: 2, notification: n("b") }, NOW)
     expect(next.notifications.map((x) => x.id)).toEqual(["b", "a"])
-    expect([next.unseen, next.unread, unknown]).toEqual([2, 2, false])
-    expect(applyEntry(next, { type: "notification", seq: 3, notification: n("b") }, NOW)[0]).toBe(next)
+    expect(next.delta).toEqual({ unseen: 1, unread: 1 })
+    const again = applyEntry(next.notifications, { type: "notification", seq: 3, notification: n("b") }, NOW)
+    expect(again.notifications).toBe(next.notifications)
+    expect(again.delta).toEqual({ unseen: 1, unread: 1 })
   })
 
-  it("seen: stamps loaded items; unloaded ids still lower unseen (an entry lists only changed ids)", () => {
-    const [next, unknown] = applyEntry(
-      snap([n("a"), n("b", true)], 3, 3),
-      { type: "seen", seq: 2, ids: ["a", "b", "z"] },
-      NOW
-    )
+  it("seen: stamps loaded items; every listed id lowers unseen (an entry lists only changed ids)", () => {
+    const next = applyEntry([n("a"), n("b", true)], { type: "seen", seq: 2, ids: ["a", "z"] }, NOW)
     expect(next.notifications[0]!.seenAt).toBe(NOW)
-    expect([next.unseen, next.unread, unknown]).toEqual([1, 3, false])
+    expect(next.delta).toEqual({ unseen: -2, unread: 0 })
   })
 
-  it("read: stamps readAt and seenAt; an unloaded id lowers unread and asks for a recount", () => {
-    const [next, unknown] = applyEntry(snap([n("a")], 2, 2), { type: "read", seq: 2, ids: ["a", "z"] }, NOW)
-    expect(next.notifications[0]).toMatchObject({ seenAt: NOW, readAt: NOW })
-    expect([next.unseen, next.unread, unknown]).toEqual([1, 0, true])
+  it("read: stamps readAt and seenAt; known when every id is loaded, else unknown", () => {
+    const known = applyEntry([n("a"), n("b", true)], { type: "read", seq: 2, ids: ["a", "b"] }, NOW)
+    expect(known.notifications[0]).toMatchObject({ seenAt: NOW, readAt: NOW })
+    expect(known.delta).toEqual({ unseen: -1, unread: -2 })
+    expect(applyEntry([n("a")], { type: "read", seq: 2, ids: ["a", "z"] }, NOW).delta).toBeUndefined()
   })
 
-  it("deleted: removes loaded items with their counts; unloaded ids ask for a recount; counts never go below 0", () => {
-    const [next, unknown] = applyEntry(
-      snap([n("a"), n("b", true, true)], 1, 1),
-      { type: "deleted", seq: 2, ids: ["a", "b"] },
-      NOW
-    )
+  it("deleted: removes loaded items with their counts; an unloaded id makes it unknown", () => {
+    const next = applyEntry([n("a"), n("b", true, true)], { type: "deleted", seq: 2, ids: ["a", "b"] }, NOW)
     expect(next.notifications).toEqual([])
-    expect([next.unseen, next.unread, unknown]).toEqual([0, 0, false])
-    expect(applyEntry(snap([], 0, 0), { type: "deleted", seq: 2, ids: ["z"] }, NOW)[1]).toBe(true)
-    expect(applyEntry(snap([], 0, 0), { type: "seen", seq: 2, ids: ["z"] }, NOW)[0].unseen).toBe(0)
+    expect(next.delta).toEqual({ unseen: -1, unread: -1 })
+    expect(applyEntry([], { type: "deleted", seq: 2, ids: ["z"] }, NOW).delta).toBeUndefined()
   })
 
-  it("uncertain (the snapshot may already reflect the entry): only loaded items whose state changes count", () => {
-    const s = snap([n("a", true), n("b")], 1, 2)
-    expect(applyEntry(s, { type: "notification", seq: 2, notification: n("a") }, NOW, true)[0]).toBe(s)
-    let [next, unknown] = applyEntry(s, { type: "seen", seq: 3, ids: ["a", "z"] }, NOW, true)
-    expect([next.unseen, next.unread, unknown]).toEqual([1, 2, true])
-    ;[next, unknown] = applyEntry(s, { type: "read", seq: 4, ids: ["b", "z"] }, NOW, true)
-    expect([next.unseen, next.unread, unknown]).toEqual([0, 1, true])
-    ;[next, unknown] = applyEntry(s, { type: "seen", seq: 5, ids: ["b"] }, NOW, true)
-    expect([next.unseen, next.unread, unknown]).toEqual([0, 2, false])
+  it("uncertain (the list may already reflect the entry): idempotent list, read/delete effects unknown", () => {
+    const list = [n("a", true), n("b")]
+    expect(
+      applyEntry(list, { type: "notification", seq: 2, notification: n("a") }, NOW, true).notifications
+    ).toBe(list)
+    expect(applyEntry(list, { type: "seen", seq: 3, ids: ["b"] }, NOW, true).delta).toEqual({
+      unseen: -1,
+      unread: 0
+    })
+    expect(applyEntry(list, { type: "read", seq: 4, ids: ["b"] }, NOW, true).delta).toBeUndefined()
+    expect(applyEntry(list, { type: "deleted", seq: 5, ids: ["a"] }, NOW, true).delta).toBeUndefined()
   })
 })

@@ -142,8 +142,13 @@ export const makeFakeServer = (): FakeServer => {
     return { frames: [welcome(cursor), ...after.map((e) => e.json)], cursor: seq }
   }
   // A minimal Response: what the SDK reads, with no stream machinery behind it.
-  const json = (status: number, body?: unknown) =>
-    ({ status, ok: status >= 200 && status < 300, json: async () => body }) as unknown as Response
+  const json = (status: number, body?: unknown, headers: Record<string, string> = {}) =>
+    ({
+      status,
+      ok: status >= 200 && status < 300,
+      headers: new Headers(headers),
+      json: async () => body
+    }) as unknown as Response
   const unreachable = () => new TypeError("fetch failed")
 
   // ---------------------------------------------------------------- WebSocket
@@ -353,7 +358,10 @@ export const makeFakeServer = (): FakeServer => {
     if (auth(header.replace(/^Bearer /, "")) !== "ok") {
       return json(401, { error: { code: "unauthorized", message: "bad token" } })
     }
-    if (method === "GET" && url.pathname === "/v1/me/counts") return json(200, counts())
+    if (method === "GET" && url.pathname === "/v1/me/counts") {
+      // Like the server: the seq the counts reflect, read with them.
+      return json(200, counts(), { "pushback-cursor": String(seq) })
+    }
     if (method === "GET" && url.pathname === "/v1/me/notifications") {
       const limit = Number(url.searchParams.get("limit") ?? 20)
       const offset = Number(url.searchParams.get("offset") ?? 0)

@@ -1,67 +1,70 @@
 /**
- * Applying one stream entry to a snapshot, as a pure function. Counts stay exact from the
- * stream: an entry lists exactly the ids it changed (PROTOCOL.md §3.3), so a `seen` of an
- * id that is not loaded still lowers `unseen` by one. What cannot be known from the entry
- * alone — whether an unloaded notification that was read or deleted had been seen — is
- * reported, and the client refetches the counts.
+ * Applying one stream entry, as a pure function: the next list of loaded notifications, and
+ * the entry's effect on the counts. An entry lists exactly the ids it changed (PROTOCOL.md
+ * §3.3), so a `notification` or a `seen` entry always tells its effect; a `read` or
+ * `deleted` entry tells it only when every id is loaded with a known state (was it seen?
+ * was it read?). Otherwise the effect is unknown and the client recounts over REST.
  *
- * Applied to a REST answer that may already reflect the entry (`uncertain`: it arrived while
- * the list was loading), it is idempotent: a known notification is not added again, a mark
- * changes counts only for loaded items whose state it changes, and ids that are not loaded
- * change nothing but are reported, so the counts are refetched.
+ * Applied to a REST page that may already reflect the entry (`uncertain`: it arrived while
+ * the list was loading), the list change is idempotent — a known notification is not added
+ * again, a mark only changes items whose state it changes — and the state of loaded items
+ * proves nothing about before the entry, so `read` and `deleted` effects are unknown.
  */
-import type { Snapshot } from "../Store.js"
 import type { Notification, StreamEntryFrame } from "../types.js"
 
-/** The next snapshot, and whether the counts need a refetch. `now` stamps `seenAt`/`readAt`. */
+/** A change of the counts. */
+export interface Delta {
+  readonly unseen: number
+  readonly unread: number
+}
+
+/** The next list, and the entry's effect on the counts (undefined: unknown, recount). */
+export interface Applied {
+  readonly notifications: ReadonlyArray<Notification>
+  readonly delta: Delta | undefined
+}
+
+/** Applies `entry` to the loaded `notifications`. `now` stamps `seenAt`/`readAt`. */
 export const applyEntry = (
-  snapshot: Snapshot,
+  notifications: ReadonlyArray<Notification>,
   entry: StreamEntryFrame,
   now: string,
   uncertain = false
-): [Snapshot, boolean] => {
-  let { notifications, unseen, unread } = snapshot
+): Applied => {
   if (entry.type === "notification") {
     const n = entry.notification
-    // Already loaded over REST (the page and the stream overlap at start): nothing new.
-    if (notifications.some((x) => x.id === n.id)) return [snapshot, false]
-    notifications = [n, ...notifications]
-    if (n.seenAt === null) unseen++
-    if (n.readAt === null) unread++
-    return [{ ...snapshot, notifications, unseen, unread }, false]
+    const delta = { unseen: n.seenAt === null ? 1 : 0, unread: n.readAt === null ? 1 : 0 }
+    // Already loaded over REST (the page and the stream overlap at start): not added again.
+    if (notifications.some((x) => x.id === n.id)) return { notifications, delta }
+    return { notifications: [n, ...notifications], delta }
   }
   const ids = new Set(entry.ids)
-  let missing = ids.size
+  let found = 0
+  let unseen = 0
+  let unread = 0
   const next: Array<Notification> = []
   for (const n of notifications) {
     if (!ids.has(n.id)) {
       next.push(n)
       continue
     }
-    missing--
-    const unseenBefore = n.seenAt === null
-    const unreadBefore = n.readAt === null
-    if (entry.type === "deleted") {
-      if (unseenBefore) unseen--
-      if (unreadBefore) unread--
-    } else if (entry.type === "seen") {
-      if (unseenBefore) unseen--
-      next.push(unseenBefore ? { ...n, seenAt: now } : n)
-    } else {
-      if (unseenBefore) unseen--
-      if (unreadBefore) unread--
-      next.push(unreadBefore ? { ...n, seenAt: n.seenAt ?? now, readAt: now } : n)
-    }
+    found++
+    if (n.seenAt === null) unseen++
+    if (n.readAt === null) unread++
+    if (entry.type === "seen") next.push(n.seenAt === null ? { ...n, seenAt: now } : n)
+    else if (entry.type === "read")
+      next.push(n.readAt === null ? { ...n, seenAt: n.seenAt ?? now, readAt: now } : n)
   }
-  let unknown = false
-  if (missing > 0) {
-    if (uncertain) unknown = true
-    else if (entry.type === "seen") unseen -= missing
-    else {
-      if (entry.type === "read") unread -= missing
-      unknown = true
-    }
-  }
-  const counts = { unseen: Math.max(0, unseen), unread: Math.max(0, unread) }
-  return [{ ...snapshot, notifications: next, ...counts }, unknown]
+  const known = !uncertain && found === ids.size
+  const delta =
+    entry.type === "seen"
+      ? { unseen: -ids.size, unread: 0 }
+      : entry.type === "read"
+        ? known
+          ? { unseen: -unseen, unread: -ids.size }
+          : undefined
+        : known
+          ? { unseen: -unseen, unread: -unread }
+          : undefined
+  return { notifications: next, delta }
 }

@@ -203,7 +203,6 @@ export interface StoreShape {
     user: string
   ) => Effect.Effect<{ unseen: number; unread: number; total: number; cursor: number }>
 
-  readonly latestSeq: (app: string, user: string) => Effect.Effect<number>
   /** The stream after `cursor`, with the bounds needed to decide between resume and reset. */
   readonly streamAfter: (
     app: string,

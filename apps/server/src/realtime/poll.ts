@@ -25,7 +25,6 @@ import { makeSession, type Session } from "../Sessions.js"
 import {
   authenticateUser,
   beginRequest,
-  frameTypeOf,
   type HttpTransport,
   type HttpTransportDeps,
   msUntil,
@@ -94,7 +93,6 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
         if (done || bytes >= budget) return
         // `cursor` has already moved to where this frame leaves the client.
         answerCursor = session.cursor
-        if (cursor !== undefined && frameTypeOf(payload) === "welcome") return
         frames.push(payload)
         bytes += payload.length
         metrics.counters.framesSent++
@@ -127,7 +125,8 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
     res.once("close", release)
 
     metrics.counters.sessionsOpened++
-    runtime.runPromise(openStream(session, cursor)).then(
+    // A poll that resumes had its welcome already: none again, and no count read for it.
+    runtime.runPromise(openStream(session, cursor, { welcome: cursor === undefined })).then(
       () => {
         if (done) {
           // The client went away while the backlog was read: openStream added it again.

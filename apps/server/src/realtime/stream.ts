@@ -22,33 +22,44 @@ export const welcomeFrame = (session: Session, cursor: number, unseen: number): 
   JSON.stringify({ type: "welcome", user: session.user, session: session.id, cursor, unseen })
 
 /**
- * Attaches `session` to the hub and writes its opening frames. Returns the frames' count
+ * Attaches `session` to the hub and writes its opening frames: `welcome` (unless told not
+ * to: a long-poll that resumes has had one), then the backlog or `reset`. Returns the count
  * of stream entries replayed (for logs and tests).
  */
-export const openStream = (session: Session, cursor: number | undefined) =>
+export const openStream = (
+  session: Session,
+  cursor: number | undefined,
+  options: { welcome?: boolean } = {}
+) =>
   Effect.gen(function* () {
     const store = yield* Store
     const sessions = yield* Sessions
     session.pending = []
     sessions.add(session)
-    const { unseen } = yield* store.counts(session.app, session.user)
+    const sendWelcome = options.welcome !== false
+    // The unseen count and the latest seq, from one snapshot; not read when neither is needed.
+    const counts =
+      sendWelcome || cursor === undefined ? yield* store.counts(session.app, session.user) : undefined
+    const welcome = (at: number) => {
+      if (sendWelcome && counts !== undefined) session.write(welcomeFrame(session, at, counts.unseen))
+    }
     if (cursor === undefined) {
-      const latest = yield* store.latestSeq(session.app, session.user)
+      const latest = counts!.cursor // read above whenever there is no cursor
       session.cursor = latest
-      session.write(welcomeFrame(session, latest, unseen))
+      welcome(latest)
       goLive(session)
       return 0
     }
     const window = yield* store.streamAfter(session.app, session.user, cursor, REPLAY_CHUNK)
     if (!window.resumable) {
       session.cursor = window.latest
-      session.write(welcomeFrame(session, window.latest, unseen))
+      welcome(window.latest)
       session.write(JSON.stringify({ type: "reset", cursor: window.latest }))
       goLive(session)
       return 0
     }
     session.cursor = cursor
-    session.write(welcomeFrame(session, cursor, unseen))
+    welcome(cursor)
     // The backlog is read in chunks until it is all sent: entries beyond the retention count
     // may still exist until the next pruning, and none may be skipped.
     let replayed = 0

@@ -396,11 +396,6 @@ export const makeSqlStore = Effect.gen(function* () {
         Effect.orDie
       ),
 
-    latestSeq: (app, user) =>
-      run(sql`SELECT seq FROM users WHERE app = ${app} AND id = ${user}`).pipe(
-        Effect.map(([r]) => num(r?.["seq"])),
-        Effect.orDie
-      ),
     streamAfter: (app, user, cursor, limit) =>
       Effect.gen(function* () {
         const [u] = yield* sql`SELECT seq FROM users WHERE app = ${app} AND id = ${user}`

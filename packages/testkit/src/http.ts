@@ -75,3 +75,18 @@ export const userToken = async (
   if (res.status !== 200) throw new Error(`token failed: ${res.status} ${res.text}`)
   return res.body.token
 }
+
+/** One notify call with the app secret; throws on anything but 202. */
+export const notify = async (server: { url: string }, app: TestApp, body: Record<string, unknown>) => {
+  const res = await request<{ id: string; recipients: number; online: number }>(
+    server.url,
+    "POST",
+    "/v1/notify",
+    {
+      token: app.secret,
+      body
+    }
+  )
+  if (res.status !== 202) throw new Error(`notify failed: ${res.status} ${res.text}`)
+  return res.body
+}

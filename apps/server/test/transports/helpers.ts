@@ -2,11 +2,16 @@
  * Shared steps of the transport suites: apps, tokens (also expired and forged ones), notify,
  * config files, and a frame recorder that lets a test await frames with a timeout.
  */
-import { createHmac } from "node:crypto"
-import { mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { createApp, request, type TestApp, type TestServer, userToken } from "@pushback/testkit"
+import {
+  configFile,
+  createApp,
+  notify,
+  request,
+  signJwt,
+  type TestApp,
+  type TestServer,
+  userToken
+} from "@pushback/testkit"
 
 /** A frame as received, any transport. */
 export type Frame = { readonly type: string; readonly [key: string]: unknown }
@@ -34,11 +39,7 @@ export const tokenFor = async (server: TestServer, app: TestApp, user: string, t
 }
 
 /** Signs a user token locally (HS256) with any claims, e.g. an already expired one. */
-export const signToken = (secret: string, claims: Record<string, unknown>): string => {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url")
-  const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64(claims)}`
-  return `${body}.${createHmac("sha256", secret).update(body).digest("base64url")}`
-}
+export const signToken = (secret: string, claims: Record<string, unknown>): string => signJwt(claims, secret)
 
 /** A token for `user` that expires `inSeconds` from now (negative: already expired). */
 export const tokenExpiringIn = (app: TestApp, user: string, inSeconds: number): string => {
@@ -46,17 +47,7 @@ export const tokenExpiringIn = (app: TestApp, user: string, inSeconds: number): 
   return signToken(app.secret, { app: app.id, sub: user, iat: now - 60, exp: now + inSeconds })
 }
 
-/** One notify call; fails the test on a non-202. */
-export const notify = async (server: TestServer, app: TestApp, body: Record<string, unknown>) => {
-  const res = await request<{ id: string; recipients: number; online: number }>(
-    server.url,
-    "POST",
-    "/v1/notify",
-    { token: app.secret, body }
-  )
-  if (res.status !== 202) throw new Error(`notify failed: ${res.status} ${res.text}`)
-  return res.body
-}
+export { notify }
 
 /** `n` notify calls to `user`, one after the other, contents `${prefix}0`…; returns their ids. */
 export const notifyMany = async (server: TestServer, app: TestApp, user: string, n: number, prefix = "n") => {
@@ -86,12 +77,7 @@ export const eventually = async (check: () => Promise<boolean> | boolean, timeou
 }
 
 /** Writes a JSON config file and returns the `serve` arguments that load it. */
-export const configArgs = (config: Record<string, unknown>): Array<string> => {
-  const dir = mkdtempSync(join(tmpdir(), "pushback-transports-"))
-  const path = join(dir, "config.json")
-  writeFileSync(path, JSON.stringify(config))
-  return ["--config", path]
-}
+export const configArgs = (config: Record<string, unknown>): Array<string> => ["--config", configFile(config)]
 
 /** Reads one counter from `/metrics`. */
 export const metric = async (server: TestServer, name: string): Promise<number> => {

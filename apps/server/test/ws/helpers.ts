@@ -1,22 +1,9 @@
 /**
  * Shared steps of the WebSocket suites: an app with a user token, notify, connect.
  */
-import { connectWs, createApp, request, type TestApp, type TestServer, userToken } from "@pushback/testkit"
+import { connectWs, createApp, notify, type TestApp, type TestServer, userToken } from "@pushback/testkit"
 
-/** Sends one notify call and fails the test on a non-202. */
-export const notify = async (server: TestServer, app: TestApp, body: Record<string, unknown>) => {
-  const res = await request<{ id: string; recipients: number; online: number }>(
-    server.url,
-    "POST",
-    "/v1/notify",
-    {
-      token: app.secret,
-      body
-    }
-  )
-  if (res.status !== 202) throw new Error(`notify failed: ${res.status} ${res.text}`)
-  return res.body
-}
+export { notify }
 
 /** Opens a WebSocket for `user` (optionally from `cursor`) and waits for its welcome. */
 export const connectUser = async (server: TestServer, app: TestApp, user: string, cursor?: number) => {

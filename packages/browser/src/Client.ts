@@ -264,7 +264,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
    * The counts shown are a REST answer plus the effect of every stream entry after the seq
    * that answer reflects (its `PushBack-Cursor` header): entries up to that seq are already
    * in it, whenever they reach this client. `ledger` keeps the effects of the entries applied
-   * since, so a newer answer can be brought up to date; an entry whose effect is unknown
+   * while an answer is on its way (only those can be newer than it), so the answer can be
+   * brought up to date, and each answer prunes it; an entry whose effect is unknown
    * (a read or delete of notifications that are not loaded) makes it ask again.
    */
   const countedThrough = (headers: Headers): number => Number(headers.get("pushback-cursor") ?? cursor ?? 0)
@@ -286,7 +287,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   /** The counts after one more applied entry (unchanged if the last answer has it, or unknown). */
   const count = (seq: number, delta: Delta | undefined): Partial<Snapshot> => {
     if (seq <= countsAt) return {} // already in the last counts answer
-    ledger.push({ seq, delta })
+    // Only an answer still on its way can predate this entry: a later request sees it.
+    if (counting) ledger.push({ seq, delta })
     if (delta === undefined) {
       recount()
       return {}

@@ -28,8 +28,8 @@ export const tooDeepAt = (value: unknown, max: number): string | undefined => {
     const [v, depth, field] = stack.pop()!
     if (typeof v !== "object" || v === null) continue
     if (depth >= max) return field
-    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v)
-    for (const [key, child] of entries) stack.push([child, depth + 1, depth === 0 ? key : field])
+    const children: Iterable<[unknown, unknown]> = Array.isArray(v) ? v.entries() : Object.entries(v)
+    for (const [key, child] of children) stack.push([child, depth + 1, depth === 0 ? String(key) : field])
   }
   return undefined
 }

@@ -5,18 +5,11 @@
  * An EventSource cannot read the status of a refused request, so a failure before `welcome`
  * is checked with one REST call: 401 there means the token, anything else the network.
  */
+import { EndFrameCodes } from "@pushback/protocol/codes"
 import { Codes } from "../Codes.js"
 import type { ResolvedPlatform } from "../Platform.js"
 import type { Transport } from "../Transport.js"
 import type { ServerFrame } from "../types.js"
-
-/** The `code` of the server's closing `error` event, as a close code. */
-const ERROR_CODES: Record<string, number> = {
-  unauthorized: Codes.Unauthorized,
-  token_expired: Codes.TokenExpired,
-  slow_consumer: Codes.Policy,
-  going_away: Codes.GoingAway
-}
 
 const EVENTS = ["welcome", "notification", "seen", "read", "deleted", "reset", "error"]
 
@@ -55,7 +48,8 @@ export const sse = (platform: ResolvedPlatform): Transport => {
           return
         }
         const frame = JSON.parse(data) as ServerFrame
-        if (frame.type === "error") return end(ERROR_CODES[frame.code] ?? Codes.Normal, frame.message)
+        if (frame.type === "error")
+          return end((EndFrameCodes as Record<string, number>)[frame.code] ?? Codes.Normal, frame.message)
         if (frame.type === "welcome") {
           opened = true
           handlers.open()

@@ -3,7 +3,12 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    projects: ["packages/*/vitest.config.ts", "apps/*/vitest.config.ts", "test/vitest.config.ts"],
+    projects: [
+      "packages/*/vitest.config.ts",
+      "apps/*/vitest.config.ts",
+      "test/vitest.config.ts",
+      "bench/vitest.config.ts"
+    ],
     reporters: process.env.CI ? ["default"] : ["default"],
     testTimeout: 30_000,
     hookTimeout: 60_000

@@ -1,0 +1,174 @@
+// The four systems the peers bench compares, behind one shape so the load generator treats
+// them alike. Each `start(dir, http)` launches the server pinned to core 0 and answers with:
+//   pid                      the process whose CPU time (with its children) is measured
+//   addUsers(users)          what must happen before users connect (PushBack registers them)
+//   connect(user, onPayload) opens one WebSocket for the user; onPayload gets each pushed payload
+//   unicast(user, payload)   the HTTP request that pushes payload to one user
+//   broadcast(payload)       the HTTP request that pushes payload to every connected user
+//   stop()                   ends the server
+// Requests are {path, body, headers} for the shared HTTP pusher (load.mjs).
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { io as ioClient } from "socket.io-client"
+import WebSocket from "ws"
+import { startNchan } from "./nginx.mjs"
+import { start, stop } from "./proc.mjs"
+
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
+const SERVER_CORE = 0
+const CONNECT_TIMEOUT_MS = 15_000
+const ADMIN = "bench-peers-admin-token"
+
+const withTimeout = (promise, what) =>
+  new Promise((done, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`${what}: no answer in ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS
+    )
+    promise.then(
+      (v) => {
+        clearTimeout(timer)
+        done(v)
+      },
+      (e) => {
+        clearTimeout(timer)
+        fail(e)
+      }
+    )
+  })
+
+/** A `ws` client to `url`; resolves once `isReady(frame)` (or on open when not given). */
+const openWs = (url, onPayload, parse, isReady) =>
+  withTimeout(
+    new Promise((done, fail) => {
+      const ws = new WebSocket(url)
+      ws.on("error", fail) // after open: a no-op; the loss shows in the counts
+      if (!isReady) ws.once("open", () => done(ws))
+      ws.on("message", (data) => {
+        const frame = JSON.parse(data)
+        if (isReady?.(frame)) return done(ws)
+        const payload = parse(frame)
+        if (payload !== undefined) onPayload(payload)
+      })
+    }),
+    url
+  ).then((ws) => ({ close: () => ws.terminate() }))
+
+const startNode = async (file, env) => {
+  const { child, match } = await start(process.execPath, [file, ...(env.args ?? [])], {
+    core: SERVER_CORE,
+    ready: /(?:listening on|ready on) http:\/\/[^:\s]+:(\d+)/,
+    env: env.vars ?? {}
+  })
+  return { child, port: Number(match[1]) }
+}
+
+const push = (user, payload) => ({ path: "/push", body: JSON.stringify({ user, payload }) })
+const broadcast = (payload) => ({ path: "/broadcast", body: JSON.stringify({ payload }) })
+
+/** The contenders, in the order they run. */
+export const CONTENDERS = [
+  {
+    name: "pushback",
+    label: "PushBack",
+    async start(dir, http) {
+      const { child, port } = await startNode(join(root, "apps/server/dist/cli.js"), {
+        args: ["serve", "--host", "127.0.0.1", "--port", "0", "--db", `sqlite:${join(dir, "pb.db")}`],
+        vars: { PUSHBACK_ADMIN_TOKEN: ADMIN }
+      })
+      const api = (path, token, body) => ({
+        path,
+        body: JSON.stringify(body),
+        headers: { authorization: `Bearer ${token}` }
+      })
+      const created = await http.json(port, api("/v1/apps", ADMIN, { name: "bench-peers" }))
+      const secret = created.secret
+      return {
+        pid: child.pid,
+        port,
+        async addUsers(users) {
+          for (let i = 0; i < users.length; i += 5000) {
+            await http.json(port, api("/v1/users", secret, { users: users.slice(i, i + 5000) }))
+          }
+        },
+        async connect(user, onPayload) {
+          const { token } = await http.json(port, api("/v1/tokens", secret, { user, ttlSeconds: 3600 }))
+          return openWs(
+            `ws://127.0.0.1:${port}/v1/ws?token=${token}`,
+            onPayload,
+            (f) => (f.type === "notification" ? f.notification.content : undefined),
+            (f) => f.type === "welcome"
+          )
+        },
+        unicast: (user, content) => api("/v1/notify", secret, { users: [user], content }),
+        broadcast: (content) => api("/v1/notify", secret, { content }),
+        stop: () => stop(child)
+      }
+    }
+  },
+  {
+    name: "socketio",
+    label: "socket.io",
+    async start() {
+      const { child, port } = await startNode(
+        fileURLToPath(new URL("./servers/socketio.mjs", import.meta.url)),
+        {}
+      )
+      return {
+        pid: child.pid,
+        port,
+        addUsers: async () => {},
+        connect: (user, onPayload) =>
+          withTimeout(
+            new Promise((done, fail) => {
+              const socket = ioClient(`http://127.0.0.1:${port}`, {
+                transports: ["websocket"],
+                forceNew: true,
+                reconnection: false,
+                query: { user }
+              })
+              socket.on("m", onPayload)
+              socket.once("connect", () => done({ close: () => socket.disconnect() }))
+              socket.once("connect_error", fail)
+            }),
+            `socket.io ${user}`
+          ),
+        unicast: push,
+        broadcast,
+        stop: () => stop(child)
+      }
+    }
+  },
+  {
+    name: "ws",
+    label: "raw ws",
+    async start() {
+      const { child, port } = await startNode(fileURLToPath(new URL("./servers/ws.mjs", import.meta.url)), {})
+      return {
+        pid: child.pid,
+        port,
+        addUsers: async () => {},
+        connect: (user, onPayload) => openWs(`ws://127.0.0.1:${port}/?user=${user}`, onPayload, (f) => f),
+        unicast: push,
+        broadcast,
+        stop: () => stop(child)
+      }
+    }
+  },
+  {
+    name: "nchan",
+    label: "nginx + nchan",
+    async start(dir) {
+      const { child, port } = await startNchan(dir, SERVER_CORE)
+      return {
+        pid: child.pid,
+        port,
+        addUsers: async () => {},
+        connect: (user, onPayload) => openWs(`ws://127.0.0.1:${port}/sub/${user}`, onPayload, (f) => f),
+        unicast: (user, payload) => ({ path: `/pub/${user}`, body: JSON.stringify(payload) }),
+        broadcast: (payload) => ({ path: "/pub/all", body: JSON.stringify(payload) }),
+        stop: () => stop(child)
+      }
+    }
+  }
+]

@@ -1,0 +1,113 @@
+// Process plumbing for the peers bench: start a server pinned to a core, wait for the line it
+// prints when ready, read its CPU time from /proc, and stop it. Every process started here is
+// tracked, so whatever happens (an exception, a signal, a deadline) `killAll` ends them all.
+import { execFileSync, spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { cpus } from "node:os"
+
+const live = new Set()
+let clockTicks = 100
+try {
+  clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" })) || 100
+} catch {}
+
+/**
+ * True when this machine can run the servers on core 0 and the load on core 1. Counts the
+ * machine's cores, not this process's affinity (the load generator itself runs pinned).
+ */
+export const canPin = cpus().length >= 2 && existsSync("/usr/bin/taskset")
+
+/**
+ * Starts `cmd args` (under `taskset -c CORE` when pinning is possible) and resolves with
+ * `{child, match}` once a line of its output matches `ready`; rejects if it exits first or
+ * after `timeoutMs`. stdin stays a pipe: the peer servers exit when it closes.
+ */
+export const start = (cmd, args, { core, ready, env = {}, timeoutMs = 20_000 }) =>
+  new Promise((resolve, reject) => {
+    const [file, argv] = canPin ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args]
+    const child = spawn(file, argv, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] })
+    live.add(child)
+    child.once("exit", () => live.delete(child))
+    let out = ""
+    let done = !ready
+    child.stdout.on("data", (c) => {
+      out = (out + c).slice(-20_000) // keeps draining after ready, so the pipe never fills
+      const m = done ? null : ready.exec(out)
+      if (m) {
+        done = true
+        clearTimeout(timer)
+        resolve({ child, match: m })
+      }
+    })
+    child.stderr.on("data", (c) => {
+      out = (out + c).slice(-20_000)
+    })
+    child.once("error", reject)
+    child.once("exit", (code, signal) => reject(new Error(`${cmd} exited (${code ?? signal}): ${out}`)))
+    if (!ready) return resolve({ child, match: null })
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`${cmd} not ready after ${timeoutMs} ms: ${out}`))
+    }, timeoutMs)
+  })
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export const stop = (child, graceMs = 3000) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    const timer = setTimeout(() => killTree(child.pid), graceMs)
+    child.once("exit", () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.stdin?.end()
+    child.kill("SIGTERM")
+  })
+
+/** Kills every process still running that this module started (synchronous, for exit paths). */
+export const killAll = () => {
+  for (const child of live) killTree(child.pid)
+  live.clear()
+}
+
+/** SIGKILL to a process and its descendants (nginx's workers outlive a killed master). */
+const killTree = (pid) => {
+  for (const p of descendants(pid)) {
+    try {
+      process.kill(p, "SIGKILL")
+    } catch {}
+  }
+}
+
+const descendants = (pid) => {
+  let kids = []
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean)
+  } catch {}
+  return [pid, ...kids.flatMap((k) => descendants(Number(k)))]
+}
+
+/** CPU time (user + system, in microseconds) of a process and all its descendants. */
+export const cpuMicros = (pid) => {
+  let ticks = 0
+  for (const p of descendants(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8")
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      ticks += Number(fields[11]) + Number(fields[12]) // utime, stime (fields 14 and 15)
+    } catch {}
+  }
+  return (ticks * 1e6) / clockTicks
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (for servers that cannot take port 0). */
+export const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once("error", reject)
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })

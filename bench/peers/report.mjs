@@ -1,0 +1,119 @@
+// Turns the peers bench's rounds into what people read: medians per contender and workload,
+// one Markdown table with PushBack's ratio to socket.io and to raw ws, the JSON record, and an
+// SVG bar chart (drawn here as plain SVG text, one small panel per measure).
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (s.length === 0) return Number.NaN
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** The measures, in table order; `get` picks the value from one round's result. */
+export const measures = (p) => [
+  {
+    key: "rate",
+    label: `per-user notify, ${p.inflight} in flight to ${p.n1}: deliveries/s`,
+    unit: "/s",
+    higher: true,
+    get: (r) => r.w1.rate
+  },
+  { key: "p50", label: "… notify → frame p50", unit: "ms", get: (r) => r.w1.p50 },
+  { key: "p99", label: "… notify → frame p99", unit: "ms", get: (r) => r.w1.p99 },
+  { key: "cpu", label: "… server CPU per notify call", unit: "µs", get: (r) => r.w1.cpuPerCall },
+  { key: "all1", label: `one notify to all ${p.n1}: every socket has it`, unit: "ms", get: (r) => r.w2.ms },
+  { key: "all2", label: `one notify to all ${p.n2}: every socket has it`, unit: "ms", get: (r) => r.w3.ms },
+  { key: "fixedP50", label: `notify → frame at ${p.rate}/s: p50`, unit: "ms", get: (r) => r.w4.p50 },
+  { key: "fixedP99", label: `notify → frame at ${p.rate}/s: p99`, unit: "ms", get: (r) => r.w4.p99 }
+]
+
+/** Medians over rounds: {contender: {measureKey: value}}. */
+export const summarize = (results, p) => {
+  const out = {}
+  for (const [name, rounds] of Object.entries(results)) {
+    out[name] = {}
+    for (const m of measures(p)) out[name][m.key] = median(rounds.map(m.get))
+  }
+  return out
+}
+
+/** Every workload's sent/delivered/errors per contender and round, and whether all arrived. */
+export const tally = (results) => {
+  const rows = []
+  for (const [name, rounds] of Object.entries(results)) {
+    rounds.forEach((r, round) => {
+      for (const w of ["w1", "w2", "w3", "w4"]) {
+        const { sent, delivered, errors = 0, dups = 0 } = r[w]
+        rows.push({ contender: name, round: round + 1, workload: w, sent, delivered, errors, dups })
+      }
+    })
+  }
+  return { rows, complete: rows.every((r) => r.delivered === r.sent && r.errors === 0 && r.dups === 0) }
+}
+
+export const fmt = (v) => {
+  if (!Number.isFinite(v)) return "–"
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US")
+  if (Math.abs(v) >= 100) return v.toFixed(0)
+  if (Math.abs(v) >= 10) return v.toFixed(1)
+  return v.toFixed(2)
+}
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : "–")
+
+/** The Markdown table: one row per measure, one column per contender, then the two ratios. */
+export const table = (summary, contenders, p) => {
+  const head = ["measure", ...contenders.map((c) => c.label)]
+  const ratios = [
+    ["pushback", "socketio", "PushBack ÷ socket.io"],
+    ["pushback", "ws", "PushBack ÷ raw ws"]
+  ].filter(([a, b]) => summary[a] && summary[b])
+  const lines = [`| ${[...head, ...ratios.map((r) => r[2])].join(" | ")} |`]
+  lines.push(`|${" --- |".repeat(head.length + ratios.length)}`)
+  for (const m of measures(p)) {
+    const cells = contenders.map((c) => `${fmt(summary[c.name][m.key])} ${m.unit}`)
+    const rs = ratios.map(([a, b]) => ratio(summary[a][m.key], summary[b][m.key]))
+    lines.push(`| ${[m.label, ...cells, ...rs].join(" | ")} |`)
+  }
+  return lines.join("\n")
+}
+
+const COLORS = { pushback: "#d9480f", socketio: "#1c7ed6", ws: "#2f9e44", nchan: "#7048e8" }
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+
+/** The SVG chart: a panel per measure, a horizontal bar per contender, values printed. */
+export const svg = (summary, contenders, p, caption) => {
+  const ms = measures(p)
+  const cols = 2
+  const panelW = 430
+  const barH = 16
+  const panelH = 34 + contenders.length * (barH + 6)
+  const labelW = 100
+  const valueW = 80
+  const width = cols * panelW + 20
+  const height = 46 + Math.ceil(ms.length / cols) * (panelH + 12)
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">${esc(caption)}</text>`,
+    `<text x="10" y="36" fill="#555">medians of ${p.rounds} round(s); bars for throughput: longer is better, for times: shorter is better</text>`
+  ]
+  ms.forEach((m, k) => {
+    const x0 = 10 + (k % cols) * panelW
+    const y0 = 46 + Math.floor(k / cols) * (panelH + 12)
+    const values = contenders.map((c) => summary[c.name][m.key])
+    const max = Math.max(...values.filter(Number.isFinite), 1e-9)
+    const span = panelW - labelW - valueW - 20
+    out.push(`<text x="${x0}" y="${y0 + 16}" font-weight="bold">${esc(`${m.label} (${m.unit})`)}</text>`)
+    contenders.forEach((c, j) => {
+      const y = y0 + 26 + j * (barH + 6)
+      const v = values[j]
+      const w = Number.isFinite(v) ? Math.max(1, (v / max) * span) : 0
+      out.push(
+        `<text x="${x0}" y="${y + 12}">${esc(c.label)}</text>`,
+        `<rect x="${x0 + labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[c.name] ?? "#888"}"/>`,
+        `<text x="${(x0 + labelW + w + 6).toFixed(1)}" y="${y + 12}">${esc(fmt(v))}</text>`
+      )
+    })
+  })
+  out.push("</svg>")
+  return `${out.join("\n")}\n`
+}

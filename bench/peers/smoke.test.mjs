@@ -1,0 +1,51 @@
+// Keeps the peers benchmark working: runs `run.mjs --smoke` (about 50 clients, a few hundred
+// calls, one round, every contender including nginx + nchan) and checks that every contender
+// delivered every message of every workload. Counts only: timings are never asserted.
+import { spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+
+const run = fileURLToPath(new URL("./run.mjs", import.meta.url))
+const cli = fileURLToPath(new URL("../../apps/server/dist/cli.js", import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), "peers-smoke-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Runs the bench; SIGTERM after `timeoutMs` (it then stops everything it started). */
+const runSmoke = (args, timeoutMs = 240_000) =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [run, ...args], { stdio: ["pipe", "pipe", "pipe"] })
+    let output = ""
+    child.stdout.on("data", (c) => {
+      output += c
+    })
+    child.stderr.on("data", (c) => {
+      output += c
+    })
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs)
+    child.on("exit", (status) => {
+      clearTimeout(timer)
+      resolve({ status, output })
+    })
+  })
+
+describe("bench/peers smoke run", () => {
+  it("delivers every message for every contender", async () => {
+    expect(existsSync(cli), "build the server first (pnpm build)").toBe(true)
+    const json = join(dir, "peers.json")
+    const svg = join(dir, "peers.svg")
+    const result = await runSmoke(["--smoke", "--json", json, "--svg", svg])
+    expect(result.status, result.output).toBe(0)
+    const record = JSON.parse(readFileSync(json, "utf8"))
+    expect(record.contenders.map((c) => c.name)).toEqual(["pushback", "socketio", "ws", "nchan"])
+    for (const row of record.counts) {
+      expect(row, JSON.stringify(row)).toMatchObject({ delivered: row.sent, errors: 0, dups: 0 })
+      expect(row.sent).toBeGreaterThan(0)
+    }
+    expect(record.counts).toHaveLength(4 * 4)
+    expect(record.complete).toBe(true)
+    expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
+  })
+})

@@ -60,6 +60,19 @@ const tokenError = (message: string, expired: boolean) => {
   return error
 }
 
+/**
+ * Why a credential was refused on an operator endpoint (PROTOCOL.md §10): none given, one of
+ * another kind, or simply not the admin token. It never says what the admin token is.
+ */
+const adminRefusal = (credential: string | undefined): string => {
+  if (credential === undefined) return "an admin token is required"
+  if (appIdOfSecret(credential) !== undefined)
+    return "an app secret cannot call operator endpoints: use the admin token"
+  if (peekClaims(credential) !== undefined)
+    return "a user token cannot call operator endpoints: use the admin token"
+  return "wrong admin token"
+}
+
 /** Builds Auth over the store and config. */
 export const makeAuth = Effect.gen(function* () {
   const store = yield* Store
@@ -69,7 +82,7 @@ export const makeAuth = Effect.gen(function* () {
     admin: (credential) =>
       credential !== undefined && sameSecret(credential, config.adminToken)
         ? Effect.void
-        : Effect.fail(unauthorized("an admin token is required")),
+        : Effect.fail(unauthorized(adminRefusal(credential))),
     app: (credential) =>
       Effect.gen(function* () {
         const id = credential === undefined ? undefined : appIdOfSecret(credential)

@@ -173,6 +173,28 @@ describe("wrong secrets → 401", () => {
   it("a wrong admin token on operator endpoints", async () => {
     await expectRefusedEverywhere(operatorEndpoints, bearer(`${server.adminToken}x`), "wrong admin")
   })
+
+  // PROTOCOL.md §10. It used to answer "an admin token is required" to a wrong one too.
+  it("the 401 of an operator endpoint says whether the token was missing, wrong or of another kind", async () => {
+    const cases: Array<[string, Record<string, string> | undefined, RegExp]> = [
+      ["none", undefined, /admin token is required/],
+      ["wrong", bearer(`${server.adminToken}x`), /^wrong admin token$/],
+      ["an app secret", bearer(a.secret), /app secret.*admin token/],
+      ["a user token", bearer(aliceToken), /user token.*admin token/]
+    ]
+    for (const [label, headers, message] of cases) {
+      for (const e of operatorEndpoints) {
+        const res = await request(server.url, e.method, e.path(), {
+          ...(headers ? { headers } : {}),
+          ...(e.body === undefined ? {} : { body: e.body })
+        })
+        const error = expectError(res, 401, "unauthorized")
+        expect(error.message, `${label}: ${e.method} ${e.path()}`).toMatch(message)
+        if (label !== "none") expect(error.message, label).not.toContain("required")
+        expect(error.message).not.toContain(server.adminToken)
+      }
+    }
+  })
 })
 
 describe("bad user tokens → 401 on every /v1/me endpoint", () => {

@@ -8,7 +8,12 @@ import { existsSync } from "node:fs"
 const PNPM_VERSION = "10.34.8"
 const forTests = process.argv.includes("--test")
 // System binaries the test suite runs for real. With CI=true a missing one is a failure.
-const SYSTEM_DEPS = [{ bin: "/usr/bin/chromium", pkg: "chromium" }]
+// nginx + nchan: the peers benchmark's smoke run (bench/peers) runs nchan as a contender.
+const SYSTEM_DEPS = [
+  { bin: "/usr/bin/chromium", pkg: "chromium" },
+  { bin: "/usr/sbin/nginx", pkg: "nginx" },
+  { bin: "/usr/lib/nginx/modules/ngx_nchan_module.so", pkg: "libnginx-mod-nchan" }
+]
 
 const log = (msg) => console.log(`[setup] ${msg}`)
 const run = (cmd) => execSync(cmd, { stdio: "inherit" })
@@ -47,6 +52,11 @@ if (forTests) {
     log(`installing system packages: ${pkgs}`)
     run("apt-get update -qq")
     run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkgs}`)
+    const still = missing.filter((d) => !existsSync(d.bin))
+    if (still.length > 0) {
+      console.error(`[setup] still missing after apt-get: ${still.map((d) => d.bin).join(", ")}`)
+      process.exit(1)
+    }
   }
 }
 

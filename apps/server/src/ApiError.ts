@@ -12,10 +12,12 @@ export class ApiError extends Data.TaggedError("ApiError")<{
   readonly details?: unknown
   /** Seconds, for 429. */
   readonly retryAfter?: number
+  /** Methods the path serves, for 405: the `Allow` header. */
+  readonly allow?: ReadonlyArray<string>
 }> {
-  /** The HTTP status of this error. */
+  /** The HTTP status of this error: its code's, except 405 for a method the path does not serve. */
   get status(): number {
-    return ErrorStatus[this.code]
+    return this.allow === undefined ? ErrorStatus[this.code] : 405
   }
 }
 
@@ -35,6 +37,15 @@ export const badInput = (issue: DecodeIssue, where = "body"): ApiError =>
     code: "bad_request",
     message: clip(issue.field === "" ? `${where}: ${issue.message}` : `${issue.field}: ${issue.message}`),
     details: { field: issue.field === "" ? where : issue.field }
+  })
+
+/** 405 (code `bad_request`, PROTOCOL.md §10): a known path, a method it does not serve. */
+export const methodNotAllowed = (method: string, path: string, allow: ReadonlyArray<string>): ApiError =>
+  new ApiError({
+    code: "bad_request",
+    message: `${path} does not take ${method}; it takes ${allow.join(", ")}`,
+    details: { field: "method" },
+    allow
   })
 
 export const unauthorized = (message = "missing or invalid credential"): ApiError =>

@@ -45,18 +45,23 @@ export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
   return Layer.mergeAll(layerDelivery, layerAuth, layerRateLimiter).pipe(Layer.provideMerge(bus))
 }
 
+/**
+ * A transport endpoint in the route table. Its real requests never reach the table (upgrades and
+ * the streaming GETs are dispatched first), but the table knows the path: another method is a
+ * 405 with `Allow`, and what does reach it (a plain GET of /v1/ws, a HEAD) gets a clear answer.
+ */
+const transportRoute = (path: string, howToOpen: string, field: string) =>
+  route("GET", path, () => Effect.fail(badRequest(`${path} is ${howToOpen}`, field)))
+
 /** All HTTP routes. */
 export const routes = [
   ...statusRoutes,
   ...operatorRoutes,
   ...backendRoutes,
   ...meRoutes,
-  // A plain GET of the WebSocket endpoint (no upgrade) gets a clear answer, not "no route".
-  route("GET", "/v1/ws", () =>
-    Effect.fail(
-      badRequest("/v1/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", "upgrade")
-    )
-  )
+  transportRoute("/v1/ws", "a WebSocket endpoint: connect with an Upgrade: websocket request", "upgrade"),
+  transportRoute("/v1/sse", "an event stream: open it with GET", "method"),
+  transportRoute("/v1/poll", "a long-poll: GET it", "method")
 ]
 
 /** A running server. */

@@ -6,12 +6,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { ErrorBody } from "@pushback/protocol"
 import { Cause, Effect, Exit, type ManagedRuntime, Option } from "effect"
-import { ApiError, badRequest } from "../ApiError.js"
+import { ApiError, badRequest, methodNotAllowed } from "../ApiError.js"
 import { bearer } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
-import { type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
+import { allowHeader, type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
 
 const CORS_PATH = /^\/v1\/(me(\/|$)|sse$|poll$|ws$|status\/)/
 
@@ -84,6 +84,7 @@ export const sendError = (res: ServerResponse, error: ApiError): void => {
   }
   const headers: Record<string, string> = {}
   if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter)
+  if (error.allow !== undefined) headers["allow"] = error.allow.join(", ")
   send(res, { status: error.status, json: body, headers })
 }
 
@@ -138,6 +139,10 @@ export const makeRequestListener = (
       // HEAD is GET without a body (node:http drops the body).
       const found = match(method === "HEAD" ? "GET" : method, url.pathname)
       if (found.route === undefined) {
+        if (found.allowed.length > 0) {
+          const allow = allowHeader(found.allowed, CORS_PATH.test(url.pathname))
+          return sendError(res, methodNotAllowed(method, url.pathname, allow))
+        }
         return sendError(
           res,
           new ApiError({ code: "not_found", message: `no route for ${method} ${url.pathname}` })

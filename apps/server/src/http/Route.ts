@@ -94,25 +94,40 @@ export const makeRouter = (routes: ReadonlyArray<Route>) => {
   return (
     method: string,
     path: string
-  ): { route: Route; params: Record<string, string> } | { route: undefined; pathExists: boolean } => {
-    let pathExists = false
+  ): { route: Route; params: Record<string, string> } | { route: undefined; allowed: Array<string> } => {
+    const allowed: Array<string> = []
     for (const r of compiled) {
       const match = r.regex.exec(path)
       if (match === null) continue
-      pathExists = true
-      if (r.method !== method) continue
+      if (r.method !== method) {
+        if (!allowed.includes(r.method)) allowed.push(r.method)
+        continue
+      }
       const params: Record<string, string> = {}
       try {
         r.names.forEach((name, i) => {
           params[name] = decodeURIComponent(match[i + 1]!)
         })
       } catch {
-        return { route: undefined, pathExists: false }
+        return { route: undefined, allowed: [] }
       }
       return { route: r, params }
     }
-    return { route: undefined, pathExists }
+    return { route: undefined, allowed }
   }
+}
+
+const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+/**
+ * The `Allow` header of a path served with `methods`: HEAD wherever GET is (the edge answers
+ * it as GET), OPTIONS where browsers may send a preflight.
+ */
+export const allowHeader = (methods: ReadonlyArray<string>, preflight: boolean): Array<string> => {
+  const all = new Set(methods)
+  if (all.has("GET")) all.add("HEAD")
+  if (preflight) all.add("OPTIONS")
+  return METHOD_ORDER.filter((m) => all.has(m))
 }
 
 /** Fails with 404 when a lookup found nothing. */

@@ -1,25 +1,53 @@
 /**
  * The WebSocket transport, `GET /v1/ws` (PROTOCOL.md §4). Authenticates by `?token=` or a
- * first `hello` frame, opens the user's stream, runs client actions, pings idle peers and
- * drops dead ones, and closes slow consumers (1 MiB unsent) with 4008 instead of letting
+ * first `hello` frame, opens the user's stream, runs client actions one after the other in
+ * the order each socket sent them, pings idle peers and drops dead ones, and closes slow consumers (1 MiB unsent) with 4008 instead of letting
  * their queue grow. Frames to many sessions are the same string: `ws.send(payload)`, no
  * per-socket encoding.
  */
 import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
-import { ClientFrame, CloseCodes } from "@pushback/protocol"
-import { Effect, type ManagedRuntime, Schema } from "effect"
+import { ClientFrame, CloseCodes, type PingFrame } from "@pushback/protocol"
+import { Effect, Either, type ManagedRuntime, Schema } from "effect"
 import { type WebSocket, WebSocketServer } from "ws"
 import { Auth, type UserPrincipal } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
 import { makeSession, type Session, type SessionsShape } from "../Sessions.js"
-import { runAction } from "./actions.js"
+import { type ActionFrame, runAction } from "./actions.js"
 import { openStream, parseCursor } from "./stream.js"
 
 const decodeClientFrame = Schema.decodeUnknownEither(Schema.parseJson(ClientFrame))
 const HELLO_TIMEOUT_MS = 10_000
+/** Client frames one socket may have waiting for their turn; past it the socket is closed 4008. */
+const MAX_WAITING_FRAMES = 256
+
+/**
+ * Runs tasks one at a time, each once the one before it has finished, in the order they were
+ * pushed. `push` refuses (false) when `max` tasks are already waiting. A failing task is logged
+ * and does not stop the ones after it.
+ */
+const makeSerialQueue = (max: number) => {
+  let tail: Promise<void> = Promise.resolve()
+  let waiting = 0
+  return {
+    push: (task: () => Promise<unknown> | unknown): boolean => {
+      if (waiting >= max) return false
+      waiting++
+      tail = tail.then(async () => {
+        try {
+          await task()
+        } catch (e) {
+          console.error(`[pushback] websocket frame failed: ${String(e)}`)
+        } finally {
+          waiting--
+        }
+      })
+      return true
+    }
+  }
+}
 
 /**
  * Every sweep pings each socket and drops those that did not answer the previous ping, so a
@@ -74,15 +102,9 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
     setTimeout(() => ws.terminate(), 2000).unref()
   }
 
-  const start = (
-    ws: WebSocket,
-    req: IncomingMessage,
-    principal: UserPrincipal,
-    cursor: number | undefined
-  ) => {
-    if (ws.readyState !== ws.OPEN) return
-    const proto = req.headers["x-forwarded-proto"] === "https" ? "https" : "http"
-    const listUrl = `${proto}://${req.headers.host ?? "localhost"}/v1/me/notifications`
+  /** Registers the verified user's session on this socket, or nothing when it closed meanwhile. */
+  const start = (ws: WebSocket, principal: UserPrincipal): Session | undefined => {
+    if (ws.readyState !== ws.OPEN) return undefined
     const limit = config.limits.sessionQueueBytes
     const session: Session = makeSession({
       app: principal.app.id,
@@ -111,51 +133,48 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       sessions.remove(session)
     })
     metrics.counters.sessionsOpened++
-    ws.on("message", (data, isBinary) => {
-      alive.add(ws)
-      if (isBinary) return closeWith(ws, CloseCodes.MalformedFrame, "binary frames are not accepted")
-      const decoded = decodeClientFrame(data.toString())
-      if (decoded._tag === "Left" || decoded.right.type === "hello") {
-        return closeWith(ws, CloseCodes.MalformedFrame, "malformed frame")
-      }
-      const frame = decoded.right
-      if (frame.type === "ping") return session.write('{"type":"pong"}')
-      runtime.runPromise(runAction(session.app, session.user, frame, listUrl)).then(
-        (reply) => {
-          if (reply !== undefined) session.write(reply)
-        },
-        (e: unknown) => console.error(`[pushback] action failed: ${String(e)}`)
-      )
-    })
-    runtime.runPromise(openStream(session, cursor)).catch((e: unknown) => {
-      console.error(`[pushback] could not open a stream: ${String(e)}`)
-      closeWith(ws, 1011, "internal error")
-    })
+    return session
   }
 
-  const authenticate = (
+  /**
+   * Verifies the token and opens the user's stream; resolves once `welcome` and the backlog are
+   * written, with the session, or with nothing when the socket was refused or closed.
+   */
+  const open = async (
     ws: WebSocket,
-    req: IncomingMessage,
     token: string | undefined,
     cursor: number | undefined
-  ) => {
-    runtime
-      .runPromise(
-        Effect.flatMap(Auth, (auth) => auth.user(token)).pipe(
-          Effect.match({
-            onFailure: (error) => () =>
-              closeWith(ws, error.expired ? CloseCodes.TokenExpired : CloseCodes.Unauthorized, error.message),
-            onSuccess: (principal) => () => start(ws, req, principal, cursor)
-          })
-        )
-      )
-      .then(
-        (next) => next(),
-        (e: unknown) => {
-          console.error(`[pushback] websocket auth failed: ${String(e)}`)
-          closeWith(ws, 1011, "internal error")
-        }
-      )
+  ): Promise<Session | undefined> => {
+    const verdict = await runtime
+      .runPromise(Effect.either(Effect.flatMap(Auth, (auth) => auth.user(token))))
+      .catch((e: unknown) => {
+        console.error(`[pushback] websocket auth failed: ${String(e)}`)
+        closeWith(ws, 1011, "internal error")
+        return undefined
+      })
+    if (verdict === undefined) return undefined
+    if (Either.isLeft(verdict)) {
+      const error = verdict.left
+      closeWith(ws, error.expired ? CloseCodes.TokenExpired : CloseCodes.Unauthorized, error.message)
+      return undefined
+    }
+    const session = start(ws, verdict.right)
+    if (session === undefined) return undefined
+    try {
+      await runtime.runPromise(openStream(session, cursor))
+      return session
+    } catch (e) {
+      console.error(`[pushback] could not open a stream: ${String(e)}`)
+      closeWith(ws, 1011, "internal error")
+      return undefined
+    }
+  }
+
+  /** Answers one client frame of an open session (an action's reply, or `pong`). */
+  const act = async (session: Session, frame: ActionFrame | PingFrame, listUrl: string): Promise<void> => {
+    if (frame.type === "ping") return session.write('{"type":"pong"}')
+    const reply = await runtime.runPromise(runAction(session.app, session.user, frame, listUrl))
+    if (reply !== undefined) session.write(reply)
   }
 
   const onConnection = (ws: WebSocket, req: IncomingMessage) => {
@@ -166,20 +185,50 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
     const cursor = parseCursor(url.searchParams.get("cursor"))
     if (cursor === "invalid")
       return closeWith(ws, CloseCodes.MalformedFrame, "cursor must be a non-negative integer")
+    const proto = req.headers["x-forwarded-proto"] === "https" ? "https" : "http"
+    const listUrl = `${proto}://${req.headers.host ?? "localhost"}/v1/me/notifications`
+
+    // Everything this socket asks is done in the order it was sent: opening the stream first
+    // (so `welcome` and the backlog come before any reply), then each frame after the one before
+    // has been answered. Frames sent while the token is being checked wait their turn.
+    const queue = makeSerialQueue(MAX_WAITING_FRAMES)
+    let session: Session | undefined
+    let opening = false
+    const begin = (token: string | undefined, from: number | undefined) => {
+      opening = true
+      queue.push(async () => {
+        session = await open(ws, token, from)
+      })
+    }
+
     const token = url.searchParams.get("token")
-    if (token !== null) return authenticate(ws, req, token, cursor)
-    // No token in the URL: the first frame must be `hello`.
-    const timer = setTimeout(() => closeWith(ws, CloseCodes.Unauthorized, "hello expected"), HELLO_TIMEOUT_MS)
-    timer.unref()
-    ws.once("close", () => clearTimeout(timer))
-    ws.once("message", (data, isBinary) => {
-      clearTimeout(timer)
+    if (token !== null) begin(token, cursor)
+    else {
+      // No token in the URL: the first frame must be `hello`.
+      const timer = setTimeout(() => {
+        if (!opening) closeWith(ws, CloseCodes.Unauthorized, "hello expected")
+      }, HELLO_TIMEOUT_MS)
+      timer.unref()
+      ws.once("close", () => clearTimeout(timer))
+    }
+
+    ws.on("message", (data, isBinary) => {
       alive.add(ws)
       const decoded = isBinary ? undefined : decodeClientFrame(data.toString())
-      if (decoded === undefined || decoded._tag === "Left" || decoded.right.type !== "hello") {
-        return closeWith(ws, CloseCodes.MalformedFrame, "the first frame must be hello")
+      if (!opening) {
+        if (decoded === undefined || decoded._tag === "Left" || decoded.right.type !== "hello") {
+          return closeWith(ws, CloseCodes.MalformedFrame, "the first frame must be hello")
+        }
+        return begin(decoded.right.token, decoded.right.cursor ?? cursor)
       }
-      authenticate(ws, req, decoded.right.token, decoded.right.cursor ?? cursor)
+      if (decoded === undefined)
+        return closeWith(ws, CloseCodes.MalformedFrame, "binary frames are not accepted")
+      if (decoded._tag === "Left" || decoded.right.type === "hello") {
+        return closeWith(ws, CloseCodes.MalformedFrame, "malformed frame")
+      }
+      const frame = decoded.right
+      const queued = queue.push(() => (session === undefined ? undefined : act(session, frame, listUrl)))
+      if (!queued) closeWith(ws, CloseCodes.Policy, "too many frames waiting for an answer")
     })
   }
 

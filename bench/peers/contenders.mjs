@@ -7,6 +7,7 @@
 //   broadcast(payload)       the HTTP request that pushes payload to every connected user
 //   stop()                   ends the server
 // Requests are {path, body, headers} for the shared HTTP pusher (load.mjs).
+import { writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { io as ioClient } from "socket.io-client"
@@ -72,8 +73,22 @@ export const CONTENDERS = [
     name: "pushback",
     label: "PushBack",
     async start(dir, http) {
+      // The per-app notify rate limit (default 1,000/s) is raised out of the way: it is a policy,
+      // and the peers have none.
+      const config = join(dir, "pushback.json")
+      writeFileSync(config, JSON.stringify({ limits: { notifyPerSecond: 1_000_000 } }))
       const { child, port } = await startNode(join(root, "apps/server/dist/cli.js"), {
-        args: ["serve", "--host", "127.0.0.1", "--port", "0", "--db", `sqlite:${join(dir, "pb.db")}`],
+        args: [
+          "serve",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          "0",
+          "--db",
+          `sqlite:${join(dir, "pb.db")}`,
+          "--config",
+          config
+        ],
         vars: { PUSHBACK_ADMIN_TOKEN: ADMIN }
       })
       const api = (path, token, body) => ({

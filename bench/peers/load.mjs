@@ -111,6 +111,22 @@ export const makeTracker = () => {
 
 const is2xx = (s) => s >= 200 && s < 300
 
+/** Counts answers that are not 2xx, by status, keeping the first one's text. */
+const failures = () => {
+  let errors = 0
+  let firstError
+  const byStatus = {}
+  return {
+    check: ({ status, text }) => {
+      if (is2xx(status)) return
+      errors++
+      byStatus[status] = (byStatus[status] ?? 0) + 1
+      firstError ??= `${status} ${text.slice(0, 200)}`
+    },
+    summary: () => (errors ? { errors, byStatus, firstError } : { errors })
+  }
+}
+
 /**
  * Workload 1: `count` one-user calls (or `maxMs`, whichever ends first) with `inflight` calls
  * in flight, each to the next user in a fixed stride. Deliveries/s, latency and the server's CPU
@@ -122,13 +138,12 @@ export const perUser = async ({ inst, http, tracker, users, count, inflight, max
   const t0 = performance.now()
   const stopAt = t0 + maxMs
   let next = 0
-  let errors = 0
+  const failed = failures()
   const worker = async () => {
     while (next < count && performance.now() < stopAt) {
       const i = next++
       tracker.stamp(i, performance.now())
-      const { status } = await http.call(inst.port, inst.unicast(users[(i * 7919) % users.length], { w, i }))
-      if (!is2xx(status)) errors++
+      failed.check(await http.call(inst.port, inst.unicast(users[(i * 7919) % users.length], { w, i })))
     }
   }
   await Promise.all(Array.from({ length: inflight }, worker))
@@ -140,7 +155,7 @@ export const perUser = async ({ inst, http, tracker, users, count, inflight, max
     sent: sentCount,
     delivered: r.received,
     dups: r.dups,
-    errors,
+    ...failed.summary(),
     rate: r.received / seconds,
     p50: r.p50,
     p99: r.p99,
@@ -168,15 +183,13 @@ export const fixedRate = async ({ inst, http, tracker, users, count, rate }) => 
   const w = tracker.begin(count)
   const t0 = performance.now() + 10
   const answers = []
-  let errors = 0
+  const failed = failures()
   for (let i = 0; i < count; i++) {
     const due = t0 + (i * 1000) / rate
     if (due - performance.now() > 1) await sleep(due - performance.now())
     tracker.stamp(i, Math.min(due, performance.now())) // late: from when it was due; early: from now
     const user = users[(i * 7919) % users.length]
-    answers.push(
-      http.call(inst.port, inst.unicast(user, { w, i })).then(({ status }) => is2xx(status) || errors++)
-    )
+    answers.push(http.call(inst.port, inst.unicast(user, { w, i })).then(failed.check))
   }
   const tSent = performance.now()
   await Promise.all(answers)
@@ -185,7 +198,7 @@ export const fixedRate = async ({ inst, http, tracker, users, count, rate }) => 
     sent: count,
     delivered: r.received,
     dups: r.dups,
-    errors,
+    ...failed.summary(),
     achievedRate: count / ((tSent - t0) / 1000),
     p50: r.p50,
     p99: r.p99

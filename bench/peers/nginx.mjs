@@ -2,7 +2,7 @@
 // are missing (as root, with apt), renders servers/nchan.conf into a temp dir that holds every
 // path nginx writes (temp paths, pid, logs), and starts it pinned like the other servers.
 import { execSync } from "node:child_process"
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
 import { join } from "node:path"
 import { freePort, start } from "./proc.mjs"
@@ -39,6 +39,7 @@ const accepting = (port) =>
 
 /** Starts nginx + nchan in `dir` on core `core`; resolves with `{child, port}` once it accepts. */
 export const startNchan = async (dir, core) => {
+  chmodSync(dir, 0o755) // nginx's workers run as nobody when started as root
   for (const d of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
     mkdirSync(join(dir, d), { recursive: true })
   const port = await freePort()

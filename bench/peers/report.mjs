@@ -8,23 +8,73 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-/** The measures, in table order; `get` picks the value from one round's result. */
-export const measures = (p) => [
-  {
-    key: "rate",
-    label: `per-user notify, ${p.inflight} in flight to ${p.n1}: deliveries/s`,
-    unit: "/s",
-    higher: true,
-    get: (r) => r.w1.rate
-  },
-  { key: "p50", label: "… notify → frame p50", unit: "ms", get: (r) => r.w1.p50 },
-  { key: "p99", label: "… notify → frame p99", unit: "ms", get: (r) => r.w1.p99 },
-  { key: "cpu", label: "… server CPU per notify call", unit: "µs", get: (r) => r.w1.cpuPerCall },
-  { key: "all1", label: `one notify to all ${p.n1}: every socket has it`, unit: "ms", get: (r) => r.w2.ms },
-  { key: "all2", label: `one notify to all ${p.n2}: every socket has it`, unit: "ms", get: (r) => r.w3.ms },
-  { key: "fixedP50", label: `notify → frame at ${p.rate}/s: p50`, unit: "ms", get: (r) => r.w4.p50 },
-  { key: "fixedP99", label: `notify → frame at ${p.rate}/s: p99`, unit: "ms", get: (r) => r.w4.p99 }
-]
+/**
+ * The measures, in table order: `label` for the table, `title` for the chart, `get` picks the
+ * value from one round's result.
+ */
+export const measures = (p) => {
+  const n = (x) => x.toLocaleString("en-US")
+  const one = `per-user notify, ${p.inflight} in flight to ${n(p.n1)}`
+  const fixed = `per-user notify at ${n(p.rate)}/s to ${n(p.n2)}`
+  return [
+    {
+      key: "rate",
+      label: `${one}: deliveries/s`,
+      title: `${one}: deliveries/s`,
+      unit: "/s",
+      get: (r) => r.w1.rate
+    },
+    {
+      key: "p50",
+      label: "… notify → frame p50",
+      title: `${one}: notify → frame p50, ms`,
+      unit: "ms",
+      get: (r) => r.w1.p50
+    },
+    {
+      key: "p99",
+      label: "… notify → frame p99",
+      title: `${one}: notify → frame p99, ms`,
+      unit: "ms",
+      get: (r) => r.w1.p99
+    },
+    {
+      key: "cpu",
+      label: "… server CPU per notify call",
+      title: `${one}: server CPU per call, µs`,
+      unit: "µs",
+      get: (r) => r.w1.cpuPerCall
+    },
+    {
+      key: "all1",
+      label: `one notify to all ${n(p.n1)}: every socket has it`,
+      title: `one notify to all ${n(p.n1)}: ms until every socket has it`,
+      unit: "ms",
+      get: (r) => r.w2.ms
+    },
+    {
+      key: "all2",
+      label: `one notify to all ${n(p.n2)}: every socket has it`,
+      title: `one notify to all ${n(p.n2)}: ms until every socket has it`,
+      unit: "ms",
+      get: (r) => r.w3.ms
+    },
+    {
+      key: "fixedP50",
+      label: `${fixed}: notify → frame p50`,
+      title: `${fixed}: notify → frame p50, ms`,
+      unit: "ms",
+      get: (r) => r.w4.p50
+    },
+    {
+      key: "fixedP99",
+      label: `${fixed}: notify → frame p99`,
+      title: `${fixed}: notify → frame p99, ms`,
+      unit: "ms",
+      get: (r) => r.w4.p99
+    }
+  ]
+}
 
 /** Medians over rounds: {contender: {measureKey: value}}. */
 export const summarize = (results, p) => {
@@ -42,8 +92,18 @@ export const tally = (results) => {
   for (const [name, rounds] of Object.entries(results)) {
     rounds.forEach((r, round) => {
       for (const w of ["w1", "w2", "w3", "w4"]) {
-        const { sent, delivered, errors = 0, dups = 0 } = r[w]
-        rows.push({ contender: name, round: round + 1, workload: w, sent, delivered, errors, dups })
+        const { sent, delivered, errors = 0, dups = 0, byStatus, firstError } = r[w]
+        rows.push({
+          contender: name,
+          round: round + 1,
+          workload: w,
+          sent,
+          delivered,
+          errors,
+          dups,
+          byStatus,
+          firstError
+        })
       }
     })
   }
@@ -83,7 +143,7 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 export const svg = (summary, contenders, p, caption) => {
   const ms = measures(p)
   const cols = 2
-  const panelW = 430
+  const panelW = 445
   const barH = 16
   const panelH = 34 + contenders.length * (barH + 6)
   const labelW = 100
@@ -94,7 +154,7 @@ export const svg = (summary, contenders, p, caption) => {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${esc(caption)}</text>`,
-    `<text x="10" y="36" fill="#555">medians of ${p.rounds} round(s); bars for throughput: longer is better, for times: shorter is better</text>`
+    `<text x="10" y="36" fill="#555">medians of ${p.rounds} round(s); deliveries/s: longer is better; times and CPU: shorter is better</text>`
   ]
   ms.forEach((m, k) => {
     const x0 = 10 + (k % cols) * panelW
@@ -102,7 +162,7 @@ export const svg = (summary, contenders, p, caption) => {
     const values = contenders.map((c) => summary[c.name][m.key])
     const max = Math.max(...values.filter(Number.isFinite), 1e-9)
     const span = panelW - labelW - valueW - 20
-    out.push(`<text x="${x0}" y="${y0 + 16}" font-weight="bold">${esc(`${m.label} (${m.unit})`)}</text>`)
+    out.push(`<text x="${x0}" y="${y0 + 16}" font-weight="bold">${esc(m.title)}</text>`)
     contenders.forEach((c, j) => {
       const y = y0 + 26 + j * (barH + 6)
       const v = values[j]

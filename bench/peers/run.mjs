@@ -9,9 +9,10 @@
 // Prints a table (medians, ratios), writes JSON and an SVG chart. Bounded in count and time;
 // everything it starts is stopped on the way out, failure or not.
 // Usage: node bench/peers/run.mjs [--smoke] [--rounds N] [--only a,b] [--json FILE] [--svg FILE]
+//        node bench/peers/run.mjs --redraw bench/results/peers.json   (table and chart again)
 //        (after `pnpm build`; `pnpm bench` does both)
-import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -29,7 +30,8 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     only: { type: "string" },
     json: { type: "string" },
-    svg: { type: "string" }
+    svg: { type: "string" },
+    redraw: { type: "string" }
   }
 })
 const FULL = {
@@ -110,7 +112,21 @@ const runContender = async (contender, http) => {
   }
 }
 
-const main = async () => {
+/** The commit measured, and whether the server's sources differ from it (a work in progress). */
+const codeVersion = () => {
+  const git = (...a) => execFileSync("git", ["-C", root, ...a], { encoding: "utf8" }).trim()
+  try {
+    return {
+      commit: git("rev-parse", "--short", "HEAD"),
+      dirty: git("status", "--porcelain", "apps/server", "packages") !== ""
+    }
+  } catch {
+    return { commit: "unknown", dirty: true }
+  }
+}
+
+/** Runs every round and contender; answers the record that `publish` prints and writes. */
+const measure = async () => {
   if (contenders.some((c) => c.name === "nchan")) ensureNchan()
   const deadline = setTimeout(() => {
     log(`deadline of ${p.deadlineMin} min passed; stopping everything`)
@@ -118,8 +134,8 @@ const main = async () => {
     process.exit(2)
   }, p.deadlineMin * 60_000)
   deadline.unref()
-  const load0 = loadavg()
-  const started = new Date()
+  const loadavgBefore = loadavg()
+  const started = new Date().toISOString()
   const http = makeHttp()
   const results = Object.fromEntries(contenders.map((c) => [c.name, []]))
   for (let round = 1; round <= p.rounds; round++) {
@@ -128,60 +144,60 @@ const main = async () => {
       const r = await runContender(c, http)
       results[c.name].push(r)
       log(
-        `  ${Math.round(r.w1.rate)} deliveries/s, p99 ${r.w1.p99.toFixed(1)} ms, all ${p.n1} in ${r.w2.ms.toFixed(0)} ms, all ${p.n2} in ${r.w3.ms.toFixed(0)} ms`
+        `  ${Math.round(r.w1.rate)}/s, p99 ${r.w1.p99.toFixed(1)} ms; all: ${r.w2.ms.toFixed(0)}, ${r.w3.ms.toFixed(0)} ms`
       )
     }
   }
   http.close()
-  const summary = summarize(results, p)
   const counts = tally(results)
-  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`
-  console.log(
-    `\nPushBack vs socket.io, raw ws and nchan (${machine}; servers ${canPin ? "pinned to core 0, load to core 1" : "not pinned"})\n`
-  )
-  console.log(table(summary, contenders, p))
-  console.log(
-    counts.complete ? "\nEvery contender delivered every message." : "\nMessages were lost or calls failed:"
-  )
-  for (const r of counts.rows.filter((x) => x.delivered !== x.sent || x.errors || x.dups))
-    console.log(`  ${JSON.stringify(r)}`)
-  const record = {
-    started: started.toISOString(),
+  return {
+    started,
     finished: new Date().toISOString(),
     machine: {
       cpu: cpus()[0]?.model,
       cores: cpus().length,
       node: process.version,
       pinned: canPin,
-      loadavgBefore: load0,
+      loadavgBefore,
       loadavgAfter: loadavg()
     },
+    code: codeVersion(),
     params: p,
     contenders: contenders.map(({ name, label }) => ({ name, label })),
-    summary,
+    summary: summarize(results, p),
     complete: counts.complete,
     counts: counts.rows,
     rounds: results
   }
-  if (jsonPath) {
-    mkdirSync(dirname(jsonPath), { recursive: true })
-    writeFileSync(jsonPath, `${JSON.stringify(record, null, 2)}\n`)
-    log(`wrote ${jsonPath}`)
+}
+
+/** Prints the table and the counts, writes the JSON and the chart; answers the exit code. */
+const publish = (record, { json, chart }) => {
+  const { machine: m, params, contenders: cs, summary } = record
+  const where = m.pinned ? "servers pinned to core 0, load generator to core 1" : "not pinned"
+  console.log(
+    `\nPushBack vs socket.io, raw ws and nchan (${m.cpu}, ${m.cores} cores, Node ${m.node}; ${where})\n`
+  )
+  console.log(table(summary, cs, params))
+  const bad = record.counts.filter((x) => x.delivered !== x.sent || x.errors || x.dups)
+  console.log(
+    bad.length ? "\nMessages were lost or calls failed:" : "\nEvery contender delivered every message."
+  )
+  for (const r of bad) console.log(`  ${JSON.stringify(r)}`)
+  const write = (path, text) => {
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, text)
+    log(`wrote ${path}`)
   }
-  if (svgPath) {
-    mkdirSync(dirname(svgPath), { recursive: true })
-    writeFileSync(
-      svgPath,
-      svg(
-        summary,
-        contenders,
-        p,
-        `PushBack vs socket.io, raw ws and nchan — ${started.toISOString().slice(0, 10)}`
-      )
-    )
-    log(`wrote ${svgPath}`)
-  }
-  return counts.complete ? 0 : 1
+  if (json) write(json, `${JSON.stringify(record, null, 2)}\n`)
+  const caption = `PushBack vs socket.io, raw ws and nchan (${record.started.slice(0, 10)}, ${m.cores} cores, Node ${m.node})`
+  if (chart) write(chart, svg(summary, cs, params, caption))
+  return record.complete ? 0 : 1
+}
+
+const main = async () => {
+  if (args.redraw) return publish(JSON.parse(readFileSync(args.redraw, "utf8")), { chart: svgPath })
+  return publish(await measure(), { json: jsonPath, chart: svgPath })
 }
 
 if (canPin && process.env.PEERS_PINNED !== "1") {

@@ -26,16 +26,17 @@
  */
 import { backoff } from "./Backoff.js"
 import { type Code, Codes, type ConnectionState, type StateEvent, type TransportName } from "./Codes.js"
-import { applyEntry, type Delta } from "./internal/apply.js"
+import { emptyInbox, type InboxEvent, reduceInbox } from "./InboxSync.js"
 import { userKey } from "./internal/claims.js"
 import { type Platform, resolvePlatform } from "./Platform.js"
 import { PushBackError } from "./PushBackError.js"
-import { makeStore, type NotificationStore, type Snapshot } from "./Store.js"
+import { makeStore, type NotificationStore } from "./Store.js"
 import type { Transport } from "./Transport.js"
+import { place } from "./Stream.js"
 import { poll } from "./transports/poll.js"
 import { sse } from "./transports/sse.js"
 import { websocket } from "./transports/websocket.js"
-import type { Counts, Notification, NotificationList, ServerFrame, StreamEntryFrame } from "./types.js"
+import type { Counts, Notification, NotificationList, ServerFrame } from "./types.js"
 
 /** Options of `PushBack.init`. One of `token` and `getToken` is required. */
 export interface PushBackOptions {
@@ -166,18 +167,9 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   let stable: unknown
   let online = true
   let leading = false
-  /** Entries held until the list is (re)loaded over REST; undefined while it is loaded. */
-  let held: Array<StreamEntryFrame> | undefined = []
-  let loads = 0
+  let inbox = emptyInbox
+  /** The load in flight, for `loadMore` to wait on. */
   let loading: Promise<void> | undefined
-  let counting: Promise<void> | undefined
-  let recountAgain = false
-  let recounts = 0
-  /** The seq the last counts answer reflects, and the count effects of entries applied after it. */
-  let countsAt = -1
-  /** A recount failed: ask again on the next welcome. */
-  let countsStale = false
-  let ledger: Array<{ seq: number; delta: Delta | undefined }> = []
   let refs = 0
   let channel: BroadcastChannel | undefined
   let release: (() => void) | undefined
@@ -258,123 +250,49 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   const rest = <T>(method: string, path: string, body?: unknown): Promise<T> =>
     call<T>(method, path, body).then(([json]) => json)
 
-  // ------------------------------------------------------------------ counts
+  // ------------------------------------------------------------------ inbox
 
-  /**
-   * The counts shown are a REST answer plus the effect of every stream entry after the seq
-   * that answer reflects (its `PushBack-Cursor` header): entries up to that seq are already
-   * in it, whenever they reach this client. `ledger` keeps the effects of the entries applied
-   * while an answer is on its way (only those can be newer than it), so the answer can be
-   * brought up to date, and each answer prunes it; an entry whose effect is unknown
-   * (a read or delete of notifications that are not loaded) makes it ask again.
-   */
-  const countedThrough = (headers: Headers): number => Number(headers.get("pushback-cursor") ?? cursor ?? 0)
-  /** The counts an answer gives once brought up to date, and whether an effect was unknown. */
-  const settle = (answer: Counts, through: number): [Pick<Snapshot, "unseen" | "unread">, boolean] => {
-    ledger = ledger.filter((e) => e.seq > through)
-    countsAt = through
-    let { unseen, unread } = answer
-    let unknown = false
-    for (const { delta } of ledger) {
-      if (delta === undefined) unknown = true
-      else {
-        unseen += delta.unseen
-        unread += delta.unread
+  /** The seq a counts answer reflects (its `PushBack-Cursor` header). */
+  const through = (headers: Headers): number => Number(headers.get("pushback-cursor") ?? cursor ?? 0)
+  /** Feeds InboxSync one event, shows what changed and makes the reads it asks for. */
+  const step = (event: InboxEvent) => {
+    const [next, effects] = reduceInbox(inbox, event)
+    const changed = next.view !== inbox.view
+    inbox = next
+    if (changed) set(next.view)
+    for (const effect of effects) {
+      if (effect.type === "count") {
+        call<Counts>("GET", "/v1/me/counts").then(
+          ([counts, headers]) => step({ type: "counted", counts, through: through(headers) }),
+          () => step({ type: "countFailed" })
+        )
+      } else {
+        const { id } = effect
+        const load = Promise.all([
+          call<Counts>("GET", "/v1/me/counts"),
+          rest<NotificationList>("GET", `/v1/me/notifications?limit=${pageSize}`)
+        ]).then(
+          ([[counts, headers], page]) =>
+            step({
+              type: "loaded",
+              id,
+              counts,
+              through: through(headers),
+              page,
+              now: new Date().toISOString()
+            }),
+          () => step({ type: "loadFailed", id })
+        )
+        loading = load
+        void load.finally(() => {
+          if (loading === load) loading = undefined
+        })
       }
     }
-    return [{ unseen: Math.max(0, unseen), unread: Math.max(0, unread) }, unknown]
-  }
-  /** The counts after one more applied entry (unchanged if the last answer has it, or unknown). */
-  const count = (seq: number, delta: Delta | undefined): Partial<Snapshot> => {
-    if (seq <= countsAt) return {} // already in the last counts answer
-    // Only an answer still on its way can predate this entry: a later request sees it.
-    if (counting) ledger.push({ seq, delta })
-    if (delta === undefined) {
-      recount()
-      return {}
-    }
-    const { unseen, unread } = store.getSnapshot()
-    return { unseen: Math.max(0, unseen + delta.unseen), unread: Math.max(0, unread + delta.unread) }
-  }
-  const recount = () => {
-    if (counting) {
-      recountAgain = true
-      return
-    }
-    countsStale = false
-    counting = call<Counts>("GET", "/v1/me/counts")
-      .then(([answer, headers]) => {
-        const [counts, unknown] = settle(answer, countedThrough(headers))
-        set(counts)
-        // Still unknown after the answer: an entry newer than it (rare; a few tries at most).
-        if (unknown && recounts++ < 3) recountAgain = true
-        else recounts = 0
-      })
-      .catch(() => {
-        // The server is unreachable (restarting?): ask again once connected.
-        countsStale = true
-      })
-      .finally(() => {
-        counting = undefined
-        if (recountAgain) {
-          recountAgain = false
-          recount()
-        }
-      })
-  }
-  const apply = (entry: StreamEntryFrame) => {
-    if (held) {
-      held.push(entry)
-      return
-    }
-    const { notifications, delta } = applyEntry(
-      store.getSnapshot().notifications,
-      entry,
-      new Date().toISOString()
-    )
-    set({ notifications, ...count(entry.seq, delta) })
-  }
-  /**
-   * (Re)loads counts and the first page. Called only with a cursor: the REST read comes after
-   * every entry up to it, so the entries held so far are dropped (the answer reflects them)
-   * and those that arrive meanwhile are held, then applied after it. The answer may reflect
-   * those too (they happened before the read), so they are applied idempotently: a known
-   * notification is not added again, a mark changes counts only for loaded items whose state
-   * it changes, and other ids leave the counts to a refetch. The counts are refetched after
-   * any held entry anyway, since the two REST reads are not one snapshot.
-   */
-  const load = () => {
-    const mine = ++loads
-    held = []
-    loading = (async () => {
-      const [[counts, headers], page] = await Promise.all([
-        call<Counts>("GET", "/v1/me/counts"),
-        rest<NotificationList>("GET", `/v1/me/notifications?limit=${pageSize}`)
-      ])
-      if (mine !== loads || !held) return
-      const entries = held
-      held = undefined
-      const now = new Date().toISOString()
-      let notifications: ReadonlyArray<Notification> = page.results
-      ledger = []
-      countsAt = -1
-      for (const entry of entries) {
-        const applied = applyEntry(notifications, entry, now, true)
-        notifications = applied.notifications
-        ledger.push({ seq: entry.seq, delta: applied.delta })
-      }
-      const [settled, unknown] = settle(counts, countedThrough(headers))
-      set({ notifications, hasMore: page.next !== null, ...settled })
-      if (unknown) recount()
-    })()
-      .catch(() => {})
-      .finally(() => {
-        if (mine === loads) loading = undefined
-      })
   }
   /** Loads the list if it is not loaded and no load is running, once the stream has a cursor. */
   const need = () => {
-    if (cursor !== undefined && held && !loading) load()
+    if (cursor !== undefined) step({ type: "need" })
   }
 
   // ------------------------------------------------------------------ stream
@@ -385,12 +303,11 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
         // The first one starts the stream, and the load; followers start from the leader's.
         post({ f: frame })
         cursor ??= frame.cursor
-        if (countsStale) recount()
-        return need()
+        return step({ type: "welcome" })
       case "reset":
         cursor = frame.cursor
         post({ f: frame })
-        return load()
+        return step({ type: "reload" })
       case "reply": {
         const action = pending.get(frame.ref)
         if (!action) return
@@ -404,9 +321,9 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
         return
     }
     // A follower's first news: what came before this entry is in a REST read made from now.
-    cursor ??= frame.seq - 1
-    if (frame.seq <= cursor) return
-    if (frame.seq > cursor + 1) {
+    const where = place(cursor, frame.seq)
+    if (where === "old") return
+    if (where === "gap") {
       if (leading) {
         // A lost entry: resume from the cursor, at once.
         drop()
@@ -414,11 +331,14 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
         return schedule(0)
       }
       // A follower cannot resume on its own: it refetches its list and goes on.
-      load()
-    } else need()
+      step({ type: "reload" })
+    } else {
+      cursor ??= frame.seq - 1
+      need()
+    }
     cursor = frame.seq
     post({ f: frame })
-    apply(frame)
+    step({ type: "entry", entry: frame, now: new Date().toISOString() })
     if (frame.type === "notification") emit("notification", frame.notification)
     else emit(frame.type, frame.ids)
   }
@@ -628,17 +548,12 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     async loadMore() {
       await loading
       // Not loaded yet: the first page comes with the load.
-      if (held) return
+      if (inbox.list.type !== "loaded") return
       const page = await rest<NotificationList>(
         "GET",
-        `/v1/me/notifications?limit=${pageSize}&offset=${store.getSnapshot().notifications.length}`
+        `/v1/me/notifications?limit=${pageSize}&offset=${inbox.view.notifications.length}`
       )
-      const { notifications } = store.getSnapshot()
-      const have = new Set(notifications.map((n) => n.id))
-      set({
-        notifications: [...notifications, ...page.results.filter((n) => !have.has(n.id))],
-        hasMore: page.next !== null
-      })
+      step({ type: "more", page })
     },
     close() {
       if (current.state === "closed") return

@@ -45,6 +45,10 @@ describe("applyEntry", () => {
     expect(applyEntry([n("a")], { type: "read", seq: 2, ids: ["a", "z"] }, NOW).delta).toBeUndefined()
   })
 
+  it("read of an item already shown read (a page read after the entry): unseen effect unknown", () => {
+    expect(applyEntry([n("a", true, true)], { type: "read", seq: 2, ids: ["a"] }, NOW).delta).toBeUndefined()
+  })
+
   it("deleted: removes loaded items with their counts; an unloaded id makes it unknown", () => {
     const next = applyEntry([n("a"), n("b", true, true)], { type: "deleted", seq: 2, ids: ["a", "b"] }, NOW)
     expect(next.notifications).toEqual([])

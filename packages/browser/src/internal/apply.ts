@@ -5,6 +5,10 @@
  * `deleted` entry tells it only when every id is loaded with a known state (was it seen?
  * was it read?). Otherwise the effect is unknown and the client recounts over REST.
  *
+ * A loaded item may be ahead of the entry: a REST page read after it already shows its change.
+ * A `read` entry lists only ids that were unread, so an item it lists that already shows read
+ * says nothing about whether it was seen before: the effect is unknown.
+ *
  * Applied to a REST page that may already reflect the entry (`uncertain`: it arrived while
  * the list was loading), the list change is idempotent — a known notification is not added
  * again, a mark only changes items whose state it changes — and the state of loaded items
@@ -40,6 +44,7 @@ export const applyEntry = (
   }
   const ids = new Set(entry.ids)
   let found = 0
+  let ahead = 0
   let unseen = 0
   let unread = 0
   const next: Array<Notification> = []
@@ -51,11 +56,12 @@ export const applyEntry = (
     found++
     if (n.seenAt === null) unseen++
     if (n.readAt === null) unread++
+    else if (entry.type === "read") ahead++
     if (entry.type === "seen") next.push(n.seenAt === null ? { ...n, seenAt: now } : n)
     else if (entry.type === "read")
       next.push(n.readAt === null ? { ...n, seenAt: n.seenAt ?? now, readAt: now } : n)
   }
-  const known = !uncertain && found === ids.size
+  const known = !uncertain && found === ids.size && ahead === 0
   const delta =
     entry.type === "seen"
       ? { unseen: -ids.size, unread: 0 }

@@ -136,6 +136,20 @@ export const table = (summary, contenders, p) => {
   return lines.join("\n")
 }
 
+/** The same measures as min–max over the rounds, to show how noisy the run was. */
+export const spreadTable = (rounds, contenders, p) => {
+  const lines = [`| measure, min–max of rounds | ${contenders.map((c) => c.label).join(" | ")} |`]
+  lines.push(`|${" --- |".repeat(contenders.length + 1)}`)
+  for (const m of measures(p)) {
+    const cells = contenders.map((c) => {
+      const vs = rounds[c.name].map(m.get).filter(Number.isFinite)
+      return vs.length ? `${fmt(Math.min(...vs))}–${fmt(Math.max(...vs))}` : "–"
+    })
+    lines.push(`| ${[m.unit === "/s" ? m.label : `${m.label} (${m.unit})`, ...cells].join(" | ")} |`)
+  }
+  return lines.join("\n")
+}
+
 const COLORS = { pushback: "#d9480f", socketio: "#1c7ed6", ws: "#2f9e44", nchan: "#7048e8" }
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 

@@ -21,7 +21,7 @@ import { CONTENDERS } from "./contenders.mjs"
 import { broadcastAll, fixedRate, makeHttp, makeTracker, perUser } from "./load.mjs"
 import { ensureNchan } from "./nginx.mjs"
 import { canPin, killAll } from "./proc.mjs"
-import { summarize, svg, table, tally } from "./report.mjs"
+import { spreadTable, summarize, svg, table, tally } from "./report.mjs"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
 const { values: args } = parseArgs({
@@ -179,6 +179,7 @@ const publish = (record, { json, chart }) => {
     `\nPushBack vs socket.io, raw ws and nchan (${m.cpu}, ${m.cores} cores, Node ${m.node}; ${where})\n`
   )
   console.log(table(summary, cs, params))
+  if (params.rounds > 1) console.log(`\n${spreadTable(record.rounds, cs, params)}`)
   const bad = record.counts.filter((x) => x.delivered !== x.sent || x.errors || x.dups)
   console.log(
     bad.length ? "\nMessages were lost or calls failed:" : "\nEvery contender delivered every message."

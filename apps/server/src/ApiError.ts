@@ -25,6 +25,15 @@ export class ApiError extends Data.TaggedError("ApiError")<{
 export const badRequest = (message: string, field?: string): ApiError =>
   new ApiError({ code: "bad_request", message, ...(field === undefined ? {} : { details: { field } }) })
 
+/** Declared event types named in an "unknown event type" message; more are elided. */
+const TYPES_SHOWN = 20
+
+/** 400 for an event type the app has not declared, naming those it has. */
+export const unknownEventType = (field: string, declared: ReadonlyArray<string>): ApiError => {
+  const shown = declared.slice(0, TYPES_SHOWN).join(", ") + (declared.length > TYPES_SHOWN ? ", …" : "")
+  return badRequest(`${field}: unknown event type; this app declares: ${shown}`, field)
+}
+
 /** Longest decode message echoed back: a message quotes the bad value, which may be huge. */
 const MAX_MESSAGE = 300
 

@@ -91,7 +91,9 @@ export const NotifyRequest = Schema.Struct({
   type: Schema.optional(TypeName),
   title: Schema.optional(Schema.String),
   content: Json.pipe(
-    Schema.filter((u) => u !== null && u !== undefined, { message: () => "content is required" })
+    Schema.filter((u) => u !== null && u !== undefined, {
+      message: () => "is required: any JSON value but null"
+    })
   ),
   url: Schema.optional(Schema.String),
   icon: Schema.optional(Schema.String),
@@ -167,7 +169,10 @@ export type ListStatus = typeof ListStatus.Type
 const IntFromString = (min: number, max: number) =>
   Schema.NumberFromString.pipe(
     Schema.int({ message: () => "must be an integer" }),
-    Schema.between(min, max, { message: () => `must be between ${min} and ${max}` })
+    Schema.between(min, max, {
+      message: () =>
+        max === Number.MAX_SAFE_INTEGER ? `must be ${min} or more` : `must be between ${min} and ${max}`
+    })
   )
 
 /** Query parameters of `GET …/notifications` (strings on the wire). */

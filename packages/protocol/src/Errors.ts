@@ -2,7 +2,8 @@
  * The error body every non-2xx answer carries (PROTOCOL.md §3.5), its codes and their
  * HTTP statuses, and a helper that names the offending field of a failed decode.
  */
-import { ParseResult, Schema } from "effect"
+import { type ParseResult, Schema } from "effect"
+import { plainIssue } from "./internal/plainIssue.js"
 
 /** Every error code of the public API. */
 export const ErrorCode = Schema.Literal(
@@ -48,15 +49,14 @@ export interface DecodeIssue {
 }
 
 /**
- * Turns a schema ParseError into one issue, with the offending field's dotted path. When a
- * union collected several issues (one per member it tried), the deepest one wins, the first
- * among equals: the member that matched the most of the input is the one the caller meant
- * (`{"id": "<129 chars>"}` as a user names `users.0.id`, not "expected a string").
+ * Turns a schema ParseError into one issue, with the offending field's dotted path and a plain
+ * sentence (what was expected, every valid value of an enum, a short excerpt of what came;
+ * never the schema's own syntax). When a union collected several issues (one per member it
+ * tried), the deepest one wins, the first among equals: the member that matched the most of the
+ * input is the one the caller meant (`{"id": "<129 chars>"}` as a user names `users.0.id`, not
+ * "expected a string"); when no member got past the value itself, the message names them all.
  */
 export const describeParseError = (error: ParseResult.ParseError): DecodeIssue => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  let best = issues[0]
-  if (best === undefined) return { field: "", message: error.message }
-  for (const issue of issues) if (issue.path.length > best.path.length) best = issue
-  return { field: best.path.map(String).join("."), message: best.message }
+  const { path, message } = plainIssue(error.issue)
+  return { field: path.map(String).join("."), message }
 }

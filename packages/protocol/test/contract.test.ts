@@ -5,11 +5,14 @@
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import {
+  ClientFrame,
   CloseCodes,
   DefaultLimits,
   ErrorCode,
   ErrorStatus,
+  ListQuery,
   NotifyRequest,
+  RegisterUsersRequest,
   TokenRequest,
   describeParseError
 } from "../src/index.js"
@@ -106,5 +109,35 @@ describe("describeParseError", () => {
       content: "hi"
     })
     expect(issue).toEqual({ field: "users.1.id", message: "must be at most 128 characters" })
+  })
+
+  // Issue 16: each of these printed the schema, or named one valid value, or echoed the input.
+  it("says in plain words what was expected, every valid value of an enum, a short excerpt", () => {
+    expect(fail(NotifyRequest, { users: "alice", content: "hi" })).toEqual({
+      field: "users",
+      message:
+        'must be an array of at most 10000 items, each a string of 1-128 characters or an object {id, email?, name?}, got "alice"'
+    })
+    expect(fail(ListQuery, { status: "bogus" })).toEqual({
+      field: "status",
+      message: 'must be one of: all, unseen, unread, read, got "bogus"'
+    })
+    const many = fail(NotifyRequest, { users: Array.from({ length: 10_001 }, (_, i) => `u${i}`), content: 1 })
+    expect(many).toEqual({
+      field: "users",
+      message: "must have at most 10000 items, got an array of 10001 items"
+    })
+    const long = fail(RegisterUsersRequest, { users: [{ id: "a", email: "e".repeat(5000) }] })
+    expect(long.field).toBe("users.0.email")
+    expect(long.message).toBe(
+      'must be at most 320 characters long, got "eeeeeeeeeeeeeeeeeeeeeeee…" (5000 characters)'
+    )
+    expect(fail(ClientFrame, { type: "nope" }).message).toBe(
+      'must be one of: hello, seen, read, delete, unseen, page, ping, got "nope"'
+    )
+    expect(fail(NotifyRequest, { content: "x", email: { send: "yes" } })).toEqual({
+      field: "email.send",
+      message: 'must be true or false, got "yes"'
+    })
   })
 })

@@ -7,6 +7,7 @@ import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Protocol from "../src/index.js"
 import { describeParseError } from "../src/index.js"
+import { schemaSyntaxIn } from "../../testkit/src/messages.js"
 import { type InvalidFixture, type ValidFixture, invalidFixtures, validFixtures } from "./loadFixtures.js"
 
 type AnySchema = Schema.Schema.AnyNoContext
@@ -59,6 +60,9 @@ const expectRefused = (schemaName: string, fixture: InvalidFixture) => {
   const issue = describeParseError(result.left)
   expect(issue.field, `${fixture.file} via ${schemaName}: ${issue.message}`).toBe(fixture.path)
   expect(issue.message.length).toBeGreaterThan(0)
+  // plain words, short, whatever the input
+  expect(schemaSyntaxIn(issue.message), `${fixture.file}: ${issue.message}`).toBeUndefined()
+  expect(issue.message.length, `${fixture.file}: ${issue.message}`).toBeLessThan(200)
 }
 
 describe("fixture coverage", () => {

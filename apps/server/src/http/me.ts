@@ -10,7 +10,7 @@ import {
   PutPreferencesRequest
 } from "@pushback/protocol"
 import { Effect } from "effect"
-import { badRequest } from "../ApiError.js"
+import { badRequest, unknownEventType } from "../ApiError.js"
 import { Auth } from "../Auth.js"
 import { Delivery } from "../Delivery.js"
 import { encodeNotification } from "../Encode.js"
@@ -115,7 +115,10 @@ export const meRoutes = [
       const changes = []
       for (const [type, change] of Object.entries(body.types)) {
         if (declared.length > 0 && !declared.some((t) => t.name === type)) {
-          return yield* badRequest(`types.${type}: unknown event type`, `types.${type}`)
+          return yield* unknownEventType(
+            `types.${type}`,
+            declared.map((t) => t.name)
+          )
         }
         const was = current.types[type] ?? { inApp: true, email: true }
         changes.push({ type, inApp: change.inApp ?? was.inApp, email: change.email ?? was.email })

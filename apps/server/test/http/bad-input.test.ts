@@ -3,8 +3,17 @@
  * unknown event types, over-size bodies and notifications, non-object bodies, bad query
  * parameters are all 4xx (never 500), name the offending field, and never change stored data;
  * the server keeps serving. A path id that names nothing visible is 404, whatever its form.
+ * Every message is in plain words, never a schema's syntax.
  */
-import { createApp, type Reply, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import {
+  createApp,
+  type Reply,
+  request,
+  schemaSyntaxIn,
+  startServer,
+  type TestApp,
+  type TestServer
+} from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   configFile,
@@ -96,6 +105,9 @@ const refuse = (cases: () => Case[], on: () => [TestServer, TestApp] = () => [se
       expect(res.status, `${name}: must never be a 5xx (${res.text})`).toBeLessThan(500)
       if (c.field !== undefined) expectBadField(res, c.field)
       else expectError(res, c.status ?? 400, c.code ?? "bad_request")
+      // plain words: never the syntax of a schema (issue 16)
+      const { message } = (res.body as { error: { message: string } }).error
+      expect(schemaSyntaxIn(message), `${name}: ${message}`).toBeUndefined()
       expect(await snapshot(s, a), `${name} changed stored data`).toEqual(before)
       await expectAlive(s.url)
     })

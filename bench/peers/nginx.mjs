@@ -5,7 +5,7 @@ import { execSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { connect } from "node:net"
 import { join } from "node:path"
-import { freePort, start } from "./proc.mjs"
+import { freePort, start, stop } from "./proc.mjs"
 
 const NGINX = "/usr/sbin/nginx"
 const MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so"
@@ -37,11 +37,7 @@ const accepting = (port) =>
     s.once("error", () => resolve(false))
   })
 
-/** Starts nginx + nchan in `dir` on core `core`; resolves with `{child, port}` once it accepts. */
-export const startNchan = async (dir, core) => {
-  chmodSync(dir, 0o755) // nginx's workers run as nobody when started as root
-  for (const d of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
-    mkdirSync(join(dir, d), { recursive: true })
+const startOnce = async (dir, core) => {
   const port = await freePort()
   const template = readFileSync(new URL("./servers/nchan.conf", import.meta.url), "utf8")
   const conf = template
@@ -49,22 +45,40 @@ export const startNchan = async (dir, core) => {
     .replaceAll("{{MODULE}}", MODULE)
     .replaceAll("{{PORT}}", port)
   writeFileSync(join(dir, "nginx.conf"), conf)
-  const { child } = await start(
-    NGINX,
-    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
-    {
-      core,
-      ready: null
-    }
-  )
+  const args = ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")]
+  const { child } = await start(NGINX, args, { core, ready: null })
   const deadline = Date.now() + 10_000
-  while (!(await accepting(port))) {
+  // Accepting, and still alive a moment later: not someone else who took the port first.
+  const up = async () => {
+    if (!(await accepting(port))) return false
+    await sleep(100)
+    return child.exitCode === null
+  }
+  while (!(await up())) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL")
+      await stop(child)
       const log = existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8") : ""
       throw new Error(`nginx did not start on ${port}: ${log.slice(-2000)}`)
     }
     await sleep(50)
   }
   return { child, port }
+}
+
+/**
+ * Starts nginx + nchan in `dir` on core `core`; resolves with `{child, port}` once it accepts.
+ * nginx cannot listen on port 0, so it gets a port that was free a moment ago; if another
+ * process takes it first, it tries again on another (three times).
+ */
+export const startNchan = async (dir, core) => {
+  chmodSync(dir, 0o755) // nginx's workers run as nobody when started as root
+  for (const d of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
+    mkdirSync(join(dir, d), { recursive: true })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(dir, core)
+    } catch (e) {
+      if (attempt === 3) throw e
+    }
+  }
 }

@@ -166,6 +166,7 @@ export const svg = (summary, contenders, p, caption) => {
   const height = 46 + Math.ceil(ms.length / cols) * (panelH + 12)
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${esc(caption)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${esc(caption)}</text>`,
     `<text x="10" y="36" fill="#555">medians of ${p.rounds} round(s); deliveries/s: longer is better; times and CPU: shorter is better</text>`

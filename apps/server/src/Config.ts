@@ -3,10 +3,11 @@
  * from CLI flags, then environment variables, then a JSON config file, then defaults.
  */
 import { randomBytes } from "node:crypto"
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { DefaultLimits, type Limits } from "@pushback/protocol"
 import { Context } from "effect"
+import { StartupError, storageFailure } from "./StartupError.js"
 
 /** Resolved settings. */
 export interface ServerConfig {
@@ -30,8 +31,8 @@ export interface ServerConfig {
 /** The Config service tag. */
 export class Config extends Context.Tag("@pushback/server/Config")<Config, ServerConfig>() {}
 
-/** A config problem the CLI reports and exits on. */
-export class ConfigError extends Error {
+/** A config problem the CLI reports (one line naming the setting) and exits on. */
+export class ConfigError extends StartupError {
   override readonly name = "ConfigError"
 }
 
@@ -45,33 +46,47 @@ export interface ConfigFlags {
   readonly config?: string | undefined
 }
 
-const readConfigFile = (path: string | undefined): Record<string, unknown> => {
+const readConfigFile = (path: string | undefined, from: string): Record<string, unknown> => {
   if (path === undefined) return {}
   let text: string
   try {
     text = readFileSync(path, "utf8")
   } catch (e) {
-    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`)
+    const code = (e as { code?: string }).code
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory" : (e as Error).message
+    throw new ConfigError(`${from} ${path}: cannot read the config file (${why})`)
   }
   try {
     const value: unknown = JSON.parse(text)
     if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object")
     return value as Record<string, unknown>
   } catch (e) {
-    throw new ConfigError(`config file ${path} is not a JSON object: ${(e as Error).message}`)
+    throw new ConfigError(`${from} ${path}: the config file is not a JSON object (${(e as Error).message})`)
   }
 }
 
-const toPort = (value: unknown, from: string): number => {
+/** A setting as given, with where it came from (`--port`, `PUSHBACK_PORT`, `"port" in x.json`). */
+interface Given {
+  readonly value: unknown
+  readonly from: string
+}
+
+/** A given value as an operator typed it: a flag or variable as is, a file's value as JSON. */
+const shown = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value))
+
+const toPort = ({ value, from }: Given): number => {
   const n = typeof value === "number" ? value : Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new ConfigError(`${from}: port must be 0-65535, got ${value}`)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${from} ${shown(value)}: a port is a whole number from 0 to 65535`)
+  }
   return n
 }
 
-const toPositiveInt = (value: unknown, from: string): number => {
+const toPositiveInt = ({ value, from }: Given): number => {
   const n = typeof value === "number" ? value : Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${from} must be a positive integer, got ${value}`)
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ConfigError(`${from} ${shown(value)}: must be a whole number of 1 or more`)
+  }
   return n
 }
 
@@ -104,16 +119,17 @@ const FIXED_LIMITS = new Set([
   "maxIdempotencyKeyLength"
 ])
 
-const readLimits = (file: Record<string, unknown>): Limits => {
+const readLimits = (file: Record<string, unknown>, where: string): Limits => {
   const limits: Limits = { ...DefaultLimits }
   const given = file["limits"]
   if (given === undefined) return limits
-  if (typeof given !== "object" || given === null) throw new ConfigError("config: limits must be an object")
+  if (typeof given !== "object" || given === null)
+    throw new ConfigError(`"limits" in ${where}: must be an object`)
   for (const [key, value] of Object.entries(given)) {
-    if (!(key in limits)) throw new ConfigError(`config: unknown limit ${key}`)
-    if (FIXED_LIMITS.has(key)) throw new ConfigError(`config: limit ${key} is fixed by the protocol`)
+    if (!(key in limits)) throw new ConfigError(`"limits.${key}" in ${where}: unknown limit`)
+    if (FIXED_LIMITS.has(key)) throw new ConfigError(`"limits.${key}" in ${where}: fixed by the protocol`)
     if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-      throw new ConfigError(`config: limit ${key} must be a positive number`)
+      throw new ConfigError(`"limits.${key}" in ${where}: must be a positive number`)
     }
     limits[key as keyof Limits] = value
   }
@@ -140,20 +156,42 @@ export const loadConfig = (
   env: NodeJS.ProcessEnv = process.env,
   serving = true
 ): ServerConfig => {
-  const file = readConfigFile(flags.config ?? env["PUSHBACK_CONFIG"])
-  const pick = (flag: string | undefined, envName: string, key: string): unknown =>
-    flag ?? env[envName] ?? file[key]
-  const databaseUrl = String(pick(flags.db, "PUSHBACK_DATABASE_URL", "db") ?? "sqlite:./data/pushback.db")
+  const configPath = flags.config ?? env["PUSHBACK_CONFIG"]
+  const file = readConfigFile(configPath, flags.config === undefined ? "PUSHBACK_CONFIG" : "--config")
+  const where = configPath ?? "the config file"
+  /** A setting from its flag, its variable, the config file, else the default (and where it came from). */
+  const pick = (
+    flag: string,
+    flagValue: string | undefined,
+    envName: string,
+    key: string,
+    fallback?: unknown
+  ) =>
+    (flagValue !== undefined
+      ? { value: flagValue, from: flag }
+      : env[envName] !== undefined
+        ? { value: env[envName], from: envName }
+        : file[key] !== undefined
+          ? { value: file[key], from: `"${key}" in ${where}` }
+          : { value: fallback, from: flag }) satisfies Given
+  const db = pick("--db", flags.db, "PUSHBACK_DATABASE_URL", "db", "sqlite:./data/pushback.db")
+  const databaseUrl = String(db.value)
   if (!databaseUrl.startsWith("sqlite:")) {
+    // Only the scheme is repeated: the rest of a URL may hold a password.
     throw new ConfigError(
-      `database ${databaseUrl.split(":")[0]}: only sqlite: is supported in this version (PostgreSQL comes next)`
+      `${db.from}: ${databaseUrl.split(":")[0]}: databases are not supported by this version (PostgreSQL comes next); use sqlite:PATH`
     )
   }
   const dataDir = dataDirOf(databaseUrl)
   const givenToken = env["PUSHBACK_ADMIN_TOKEN"] ?? (file["adminToken"] as string | undefined)
-  const admin = serving
-    ? resolveAdminToken(dataDir, givenToken)
-    : { token: givenToken ?? "", generated: false }
+  let admin = { token: givenToken ?? "", generated: false }
+  if (serving) {
+    try {
+      admin = resolveAdminToken(dataDir, givenToken)
+    } catch (e) {
+      throw storageFailure(e, databaseUrl, sqlitePath(databaseUrl))
+    }
+  }
   const cors = env["PUSHBACK_CORS_ORIGINS"] ?? file["corsOrigins"] ?? "*"
   const corsOrigins =
     cors === "*"
@@ -163,11 +201,11 @@ export const loadConfig = (
         : String(cors)
             .split(",")
             .map((s) => s.trim())
-  const redis = pick(flags.redis, "PUSHBACK_REDIS_URL", "redis")
-  const smtp = pick(flags.smtp, "PUSHBACK_SMTP_URL", "smtp")
+  const redis = pick("--redis", flags.redis, "PUSHBACK_REDIS_URL", "redis").value
+  const smtp = pick("--smtp", flags.smtp, "PUSHBACK_SMTP_URL", "smtp").value
   return {
-    port: toPort(pick(flags.port, "PUSHBACK_PORT", "port") ?? 8080, "port"),
-    host: String(pick(flags.host, "PUSHBACK_HOST", "host") ?? "0.0.0.0"),
+    port: toPort(pick("--port", flags.port, "PUSHBACK_PORT", "port", 8080)),
+    host: String(pick("--host", flags.host, "PUSHBACK_HOST", "host", "0.0.0.0").value),
     databaseUrl,
     redisUrl: redis === undefined ? undefined : String(redis),
     smtpUrl: smtp === undefined ? undefined : String(smtp),
@@ -176,12 +214,19 @@ export const loadConfig = (
     dataDir,
     corsOrigins,
     maxPollsPerUser: toPositiveInt(
-      env["PUSHBACK_MAX_POLLS_PER_USER"] ?? file["maxPollsPerUser"] ?? 8,
-      "maxPollsPerUser"
+      pick("PUSHBACK_MAX_POLLS_PER_USER", undefined, "PUSHBACK_MAX_POLLS_PER_USER", "maxPollsPerUser", 8)
     ),
-    limits: readLimits(file),
+    limits: readLimits(file, where),
     version: serverVersion()
   }
+}
+
+/**
+ * Removes an admin token this very start generated, when the start then failed: it was never
+ * shown, and the next start must generate (and print) one again.
+ */
+export const forgetGeneratedAdminToken = (config: ServerConfig): void => {
+  if (config.adminTokenGenerated) rmSync(adminTokenFile(config.dataDir), { force: true })
 }
 
 /** The SQLite file path of a `sqlite:` URL. */

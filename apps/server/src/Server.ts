@@ -27,6 +27,7 @@ import { makeWsTransport } from "./realtime/ws.js"
 import type { Services } from "./Services.js"
 import { layerSessions, Sessions } from "./Sessions.js"
 import { Store } from "./Store.js"
+import { listenFailure, storageFailure } from "./StartupError.js"
 import { layerSqliteStore } from "./store/sqlite.js"
 
 /** The Store layer the database URL names. */
@@ -74,12 +75,19 @@ export interface RunningServer {
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000
 
-/** Starts a node: migrates storage, listens, and answers once ready. */
+/**
+ * Starts a node: migrates storage, listens, and answers once ready. A storage or listening
+ * problem rejects with a StartupError naming the option to change.
+ */
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const runtime = ManagedRuntime.make(layerServices(config))
-  const { sessions, metrics, store } = await runtime.runPromise(
-    Effect.all({ sessions: Sessions, metrics: Metrics, store: Store })
-  )
+  const services = await runtime
+    .runPromise(Effect.all({ sessions: Sessions, metrics: Metrics, store: Store }))
+    .catch(async (e: unknown) => {
+      await runtime.dispose()
+      throw storageFailure(e, config.databaseUrl, sqlitePath(config.databaseUrl))
+    })
+  const { sessions, metrics, store } = services
   const ws = makeWsTransport({ runtime, config, sessions, metrics })
   const sse = makeSseTransport({ runtime, config, sessions, metrics })
   const poll = makePollTransport({ runtime, config, sessions, metrics })
@@ -112,14 +120,21 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
         console.error(`[pushback] pruning failed: ${String(e)}`)
       })
   }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject)
+      http.listen(config.port, config.host, () => resolve())
+    })
+  } catch (e) {
+    sse.close()
+    poll.close()
+    ws.close()
+    await runtime.dispose()
+    throw listenFailure(e, config.host, config.port)
+  }
   prune()
   const pruner = setInterval(prune, PRUNE_EVERY_MS)
   pruner.unref()
-
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject)
-    http.listen(config.port, config.host, () => resolve())
-  })
   const port = (http.address() as AddressInfo).port
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host
   return {

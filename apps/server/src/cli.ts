@@ -5,10 +5,18 @@
  */
 import { parseArgs } from "node:util"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { Config, ConfigError, type ConfigFlags, loadConfig } from "./Config.js"
+import {
+  Config,
+  ConfigError,
+  type ConfigFlags,
+  forgetGeneratedAdminToken,
+  loadConfig,
+  sqlitePath
+} from "./Config.js"
 import { mintUserToken } from "./http/backend.js"
 import { createApp } from "./http/operator.js"
 import { layerStoreFor, startServer } from "./Server.js"
+import { StartupError, storageFailure } from "./StartupError.js"
 import { Store } from "./Store.js"
 
 const USAGE = `Usage:
@@ -41,7 +49,10 @@ const serve = async (flags: ConfigFlags) => {
   if (config.smtpUrl !== undefined) {
     console.log("[pushback] note: --smtp is accepted but email sending comes in a later version")
   }
-  const server = await startServer(config)
+  const server = await startServer(config).catch((e: unknown) => {
+    forgetGeneratedAdminToken(config)
+    throw e
+  })
   if (config.adminTokenGenerated) {
     console.log(`[pushback] generated an admin token (shown once, kept in ${config.dataDir}/admin-token):`)
     console.log(`[pushback]   ${config.adminToken}`)
@@ -69,6 +80,9 @@ const withStore = async <A>(flags: ConfigFlags, effect: Effect.Effect<A, unknown
   const config = loadConfig(flags, process.env, false)
   const runtime = ManagedRuntime.make(layerStoreFor(config).pipe(Layer.merge(Layer.succeed(Config, config))))
   try {
+    await runtime.runtime().catch((e: unknown) => {
+      throw storageFailure(e, config.databaseUrl, sqlitePath(config.databaseUrl))
+    })
     return await runtime.runPromise(effect)
   } finally {
     await runtime.dispose()
@@ -140,7 +154,8 @@ const main = async () => {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+  // What an operator can fix is one line naming the option; anything else is a bug: its stack.
+  if (e instanceof StartupError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error(`pushback: ${(e as Error).message}`)
   } else {
     console.error(`pushback: ${(e as Error).stack ?? String(e)}`)

@@ -1,0 +1,99 @@
+/**
+ * StartupError: why a node could not start, as one line that names the option to change.
+ * Starting touches the outside world in two places besides the configuration: the database
+ * (its file and directory, where the admin token is kept too) and the listening socket. Each
+ * turns the system's error codes (EADDRINUSE, ENOTDIR, SQLITE_NOTADB, …) into a sentence about
+ * the option that chose what failed, so an operator never has to read a stack trace.
+ */
+import { existsSync, statSync } from "node:fs"
+import { dirname } from "node:path"
+import { Cause, Runtime } from "effect"
+
+/** A start-up failure the operator fixes by changing an option; the CLI prints it and exits 1. */
+export class StartupError extends Error {
+  override readonly name: string = "StartupError"
+}
+
+/** The underlying error of a failure (an Effect fiber failure is unwrapped to what it died of). */
+const rootOf = (error: unknown): unknown =>
+  Runtime.isFiberFailure(error) ? Cause.squash(error[Runtime.FiberFailureCauseId]) : error
+
+/** Every `code` along an error's `cause` chain (`ENOTDIR`, `SQLITE_NOTADB`, …). */
+const codesOf = (error: unknown): Array<string> => {
+  const codes: Array<string> = []
+  for (let e = rootOf(error), depth = 0; typeof e === "object" && e !== null && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === "string") codes.push(code)
+    e = (e as { cause?: unknown }).cause
+  }
+  return codes
+}
+
+/** The first line of an error's message, for the cases no sentence here covers. */
+const firstLine = (error: unknown): string => {
+  const root = rootOf(error)
+  return String(root instanceof Error ? root.message : root).split("\n", 1)[0]!
+}
+
+/** What is wrong with `file`'s place on disk, looked at directly: a file where a folder must be. */
+const placeProblem = (file: string): string | undefined => {
+  if (existsSync(file) && statSync(file).isDirectory()) return `${file} is a directory, not a database file`
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    if (!existsSync(dir)) continue
+    return statSync(dir).isDirectory() ? undefined : `${dir} is a file, so it cannot hold the database`
+  }
+  return undefined
+}
+
+/**
+ * The database at `databaseUrl` (a `sqlite:` file, or the data directory beside it) could not
+ * be created, opened or migrated.
+ */
+export const storageFailure = (error: unknown, databaseUrl: string, file: string): StartupError => {
+  const codes = codesOf(error)
+  const has = (...wanted: Array<string>) => wanted.some((c) => codes.includes(c))
+  const why =
+    (has("ENOTDIR", "EEXIST", "EISDIR", "SQLITE_CANTOPEN") ? placeProblem(file) : undefined) ??
+    (has("SQLITE_NOTADB")
+      ? `${file} is not a SQLite database`
+      : has("SQLITE_CORRUPT")
+        ? `${file} is damaged (restore it from a backup)`
+        : has("EACCES", "EPERM", "EROFS", "SQLITE_READONLY", "SQLITE_PERM")
+          ? `no permission to write ${file} or its directory`
+          : has("ENOSPC", "SQLITE_FULL")
+            ? `no space left on the device of ${file}`
+            : has("SQLITE_BUSY", "SQLITE_LOCKED")
+              ? `${file} is locked by another process`
+              : `could not open ${file}: ${firstLine(error)}`)
+  return new StartupError(
+    `--db ${databaseUrl}: ${why}. Point --db (PUSHBACK_DATABASE_URL) at a database file in a writable directory`
+  )
+}
+
+/** The server could not listen on `host`:`port`. */
+export const listenFailure = (error: unknown, host: string, port: number): StartupError => {
+  const codes = codesOf(error)
+  if (codes.includes("EADDRINUSE")) {
+    return new StartupError(
+      `--port ${port}: the port is already in use on ${host} (another server?). Choose another with --port (PUSHBACK_PORT), or stop what holds it`
+    )
+  }
+  if (codes.includes("EACCES")) {
+    return new StartupError(
+      `--port ${port}: this user may not listen on it (ports below 1024 need privileges). Choose a port above 1023 with --port (PUSHBACK_PORT) and put a proxy in front`
+    )
+  }
+  if (codes.includes("EADDRNOTAVAIL")) {
+    return new StartupError(
+      `--host ${host}: not an address of this machine. Use 0.0.0.0 (every interface), 127.0.0.1 (this machine only) or one of its addresses with --host (PUSHBACK_HOST)`
+    )
+  }
+  if (codes.includes("ENOTFOUND") || codes.includes("EAI_AGAIN")) {
+    return new StartupError(
+      `--host ${host}: no such host name. Give an IP address with --host (PUSHBACK_HOST)`
+    )
+  }
+  return new StartupError(
+    `--host ${host} --port ${port}: could not listen: ${firstLine(error)}. Check --host (PUSHBACK_HOST) and --port (PUSHBACK_PORT)`
+  )
+}

@@ -1,0 +1,143 @@
+/**
+ * Every start-up failure of `pushback serve` is one clear line on stderr naming the option to
+ * change, with exit code 1 and no stack trace. A port already in use and a database path under a
+ * file used to print a raw stack. A failed first start leaves no admin token behind unprinted.
+ */
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { CLI_PATH, configFile, startServer, type TestServer } from "@pushback/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const dir = mkdtempSync(join(tmpdir(), "pushback-startup-"))
+let running: TestServer
+
+beforeAll(async () => {
+  running = await startServer()
+  writeFileSync(join(dir, "a-file"), "I am a file\n")
+  writeFileSync(join(dir, "not-a-db.db"), "plain text, not SQLite ".repeat(20))
+  mkdirSync(join(dir, "a-directory.db"))
+})
+afterAll(async () => {
+  await running?.dispose()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** The `pushback` CLI with exactly these arguments and variables, to its exit. */
+const cli = (args: Array<string>, env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [CLI_PATH, ...args], {
+    env: { ...process.env, PUSHBACK_ADMIN_TOKEN: "startup-test-token", ...env },
+    encoding: "utf8",
+    timeout: 20_000
+  })
+
+/** `pushback serve` on a free loopback port, with these arguments and variables. */
+const serve = (args: Array<string>, env: Record<string, string> = {}) =>
+  cli(["serve", "--host", "127.0.0.1", "--port", "0", ...args], env)
+
+/** Exit 1, nothing on stdout, exactly one line on stderr that names `option` and says `why`. */
+const expectOneLine = (result: ReturnType<typeof cli>, option: string, why: RegExp): string => {
+  const label = `stderr: ${result.stderr}\nstdout: ${result.stdout}`
+  expect(result.status, label).toBe(1)
+  expect(result.stdout, label).not.toContain("ready on")
+  const lines = result.stderr.split("\n").filter((l) => l.trim() !== "")
+  expect(lines, label).toHaveLength(1)
+  const line = lines[0]!
+  expect(line.startsWith("pushback: "), label).toBe(true)
+  expect(line, label).toContain(option)
+  expect(line, label).toMatch(why)
+  expect(line, label).not.toMatch(/\bat .*:\d+:\d+|Error:|node:internal|FiberFailure/)
+  return line
+}
+
+const db = (path: string) => `sqlite:${join(dir, path)}`
+
+describe("the listening socket", () => {
+  it("a port already in use names --port (was a stack trace)", () => {
+    const result = serve(["--port", String(running.port), "--db", db("in-use/pushback.db")])
+    expectOneLine(result, `--port ${running.port}`, /already in use/)
+  })
+
+  it("a host that is not an address of this machine names --host", () => {
+    expectOneLine(
+      serve(["--host", "203.0.113.7", "--db", db("host/pushback.db")]),
+      "--host 203.0.113.7",
+      /not an address/
+    )
+  })
+
+  it("a port out of range names where it came from", () => {
+    expectOneLine(serve(["--port", "70000"]), "--port", /0 to 65535/)
+    expectOneLine(
+      cli(["serve", "--db", db("env/pushback.db")], { PUSHBACK_PORT: "eighty" }),
+      "PUSHBACK_PORT",
+      /0 to 65535/
+    )
+  })
+})
+
+describe("the database", () => {
+  it("a path under a file names --db, whether or not the admin token is given (was a stack trace)", () => {
+    for (const env of [{}, { PUSHBACK_ADMIN_TOKEN: "" }]) {
+      expectOneLine(serve(["--db", db("a-file/sub/pushback.db")], env), "--db", /a-file is a file/)
+      expectOneLine(serve(["--db", db("a-file/pushback.db")], env), "--db", /a-file is a file/)
+    }
+  })
+
+  it("a file that is not a SQLite database names --db", () => {
+    expectOneLine(serve(["--db", db("not-a-db.db")]), "--db", /not a SQLite database/)
+  })
+
+  it("a directory where the database file goes names --db", () => {
+    expectOneLine(serve(["--db", db("a-directory.db")]), "--db", /is a directory/)
+  })
+
+  it("an unsupported database names --db without repeating the URL's password", () => {
+    const line = expectOneLine(
+      serve(["--db", "postgres://app:s3cret-pw@db.internal/pushback"]),
+      "--db",
+      /sqlite:/
+    )
+    expect(line).not.toContain("s3cret-pw")
+  })
+
+  it("the other commands say the same", () => {
+    expectOneLine(cli(["apps", "list", "--db", db("a-file/x.db")]), "--db", /a-file is a file/)
+  })
+})
+
+describe("the configuration", () => {
+  it("a missing or malformed config file names --config", () => {
+    expectOneLine(serve(["--config", join(dir, "missing.json")]), "--config", /no such file/)
+    const bad = join(dir, "bad.json")
+    writeFileSync(bad, "{ not json")
+    expectOneLine(serve(["--config", bad]), "--config", /not a JSON object/)
+    expectOneLine(serve([], { PUSHBACK_CONFIG: bad }), "PUSHBACK_CONFIG", /not a JSON object/)
+  })
+
+  it("a bad setting in the config file names the key and the file", () => {
+    const port = configFile({ port: "http", db: db("cfg/pushback.db") })
+    expectOneLine(cli(["serve", "--config", port]), `"port" in ${port}`, /0 to 65535/)
+    const limit = configFile({ limits: { bogus: 1 } })
+    expectOneLine(serve(["--config", limit]), `"limits.bogus" in ${limit}`, /unknown limit/)
+    expectOneLine(serve([], { PUSHBACK_MAX_POLLS_PER_USER: "0" }), "PUSHBACK_MAX_POLLS_PER_USER", /1 or more/)
+  })
+})
+
+describe("a first start that fails", () => {
+  it("keeps no generated admin token, so the next start generates and prints one", async () => {
+    const dataDir = join(dir, "first-start")
+    const result = serve(["--port", String(running.port), "--db", `sqlite:${join(dataDir, "pushback.db")}`], {
+      PUSHBACK_ADMIN_TOKEN: ""
+    })
+    expectOneLine(result, "--port", /already in use/)
+    expect(existsSync(join(dataDir, "admin-token"))).toBe(false)
+    const server = await startServer({ dataDir, env: { PUSHBACK_ADMIN_TOKEN: "" } })
+    try {
+      expect(server.output()).toContain("generated an admin token")
+    } finally {
+      await server.dispose()
+    }
+  })
+})

@@ -1,25 +1,19 @@
 /**
- * Delivery: the write path of every change a user can see. validate → idempotency →
- * audience (preferences) → store in one transaction, assigning each user's next `seq` →
+ * Delivery: the write path of every change a user can see. validate (event type, size,
+ * audience size) → store the whole call as one job (idempotency, audience with
+ * preferences, each user's next `seq`, rows and stream entries, in one transaction) →
  * publish after commit → answer. A 2xx therefore always means durably stored; the bus
  * only wakes sessions up.
  */
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import type { NotifyRequest, NotifyResponse, UserRef } from "@pushback/protocol"
 import { Context, Effect, Layer } from "effect"
 import { ApiError, badRequest } from "./ApiError.js"
 import { Bus } from "./Bus.js"
 import { Config } from "./Config.js"
-import { encodeMarkFrame, encodeNotificationFrame, encodeShared, type SharedNotification } from "./Encode.js"
+import { encodeShared, type SharedNotification } from "./Encode.js"
 import { Sessions } from "./Sessions.js"
-import {
-  type MarkKind,
-  type MarkTarget,
-  type NewNotification,
-  Store,
-  type StreamEntry,
-  type UserInput
-} from "./Store.js"
+import { type MarkKind, type MarkTarget, Store, type UserInput } from "./Store.js"
 
 /** The Delivery interface. */
 export interface DeliveryShape {
@@ -40,6 +34,15 @@ export interface DeliveryShape {
 
 /** The Delivery service tag. */
 export class Delivery extends Context.Tag("@pushback/server/Delivery")<Delivery, DeliveryShape>() {}
+
+/**
+ * What makes two notify bodies "the same" for an idempotency key: every field but the key
+ * itself (so the body key and the header mean the same), hashed.
+ */
+const bodyHash = (req: NotifyRequest): string => {
+  const { idempotencyKey: _, ...rest } = req
+  return createHash("sha256").update(JSON.stringify(rest)).digest("base64url")
+}
 
 /** A random, URL-safe id part. */
 export const randomId = (bytes = 12): string => randomBytes(bytes).toString("base64url")
@@ -77,7 +80,7 @@ export const makeDelivery = Effect.gen(function* () {
           return yield* badRequest(`type: unknown event type "${req.type}"`, "type")
         }
       }
-      // The part every recipient shares, serialized once for the rows and once for the frames.
+      // The part every recipient shares, serialized once for the call and once for the frames.
       const fields: SharedNotification = {
         type: req.type ?? null,
         title: req.title ?? null,
@@ -95,82 +98,51 @@ export const makeDelivery = Effect.gen(function* () {
           message: `the notification is larger than ${config.limits.notificationBytes} bytes once serialized`
         })
       }
-      const given = req.users === undefined ? undefined : dedupeUsers(req.users)
-      if (given !== undefined && given.length > config.limits.usersPerNotify) {
+      const users = req.users === undefined ? undefined : dedupeUsers(req.users)
+      if (users !== undefined && users.length > config.limits.usersPerNotify) {
         return yield* badRequest(`users: at most ${config.limits.usersPerNotify} users per call`, "users")
       }
-
-      const outcome = yield* store.transaction(
-        Effect.gen(function* () {
-          if (key !== undefined) {
-            const notBefore = new Date(
-              now.getTime() - config.limits.idempotencyTtlSeconds * 1000
-            ).toISOString()
-            const prior = yield* store.findIdempotent(app, key, notBefore)
-            if (prior !== undefined) return { response: JSON.parse(prior) as NotifyResponse, entries: [] }
-          }
-          const named = given === undefined ? yield* store.allUserIds(app) : given.map((u) => u.id)
-          const out =
-            req.type !== undefined && named.length > 0
-              ? yield* store.optedOut(app, req.type, named)
-              : new Set()
-          const audience = out.size > 0 ? named.filter((u) => !out.has(u)) : named
-          let seqs: ReadonlyArray<number> = []
-          if (given === undefined) {
-            if (audience.length > 0) seqs = yield* store.nextSeqs(app, audience)
-          } else {
-            // Named users are registered by the call; the audience's seqs move in the same statement.
-            const skipped = out.size > 0 ? given.filter((u) => out.has(u.id)) : []
-            if (skipped.length > 0) yield* store.upsertUsers(app, skipped, createdAt)
-            const reached = out.size > 0 ? given.filter((u) => !out.has(u.id)) : given
-            if (reached.length > 0) seqs = yield* store.registerAndNextSeqs(app, reached, createdAt)
-          }
-          const stem = randomId()
-          const callId = `call_${stem}`
-          const rows: Array<NewNotification> = new Array(audience.length)
-          const entries: Array<StreamEntry> = new Array(audience.length)
-          let online = 0
-          for (let i = 0; i < audience.length; i++) {
-            const user = audience[i]!
-            const seq = seqs[i]!
-            const id = `ntf_${stem}_${i.toString(36)}`
-            rows[i] = { ...fields, id, user, seq, callId }
-            entries[i] = { user, seq, payload: encodeNotificationFrame(seq, id, user, shared) }
-            if (sessions.isOnline(app, user)) online++
-          }
-          yield* store.insertNotifications(app, rows)
-          yield* store.insertEntries(app, entries, createdAt)
-          const response: NotifyResponse = { id: callId, recipients: audience.length, online }
-          yield* store.recordCall(app, {
-            id: callId,
-            email: req.email === undefined ? null : JSON.stringify(req.email),
-            recipients: audience.length,
-            online,
-            createdAt
+      const stem = randomId()
+      const outcome = yield* store.notify({
+        app,
+        callId: `call_${stem}`,
+        stem,
+        fields,
+        shared,
+        users,
+        online:
+          users === undefined
+            ? sessions.onlineUsers(app)
+            : users.filter((u) => sessions.isOnline(app, u.id)).map((u) => u.id),
+        email: req.email === undefined ? null : JSON.stringify(req.email),
+        idempotency:
+          key === undefined
+            ? undefined
+            : {
+                key,
+                bodyHash: bodyHash(req),
+                notBefore: new Date(now.getTime() - config.limits.idempotencyTtlSeconds * 1000).toISOString()
+              }
+      })
+      switch (outcome._tag) {
+        case "Conflict":
+          return yield* new ApiError({
+            code: "conflict",
+            message: "this idempotency key was used with a different request body"
           })
-          if (key !== undefined) yield* store.saveIdempotent(app, key, JSON.stringify(response), createdAt)
-          return { response, entries }
-        })
-      )
-      if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries)
-      return outcome.response
+        case "Repeated":
+          return outcome.response
+        case "Stored":
+          if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries)
+          return outcome.response
+      }
     })
 
   const mark: DeliveryShape["mark"] = (app, user, kind, target) =>
     Effect.gen(function* () {
-      const now = new Date().toISOString()
-      const outcome = yield* store.transaction(
-        Effect.gen(function* () {
-          const ids = yield* store.mark(app, user, kind, target, now)
-          if (ids.length === 0) return { ids, entries: [] }
-          const [seq] = yield* store.nextSeqs(app, [user])
-          const entries = [{ user, seq: seq!, payload: encodeMarkFrame(kind, seq!, ids) }]
-          yield* store.insertEntries(app, entries, now)
-          return { ids, entries }
-        })
-      )
-      if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries)
-      return outcome.ids
+      const { ids, entries } = yield* store.mark(app, user, kind, target, new Date().toISOString())
+      if (entries.length > 0) yield* bus.publish(app, entries)
+      return ids
     })
 
   return { notify, mark } satisfies DeliveryShape

@@ -4,6 +4,7 @@
  */
 import { Context, Layer } from "effect"
 import type { SessionsShape } from "./Sessions.js"
+import type { Durability } from "./Store.js"
 
 /** Counters kept by the server. */
 export interface MetricsShape {
@@ -17,7 +18,7 @@ export interface MetricsShape {
     slowConsumersClosed: number
   }
   /** Renders everything in Prometheus text format. */
-  readonly render: (sessions: SessionsShape) => string
+  readonly render: (sessions: SessionsShape, durability: Durability) => string
 }
 
 /** The Metrics service tag. */
@@ -46,7 +47,7 @@ export const makeMetrics = (): MetricsShape => {
   }
   return {
     counters,
-    render: (sessions) => {
+    render: (sessions, durability) => {
       const lines: Array<string> = []
       for (const [key, [name, help]] of Object.entries(HELP)) {
         lines.push(
@@ -55,6 +56,11 @@ export const makeMetrics = (): MetricsShape => {
           `${name} ${counters[key as keyof typeof counters]}`
         )
       }
+      lines.push(
+        "# HELP pushback_store_commits_total Storage commits (group commit: fewer than write calls under load)",
+        "# TYPE pushback_store_commits_total counter",
+        `pushback_store_commits_total ${durability.commits}`
+      )
       const census = sessions.census()
       lines.push(
         "# HELP pushback_connections Live sessions on this node by transport",

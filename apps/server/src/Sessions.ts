@@ -85,6 +85,8 @@ export interface SessionsShape {
   readonly deliver: (app: string, entries: ReadonlyArray<StreamEntry>) => void
   readonly sessionsOf: (app: string, user: string) => number
   readonly isOnline: (app: string, user: string) => boolean
+  /** The users of `app` with a live session on this node. */
+  readonly onlineUsers: (app: string) => ReadonlyArray<string>
   /** Live connections and users with at least one, for one app or all. */
   readonly census: (app?: string) => {
     connections: number
@@ -139,6 +141,7 @@ export const makeSessions = (): SessionsShape => {
     },
     sessionsOf: (app, user) => byApp.get(app)?.get(user)?.size ?? 0,
     isOnline: (app, user) => (byApp.get(app)?.get(user)?.size ?? 0) > 0,
+    onlineUsers: (app) => [...(byApp.get(app)?.keys() ?? [])],
     census: (app) => {
       const byTransport: Record<TransportName, number> = { ws: 0, sse: 0, poll: 0 }
       let connections = 0

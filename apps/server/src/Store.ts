@@ -1,9 +1,13 @@
 /**
- * Store: the source of truth (ARCHITECTURE.md). A `Context.Tag` whose layers are SQL
- * backends (SQLite now, PostgreSQL next) over one portable implementation. Every method
- * takes the app id: tenancy is part of every key and every query.
+ * Store: the source of truth (ARCHITECTURE.md). A `Context.Tag` whose layers are storage
+ * backends (SQLite now, PostgreSQL next). Writes are whole operations (a notify call, a
+ * mark), never statements a caller strings together, so each backend commits them its own
+ * way: SQLite with group commit on one writer, PostgreSQL with a pool. Every method takes
+ * the app id: tenancy is part of every key and every query.
  */
+import type { NotifyResponse } from "@pushback/protocol"
 import { Context, type Effect } from "effect"
+import type { SharedNotification } from "./Encode.js"
 
 /** An app (tenant) as stored. */
 export interface AppRecord {
@@ -52,11 +56,6 @@ export interface NotificationRecord {
   readonly createdAt: string
   readonly seenAt: string | null
   readonly readAt: string | null
-}
-
-/** A new notification row, one per recipient of a notify call. */
-export interface NewNotification extends Omit<NotificationRecord, "seenAt" | "readAt"> {
-  readonly callId: string
 }
 
 /** One stream entry: its seq and the encoded frame every session is handed as is. */
@@ -110,18 +109,61 @@ export interface StoredStats {
   readonly read: number
 }
 
+/** A notify call ready to be stored: validated, its shared part encoded once. */
+export interface NotifyJob {
+  readonly app: string
+  readonly callId: string
+  /** Recipient `i` gets the id `ntf_<stem>_<i in base 36>`. */
+  readonly stem: string
+  readonly fields: SharedNotification
+  /** `encodeShared(fields)`, spliced into every recipient's frame. */
+  readonly shared: string
+  /** The named recipients (registered by the call), or undefined for every registered user. */
+  readonly users: ReadonlyArray<UserInput> | undefined
+  /** Of the candidates, who had a live session when the call was made (for `online`). */
+  readonly online: ReadonlyArray<string>
+  /** The call's `email` block as JSON text, or null. */
+  readonly email: string | null
+  readonly idempotency:
+    | {
+        readonly key: string
+        /** A hash of the request body: a reuse with another body is a conflict. */
+        readonly bodyHash: string
+        /** Keys saved before this are forgotten. */
+        readonly notBefore: string
+      }
+    | undefined
+}
+
+/** What storing a notify call did. */
+export type NotifyOutcome =
+  | {
+      readonly _tag: "Stored"
+      readonly response: NotifyResponse
+      readonly entries: ReadonlyArray<StreamEntry>
+    }
+  /** The idempotency key was used before with the same body: its first answer. */
+  | { readonly _tag: "Repeated"; readonly response: NotifyResponse }
+  /** The idempotency key was used before with another body: nothing stored. */
+  | { readonly _tag: "Conflict" }
+
+/** How the store keeps what it acknowledged, for `/readyz` and `/metrics`. */
+export interface Durability {
+  readonly journalMode: string
+  readonly synchronous: string
+  /** Commits since start; fewer than calls when group commit shares them. */
+  readonly commits: number
+}
+
 /** The Store service. Storage failures are defects: the edge answers 500/503. */
 export interface StoreShape {
-  /**
-   * Runs `effect` atomically and answers once it is committed. Concurrent transactions may
-   * share one commit (group commit); each still succeeds or fails on its own.
-   */
-  readonly transaction: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
   /** Checks the database answers (for `/readyz`). */
   readonly ping: Effect.Effect<void>
+  readonly durability: Effect.Effect<Durability>
 
   readonly createApp: (app: AppRecord) => Effect.Effect<void>
   readonly listApps: Effect.Effect<ReadonlyArray<AppRecord>>
+  /** From memory once read; reloaded when any process changes the apps. */
   readonly getApp: (id: string) => Effect.Effect<AppRecord | undefined>
   /** Erases the app and all its data; false when it did not exist. */
   readonly deleteApp: (id: string) => Effect.Effect<boolean>
@@ -135,12 +177,11 @@ export interface StoreShape {
     offset: number
   ) => Effect.Effect<{ count: number; users: ReadonlyArray<UserRecord> }>
   readonly getUser: (app: string, id: string) => Effect.Effect<UserRecord | undefined>
-  /** All user ids of the app (broadcast audience). */
-  readonly allUserIds: (app: string) => Effect.Effect<ReadonlyArray<string>>
   /** Erases the user, their notifications, preferences and stream. */
   readonly deleteUser: (app: string, id: string) => Effect.Effect<boolean>
 
   readonly putEventType: (app: string, type: EventTypeRecord) => Effect.Effect<void>
+  /** From memory once read; reloaded when any process changes them. */
   readonly listEventTypes: (app: string) => Effect.Effect<ReadonlyArray<EventTypeRecord>>
   readonly deleteEventType: (app: string, name: string) => Effect.Effect<boolean>
 
@@ -150,34 +191,13 @@ export interface StoreShape {
     user: string,
     prefs: ReadonlyArray<PreferenceRecord>
   ) => Effect.Effect<void>
-  /** Of `users`, those who turned the in-app channel of `type` off. */
-  readonly optedOut: (app: string, type: string, users: ReadonlyArray<string>) => Effect.Effect<Set<string>>
 
   /**
-   * Registers users (as `upsertUsers`) and adds 1 to each one's seq in the same statement (a
-   * new user starts at 1); answers the new seq of each, in the order given.
+   * Stores a notify call in one transaction: the idempotency key, the audience (preferences
+   * applied), each recipient's next seq, their notifications and stream entries, the call.
+   * Answers once committed (a 2xx means on disk); concurrent calls may share one commit.
    */
-  readonly registerAndNextSeqs: (
-    app: string,
-    users: ReadonlyArray<UserInput>,
-    now: string
-  ) => Effect.Effect<ReadonlyArray<number>>
-  /** Adds 1 to each user's seq; answers the new seq of each, in the order given. */
-  readonly nextSeqs: (app: string, users: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<number>>
-  readonly insertNotifications: (app: string, rows: ReadonlyArray<NewNotification>) => Effect.Effect<void>
-  readonly insertEntries: (
-    app: string,
-    entries: ReadonlyArray<StreamEntry>,
-    now: string
-  ) => Effect.Effect<void>
-  readonly recordCall: (
-    app: string,
-    call: { id: string; email: string | null; recipients: number; online: number; createdAt: string }
-  ) => Effect.Effect<void>
-
-  /** The remembered answer for an idempotency key younger than `notBefore`. */
-  readonly findIdempotent: (app: string, key: string, notBefore: string) => Effect.Effect<string | undefined>
-  readonly saveIdempotent: (app: string, key: string, response: string, now: string) => Effect.Effect<void>
+  readonly notify: (job: NotifyJob) => Effect.Effect<NotifyOutcome>
 
   readonly listNotifications: (
     app: string,
@@ -189,14 +209,17 @@ export interface StoreShape {
     user: string,
     id: string
   ) => Effect.Effect<NotificationRecord | undefined>
-  /** Applies a mark; answers the ids it changed (nothing when it changed nothing). */
+  /**
+   * Applies a mark and, when it changed anything, its one stream entry, in one transaction.
+   * Answers the ids it changed (in seq order) and the entry to publish.
+   */
   readonly mark: (
     app: string,
     user: string,
     kind: MarkKind,
     target: MarkTarget,
     now: string
-  ) => Effect.Effect<ReadonlyArray<string>>
+  ) => Effect.Effect<{ ids: ReadonlyArray<string>; entries: ReadonlyArray<StreamEntry> }>
   /** The user's counts and, from the same snapshot, their latest seq (what they reflect). */
   readonly counts: (
     app: string,

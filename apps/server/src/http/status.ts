@@ -30,12 +30,14 @@ export const statusRoutes = [
           details: { store: storeOk, bus: busOk }
         })
       }
-      return ok({ ok: true, store: true, bus: true })
+      // What a 2xx relies on, read from the writer connection itself (not a default).
+      const { journalMode, synchronous } = yield* (yield* Store).durability
+      return ok({ ok: true, store: true, bus: true, storage: { journalMode, synchronous } })
     })
   ),
   route("GET", "/metrics", () =>
     Effect.gen(function* () {
-      const text = (yield* Metrics).render(yield* Sessions)
+      const text = (yield* Metrics).render(yield* Sessions, yield* (yield* Store).durability)
       return {
         status: 200,
         raw: text,

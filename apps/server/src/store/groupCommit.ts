@@ -1,57 +1,85 @@
 /**
- * Group commit (ARCHITECTURE.md "Where speed comes from"): transactions that arrive while
- * another is committing wait in a queue and then run together, each inside its own
- * savepoint, in ONE database transaction and one fsync. Each caller is answered only after
- * that commit, with its own result; a failing job rolls back to its savepoint and leaves
- * the others alone. Under no load a job waits one event-loop turn at most, never a timer.
+ * Group commit (ARCHITECTURE.md "Where speed comes from"): write jobs that arrive while the
+ * event loop is busy run together, synchronously, in ONE SQLite transaction and one fsync.
+ * Each caller is answered only after that commit, with its own result.
+ *
+ * There is no savepoint per job: jobs are validated before they are submitted, and a job
+ * that still throws is a surprise, so the batch is rolled back and its jobs run again one
+ * transaction each — the failing one fails alone and the others commit. Under no load a job
+ * waits one event-loop turn at most, never a timer.
  */
-import { SqlClient } from "@effect/sql"
-import { Deferred, Effect, Exit, Queue } from "effect"
+import type { Database } from "better-sqlite3"
+
+/** What a job ended with. */
+export type JobExit<A> =
+  | { readonly ok: true; readonly value: A }
+  | { readonly ok: false; readonly error: unknown }
 
 interface Job {
-  readonly effect: Effect.Effect<unknown, unknown>
-  readonly done: Deferred.Deferred<unknown, unknown>
+  readonly run: () => unknown
+  readonly done: (exit: JobExit<unknown>) => void
+}
+
+/** The committer of one writer connection. */
+export interface GroupCommit {
+  /** Runs `run` inside the next shared transaction; `done` is called after the commit. */
+  readonly submit: <A>(run: () => A, done: (exit: JobExit<A>) => void) => void
+  /** Commits made so far. */
+  readonly commits: () => number
+  /** Jobs submitted and not yet run. */
+  readonly queued: () => number
 }
 
 /** Most jobs in one commit, so one batch cannot hold the writer for long. */
 const MAX_BATCH = 256
 
-/**
- * One turn of the event loop. SQLite commits synchronously, so requests that arrived during
- * the last fsync are still unread sockets; letting the loop read them first is what lets
- * them join the next commit.
- */
-const nextTurn = Effect.async<void>((resume) => {
-  setImmediate(() => resume(Effect.void))
-})
+/** Starts a committer on `db`, which it then owns for writing. */
+export const makeGroupCommit = (db: Database): GroupCommit => {
+  const queue: Array<Job> = []
+  let scheduled = false
+  let commits = 0
 
-/** Starts the committer (scoped) and answers the function that submits a transaction. */
-export const makeGroupCommit = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const queue = yield* Queue.unbounded<Job>()
+  const runEach = (jobs: ReadonlyArray<Job>) => db.transaction(() => jobs.map((job) => job.run()))()
 
-  const runBatch = Effect.gen(function* () {
-    const first = yield* Queue.take(queue)
-    yield* nextTurn
-    const more = yield* Queue.takeUpTo(queue, MAX_BATCH - 1)
-    const jobs = [first, ...more]
-    const outcome = yield* sql
-      .withTransaction(Effect.forEach(jobs, (job) => Effect.exit(sql.withTransaction(job.effect))))
-      .pipe(Effect.exit)
-    if (Exit.isSuccess(outcome)) {
-      outcome.value.forEach((exit, i) => {
-        Deferred.unsafeDone(jobs[i]!.done, exit)
+  const flush = () => {
+    scheduled = false
+    const jobs = queue.splice(0, MAX_BATCH)
+    if (queue.length > 0) schedule()
+    let exits: Array<JobExit<unknown>>
+    try {
+      exits = runEach(jobs).map((value) => ({ ok: true, value }))
+      commits++
+    } catch {
+      // Rolled back whole: run each job alone, so only the one that throws fails.
+      exits = jobs.map((job) => {
+        try {
+          const value = db.transaction(job.run)()
+          commits++
+          return { ok: true, value }
+        } catch (error) {
+          return { ok: false, error }
+        }
       })
-    } else {
-      for (const job of jobs) Deferred.unsafeDone(job.done, Exit.die(outcome.cause))
     }
-  })
-  yield* Effect.forkScoped(Effect.forever(runBatch).pipe(Effect.withTracerEnabled(false)))
+    jobs.forEach((job, i) => {
+      job.done(exits[i]!)
+    })
+  }
 
-  return <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-    Effect.gen(function* () {
-      const done = yield* Deferred.make<unknown, unknown>()
-      yield* Queue.offer(queue, { effect, done })
-      return (yield* Deferred.await(done)) as A
-    }).pipe(Effect.mapError((e) => e as E))
-})
+  // setImmediate, not a microtask: requests that arrived during the last fsync are still
+  // unread sockets, and letting the loop read them first is what lets them join this commit.
+  const schedule = () => {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(flush)
+  }
+
+  return {
+    submit: (run, done) => {
+      queue.push({ run, done: done as (exit: JobExit<unknown>) => void })
+      schedule()
+    },
+    commits: () => commits,
+    queued: () => queue.length
+  }
+}

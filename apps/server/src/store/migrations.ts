@@ -4,6 +4,7 @@
  */
 import { Migrator, SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { encodeShared } from "../Encode.js"
 
 const init = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -87,8 +88,80 @@ const init = Effect.gen(function* () {
   )`
 })
 
+/**
+ * The write-path schema (issue 10): the part of a notification every recipient shares is
+ * stored once, on its call (`notify_calls`), with its encoded form (`shared`); each recipient
+ * row keeps only its own id, user, seq and states, and a `notification` stream entry only
+ * points at its call (its frame is derived on read). Idempotency keys keep the body's hash
+ * (a reuse with another body is 409). Delivered counts are derived from the calls (no hot
+ * row per app). `catalog_version` moves with every change of apps or event types, so the
+ * in-memory catalog of every process sharing the file can tell when to reload.
+ * Existing data is carried over: old entries keep their payload as they are.
+ */
+const sharedContent = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  for (const column of ["type", "title", "content", "url", "icon", "image", "data", "shared"]) {
+    yield* sql`ALTER TABLE notify_calls ADD COLUMN ${sql(column)} TEXT`
+  }
+  const calls = yield* sql`SELECT n.app, n.call_id, n.type, n.title, n.content, n.url, n.icon, n.image,
+      n.data, n.created_at
+    FROM notifications n
+    WHERE n.id = (SELECT MIN(m.id) FROM notifications m WHERE m.app = n.app AND m.call_id = n.call_id)`
+  for (const c of calls) {
+    const fields = {
+      type: c["type"] as string | null,
+      title: c["title"] as string | null,
+      content: String(c["content"]),
+      url: c["url"] as string | null,
+      icon: c["icon"] as string | null,
+      image: c["image"] as string | null,
+      data: c["data"] as string | null,
+      createdAt: String(c["created_at"])
+    }
+    yield* sql`UPDATE notify_calls SET type = ${fields.type}, title = ${fields.title},
+        content = ${fields.content}, url = ${fields.url}, icon = ${fields.icon}, image = ${fields.image},
+        data = ${fields.data}, shared = ${encodeShared(fields)}
+      WHERE app = ${String(c["app"])} AND id = ${String(c["call_id"])}`
+  }
+  yield* sql`CREATE TABLE notifications_v2 (
+    app TEXT NOT NULL,
+    id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    seen_at TEXT,
+    read_at TEXT,
+    PRIMARY KEY (app, id)
+  )`
+  yield* sql`INSERT INTO notifications_v2 (app, id, user_id, call_id, seq, created_at, seen_at, read_at)
+    SELECT app, id, user_id, call_id, seq, created_at, seen_at, read_at FROM notifications`
+  yield* sql`DROP TABLE notifications`
+  yield* sql`ALTER TABLE notifications_v2 RENAME TO notifications`
+  yield* sql`CREATE INDEX notifications_by_user ON notifications (app, user_id, seq)`
+  yield* sql`CREATE TABLE entries_v2 (
+    app TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    payload TEXT,
+    call_id TEXT,
+    ntf_id TEXT,
+    PRIMARY KEY (app, user_id, seq)
+  )`
+  yield* sql`INSERT INTO entries_v2 (app, user_id, seq, created_at, payload)
+    SELECT app, user_id, seq, created_at, payload FROM entries`
+  yield* sql`DROP TABLE entries`
+  yield* sql`ALTER TABLE entries_v2 RENAME TO entries`
+  yield* sql`CREATE INDEX entries_by_time ON entries (created_at)`
+  yield* sql`ALTER TABLE idempotency_keys ADD COLUMN body_hash TEXT`
+  yield* sql`DROP TABLE app_counters`
+  yield* sql`CREATE TABLE catalog_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)`
+  yield* sql`INSERT INTO catalog_version (id, version) VALUES (1, 0)`
+})
+
 /** Every migration, by `NNNN_name`. */
-export const migrations = Migrator.fromRecord({ "0001_init": init })
+export const migrations = Migrator.fromRecord({ "0001_init": init, "0002_shared_content": sharedContent })
 
 /** Runs pending migrations with any SqlClient (no schema dump, no extra services). */
 export const runMigrations = Migrator.make({})({ loader: migrations, table: "pushback_migrations" })

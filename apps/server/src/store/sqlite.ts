@@ -1,32 +1,64 @@
 /**
  * The embedded SQLite backend: one file, WAL mode, `synchronous=FULL` so a 2xx survives a
- * power cut. Migrates on start.
+ * power cut. Migrates on start. Reads go through `@effect/sql` (portable, see sqlReads.ts);
+ * every write goes to one `better-sqlite3` connection on the writer thread, with statements
+ * prepared once and group commit (writer.ts, sqliteWrites.ts, groupCommit.ts). Apps and
+ * event types are answered from memory (catalog.ts).
  */
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
+import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
-import type { Store } from "../Store.js"
+import { Store, type StoreShape } from "../Store.js"
+import { makeCatalog } from "./catalog.js"
 import { runMigrations } from "./migrations.js"
-import { layerSqlStore } from "./sql.js"
+import { makeSqlReads } from "./sqlReads.js"
+import { startWriter } from "./writer.js"
 
-const prepared = Layer.effectDiscard(
+const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`PRAGMA synchronous = FULL`
-    yield* sql`PRAGMA busy_timeout = 5000`
-    yield* runMigrations
-  }).pipe(Effect.orDie)
-)
+    yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
+    yield* runMigrations.pipe(Effect.orDie)
+    const reads = yield* makeSqlReads
+    const writer = yield* startWriter(filename, writerThread)
+    // The catalog reads on a connection of this thread: a microsecond, no message to the writer.
+    const catalog = makeCatalog(
+      yield* Effect.acquireRelease(
+        Effect.sync(() => new Database(filename)),
+        (db) => Effect.sync(() => db.close())
+      )
+    )
+
+    const store: StoreShape = {
+      ...reads,
+      durability: writer.durability,
+      getApp: (id) => Effect.sync(() => catalog.app(id)),
+      listEventTypes: (app) => Effect.sync(() => catalog.eventTypes(app)),
+      createApp: (app) => writer.run("createApp", app),
+      deleteApp: (id) => writer.run("deleteApp", id),
+      setSecret: (id, secret) => writer.run("setSecret", id, secret),
+      upsertUsers: (app, users, now) => writer.run("upsertUsers", app, users, now),
+      deleteUser: (app, id) => writer.run("deleteUser", app, id),
+      putEventType: (app, type) => writer.run("putEventType", app, type),
+      deleteEventType: (app, name) => writer.run("deleteEventType", app, name),
+      putPreferences: (app, user, prefs) => writer.run("putPreferences", app, user, prefs),
+      notify: (job) => writer.run("notify", job),
+      mark: (app, user, kind, target, now) => writer.run("mark", app, user, kind, target, now),
+      prune: (before, keep, keysBefore) => writer.run("prune", before, keep, keysBefore)
+    }
+    return store
+  })
 
 /** Store on a SQLite file (created with its directory when missing). */
-export const layerSqliteStore = (filename: string): Layer.Layer<Store> => {
+export const layerSqliteStore = (filename: string, writerThread?: URL): Layer.Layer<Store> => {
   const client = Layer.unwrapEffect(
     Effect.sync(() => {
-      if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true })
+      mkdirSync(dirname(filename), { recursive: true })
       return SqliteClient.layer({ filename })
     })
   ).pipe(Layer.orDie)
-  return layerSqlStore.pipe(Layer.provide(prepared), Layer.provide(client))
+  return Layer.scoped(Store, makeSqliteStore(filename, writerThread)).pipe(Layer.provide(client))
 }

@@ -212,19 +212,46 @@ describe("POST /v1/notify: idempotency", () => {
     expect((await backendList(app, "u1")).count).toBe(2)
   })
 
-  it("a repeat with the same key but another body still answers the first answer and creates nothing", async () => {
+  it("a repeat with the same key but another body is 409 conflict and creates nothing (§10)", async () => {
     const app = await createApp(server, "idem-changed")
     const first = await notify(server.url, app, { users: ["u1"], content: "original", idempotencyKey: "k" })
     const res = await request(server.url, "POST", "/v1/notify", {
       token: app.secret,
       body: { users: ["u1", "u2"], content: "changed", idempotencyKey: "k" }
     })
-    expect(res.status).toBe(202)
-    expect(res.body).toEqual(first)
+    expectError(res, 409, "conflict")
     expect((await backendList(app, "u1")).results.map((n) => n.content)).toEqual(["original"])
     const u2 = await request(server.url, "GET", "/v1/users/u2/notifications", { token: app.secret })
-    if (u2.status === 200) expect((u2.body as NotificationList).count).toBe(0)
-    else expectError(u2, 404, "not_found")
+    expectError(u2, 404, "not_found")
+    // the same body as the first call (key in the header this time) still answers the first answer
+    const again = await request(server.url, "POST", "/v1/notify", {
+      token: app.secret,
+      body: { users: ["u1"], content: "original" },
+      headers: { "idempotency-key": "k" }
+    })
+    expect(again.status).toBe(202)
+    expect(again.body).toEqual(first)
+  })
+
+  it("in one shared commit, a conflicting key fails only its own call", async () => {
+    const app = await createApp(server, "idem-batch")
+    await notify(server.url, app, { users: ["owner"], content: "first", idempotencyKey: "taken" })
+    const calls = Array.from({ length: 12 }, (_, i) =>
+      request(server.url, "POST", "/v1/notify", {
+        token: app.secret,
+        body:
+          i === 5
+            ? { users: ["owner"], content: "other body", idempotencyKey: "taken" }
+            : { users: [`b${i}`], content: `c${i}` }
+      })
+    )
+    const answers = await Promise.all(calls)
+    answers.forEach((res, i) => {
+      if (i === 5) expectError(res, 409, "conflict")
+      else expect(res.status, res.text).toBe(202)
+    })
+    for (const i of [0, 4, 6, 11]) expect((await backendList(app, `b${i}`)).count).toBe(1)
+    expect((await backendList(app, "owner")).count).toBe(1)
   })
 
   it("concurrent repeats of one key create one notification", async () => {

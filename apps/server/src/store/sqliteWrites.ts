@@ -1,0 +1,255 @@
+/**
+ * Every write of the SQLite store, as plain synchronous functions over statements prepared
+ * once at start (ARCHITECTURE.md "Measured facts": no per-statement Effect, no SQL compiled
+ * per call, one row per statement so the text never changes). They run inside the group
+ * commit's transaction (see groupCommit.ts); this module knows nothing of batching.
+ */
+import type { NotifyResponse } from "@pushback/protocol"
+import type { Database } from "better-sqlite3"
+import { encodeMarkFrame, encodeNotificationFrame } from "../Encode.js"
+import type {
+  AppRecord,
+  EventTypeRecord,
+  MarkKind,
+  MarkTarget,
+  NotifyJob,
+  NotifyOutcome,
+  PreferenceRecord,
+  StreamEntry,
+  UserInput
+} from "../Store.js"
+
+/** The tables of one app, children first (what erasing an app deletes). */
+const APP_TABLES = [
+  "entries",
+  "notifications",
+  "notify_calls",
+  "preferences",
+  "event_types",
+  "users",
+  "idempotency_keys"
+]
+
+/** Each mark, for some ids (a JSON array in `@ids`) or for all; named parameters. */
+const MARK_SQL: Record<MarkKind, { some: string; all: string }> = {
+  seen: {
+    some: `UPDATE notifications SET seen_at = @now WHERE app = @app AND user_id = @user AND seen_at IS NULL
+      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq`,
+    all: `UPDATE notifications SET seen_at = @now WHERE app = @app AND user_id = @user AND seen_at IS NULL
+      RETURNING id, seq`
+  },
+  read: {
+    some: `UPDATE notifications SET read_at = @now, seen_at = COALESCE(seen_at, @now)
+      WHERE app = @app AND user_id = @user AND read_at IS NULL AND id IN (SELECT value FROM json_each(@ids))
+      RETURNING id, seq`,
+    all: `UPDATE notifications SET read_at = @now, seen_at = COALESCE(seen_at, @now)
+      WHERE app = @app AND user_id = @user AND read_at IS NULL RETURNING id, seq`
+  },
+  deleted: {
+    some: `DELETE FROM notifications WHERE app = @app AND user_id = @user
+      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq`,
+    all: "DELETE FROM notifications WHERE app = @app AND user_id = @user RETURNING id, seq"
+  }
+}
+
+/** Prepares every write statement on `db` and answers the write operations. */
+export const makeSqliteWrites = (db: Database) => {
+  const prepare = (text: string) => db.prepare(text)
+  const st = {
+    bumpCatalog: prepare("UPDATE catalog_version SET version = version + 1 WHERE id = 1"),
+    insertApp: prepare("INSERT INTO apps (id, name, secret, created_at) VALUES (?, ?, ?, ?)"),
+    deleteAppRows: APP_TABLES.map((t) => prepare(`DELETE FROM ${t} WHERE app = ?`)),
+    deleteApp: prepare("DELETE FROM apps WHERE id = ?"),
+    setSecret: prepare("UPDATE apps SET secret = ? WHERE id = ?"),
+    upsertUser: prepare(`INSERT INTO users (app, id, email, name, created_at, seq) VALUES (?, ?, ?, ?, ?, 0)
+      ON CONFLICT (app, id) DO UPDATE SET
+        email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)`),
+    // A named recipient: registered, and its seq moved, in one statement (a new user starts at 1).
+    upsertUserNextSeq:
+      prepare(`INSERT INTO users (app, id, email, name, created_at, seq) VALUES (?, ?, ?, ?, ?, 1)
+      ON CONFLICT (app, id) DO UPDATE SET seq = users.seq + 1,
+        email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)
+      RETURNING seq`).pluck(),
+    nextSeq: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? AND id = ? RETURNING seq").pluck(),
+    nextSeqAll: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? RETURNING id, seq").raw(),
+    nextSeqAllOptedIn: prepare(`UPDATE users SET seq = seq + 1 WHERE app = ?1 AND id NOT IN (
+        SELECT user_id FROM preferences WHERE app = ?1 AND type = ?2 AND in_app = 0)
+      RETURNING id, seq`).raw(),
+    optedOut: prepare("SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0").pluck(),
+    deleteUserRows: ["entries", "notifications", "preferences"].map((t) =>
+      prepare(`DELETE FROM ${t} WHERE app = ? AND user_id = ?`)
+    ),
+    deleteUser: prepare("DELETE FROM users WHERE app = ? AND id = ?"),
+    putEventType: prepare(`INSERT INTO event_types (app, name, title, description) VALUES (?, ?, ?, ?)
+      ON CONFLICT (app, name) DO UPDATE SET title = excluded.title, description = excluded.description`),
+    deleteEventType: prepare("DELETE FROM event_types WHERE app = ? AND name = ?"),
+    putPreference: prepare(`INSERT INTO preferences (app, user_id, type, in_app, email) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (app, user_id, type) DO UPDATE SET in_app = excluded.in_app, email = excluded.email`),
+    insertNotification: prepare(
+      "INSERT INTO notifications (app, id, user_id, call_id, seq, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+    ),
+    insertNotificationEntry: prepare(
+      "INSERT INTO entries (app, user_id, seq, created_at, call_id, ntf_id) VALUES (?, ?, ?, ?, ?, ?)"
+    ),
+    insertMarkEntry: prepare(
+      "INSERT INTO entries (app, user_id, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)"
+    ),
+    insertCall: prepare(`INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
+        type, title, content, url, icon, image, data, shared)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    findKey: prepare(
+      "SELECT response, body_hash FROM idempotency_keys WHERE app = ? AND key = ? AND created_at >= ?"
+    ).raw(),
+    saveKey:
+      prepare(`INSERT INTO idempotency_keys (app, key, response, created_at, body_hash) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (app, key) DO UPDATE SET response = excluded.response, created_at = excluded.created_at,
+        body_hash = excluded.body_hash`),
+    mark: Object.fromEntries(
+      Object.entries(MARK_SQL).map(([kind, q]) => [
+        kind,
+        { some: prepare(q.some).raw(), all: prepare(q.all).raw() }
+      ])
+    ) as Record<MarkKind, { some: ReturnType<typeof prepare>; all: ReturnType<typeof prepare> }>,
+    pruneOld: prepare("DELETE FROM entries WHERE created_at < ?"),
+    pruneOver: prepare(`DELETE FROM entries WHERE seq <= (
+        SELECT u.seq FROM users u WHERE u.app = entries.app AND u.id = entries.user_id) - ?`),
+    pruneKeys: prepare("DELETE FROM idempotency_keys WHERE created_at < ?")
+  }
+
+  const registerUser = (app: string, u: UserInput, now: string) =>
+    st.upsertUser.run(app, u.id, u.email ?? null, u.name ?? null, now)
+
+  /** The audience of a call and each one's next seq (preferences applied). */
+  const audienceOf = (job: NotifyJob): { users: Array<string>; seqs: Array<number> } => {
+    const { app, fields } = job
+    if (job.users === undefined) {
+      const rows = (
+        fields.type === null ? st.nextSeqAll.all(app) : st.nextSeqAllOptedIn.all(app, fields.type)
+      ) as Array<[string, number]>
+      return { users: rows.map((r) => r[0]), seqs: rows.map((r) => r[1]) }
+    }
+    const out = fields.type === null ? undefined : new Set(st.optedOut.all(app, fields.type) as Array<string>)
+    const users: Array<string> = []
+    const seqs: Array<number> = []
+    for (const u of job.users) {
+      if (out?.has(u.id)) {
+        registerUser(app, u, fields.createdAt)
+        continue
+      }
+      users.push(u.id)
+      seqs.push(
+        st.upsertUserNextSeq.get(app, u.id, u.email ?? null, u.name ?? null, fields.createdAt) as number
+      )
+    }
+    return { users, seqs }
+  }
+
+  return {
+    createApp: (app: AppRecord) => {
+      st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
+      st.bumpCatalog.run()
+    },
+    deleteApp: (id: string): boolean => {
+      for (const s of st.deleteAppRows) s.run(id)
+      const gone = st.deleteApp.run(id).changes > 0
+      st.bumpCatalog.run()
+      return gone
+    },
+    setSecret: (id: string, secret: string): boolean => {
+      const changed = st.setSecret.run(secret, id).changes > 0
+      st.bumpCatalog.run()
+      return changed
+    },
+    upsertUsers: (app: string, users: ReadonlyArray<UserInput>, now: string): number => {
+      for (const u of users) registerUser(app, u, now)
+      return users.length
+    },
+    deleteUser: (app: string, id: string): boolean => {
+      for (const s of st.deleteUserRows) s.run(app, id)
+      return st.deleteUser.run(app, id).changes > 0
+    },
+    putEventType: (app: string, t: EventTypeRecord) => {
+      st.putEventType.run(app, t.name, t.title, t.description)
+      st.bumpCatalog.run()
+    },
+    deleteEventType: (app: string, name: string): boolean => {
+      const gone = st.deleteEventType.run(app, name).changes > 0
+      st.bumpCatalog.run()
+      return gone
+    },
+    putPreferences: (app: string, user: string, prefs: ReadonlyArray<PreferenceRecord>) => {
+      for (const p of prefs) st.putPreference.run(app, user, p.type, p.inApp ? 1 : 0, p.email ? 1 : 0)
+    },
+
+    notify: (job: NotifyJob): NotifyOutcome => {
+      const { app, fields, callId } = job
+      const now = fields.createdAt
+      const idem = job.idempotency
+      if (idem !== undefined) {
+        const prior = st.findKey.get(app, idem.key, idem.notBefore) as [string, string | null] | undefined
+        if (prior !== undefined) {
+          // Keys saved before bodies were hashed match any body: their first answer stands.
+          if (prior[1] !== null && prior[1] !== idem.bodyHash) return { _tag: "Conflict" }
+          return { _tag: "Repeated", response: JSON.parse(prior[0]) as NotifyResponse }
+        }
+      }
+      const { users, seqs } = audienceOf(job)
+      const live = new Set(job.online)
+      const entries: Array<StreamEntry> = new Array(users.length)
+      let online = 0
+      for (let i = 0; i < users.length; i++) {
+        const user = users[i]!
+        const seq = seqs[i]!
+        const id = `ntf_${job.stem}_${i.toString(36)}`
+        st.insertNotification.run(app, id, user, callId, seq, now)
+        st.insertNotificationEntry.run(app, user, seq, now, callId, id)
+        entries[i] = { user, seq, payload: encodeNotificationFrame(seq, id, user, job.shared) }
+        if (live.has(user)) online++
+      }
+      const response: NotifyResponse = { id: callId, recipients: users.length, online }
+      st.insertCall.run(
+        app,
+        callId,
+        job.email,
+        users.length,
+        online,
+        now,
+        fields.type,
+        fields.title,
+        fields.content,
+        fields.url,
+        fields.icon,
+        fields.image,
+        fields.data,
+        job.shared
+      )
+      if (idem !== undefined) st.saveKey.run(app, idem.key, JSON.stringify(response), now, idem.bodyHash)
+      return { _tag: "Stored", response, entries }
+    },
+
+    mark: (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) => {
+      const rows = (
+        "ids" in target
+          ? st.mark[kind].some.all({ app, user, now, ids: JSON.stringify(target.ids) })
+          : st.mark[kind].all.all({ app, user, now })
+      ) as Array<[string, number]>
+      if (rows.length === 0) return { ids: [], entries: [] }
+      rows.sort((a, b) => a[1] - b[1])
+      const ids = rows.map((r) => r[0])
+      const seq = st.nextSeq.get(app, user) as number
+      const payload = encodeMarkFrame(kind, seq, ids)
+      st.insertMarkEntry.run(app, user, seq, now, payload)
+      return { ids, entries: [{ user, seq, payload }] }
+    },
+
+    prune: (before: string, keep: number, keysBefore: string): number => {
+      const old = st.pruneOld.run(before).changes
+      const over = st.pruneOver.run(keep).changes
+      st.pruneKeys.run(keysBefore)
+      return old + over
+    }
+  }
+}
+
+/** The write operations of the SQLite store. */
+export type SqliteWrites = ReturnType<typeof makeSqliteWrites>

@@ -1,0 +1,106 @@
+/**
+ * The main thread's side of the SQLite writer thread (writerThread.ts). With
+ * `synchronous=FULL` every commit waits for an fsync; on the main thread that wait stalls
+ * every socket of the node, so the writer runs on a worker thread and the main thread only
+ * posts operations and resumes their callers when the commit is done (docs/benchmarks.md
+ * has the measurement).
+ *
+ * Nothing unacknowledged is ever answered as stored: if the thread dies, every operation
+ * in flight fails (its caller answers 500, and a retry with its idempotency key is safe),
+ * and a new thread is started; a thread that keeps dying stops the process (exit 1).
+ */
+import { Worker } from "node:worker_threads"
+import { Effect } from "effect"
+import type { Durability } from "../Store.js"
+import type { JobExit } from "./groupCommit.js"
+import type { SqliteWrites } from "./sqliteWrites.js"
+import type { WriterRequest, WriterThreadData } from "./writerThread.js"
+
+/** Deaths of the thread within `RESTART_WINDOW_MS` after which the process gives up. */
+const MAX_RESTARTS = 3
+const RESTART_WINDOW_MS = 60_000
+
+/** Where the built thread entry is (beside the bundle that imports this module). */
+export const defaultWriterThreadUrl = new URL("./writer-thread.js", import.meta.url)
+
+/** Thrown to the callers of operations in flight when the writer thread died. */
+export class WriterDied extends Error {
+  override readonly name = "WriterDied"
+}
+
+type Resume = (exit: JobExit<unknown>) => void
+
+/** Starts the writer thread on `filename`; resolves once its connection is open. */
+export const startWriter = (filename: string, threadUrl: URL = defaultWriterThreadUrl) =>
+  Effect.acquireRelease(
+    Effect.async<ReturnType<typeof makeHost>>((resume) => {
+      const host = makeHost(filename, threadUrl, () => resume(Effect.succeed(host)))
+    }),
+    (host) => Effect.promise(() => host.stop())
+  )
+
+const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
+  const pending = new Map<number, Resume>()
+  const deaths: Array<number> = []
+  let nextId = 0
+  let stopping = false
+  let worker: Worker
+
+  const spawn = () => {
+    const data: WriterThreadData = { filename }
+    worker = new Worker(threadUrl, { workerData: data })
+    worker.on("message", (message: { id: number; exit: JobExit<unknown> } | { ready: true }) => {
+      if ("ready" in message) return onReady()
+      const resume = pending.get(message.id)
+      pending.delete(message.id)
+      resume?.(message.exit)
+    })
+    worker.on("error", (error) => {
+      console.error(`[pushback] the storage writer failed: ${error.stack ?? String(error)}`)
+    })
+    worker.on("exit", (code) => {
+      if (stopping) return
+      const lost = [...pending.values()]
+      pending.clear()
+      for (const resume of lost)
+        resume({ ok: false, error: new WriterDied(`storage writer exited (${code})`) })
+      const now = Date.now()
+      deaths.push(now)
+      while (deaths.length > 0 && deaths[0]! < now - RESTART_WINDOW_MS) deaths.shift()
+      if (deaths.length > MAX_RESTARTS) {
+        console.error("[pushback] the storage writer keeps dying; stopping")
+        process.exit(1)
+      }
+      console.error(`[pushback] the storage writer exited (${code}); starting a new one`)
+      spawn()
+    })
+  }
+  spawn()
+
+  const send = <A>(request: Exclude<WriterRequest, { op: "close" }>): Effect.Effect<A> =>
+    Effect.async<A>((resume) => {
+      pending.set(request.id, (exit) =>
+        resume(exit.ok ? Effect.succeed(exit.value as A) : Effect.die(exit.error))
+      )
+      worker.postMessage(request)
+    })
+
+  return {
+    /** Runs one write operation in the thread's next group commit; answers after its commit. */
+    run: <K extends keyof SqliteWrites>(
+      op: K,
+      ...args: Parameters<SqliteWrites[K]>
+    ): Effect.Effect<ReturnType<SqliteWrites[K]>> =>
+      Effect.suspend(() => send<ReturnType<SqliteWrites[K]>>({ id: nextId++, op, args })),
+    durability: Effect.suspend(() => send<Durability>({ id: nextId++, op: "durability" })),
+    /** The thread, for tests of what happens when it dies. */
+    thread: () => worker,
+    /** Lets the thread commit what it was given, then waits for it to close the file. */
+    stop: async () => {
+      stopping = true
+      const exited = new Promise((done) => worker.once("exit", done))
+      worker.postMessage({ op: "close" } satisfies WriterRequest)
+      await exited
+    }
+  }
+}

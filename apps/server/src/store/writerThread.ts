@@ -1,0 +1,71 @@
+/**
+ * The SQLite writer, run on a worker thread (see writer.ts for why): it owns the one write
+ * connection of the file, runs each request of the main thread in the next group commit,
+ * and answers it after that commit. While it waits for the disk, the main thread goes on
+ * reading requests and writing frames.
+ *
+ * Messages in: `{ id, op, args }` (an operation of sqliteWrites.ts), `{ id, op: "durability" }`,
+ * or `{ op: "close" }` (finish what was submitted, close the file, end the thread).
+ * Messages out: `{ id, exit }`, and once `{ ready: true }` when the connection is open.
+ */
+import { parentPort, workerData } from "node:worker_threads"
+import Database from "better-sqlite3"
+import { makeGroupCommit } from "./groupCommit.js"
+import { makeSqliteWrites, type SqliteWrites } from "./sqliteWrites.js"
+
+/** What the main thread hands the thread when it starts it. */
+export interface WriterThreadData {
+  readonly filename: string
+}
+
+/** A request from the main thread. */
+export type WriterRequest =
+  | { readonly id: number; readonly op: keyof SqliteWrites; readonly args: ReadonlyArray<unknown> }
+  | { readonly id: number; readonly op: "durability" }
+  | { readonly op: "close" }
+
+const SYNCHRONOUS = ["off", "normal", "full", "extra"]
+
+const port = parentPort
+if (port === null) throw new Error("writerThread.ts runs as a worker thread")
+const { filename } = workerData as WriterThreadData
+const db = new Database(filename)
+db.pragma("journal_mode = WAL")
+db.pragma("synchronous = FULL")
+db.pragma("busy_timeout = 5000")
+const writes = makeSqliteWrites(db)
+const committer = makeGroupCommit(db)
+
+/** Closes the file once every submitted job has committed, then ends the thread. */
+const close = () => {
+  if (committer.queued() > 0) {
+    setImmediate(close)
+    return
+  }
+  db.close()
+  process.exit(0)
+}
+
+port.on("message", (request: WriterRequest) => {
+  if (request.op === "close") return close()
+  if (request.op === "durability") {
+    port.postMessage({
+      id: request.id,
+      exit: {
+        ok: true,
+        value: {
+          journalMode: String(db.pragma("journal_mode", { simple: true })),
+          synchronous: SYNCHRONOUS[Number(db.pragma("synchronous", { simple: true }))] ?? "unknown",
+          commits: committer.commits()
+        }
+      }
+    })
+    return
+  }
+  const operation = writes[request.op] as (...args: ReadonlyArray<unknown>) => unknown
+  committer.submit(
+    () => operation(...request.args),
+    (exit) => port.postMessage({ id: request.id, exit })
+  )
+})
+port.postMessage({ ready: true })

@@ -49,7 +49,8 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
   const spawn = () => {
     const data: WriterThreadData = { filename }
     worker = new Worker(threadUrl, { workerData: data })
-    worker.on("message", (message: { id: number; exit: JobExit<unknown> } | { ready: true }) => {
+    worker.on("message", (text: string) => {
+      const message = JSON.parse(text) as { id: number; exit: JobExit<unknown> } | { ready: true }
       if ("ready" in message) return onReady()
       const resume = pending.get(message.id)
       pending.delete(message.id)
@@ -80,9 +81,13 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
   const send = <A>(request: Exclude<WriterRequest, { op: "close" }>): Effect.Effect<A> =>
     Effect.async<A>((resume) => {
       pending.set(request.id, (exit) =>
-        resume(exit.ok ? Effect.succeed(exit.value as A) : Effect.die(exit.error))
+        resume(
+          exit.ok
+            ? Effect.succeed(exit.value as A)
+            : Effect.die(new Error(`storage write failed: ${exit.error}`))
+        )
       )
-      worker.postMessage(request)
+      worker.postMessage(JSON.stringify(request))
     })
 
   return {
@@ -99,7 +104,7 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
     stop: async () => {
       stopping = true
       const exited = new Promise((done) => worker.once("exit", done))
-      worker.postMessage({ op: "close" } satisfies WriterRequest)
+      worker.postMessage(JSON.stringify({ op: "close" } satisfies WriterRequest))
       await exited
     }
   }

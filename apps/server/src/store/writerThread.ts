@@ -7,10 +7,12 @@
  * Messages in: `{ id, op, args }` (an operation of sqliteWrites.ts), `{ id, op: "durability" }`,
  * or `{ op: "close" }` (finish what was submitted, close the file, end the thread).
  * Messages out: `{ id, exit }`, and once `{ ready: true }` when the connection is open.
+ * Requests and answers cross as JSON text: copying one string is cheaper for the main
+ * thread than the structured clone of a notify call's objects.
  */
 import { parentPort, workerData } from "node:worker_threads"
 import Database from "better-sqlite3"
-import { makeGroupCommit } from "./groupCommit.js"
+import { type JobExit, makeGroupCommit } from "./groupCommit.js"
 import { makeSqliteWrites, type SqliteWrites } from "./sqliteWrites.js"
 
 /** What the main thread hands the thread when it starts it. */
@@ -46,26 +48,30 @@ const close = () => {
   process.exit(0)
 }
 
-port.on("message", (request: WriterRequest) => {
+const answer = (id: number, exit: JobExit<unknown>) => port.postMessage(JSON.stringify({ id, exit }))
+
+port.on("message", (text: string) => {
+  const request = JSON.parse(text) as WriterRequest
   if (request.op === "close") return close()
   if (request.op === "durability") {
-    port.postMessage({
-      id: request.id,
-      exit: {
-        ok: true,
-        value: {
-          journalMode: String(db.pragma("journal_mode", { simple: true })),
-          synchronous: SYNCHRONOUS[Number(db.pragma("synchronous", { simple: true }))] ?? "unknown",
-          commits: committer.commits()
-        }
+    return answer(request.id, {
+      ok: true,
+      value: {
+        journalMode: String(db.pragma("journal_mode", { simple: true })),
+        synchronous: SYNCHRONOUS[Number(db.pragma("synchronous", { simple: true }))] ?? "unknown",
+        commits: committer.commits()
       }
     })
-    return
   }
   const operation = writes[request.op] as (...args: ReadonlyArray<unknown>) => unknown
   committer.submit(
     () => operation(...request.args),
-    (exit) => port.postMessage({ id: request.id, exit })
+    (exit) =>
+      // An Error does not survive JSON: its message does.
+      answer(
+        request.id,
+        exit.ok ? exit : { ok: false, error: String((exit.error as Error)?.stack ?? exit.error) }
+      )
   )
 })
-port.postMessage({ ready: true })
+port.postMessage(JSON.stringify({ ready: true }))

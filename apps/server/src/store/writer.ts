@@ -50,11 +50,13 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
     const data: WriterThreadData = { filename }
     worker = new Worker(threadUrl, { workerData: data })
     worker.on("message", (text: string) => {
-      const message = JSON.parse(text) as { id: number; exit: JobExit<unknown> } | { ready: true }
+      const message = JSON.parse(text) as Array<{ id: number; exit: JobExit<unknown> }> | { ready: true }
       if ("ready" in message) return onReady()
-      const resume = pending.get(message.id)
-      pending.delete(message.id)
-      resume?.(message.exit)
+      for (const { id, exit } of message) {
+        const resume = pending.get(id)
+        pending.delete(id)
+        resume?.(exit)
+      }
     })
     worker.on("error", (error) => {
       console.error(`[pushback] the storage writer failed: ${error.stack ?? String(error)}`)
@@ -78,6 +80,17 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
   }
   spawn()
 
+  // Requests made in one turn of the event loop go to the thread as one message.
+  let outbox: Array<WriterRequest> = []
+  const post = (request: WriterRequest) => {
+    if (outbox.push(request) === 1) {
+      setImmediate(() => {
+        worker.postMessage(JSON.stringify(outbox))
+        outbox = []
+      })
+    }
+  }
+
   const send = <A>(request: Exclude<WriterRequest, { op: "close" }>): Effect.Effect<A> =>
     Effect.async<A>((resume) => {
       pending.set(request.id, (exit) =>
@@ -87,7 +100,7 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
             : Effect.die(new Error(`storage write failed: ${exit.error}`))
         )
       )
-      worker.postMessage(JSON.stringify(request))
+      post(request)
     })
 
   return {
@@ -104,7 +117,7 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
     stop: async () => {
       stopping = true
       const exited = new Promise((done) => worker.once("exit", done))
-      worker.postMessage(JSON.stringify({ op: "close" } satisfies WriterRequest))
+      post({ op: "close" })
       await exited
     }
   }

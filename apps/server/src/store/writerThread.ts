@@ -4,11 +4,12 @@
  * and answers it after that commit. While it waits for the disk, the main thread goes on
  * reading requests and writing frames.
  *
- * Messages in: `{ id, op, args }` (an operation of sqliteWrites.ts), `{ id, op: "durability" }`,
- * or `{ op: "close" }` (finish what was submitted, close the file, end the thread).
- * Messages out: `{ id, exit }`, and once `{ ready: true }` when the connection is open.
- * Requests and answers cross as JSON text: copying one string is cheaper for the main
- * thread than the structured clone of a notify call's objects.
+ * Messages in: JSON arrays of requests: `{ id, op, args }` (an operation of sqliteWrites.ts),
+ * `{ id, op: "durability" }`, or `{ op: "close" }` (finish what was submitted, close the file,
+ * end the thread). Messages out: JSON arrays of `{ id, exit }`, all the answers of one commit
+ * together, and once `{ ready: true }` when the connection is open. JSON text, and one
+ * message per batch, because copying one string costs the main thread less than the
+ * structured clone of a notify call's objects, and every message is a wake-up.
  */
 import { parentPort, workerData } from "node:worker_threads"
 import Database from "better-sqlite3"
@@ -48,10 +49,17 @@ const close = () => {
   process.exit(0)
 }
 
-const answer = (id: number, exit: JobExit<unknown>) => port.postMessage(JSON.stringify({ id, exit }))
+// Answers given while one batch runs leave together, once it is done.
+let outbox: Array<{ id: number; exit: JobExit<unknown> }> = []
+const send = () => {
+  port.postMessage(JSON.stringify(outbox))
+  outbox = []
+}
+const answer = (id: number, exit: JobExit<unknown>) => {
+  if (outbox.push({ id, exit }) === 1) queueMicrotask(send)
+}
 
-port.on("message", (text: string) => {
-  const request = JSON.parse(text) as WriterRequest
+const handle = (request: WriterRequest) => {
   if (request.op === "close") return close()
   if (request.op === "durability") {
     return answer(request.id, {
@@ -73,5 +81,8 @@ port.on("message", (text: string) => {
         exit.ok ? exit : { ok: false, error: String((exit.error as Error)?.stack ?? exit.error) }
       )
   )
+}
+port.on("message", (text: string) => {
+  for (const request of JSON.parse(text) as Array<WriterRequest>) handle(request)
 })
 port.postMessage(JSON.stringify({ ready: true }))

@@ -3,3 +3,4 @@
  */
 export { type ServerConfig, loadConfig } from "./Config.js"
 export { type RunningServer, startServer } from "./Server.js"
+export { StartupError } from "./StartupError.js"

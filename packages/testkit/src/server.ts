@@ -45,22 +45,34 @@ export interface TestServer {
 
 const ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
-/** Starts `pushback serve` on 127.0.0.1 and resolves once it prints its ready line. */
-export const startServer = async (options: StartOptions = {}): Promise<TestServer> => {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "pushback-test-"))
-  const args = [
-    CLI_PATH,
-    "serve",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(options.port ?? 0),
-    "--db",
-    `sqlite:${join(dataDir, "pushback.db")}`,
-    ...(options.args ?? [])
-  ]
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, PUSHBACK_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env },
+/** A process that printed PushBack's ready line. */
+export interface ReadyProcess {
+  readonly process: ChildProcess
+  /** The port of the ready line. */
+  readonly port: number
+  /** Everything the process printed so far (stdout and stderr). */
+  readonly output: () => string
+  /** Resolves with the exit code once the process ends. */
+  readonly exited: Promise<number | null>
+  /** Sends `signal` (default SIGTERM; to the whole group with `group`) and waits for exit. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/**
+ * Spawns any command that runs a PushBack node (the CLI, an installed `pushback`, a
+ * Dockerfile's CMD) and resolves once it prints `ready on http://…:PORT`. With `group`, the
+ * command leads its own process group and `stop` signals all of it, as Ctrl-C in a terminal
+ * does: `npx` does not pass signals on to the command it runs.
+ */
+export const spawnReady = async (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string; readonly group?: boolean } = {}
+): Promise<ReadyProcess> => {
+  const child = spawn(command, args, {
+    env: options.env ?? process.env,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    detached: options.group === true,
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
@@ -82,6 +94,39 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
       fail(new Error(`server exited with ${code} before ready:\n${output}`))
     })
   })
+  return {
+    process: child,
+    port,
+    output: () => output,
+    exited,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null && child.signalCode === null) {
+        if (options.group === true && child.pid !== undefined) process.kill(-child.pid, signal)
+        else child.kill(signal)
+      }
+      return exited
+    }
+  }
+}
+
+/** Starts `pushback serve` on 127.0.0.1 and resolves once it prints its ready line. */
+export const startServer = async (options: StartOptions = {}): Promise<TestServer> => {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "pushback-test-"))
+  const args = [
+    CLI_PATH,
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(options.port ?? 0),
+    "--db",
+    `sqlite:${join(dataDir, "pushback.db")}`,
+    ...(options.args ?? [])
+  ]
+  const ready = await spawnReady(process.execPath, args, {
+    env: { ...process.env, PUSHBACK_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env }
+  })
+  const { process: child, port, exited } = ready
   const url = `http://127.0.0.1:${port}`
   const server: TestServer = {
     url,
@@ -89,12 +134,9 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
     port,
     adminToken: ADMIN_TOKEN,
     dataDir,
-    output: () => output,
+    output: ready.output,
     process: child,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
-      return exited
-    },
+    stop: () => ready.stop(),
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
       await exited

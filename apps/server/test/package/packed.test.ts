@@ -1,0 +1,157 @@
+/**
+ * @pushback/server as a user of the package gets it: scripts/pack-server.mjs packs it with
+ * `pnpm pack` (and the workspace package it depends on) and installs the tarballs into an empty
+ * folder with npm, dependencies from the registry. There, `npx pushback apps create` and
+ * `npx pushback serve` work. From a clone, `pnpm pushback` / `npx pushback` used to be "command
+ * not found" or asked the registry.
+ *
+ * The Dockerfile's build stage runs that same script; this machine has no Docker engine, so its
+ * final stage is run here by hand: its CMD with its ENV against the installed folder, then its
+ * HEALTHCHECK command, which must pass on a ready node and fail without one.
+ */
+import { execFile, spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+import { request, spawnReady } from "@pushback/testkit"
+import { eventually } from "../transports/helpers.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../..")
+const dir = mkdtempSync(join(tmpdir(), "pushback-packed-"))
+/** What a user types in `dir`: no PUSHBACK_* variable of the test run leaks in. */
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PUSHBACK_")))
+
+beforeAll(async () => {
+  // packs, then npm install: better-sqlite3 compiles from source here (about a minute)
+  await promisify(execFile)(process.execPath, [join(root, "scripts/pack-server.mjs"), dir], {
+    env,
+    maxBuffer: 64 * 1024 * 1024
+  })
+}, 600_000)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const npx = (args: Array<string>, cwd = dir) =>
+  spawnSync("npx", ["--no-install", "pushback", ...args], { cwd, env, encoding: "utf8", timeout: 60_000 })
+
+describe("the packed package, installed with npm into an empty folder", () => {
+  it("installed @pushback/server and its dependencies from tarballs, not from the workspace", () => {
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>
+    }
+    expect(pkg.dependencies["@pushback/server"]).toMatch(/^file:packages\/pushback-server-.*\.tgz$/)
+    const installed = JSON.parse(
+      readFileSync(join(dir, "node_modules/@pushback/server/package.json"), "utf8")
+    ) as { dependencies: Record<string, string> }
+    expect(Object.values(installed.dependencies).some((v) => v.startsWith("workspace:"))).toBe(false)
+  })
+
+  it("npx pushback --help, apps create and serve", async () => {
+    expect(npx(["--help"]).stdout).toContain("pushback serve")
+    const created = npx(["apps", "create", "Packed", "App"])
+    expect(created.status, created.stderr).toBe(0)
+    const app = JSON.parse(created.stdout) as { id: string; secret: string }
+
+    const node = await spawnReady(
+      "npx",
+      ["--no-install", "pushback", "serve", "--host", "127.0.0.1", "--port", "0"],
+      { cwd: dir, env, group: true }
+    )
+    const url = `http://127.0.0.1:${node.port}`
+    try {
+      // the first start generated the admin token, printed it and kept it in ./data
+      const adminToken = readFileSync(join(dir, "data/admin-token"), "utf8").trim()
+      expect(node.output()).toContain(adminToken)
+      const apps = await request<{ apps: Array<{ id: string }> }>(url, "GET", "/v1/apps", {
+        token: adminToken
+      })
+      expect(apps.body.apps.map((a) => a.id)).toContain(app.id)
+      const sent = await request(url, "POST", "/v1/notify", {
+        token: app.secret,
+        body: { users: ["alice"], content: "from a packed install" }
+      })
+      expect(sent.status, sent.text).toBe(202)
+    } finally {
+      // Ctrl-C in the terminal: the whole group, npx and the server it runs
+      await node.stop("SIGINT")
+    }
+    expect(node.output()).toContain("SIGINT: closing sessions and shutting down")
+    await eventually(
+      async () =>
+        (await fetch(url).then(
+          () => "up",
+          () => "down"
+        )) === "down"
+    )
+  })
+})
+
+describe("from a clone of the repository", () => {
+  it("pnpm pushback … and npx pushback … run the CLI at the root, through the workspace bin", () => {
+    for (const [cmd, args] of [
+      ["pnpm", ["--silent", "pushback", "--help"]],
+      ["npx", ["--no-install", "pushback", "--help"]]
+    ] as const) {
+      const result = spawnSync(cmd, [...args], { cwd: root, env, encoding: "utf8", timeout: 60_000 })
+      expect(result.status, `${cmd}: ${result.stderr}`).toBe(0)
+      expect(result.stdout, cmd).toContain("pushback apps create NAME")
+    }
+  })
+})
+
+/** The instructions of the Dockerfile's stages, in order (continuation lines joined). */
+const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8")
+const stages = dockerfile
+  .replace(/\\\n\s*/g, " ")
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l !== "" && !l.startsWith("#"))
+  .reduce<Array<Array<[string, string]>>>((all, line) => {
+    const [word, ...rest] = line.split(" ")
+    if (word === "FROM") all.push([])
+    all.at(-1)!.push([word!, rest.join(" ")])
+    return all
+  }, [])
+const final = stages.at(-1)!
+const instruction = (name: string) => final.filter(([w]) => w === name).map(([, v]) => v)
+
+describe("the Dockerfile", () => {
+  it("builds in one stage with the scripts CI runs and runs as a non-root user in another", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2)
+    const build = stages[0]!.filter(([w]) => w === "RUN").map(([, v]) => v)
+    expect(build).toEqual(["node scripts/setup.mjs", "node scripts/pack-server.mjs /opt/pushback"])
+    expect(instruction("USER")).toEqual(["node"])
+    expect(instruction("VOLUME")).toEqual(["/data"])
+    expect(instruction("COPY")).toEqual(["--from=build /opt/pushback /opt/pushback"])
+    expect(instruction("HEALTHCHECK")[0]).toContain("/readyz")
+  })
+
+  it("its CMD with its ENV serves from the installed folder, and its HEALTHCHECK follows readiness", async () => {
+    const data = mkdtempSync(join(tmpdir(), "pushback-docker-data-"))
+    const imageEnv: Record<string, string> = {}
+    for (const line of instruction("ENV")) {
+      for (const [, k, v] of line.matchAll(/(\w+)=(\S+)/g))
+        imageEnv[k!] = v!.replace(/^sqlite:\/data\//, `sqlite:${data}/`)
+    }
+    expect(imageEnv["PUSHBACK_DATABASE_URL"]).toBe(`sqlite:${data}/pushback.db`)
+    const [command, ...args] = (JSON.parse(instruction("CMD")[0]!) as Array<string>).map((a) =>
+      a.replace("/opt/pushback", dir)
+    )
+    // the image listens on 0.0.0.0:8080; here the port is a free one on loopback
+    const runEnv = { ...env, ...imageEnv, PUSHBACK_HOST: "127.0.0.1", PUSHBACK_PORT: "0" }
+    const node = await spawnReady(command!, args, { cwd: data, env: runEnv })
+    const check = instruction("HEALTHCHECK")[0]!.replace(/^.*?CMD /, "")
+    const healthy = (port: number) =>
+      spawnSync("sh", ["-c", check], { env: { ...env, PUSHBACK_PORT: String(port) } })
+    try {
+      expect(node.output()).toContain(`database sqlite:${data}/pushback.db`)
+      expect(healthy(node.port).status).toBe(0)
+    } finally {
+      expect(await node.stop()).toBe(0)
+    }
+    expect(healthy(node.port).status).toBe(1)
+    rmSync(data, { recursive: true, force: true })
+  })
+})

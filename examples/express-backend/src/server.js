@@ -11,49 +11,39 @@
  * Sign-in is a name in a signed cookie: a stand-in for your real authentication.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { PushBack, PushBackError } from "@pushback/node"
+import { localAppSecret } from "../../shared/localApp.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PORT = Number(process.env.PORT ?? 3000)
 const PUSHBACK_URL = process.env.PUSHBACK_URL ?? "http://127.0.0.1:8080"
 /** Where browsers reach PushBack, when it differs from where this backend does. */
 const PUSHBACK_PUBLIC_URL = process.env.PUSHBACK_PUBLIC_URL ?? PUSHBACK_URL
-const SECRET_FILE = join(here, "..", "data", "app.json")
 
 // ---------------------------------------------------------------- PushBack
 
 /**
- * The app secret: PUSHBACK_SECRET, or — for a local try-out with PUSHBACK_ADMIN_TOKEN — an
- * app this example creates once and remembers in data/app.json.
+ * The app secret: PUSHBACK_SECRET, or — for a local try-out next to a server started with
+ * `pnpm start` — an app this example creates once with that server's admin token and keeps in
+ * data/app.json (../../shared/localApp.js, the same for every example).
  */
-const loadSecret = async () => {
-  if (process.env.PUSHBACK_SECRET) return process.env.PUSHBACK_SECRET
-  const adminToken = process.env.PUSHBACK_ADMIN_TOKEN
-  try {
-    const saved = JSON.parse(readFileSync(SECRET_FILE, "utf8"))
-    // Still valid? (The server's database may have been reset since.)
-    await new PushBack({ url: PUSHBACK_URL, secret: saved.secret, maxRetries: 0 }).stats()
-    return saved.secret
-  } catch (error) {
-    if (PushBackError.is(error) && error.code !== "unauthorized") throw error
-  }
-  if (!adminToken) {
-    console.error("Set PUSHBACK_SECRET (an app secret), or PUSHBACK_ADMIN_TOKEN to create an app.")
-    process.exit(1)
-  }
-  const app = await PushBack.admin({ url: PUSHBACK_URL, adminToken }).createApp("express-backend-example")
-  mkdirSync(dirname(SECRET_FILE), { recursive: true })
-  writeFileSync(SECRET_FILE, JSON.stringify({ id: app.id, secret: app.secret }, null, 2), { mode: 0o600 })
-  console.log(`created the PushBack app ${app.id} (secret saved in data/app.json)`)
-  return app.secret
-}
+const secret = await localAppSecret({
+  PushBack,
+  PushBackError,
+  url: PUSHBACK_URL,
+  name: "express-backend-example",
+  appFile: join(here, "..", "data", "app.json")
+}).catch((error) => {
+  console.error(`express-backend: ${error.message}`)
+  process.exit(1)
+})
 
-const pb = new PushBack({ url: PUSHBACK_URL, secret: await loadSecret() })
+const pb = new PushBack({ url: PUSHBACK_URL, secret })
 await pb.eventTypes.put("post_like", { title: "Likes", description: "Someone liked your post" })
 await pb.eventTypes.put("welcome", { title: "Welcome" })
 

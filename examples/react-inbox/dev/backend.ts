@@ -6,57 +6,36 @@
  *   GET  /api/session?user=alice  → {url, user, token}: where PushBack is, and a user token
  *   POST /api/notify {user, title, content} → sends a notification (the page's demo button)
  *
- * It finds PushBack at PUSHBACK_URL (default http://127.0.0.1:8080) and gets an app secret
- * from PUSHBACK_SECRET, or else creates an app once with the admin token (PUSHBACK_ADMIN_TOKEN,
- * or the one a server started from this repository keeps: `pnpm start` writes
- * apps/server/data/admin-token) and remembers it in data/app.json.
+ * It finds PushBack at PUSHBACK_URL (default http://127.0.0.1:8080) and gets an app secret the
+ * way every example does (../../shared/localApp.js): PUSHBACK_SECRET, or an app it creates once
+ * with the admin token of a server started with `pnpm start` (data/admin-token at the
+ * repository root, or PUSHBACK_ADMIN_TOKEN) and keeps in data/app.json.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { PushBack, PushBackError } from "@pushback/node"
 import type { Plugin } from "vite"
+import { LocalAppError, localAppSecret } from "../../shared/localApp.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
-const APP_FILE = join(here, "..", "data", "app.json")
-/** Where a server started from this repository keeps its admin token (`pnpm start`, or from the root). */
-const ADMIN_TOKEN_FILES = [
-  join(here, "..", "..", "..", "apps", "server", "data", "admin-token"),
-  join(here, "..", "..", "..", "data", "admin-token")
-]
-
-const adminToken = (): string => {
-  const file = ADMIN_TOKEN_FILES.find((f) => existsSync(f))
-  const token = process.env["PUSHBACK_ADMIN_TOKEN"] ?? (file ? readFileSync(file, "utf8").trim() : "")
-  if (token === "") {
-    throw new Error(
-      "react-inbox: set PUSHBACK_SECRET (an app secret) or PUSHBACK_ADMIN_TOKEN, or start the server with `pnpm start` first"
-    )
-  }
-  return token
-}
 
 /** An app secret that the server accepts: given, remembered, or from a new app. */
-const appSecret = async (url: string): Promise<string> => {
-  const given = process.env["PUSHBACK_SECRET"]
-  if (given) return given
-  if (existsSync(APP_FILE)) {
-    const saved = JSON.parse(readFileSync(APP_FILE, "utf8")) as { secret: string }
-    try {
-      await new PushBack({ url, secret: saved.secret, maxRetries: 0 }).stats()
-      return saved.secret
-    } catch (error) {
-      // The server's database was reset since: make a new app below.
-      if (!PushBackError.is(error) || error.code !== "unauthorized") throw error
+const appSecret = (url: string): Promise<string> =>
+  localAppSecret({
+    PushBack,
+    PushBackError,
+    url,
+    name: "react-inbox-example",
+    appFile: join(here, "..", "data", "app.json")
+  }).catch((error: unknown) => {
+    // Vite would print a stack under it; the message says what to do.
+    if (error instanceof LocalAppError) {
+      console.error(`react-inbox: ${error.message}`)
+      process.exit(1)
     }
-  }
-  const app = await PushBack.admin({ url, adminToken: adminToken() }).createApp("react-inbox-example")
-  mkdirSync(dirname(APP_FILE), { recursive: true })
-  writeFileSync(APP_FILE, JSON.stringify({ id: app.id, secret: app.secret }, null, 2), { mode: 0o600 })
-  console.log(`[react-inbox] created the PushBack app ${app.id} (secret kept in data/app.json)`)
-  return app.secret
-}
+    throw error
+  })
 
 const send = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))

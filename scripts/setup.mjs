@@ -8,11 +8,15 @@ import { existsSync } from "node:fs"
 const PNPM_VERSION = "10.34.8"
 const forTests = process.argv.includes("--test")
 // System binaries the test suite runs for real. With CI=true a missing one is a failure.
-// nginx + nchan: the peers benchmark's smoke run (bench/peers) runs nchan as a contender.
+// nginx: the deploy test runs docs/deploy.md's site in front of a node (with a certificate
+// made by openssl), and the peers benchmark's smoke run (bench/peers) runs nchan as a
+// contender. systemd: only its `systemd-analyze verify`, for the documented unit.
 const SYSTEM_DEPS = [
   { bin: "/usr/bin/chromium", pkg: "chromium" },
   { bin: "/usr/sbin/nginx", pkg: "nginx" },
-  { bin: "/usr/lib/nginx/modules/ngx_nchan_module.so", pkg: "libnginx-mod-nchan" }
+  { bin: "/usr/lib/nginx/modules/ngx_nchan_module.so", pkg: "libnginx-mod-nchan" },
+  { bin: "/usr/bin/openssl", pkg: "openssl" },
+  { bin: "/usr/bin/systemd-analyze", pkg: "systemd" }
 ]
 
 const log = (msg) => console.log(`[setup] ${msg}`)

@@ -20,10 +20,10 @@ export interface WsClient {
   readonly close: () => Promise<void>
 }
 
-/** Opens a WebSocket to `url` (e.g. `ws://…/v1/ws?token=…`). */
-export const connectWs = (url: string): Promise<WsClient> =>
+/** Opens a WebSocket to `url` (e.g. `ws://…/v1/ws?token=…`); `options` go to `ws` (a `ca` for wss). */
+export const connectWs = (url: string, options?: WebSocket.ClientOptions): Promise<WsClient> =>
   new Promise((resolveOpen, rejectOpen) => {
-    const socket = new WebSocket(url)
+    const socket = new WebSocket(url, options)
     const frames: Frame[] = []
     const waiters = new Set<() => void>()
     const taken = new Set<number>()

@@ -7,10 +7,11 @@
  *
  * The Dockerfile's build stage runs that same script; this machine has no Docker engine, so its
  * final stage is run here by hand: its CMD with its ENV against the installed folder, then its
- * HEALTHCHECK command, which must pass on a ready node and fail without one.
+ * HEALTHCHECK command, which must pass on a ready node and fail without one. The systemd unit of
+ * docs/deploy.md is checked by `systemd-analyze verify` and its ExecStart run the same way.
  */
 import { execFile, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -153,5 +154,48 @@ describe("the Dockerfile", () => {
     }
     expect(healthy(node.port).status).toBe(1)
     rmSync(data, { recursive: true, force: true })
+  })
+})
+
+describe("the systemd unit (deploy/systemd/pushback.service)", () => {
+  const unit = readFileSync(join(root, "deploy/systemd/pushback.service"), "utf8")
+  /** The values of `key=` lines of the unit, in order. */
+  const values = (key: string) =>
+    unit
+      .split("\n")
+      .filter((l) => l.startsWith(`${key}=`))
+      .map((l) => l.slice(key.length + 1))
+
+  it("passes systemd-analyze verify, its ExecStart pointing at the installed folder", () => {
+    const adapted = join(dir, "pushback.service")
+    writeFileSync(adapted, unit.replaceAll("/opt/pushback", dir))
+    const result = spawnSync("systemd-analyze", ["verify", adapted], { encoding: "utf8" })
+    expect(result.status, result.stderr).toBe(0)
+    expect(result.stderr.trim()).toBe("")
+  })
+
+  it("its ExecStart with its Environment serves; its KillSignal stops it within TimeoutStopSec", async () => {
+    const state = mkdtempSync(join(tmpdir(), "pushback-state-"))
+    const unitEnv: Record<string, string> = {}
+    for (const line of values("Environment")) {
+      const [k, ...v] = line.split("=")
+      unitEnv[k!] = v.join("=").replaceAll("/var/lib/pushback", state)
+    }
+    expect(values("WorkingDirectory")).toEqual(["/var/lib/pushback"])
+    expect(unitEnv["PUSHBACK_DATABASE_URL"]).toBe(`sqlite:${state}/pushback.db`)
+    const [command, ...args] = values("ExecStart")[0]!.replace("/opt/pushback", dir).split(" ")
+    // 127.0.0.1:8080 in the unit; a free port here
+    const node = await spawnReady(command!, args, {
+      cwd: state,
+      env: { ...env, ...unitEnv, PUSHBACK_PORT: "0" }
+    })
+    const url = `http://127.0.0.1:${node.port}`
+    expect((await fetch(`${url}/readyz`)).status).toBe(200)
+    const started = Date.now()
+    expect(await node.stop(values("KillSignal")[0] as NodeJS.Signals)).toBe(0)
+    expect(Date.now() - started).toBeLessThan(Number.parseInt(values("TimeoutStopSec")[0]!, 10) * 1000)
+    // the admin token was generated into the state directory, beside the database
+    expect(readFileSync(join(state, "admin-token"), "utf8").trim()).toMatch(/^pb_admin_/)
+    rmSync(state, { recursive: true, force: true })
   })
 })

@@ -34,8 +34,8 @@ export type List =
 
 /**
  * A recount (`GET /v1/me/counts` on its own): none out, one out, one out and another wanted once
- * it answers (an entry of unknown effect came meanwhile), or the last one failed (ask again on the
- * next `welcome`).
+ * it answers (an entry of unknown effect came meanwhile), or the last one failed (ask again at the
+ * next sign of the server: `need`).
  */
 export type Recount = "none" | "out" | "again" | "failed"
 
@@ -50,16 +50,15 @@ export interface Inbox {
   /** The count effects of the entries applied while a recount is out (undefined: unknown). */
   readonly ledger: ReadonlyArray<{ readonly seq: number; readonly delta: Delta | undefined }>
   readonly recount: Recount
-  /** Recounts in a row that were still unknown after their answer (at most 3, then it rests). */
-  readonly tries: number
 }
 
 /** What InboxSync reacts to. `now` stamps `seenAt`/`readAt` of marked items. */
 export type InboxEvent =
-  /** The stream has a cursor: load the list if it is not loaded or loading. */
+  /**
+   * The stream has a cursor and the server answers (a `welcome`, a connection, the next entry):
+   * load the list if it is not loaded or loading, and ask again for counts that failed.
+   */
   | { readonly type: "need" }
-  /** A `welcome`: as `need`, and a failed recount is asked again. */
-  | { readonly type: "welcome" }
   /** The cursor cannot be resumed (`reset`), or a tab that follows saw a gap: load again. */
   | { readonly type: "reload" }
   /** The next stream entry. */
@@ -73,10 +72,10 @@ export type InboxEvent =
       readonly page: NotificationList
       readonly now: string
     }
-  | { readonly type: "loadFailed"; readonly id: number }
   /** The answer of a recount, with the `seq` it reflects. */
   | { readonly type: "counted"; readonly counts: Counts; readonly through: number }
-  | { readonly type: "countFailed" }
+  /** Load `id` failed, or (without `id`) the recount. */
+  | { readonly type: "failed"; readonly id?: number }
   /** The next page of older notifications (`loadMore`). */
   | { readonly type: "more"; readonly page: NotificationList }
 
@@ -90,11 +89,12 @@ export const emptyInbox: Inbox = {
   loads: 0,
   countedAt: -1,
   ledger: [],
-  recount: "none",
-  tries: 0
+  recount: "none"
 }
 
 type Step = [Inbox, ReadonlyArray<InboxEffect>]
+
+const COUNT: InboxEffect = { type: "count" }
 
 /**
  * Whether `entry` is a notification older than the last one loaded while more pages follow: the
@@ -108,26 +108,25 @@ const load = (s: Inbox): Step => {
   return [{ ...s, loads: id, list: { type: "loading", id, held: [] } }, [{ type: "load", id }]]
 }
 
+const asking = (s: Inbox) => s.recount === "out" || s.recount === "again"
+
+/** Asks for the counts, or for another ask once the one out answers. */
 const recount = (s: Inbox): Step =>
-  s.recount === "out" || s.recount === "again"
-    ? [{ ...s, recount: "again" }, []]
-    : [{ ...s, recount: "out" }, [{ type: "count" }]]
+  asking(s) ? [{ ...s, recount: "again" }, []] : [{ ...s, recount: "out" }, [COUNT]]
 
-/** After a recount's answer (or failure): another one if one was wanted meanwhile. */
-const after = (s: Inbox, wanted: boolean, otherwise: Recount): Step =>
-  wanted ? [{ ...s, recount: "out" }, [{ type: "count" }]] : [{ ...s, recount: otherwise }, []]
-
-/** The counts of an answer brought up to date with the ledger, and whether an effect was unknown. */
-const settle = (s: Inbox, counts: Counts, through: number, view: Partial<View>): [Inbox, boolean] => {
+/**
+ * The counts of an answer that reflects the stream up to `through`, brought up to date with the
+ * ledger, and whether an effect in it was unknown.
+ */
+const settle = (s: Inbox, counts: Counts, through: number, view?: Partial<View>): [Inbox, boolean] => {
   const ledger = s.ledger.filter((e) => e.seq > through)
   let { unseen, unread } = counts
   let unknown = false
   for (const { delta } of ledger) {
-    if (delta === undefined) unknown = true
-    else {
+    if (delta) {
       unseen += delta.unseen
       unread += delta.unread
-    }
+    } else unknown = true
   }
   const next = { ...s.view, ...view, unseen: Math.max(0, unseen), unread: Math.max(0, unread) }
   return [{ ...s, ledger, countedAt: through, view: next }, unknown]
@@ -135,81 +134,79 @@ const settle = (s: Inbox, counts: Counts, through: number, view: Partial<View>):
 
 /** Applies one event: the next state and the reads to make. */
 export const reduceInbox = (s: Inbox, event: InboxEvent): Step => {
+  const { list, view } = s
   switch (event.type) {
-    case "welcome":
-      if (s.recount === "failed") {
-        const [counted, effects] = recount(s)
-        const [loaded, more] = reduceInbox(counted, { type: "need" })
-        return [loaded, [...effects, ...more]]
-      }
-      return reduceInbox(s, { type: "need" })
     case "need":
-      return s.list.type === "unloaded" ? load(s) : [s, []]
+      // A load reads the counts too; a failed recount is asked again after it, if still failed.
+      return list.type === "unloaded" ? load(s) : s.recount === "failed" ? recount(s) : [s, []]
     case "reload":
       return load(s)
     case "entry": {
       const { entry } = event
-      if (s.list.type === "loading") return [{ ...s, list: { ...s.list, held: [...s.list.held, entry] } }, []]
-      // Not loaded: the next load's read comes after this entry, so its answer has it.
-      if (s.list.type === "unloaded") return [s, []]
-      const applied = applyEntry(s.view.notifications, entry, event.now)
-      const { delta } = applied
-      const notifications = beyond(s.view.notifications, s.view.hasMore, entry)
-        ? s.view.notifications
-        : applied.notifications
-      let { unseen, unread } = s.view
-      let next: Inbox = s
-      if (entry.seq > s.countedAt) {
+      // Loading: held. Not loaded: the next load's read comes after this entry, so its answer has it.
+      if (list.type !== "loaded")
+        return [list.type === "loading" ? { ...s, list: { ...list, held: [...list.held, entry] } } : s, []]
+      const shown = view.notifications
+      const { delta, notifications: applied } = applyEntry(shown, entry, event.now)
+      const notifications = beyond(shown, view.hasMore, entry) ? shown : applied
+      // At or below the seq of the counts shown: the answer had it already.
+      const counted = entry.seq <= s.countedAt
+      const next: Inbox = {
+        ...s,
         // Only an answer still on its way can predate this entry: a later request sees it.
-        if (s.recount === "out" || s.recount === "again")
-          next = { ...s, ledger: [...s.ledger, { seq: entry.seq, delta }] }
-        if (delta === undefined) {
-          const [counted, effects] = recount(next)
-          return [{ ...counted, view: { ...s.view, notifications } }, effects]
-        }
-        unseen = Math.max(0, unseen + delta.unseen)
-        unread = Math.max(0, unread + delta.unread)
+        ledger: !counted && asking(s) ? [...s.ledger, { seq: entry.seq, delta }] : s.ledger,
+        view:
+          counted || !delta
+            ? { ...view, notifications }
+            : {
+                ...view,
+                notifications,
+                unseen: view.unseen + delta.unseen,
+                unread: view.unread + delta.unread
+              }
       }
-      return [{ ...next, view: { ...s.view, notifications, unseen, unread } }, []]
+      return counted || delta ? [next, []] : recount(next)
     }
     case "loaded": {
-      if (s.list.type !== "loading" || s.list.id !== event.id) return [s, []]
+      if (list.type !== "loading" || list.id !== event.id) return [s, []]
       const { page } = event
+      const hasMore = page.next !== null
       let notifications = page.results
       const ledger: Array<Inbox["ledger"][number]> = []
-      for (const entry of s.list.held) {
+      for (const entry of list.held) {
         const applied = applyEntry(notifications, entry, event.now, true)
-        if (!beyond(page.results, page.next !== null, entry)) notifications = applied.notifications
+        if (!beyond(page.results, hasMore, entry)) notifications = applied.notifications
         ledger.push({ seq: entry.seq, delta: applied.delta })
       }
-      const [settled, unknown] = settle(
-        { ...s, list: { type: "loaded" }, ledger },
-        event.counts,
-        event.through,
-        { notifications, hasMore: page.next !== null }
-      )
-      return unknown ? recount(settled) : [settled, []]
+      const [settled, unknown] = settle({ ...s, list, ledger }, event.counts, event.through, {
+        notifications,
+        hasMore
+      })
+      const loaded: Inbox = { ...settled, list: { type: "loaded" } }
+      return unknown ? recount(loaded) : [loaded, []]
     }
-    case "loadFailed":
-      return s.list.type === "loading" && s.list.id === event.id
-        ? [{ ...s, list: { type: "unloaded" } }, []]
-        : [s, []]
     case "counted": {
-      const wanted = s.recount === "again"
       // Older than the answer the counts rest on (a load answered meanwhile): not up to date.
-      if (event.through < s.countedAt) return after(s, wanted, "none")
-      const [settled, unknown] = settle(s, event.counts, event.through, {})
-      // Still unknown after the answer: an entry newer than it (rare; a few tries at most).
-      const retry = unknown && s.tries < 3
-      return after({ ...settled, tries: retry ? s.tries + 1 : 0 }, wanted || retry, "none")
+      const [settled, unknown] =
+        event.through < s.countedAt ? [s, false] : settle(s, event.counts, event.through)
+      // Still unknown after the answer: an entry newer than it, which the next answer covers (it
+      // is asked after every entry applied so far, and the server counts what it delivered).
+      const next: Inbox = { ...settled, recount: "none" }
+      return unknown || s.recount === "again" ? recount(next) : [next, []]
     }
-    case "countFailed":
-      // The server is unreachable (restarting?): ask again on the next welcome.
-      return after(s, s.recount === "again", "failed")
+    case "failed":
+      // A load failed: the next `need` loads again.
+      if (event.id !== undefined)
+        return [
+          list.type === "loading" && list.id === event.id ? { ...s, list: { type: "unloaded" } } : s,
+          []
+        ]
+      // The server is unreachable (restarting?): ask again once it answers.
+      return s.recount === "again" ? recount({ ...s, recount: "none" }) : [{ ...s, recount: "failed" }, []]
     case "more": {
-      const have = new Set(s.view.notifications.map((n) => n.id))
-      const notifications = [...s.view.notifications, ...event.page.results.filter((n) => !have.has(n.id))]
-      return [{ ...s, view: { ...s.view, notifications, hasMore: event.page.next !== null } }, []]
+      const have = new Set(view.notifications.map((n) => n.id))
+      const notifications = [...view.notifications, ...event.page.results.filter((n) => !have.has(n.id))]
+      return [{ ...s, view: { ...view, notifications, hasMore: event.page.next !== null } }, []]
     }
   }
 }

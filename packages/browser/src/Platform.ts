@@ -44,14 +44,13 @@ export interface ResolvedPlatform {
 const browserOnline: OnlineWatcher = (set) => {
   const g = globalThis
   if (typeof g.addEventListener !== "function") return () => {}
-  const on = () => set(true)
-  const off = () => set(false)
+  const on = (event: Event) => set(event.type === "online")
   g.addEventListener("online", on)
-  g.addEventListener("offline", off)
+  g.addEventListener("offline", on)
   if (g.navigator?.onLine === false) set(false)
   return () => {
     g.removeEventListener("online", on)
-    g.removeEventListener("offline", off)
+    g.removeEventListener("offline", on)
   }
 }
 
@@ -62,14 +61,16 @@ const browserOnline: OnlineWatcher = (set) => {
 export const resolvePlatform = (platform: Platform = {}): ResolvedPlatform => {
   const g = globalThis
   return {
-    WebSocket: "WebSocket" in platform ? platform.WebSocket : g.WebSocket,
-    EventSource: "EventSource" in platform ? platform.EventSource : g.EventSource,
+    // These four: a field that is given, even as undefined, wins (undefined: "this platform has none").
+    WebSocket: g.WebSocket,
+    EventSource: g.EventSource,
+    locks: g.navigator?.locks,
+    BroadcastChannel: g.BroadcastChannel,
+    ...platform,
     fetch: platform.fetch ?? ((input, init) => g.fetch(input, init)),
     setTimeout: platform.setTimeout ?? ((callback, ms) => g.setTimeout(callback, ms)),
     clearTimeout: platform.clearTimeout ?? ((id) => g.clearTimeout(id as number)),
     random: platform.random ?? Math.random,
-    online: platform.online ?? browserOnline,
-    locks: "locks" in platform ? platform.locks : g.navigator?.locks,
-    BroadcastChannel: "BroadcastChannel" in platform ? platform.BroadcastChannel : g.BroadcastChannel
+    online: platform.online ?? browserOnline
   }
 }

@@ -3,7 +3,8 @@
  * default, so the seed's style — `PushBack.init(…); PushBack.subscribe(onNotification,
  * onDisconnect)` — works, from a module import or from the script-tag global alike.
  */
-import { createClient, type PushBackClient, type PushBackOptions } from "./Client.js"
+import { createClient } from "./Client.js"
+import type { PushBackClient, PushBackOptions } from "./PushBackClient.js"
 
 /** The `PushBack` object: `init`, plus every client method acting on the default client. */
 export interface PushBackStatic extends PushBackClient {

@@ -5,10 +5,11 @@
 
 /** A request the server refused. */
 export class PushBackError extends Error {
+  // `declare`d and assigned below: no class field helpers in the ES2020 bundle.
   /** HTTP status; 0 for an action refused over WebSocket. */
-  readonly status: number
+  declare readonly status: number
   /** `bad_request`, `unauthorized`, `not_found`, … */
-  readonly code: string
+  declare readonly code: string
   constructor(status: number, code: string, message: string) {
     super(message)
     this.name = "PushBackError"

@@ -28,9 +28,8 @@ export interface NotificationStore {
   readonly subscribe: (listener: () => void) => () => void
 }
 
-/** The store and its writer (for the client). */
-export const makeStore = () => {
-  let snapshot: Snapshot = { notifications: [], unseen: 0, unread: 0, state: "connecting", hasMore: false }
+/** The store, starting at `snapshot`, and its writer (for the client). */
+export const makeStore = (snapshot: Snapshot) => {
   const listeners = new Set<() => void>()
   const store: NotificationStore = {
     getSnapshot: () => snapshot,

@@ -22,10 +22,10 @@ export interface ConnectParams {
  * `pongTimeout` options). A transport that can ask the server for a sign of life uses them.
  */
 export interface Liveness {
-  /** Silence after which a ping is sent (WebSocket); 0: never. */
-  readonly pingInterval: number
-  /** Time the server gets to answer a ping, or beyond a poll's wait, before the connection counts as lost. */
-  readonly pongTimeout: number
+  /** Silence after which a ping is sent (WebSocket); 0: never. Default 25000. */
+  readonly pingInterval?: number | undefined
+  /** Time the server gets to answer a ping, or beyond a poll's wait, before the connection counts as lost. Default 10000. */
+  readonly pongTimeout?: number | undefined
 }
 
 /** What a connection reports. After `close`, nothing more. */

@@ -183,7 +183,7 @@ const makeClient = (server: Server, pageSize: number, follower: boolean) => {
   const fail = (i: number) => {
     const [read] = reads.splice(i, 1)
     if (!read) return
-    step(read.effect.type === "count" ? { type: "countFailed" } : { type: "loadFailed", id: read.effect.id })
+    step(read.effect.type === "count" ? { type: "failed" } : { type: "failed", id: read.effect.id })
   }
   return {
     get inbox() {
@@ -195,14 +195,14 @@ const makeClient = (server: Server, pageSize: number, follower: boolean) => {
       if (cursor === undefined || cursor < server.retainedAfter() || cursor > latest) {
         const resumed = cursor !== undefined
         cursor ??= latest
-        step({ type: "welcome" })
+        step({ type: "need" })
         if (resumed) {
           cursor = latest
           step({ type: "reload" })
         }
         sent = latest
       } else {
-        step({ type: "welcome" })
+        step({ type: "need" })
         sent = cursor
       }
     },

@@ -37,14 +37,14 @@ export const applyEntry = (
 ): Applied => {
   if (entry.type === "notification") {
     const n = entry.notification
-    const delta = { unseen: n.seenAt === null ? 1 : 0, unread: n.readAt === null ? 1 : 0 }
-    // Already loaded over REST (the page and the stream overlap at start): not added again.
-    if (notifications.some((x) => x.id === n.id)) return { notifications, delta }
-    return { notifications: [n, ...notifications], delta }
+    return {
+      // Already loaded over REST (the page and the stream overlap at start): not added again.
+      notifications: notifications.some((x) => x.id === n.id) ? notifications : [n, ...notifications],
+      delta: { unseen: +(n.seenAt === null), unread: +(n.readAt === null) }
+    }
   }
   const ids = new Set(entry.ids)
   let found = 0
-  let ahead = 0
   let unseen = 0
   let unread = 0
   const next: Array<Notification> = []
@@ -56,21 +56,17 @@ export const applyEntry = (
     found++
     if (n.seenAt === null) unseen++
     if (n.readAt === null) unread++
-    else if (entry.type === "read") ahead++
     if (entry.type === "seen") next.push(n.seenAt === null ? { ...n, seenAt: now } : n)
     else if (entry.type === "read")
       next.push(n.readAt === null ? { ...n, seenAt: n.seenAt ?? now, readAt: now } : n)
   }
-  const known = !uncertain && found === ids.size && ahead === 0
+  // Every id loaded — and for a read, every one still unread (not ahead of the entry).
+  const known = !uncertain && (entry.type === "read" ? unread : found) === ids.size
   const delta =
     entry.type === "seen"
       ? { unseen: -ids.size, unread: 0 }
-      : entry.type === "read"
-        ? known
-          ? { unseen: -unseen, unread: -ids.size }
-          : undefined
-        : known
-          ? { unseen: -unseen, unread: -unread }
-          : undefined
+      : known
+        ? { unseen: -unseen, unread: -unread }
+        : undefined
   return { notifications: next, delta }
 }

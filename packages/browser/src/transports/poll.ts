@@ -16,7 +16,7 @@ import type { ServerFrame } from "../types.js"
 const WAIT = 25
 
 /** Builds the long-poll transport over `platform.fetch`. */
-export const poll = (platform: ResolvedPlatform, { pongTimeout }: Liveness): Transport => {
+export const poll = (platform: ResolvedPlatform, { pongTimeout = 10_000 }: Liveness): Transport => {
   let stop: (() => void) | undefined
   const close = () => {
     stop?.()
@@ -29,13 +29,13 @@ export const poll = (platform: ResolvedPlatform, { pongTimeout }: Liveness): Tra
     connect({ url, token, cursor }, handlers) {
       close()
       let live = true
-      let abort: AbortController | undefined
+      let abort = new AbortController()
       /** The deadline of the poll in flight. */
       let deadline: unknown
       const halt = () => {
         live = false
         platform.clearTimeout(deadline)
-        abort?.abort()
+        abort.abort()
       }
       stop = halt
       const end = (code: number, reason: string) => {
@@ -46,7 +46,7 @@ export const poll = (platform: ResolvedPlatform, { pongTimeout }: Liveness): Tra
       let opened = false
       const loop = async (cursor: number | undefined): Promise<void> => {
         while (live) {
-          abort = typeof AbortController === "function" ? new AbortController() : undefined
+          abort = new AbortController()
           // Without a cursor the server answers at once; a resumed connection's first poll too.
           const wait = cursor !== undefined && opened ? WAIT : 0
           const query = cursor === undefined ? "" : `&cursor=${cursor}&wait=${wait}`
@@ -56,7 +56,7 @@ export const poll = (platform: ResolvedPlatform, { pongTimeout }: Liveness): Tra
           )
           const res = await platform.fetch(`${url}/v1/poll?token=${encodeURIComponent(token)}${query}`, {
             cache: "no-store",
-            ...(abort === undefined ? {} : { signal: abort.signal })
+            signal: abort.signal
           })
           if (!live) return
           if (res.status !== 200) {

@@ -41,10 +41,13 @@ export const sse = (platform: ResolvedPlatform): Transport => {
           // The connection failed (not a server `error` event, which has data).
           if (opened) return end(Codes.ConnectionLost, "connection lost")
           es.close()
-          platform.fetch(`${url}/v1/me/counts`, { headers: { authorization: `Bearer ${token}` } }).then(
-            (res) => end(res.status === 401 ? Codes.Unauthorized : Codes.ConnectionLost, "could not connect"),
-            () => end(Codes.ConnectionLost, "could not connect")
-          )
+          platform
+            .fetch(`${url}/v1/me/counts`, { headers: { authorization: `Bearer ${token}` } })
+            .then(
+              (res) => res.status === 401,
+              () => false
+            )
+            .then((refused) => end(refused ? Codes.Unauthorized : Codes.ConnectionLost, "could not connect"))
           return
         }
         const frame = JSON.parse(data) as ServerFrame

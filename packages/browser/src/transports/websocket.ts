@@ -16,7 +16,10 @@ import type { Liveness, Transport } from "../Transport.js"
 import type { ServerFrame } from "../types.js"
 
 /** Builds the WebSocket transport over `platform.WebSocket`. */
-export const websocket = (platform: ResolvedPlatform, { pingInterval, pongTimeout }: Liveness): Transport => {
+export const websocket = (
+  platform: ResolvedPlatform,
+  { pingInterval = 25_000, pongTimeout = 10_000 }: Liveness
+): Transport => {
   let socket: WebSocket | undefined
   /** The heartbeat timer of the open socket: the next ping, or the deadline of the last one. */
   let beat: unknown

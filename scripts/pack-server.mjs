@@ -56,7 +56,10 @@ const packed = readdirSync(tarballs)
   .filter((f) => f.endsWith(".tgz"))
   .map((f) => `./packages/${f}`)
 if (!existsSync(join(dir, "package.json"))) {
-  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "pushback-node", private: true }, null, 2)}\n`)
+  writeFileSync(
+    join(dir, "package.json"),
+    `${JSON.stringify({ name: "pushback-node", private: true }, null, 2)}\n`
+  )
 }
 log(`installing ${packed.join(", ")} with npm into ${dir}`)
 run("npm", ["install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error", ...packed], dir)

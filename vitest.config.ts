@@ -6,6 +6,8 @@ export default defineConfig({
     projects: [
       "packages/*/vitest.config.ts",
       "apps/*/vitest.config.ts",
+      // the server's suites again on PostgreSQL
+      "apps/server/vitest.pg.config.ts",
       "test/vitest.config.ts",
       "bench/vitest.config.ts"
     ],

@@ -16,7 +16,10 @@ const SYSTEM_DEPS = [
   { bin: "/usr/sbin/nginx", pkg: "nginx" },
   { bin: "/usr/lib/nginx/modules/ngx_nchan_module.so", pkg: "libnginx-mod-nchan" },
   { bin: "/usr/bin/openssl", pkg: "openssl" },
-  { bin: "/usr/bin/systemd-analyze", pkg: "systemd" }
+  { bin: "/usr/bin/systemd-analyze", pkg: "systemd" },
+  // PostgreSQL 15: the server's suites run again on a PostgreSQL of their own (initdb + pg_ctl
+  // in a temp dir, packages/testkit/src/postgres.ts); the system cluster apt sets up is unused.
+  { bin: "/usr/lib/postgresql/15/bin/pg_ctl", pkg: "postgresql" }
 ]
 
 const log = (msg) => console.log(`[setup] ${msg}`)

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { dirname, join, resolve } from "node:path"
 import { DefaultLimits, type Limits } from "@pushback/protocol"
 import { Context } from "effect"
+import { isPostgresUrl } from "./DatabaseUrl.js"
 import { StartupError, storageFailure } from "./StartupError.js"
 
 /** Resolved settings. */
@@ -90,11 +91,14 @@ const toPositiveInt = ({ value, from }: Given): number => {
   return n
 }
 
-/** Where the SQLite file lives, or `./data` for other databases: the admin token is kept there. */
+/** Where the SQLite file lives (its admin token is kept there), or `./data` for PostgreSQL. */
 export const dataDirOf = (databaseUrl: string): string =>
   databaseUrl.startsWith("sqlite:") ? dirname(resolve(databaseUrl.slice("sqlite:".length))) : resolve("data")
 
 const adminTokenFile = (dataDir: string) => join(dataDir, "admin-token")
+
+/** A new admin token. */
+export const generateAdminToken = (): string => `pb_admin_${randomBytes(32).toString("base64url")}`
 
 /** Reads the kept admin token, or generates, keeps and flags a new one. */
 const resolveAdminToken = (dataDir: string, given: string | undefined) => {
@@ -104,7 +108,7 @@ const resolveAdminToken = (dataDir: string, given: string | undefined) => {
     const token = readFileSync(file, "utf8").trim()
     if (token.length > 0) return { token, generated: false }
   }
-  const token = `pb_admin_${randomBytes(32).toString("base64url")}`
+  const token = generateAdminToken()
   mkdirSync(dataDir, { recursive: true })
   writeFileSync(file, `${token}\n`, { mode: 0o600 })
   chmodSync(file, 0o600)
@@ -176,16 +180,18 @@ export const loadConfig = (
           : { value: fallback, from: flag }) satisfies Given
   const db = pick("--db", flags.db, "PUSHBACK_DATABASE_URL", "db", "sqlite:./data/pushback.db")
   const databaseUrl = String(db.value)
-  if (!databaseUrl.startsWith("sqlite:")) {
+  const shared = isPostgresUrl(databaseUrl)
+  if (!databaseUrl.startsWith("sqlite:") && !shared) {
     // Only the scheme is repeated: the rest of a URL may hold a password.
     throw new ConfigError(
-      `${db.from}: ${databaseUrl.split(":")[0]}: databases are not supported by this version (PostgreSQL comes next); use sqlite:PATH`
+      `${db.from}: ${databaseUrl.split(":")[0]}: databases are not supported; use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE`
     )
   }
   const dataDir = dataDirOf(databaseUrl)
   const givenToken = env["PUSHBACK_ADMIN_TOKEN"] ?? (file["adminToken"] as string | undefined)
   let admin = { token: givenToken ?? "", generated: false }
-  if (serving) {
+  // On PostgreSQL a missing token is generated once and kept in the database (Server.ts), never in a file.
+  if (serving && !shared) {
     try {
       admin = resolveAdminToken(dataDir, givenToken)
     } catch (e) {

@@ -10,7 +10,8 @@ import { CloseCodes } from "@pushback/protocol"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { layerAuth } from "./Auth.js"
 import { layerInProcessBus } from "./Bus.js"
-import { Config, type ServerConfig, sqlitePath } from "./Config.js"
+import { Config, generateAdminToken, type ServerConfig, sqlitePath } from "./Config.js"
+import { isPostgresUrl } from "./DatabaseUrl.js"
 import { layerDelivery } from "./Delivery.js"
 import { badRequest } from "./ApiError.js"
 import { makeRequestListener } from "./http/Edge.js"
@@ -28,19 +29,37 @@ import type { Services } from "./Services.js"
 import { layerSessions, Sessions } from "./Sessions.js"
 import { Store } from "./Store.js"
 import { listenFailure, storageFailure } from "./StartupError.js"
+import { layerPgStore } from "./store/pg.js"
 import { layerSqliteStore } from "./store/sqlite.js"
 
-/** The Store layer the database URL names. */
+/** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
 export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store> =>
-  layerSqliteStore(sqlitePath(config.databaseUrl))
+  isPostgresUrl(config.databaseUrl)
+    ? layerPgStore(config.databaseUrl)
+    : layerSqliteStore(sqlitePath(config.databaseUrl))
+
+/**
+ * The config, with the admin token a shared database keeps when none was given: the first
+ * node to start generates it (and prints it once), every other node reads it (PROTOCOL.md §6).
+ */
+const layerConfig = (config: ServerConfig): Layer.Layer<Config, never, Store> =>
+  config.adminToken.length > 0
+    ? Layer.succeed(Config, config)
+    : Layer.effect(
+        Config,
+        Effect.gen(function* () {
+          const tokens = (yield* Store).adminTokens
+          if (tokens === undefined) return yield* Effect.dieMessage("no admin token and nowhere to keep one")
+          const fresh = generateAdminToken()
+          const token = yield* tokens.keep(fresh)
+          return { ...config, adminToken: token, adminTokenGenerated: token === fresh }
+        })
+      )
 
 /** Every service of one node, from a resolved config. */
 export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
-  const base = Layer.mergeAll(
-    Layer.succeed(Config, config),
-    layerStoreFor(config),
-    layerSessions,
-    layerMetrics
+  const base = Layer.mergeAll(layerConfig(config), layerSessions, layerMetrics).pipe(
+    Layer.provideMerge(layerStoreFor(config))
   )
   const bus = layerInProcessBus.pipe(Layer.provideMerge(base))
   return Layer.mergeAll(layerDelivery, layerAuth, layerRateLimiter).pipe(Layer.provideMerge(bus))
@@ -69,6 +88,8 @@ export const routes = [
 export interface RunningServer {
   readonly url: string
   readonly port: number
+  /** The config in force (with the admin token a PostgreSQL database keeps, when none was given). */
+  readonly config: ServerConfig
   /** Closes sessions with 1001, stops accepting, releases storage. */
   readonly close: () => Promise<void>
 }
@@ -82,12 +103,18 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const runtime = ManagedRuntime.make(layerServices(config))
   const services = await runtime
-    .runPromise(Effect.all({ sessions: Sessions, metrics: Metrics, store: Store }))
+    .runPromise(Effect.all({ sessions: Sessions, metrics: Metrics, store: Store, config: Config }))
     .catch(async (e: unknown) => {
       await runtime.dispose()
       throw storageFailure(e, config.databaseUrl, sqlitePath(config.databaseUrl))
     })
   const { sessions, metrics, store } = services
+  // A token this start generated and kept, forgotten again if the start fails before it is printed.
+  const forgetToken = async () => {
+    if (services.config.adminTokenGenerated && store.adminTokens !== undefined) {
+      await runtime.runPromise(store.adminTokens.forget(services.config.adminToken)).catch(() => undefined)
+    }
+  }
   const ws = makeWsTransport({ runtime, config, sessions, metrics })
   const sse = makeSseTransport({ runtime, config, sessions, metrics })
   const poll = makePollTransport({ runtime, config, sessions, metrics })
@@ -129,6 +156,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     sse.close()
     poll.close()
     ws.close()
+    await forgetToken()
     await runtime.dispose()
     throw listenFailure(e, config.host, config.port)
   }
@@ -140,6 +168,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   return {
     url: `http://${shownHost}:${port}`,
     port,
+    config: services.config,
     close: async () => {
       clearInterval(pruner)
       sse.close()

@@ -6,6 +6,10 @@
  * A session that has just connected is "catching up" (reading its backlog from storage):
  * live entries are held for it and flushed once the backlog is sent, so nothing is lost in
  * between and nothing is sent twice (each session remembers the last seq it was handed).
+ *
+ * Entries can arrive out of seq order when commits run at once (PostgreSQL's pool: the call
+ * that took seq 6 may publish before the one that took seq 5). A session holds an entry that
+ * comes early until the ones before it arrive, so it still sees every seq once, in order.
  */
 import { randomUUID } from "node:crypto"
 import { Context, Layer } from "effect"
@@ -29,6 +33,8 @@ export interface Session {
   cursor: number
   /** Entries that arrived while the backlog was being read, or null once live. */
   pending: Array<StreamEntry> | null
+  /** Live entries that came before the seq they follow, by seq (null when none). */
+  early: Map<number, StreamEntry> | null
   /** Writes one encoded frame. */
   readonly write: (payload: string) => void
   /** Closes the session with a WebSocket-style code. */
@@ -54,6 +60,7 @@ export const makeSession = (init: SessionInit): Session => ({
   capabilities: { supportsClientActions: init.supportsClientActions },
   cursor: 0,
   pending: null,
+  early: null,
   write: init.write,
   close: init.close
 })
@@ -65,8 +72,50 @@ export const offer = (session: Session, entry: StreamEntry): void => {
     return
   }
   if (entry.seq <= session.cursor) return
+  if (entry.seq > session.cursor + 1) {
+    holdEarly(session, entry)
+    return
+  }
   session.cursor = entry.seq
   session.write(entry.payload)
+  if (session.early !== null) flushEarly(session, false)
+}
+
+/**
+ * How long an early entry waits for the ones before it. They are committed already (a seq
+ * is taken inside its transaction, so a rollback gives it back), only their wake-up is late;
+ * past this the held entries are written anyway, as a lost wake-up would leave them.
+ */
+const EARLY_WAIT_MS = 1000
+
+const holdEarly = (session: Session, entry: StreamEntry): void => {
+  let early = session.early
+  if (early === null) {
+    const held = new Map<number, StreamEntry>()
+    early = session.early = held
+    // Only this episode's entries: a later one gets its own wait.
+    setTimeout(() => session.early === held && flushEarly(session, true), EARLY_WAIT_MS).unref()
+  }
+  early.set(entry.seq, entry)
+}
+
+/** Writes the held entries that now follow the cursor (all of them, in order, when `giveUp`). */
+const flushEarly = (session: Session, giveUp: boolean): void => {
+  const early = session.early
+  if (early === null) return
+  const held = giveUp ? [...early.values()].sort((a, b) => a.seq - b.seq) : []
+  for (let next = early.get(session.cursor + 1); next !== undefined; next = early.get(session.cursor + 1)) {
+    early.delete(next.seq)
+    session.cursor = next.seq
+    session.write(next.payload)
+  }
+  for (const entry of held) {
+    if (entry.seq <= session.cursor) continue
+    session.cursor = entry.seq
+    session.write(entry.payload)
+  }
+  if (giveUp) early.clear()
+  if (early.size === 0) session.early = null
 }
 
 /** Ends catch-up: writes held entries after the cursor, then goes live. */

@@ -8,6 +8,7 @@
 import { existsSync, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { Cause, Runtime } from "effect"
+import { isPostgresUrl, shownDatabaseUrl } from "./DatabaseUrl.js"
 
 /** A start-up failure the operator fixes by changing an option; the CLI prints it and exits 1. */
 export class StartupError extends Error {
@@ -50,6 +51,7 @@ const placeProblem = (file: string): string | undefined => {
  * be created, opened or migrated.
  */
 export const storageFailure = (error: unknown, databaseUrl: string, file: string): StartupError => {
+  if (isPostgresUrl(databaseUrl)) return postgresFailure(error, databaseUrl)
   const codes = codesOf(error)
   const has = (...wanted: Array<string>) => wanted.some((c) => codes.includes(c))
   const why =
@@ -95,5 +97,34 @@ export const listenFailure = (error: unknown, host: string, port: number): Start
   }
   return new StartupError(
     `--host ${host} --port ${port}: could not listen: ${firstLine(error)}. Check --host (PUSHBACK_HOST) and --port (PUSHBACK_PORT)`
+  )
+}
+
+/**
+ * The PostgreSQL database at `databaseUrl` could not be reached, logged into or migrated. The
+ * URL is shown without its password; the codes are node's and PostgreSQL's SQLSTATEs.
+ */
+const postgresFailure = (error: unknown, databaseUrl: string): StartupError => {
+  const codes = codesOf(error)
+  const has = (...wanted: Array<string>) => wanted.some((c) => codes.includes(c))
+  const shown = shownDatabaseUrl(databaseUrl)
+  let where = "the server"
+  try {
+    const url = new URL(databaseUrl)
+    where = `${url.hostname}:${url.port || "5432"}`
+  } catch {}
+  const why = has("ECONNREFUSED", "EHOSTUNREACH", "ETIMEDOUT")
+    ? `no PostgreSQL server answers at ${where}`
+    : has("ENOTFOUND", "EAI_AGAIN")
+      ? `no such host ${where}`
+      : has("28P01", "28000")
+        ? "PostgreSQL refused the user name or password"
+        : has("3D000")
+          ? "the database does not exist (create it first: createdb NAME)"
+          : has("42501")
+            ? "the user may not create tables in this database"
+            : `could not use the database: ${firstLine(error)}`
+  return new StartupError(
+    `--db ${shown}: ${why}. Point --db (PUSHBACK_DATABASE_URL) at a reachable PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/DATABASE`
   )
 }

@@ -235,6 +235,15 @@ export interface StoreShape {
   ) => Effect.Effect<StreamWindow>
 
   readonly stats: (app: string) => Effect.Effect<StoredStats>
+  /**
+   * Where a database shared by several nodes keeps the generated admin token (PostgreSQL):
+   * `keep` answers the kept one, making `fresh` it when there is none yet; `forget` drops it
+   * if it is still `token`. Undefined where the token is a file beside the database (SQLite).
+   */
+  readonly adminTokens?: {
+    readonly keep: (fresh: string) => Effect.Effect<string>
+    readonly forget: (token: string) => Effect.Effect<void>
+  }
   /** Drops stream entries older than `before` or beyond `keep` per user, and stale idempotency keys. */
   readonly prune: (before: string, keep: number, keysBefore: string) => Effect.Effect<number>
 }

@@ -13,6 +13,7 @@ import {
   loadConfig,
   sqlitePath
 } from "./Config.js"
+import { isPostgresUrl, shownDatabaseUrl } from "./DatabaseUrl.js"
 import { mintUserToken } from "./http/backend.js"
 import { createApp } from "./http/operator.js"
 import { layerStoreFor, startServer } from "./Server.js"
@@ -20,7 +21,7 @@ import { StartupError, storageFailure } from "./StartupError.js"
 import { Store } from "./Store.js"
 
 const USAGE = `Usage:
-  pushback serve [--port 8080] [--host 0.0.0.0] [--db sqlite:./data/pushback.db] [--config file.json]
+  pushback serve [--port 8080] [--host 0.0.0.0] [--db sqlite:./data/pushback.db | postgres://…] [--config file.json]
   pushback apps create NAME        create an app; prints its id and secret
   pushback apps list               list apps
   pushback apps delete APP_ID      delete an app and all its data
@@ -44,7 +45,11 @@ const options = {
 const serve = async (flags: ConfigFlags) => {
   const config = loadConfig(flags)
   if (config.redisUrl !== undefined) {
-    throw new ConfigError("--redis: several nodes (Redis bus) are not supported by this version yet")
+    throw new ConfigError(
+      isPostgresUrl(config.databaseUrl)
+        ? "--redis: the Redis bus for several nodes is not in this version yet; run one node on PostgreSQL without --redis"
+        : "--redis: a sqlite: database is one node; several nodes need --db postgres://… (and Redis, in a later version)"
+    )
   }
   if (config.smtpUrl !== undefined) {
     console.log("[pushback] note: --smtp is accepted but email sending comes in a later version")
@@ -53,11 +58,15 @@ const serve = async (flags: ConfigFlags) => {
     forgetGeneratedAdminToken(config)
     throw e
   })
-  if (config.adminTokenGenerated) {
-    console.log(`[pushback] generated an admin token (shown once, kept in ${config.dataDir}/admin-token):`)
-    console.log(`[pushback]   ${config.adminToken}`)
+  const running = server.config
+  if (running.adminTokenGenerated) {
+    const where = isPostgresUrl(running.databaseUrl) ? "the database" : `${running.dataDir}/admin-token`
+    console.log(`[pushback] generated an admin token (shown once, kept in ${where}):`)
+    console.log(`[pushback]   ${running.adminToken}`)
   }
-  console.log(`[pushback] ready on ${server.url} (database ${config.databaseUrl}, version ${config.version})`)
+  console.log(
+    `[pushback] ready on ${server.url} (database ${shownDatabaseUrl(running.databaseUrl)}, version ${running.version})`
+  )
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { testDatabaseUrl } from "./database.js"
 
 const here = fileURLToPath(new URL(".", import.meta.url))
 /** The built CLI of `@pushback/server`. Tests run after `pnpm build`. */
@@ -120,7 +121,7 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
     "--port",
     String(options.port ?? 0),
     "--db",
-    `sqlite:${join(dataDir, "pushback.db")}`,
+    await testDatabaseUrl(dataDir),
     ...(options.args ?? [])
   ]
   const ready = await spawnReady(process.execPath, args, {

@@ -160,8 +160,22 @@ const sharedContent = Effect.gen(function* () {
   yield* sql`INSERT INTO catalog_version (id, version) VALUES (1, 0)`
 })
 
+/**
+ * Settings a database shared by several nodes keeps for all of them (PROTOCOL.md §6): with
+ * PostgreSQL the generated admin token lives here, never in a per-node file. SQLite keeps its
+ * token beside the database file and leaves the table empty.
+ */
+const settings = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
+})
+
 /** Every migration, by `NNNN_name`. */
-export const migrations = Migrator.fromRecord({ "0001_init": init, "0002_shared_content": sharedContent })
+export const migrations = Migrator.fromRecord({
+  "0001_init": init,
+  "0002_shared_content": sharedContent,
+  "0003_settings": settings
+})
 
 /** Runs pending migrations with any SqlClient (no schema dump, no extra services). */
 export const runMigrations = Migrator.make({})({ loader: migrations, table: "pushback_migrations" })

@@ -95,11 +95,24 @@ describe("the database", () => {
 
   it("an unsupported database names --db without repeating the URL's password", () => {
     const line = expectOneLine(
-      serve(["--db", "postgres://app:s3cret-pw@db.internal/pushback"]),
+      serve(["--db", "mysql://app:s3cret-pw@db.internal/pushback"]),
       "--db",
       /sqlite:/
     )
     expect(line).not.toContain("s3cret-pw")
+  })
+
+  it("an unreachable PostgreSQL names --db and the address, without the password", () => {
+    const line = expectOneLine(
+      serve(["--db", "postgres://app:s3cret-pw@127.0.0.1:1/pushback"]),
+      "--db",
+      /no PostgreSQL server answers at 127\.0\.0\.1:1/
+    )
+    expect(line).not.toContain("s3cret-pw")
+  })
+
+  it("--redis with a sqlite: database is refused: SQLite is one node", () => {
+    expectOneLine(serve(["--db", db("one.db"), "--redis", "redis://127.0.0.1:1"]), "--redis", /one node/)
   })
 
   it("the other commands say the same", () => {

@@ -3,7 +3,7 @@
  * (`content`, `data`) is spliced in as text, never parsed and re-serialized, and for a
  * notify to many users the shared part is serialized once: only `id`, `user`, `seq` differ.
  */
-import type { NotificationRecord } from "./Store.js"
+import type { NotificationRecord, StreamEntry } from "./Store.js"
 
 const q = JSON.stringify
 const orNull = (v: string | null): string => (v === null ? "null" : q(v))
@@ -34,3 +34,22 @@ export const encodeMarkFrame = (
 
 /** A JSON array of already-encoded items. */
 export const encodeArray = (items: ReadonlyArray<string>): string => `[${items.join(",")}]`
+
+/** The id of recipient `index` of the call with id stem `stem`. */
+export const recipientId = (stem: string, index: number): string => `ntf_${stem}_${index.toString(36)}`
+
+/** The `notification` stream entries of one call: recipient `i` is `users[i]` at `seqs[i]`. */
+export const notificationEntries = (
+  stem: string,
+  shared: string,
+  users: ReadonlyArray<string>,
+  seqs: ReadonlyArray<number>
+): Array<StreamEntry> => {
+  const entries: Array<StreamEntry> = new Array(users.length)
+  for (let i = 0; i < users.length; i++) {
+    const user = users[i]!
+    const seq = seqs[i]!
+    entries[i] = { user, seq, payload: encodeNotificationFrame(seq, recipientId(stem, i), user, shared) }
+  }
+  return entries
+}

@@ -11,6 +11,7 @@ import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
+import { notificationEntries } from "../Encode.js"
 import { Store, type StoreShape } from "../Store.js"
 import { makeCatalog } from "./catalog.js"
 import { runMigrations } from "./migrations.js"
@@ -45,7 +46,16 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       putEventType: (app, type) => writer.run("putEventType", app, type),
       deleteEventType: (app, name) => writer.run("deleteEventType", app, name),
       putPreferences: (app, user, prefs) => writer.run("putPreferences", app, user, prefs),
-      notify: (job) => writer.run("notify", job),
+      notify: (job) =>
+        Effect.map(writer.run("notify", job), (outcome) =>
+          outcome._tag === "Stored"
+            ? {
+                _tag: "Stored" as const,
+                response: outcome.response,
+                entries: notificationEntries(job.stem, job.shared, outcome.users, outcome.seqs)
+              }
+            : outcome
+        ),
       mark: (app, user, kind, target, now) => writer.run("mark", app, user, kind, target, now),
       prune: (before, keep, keysBefore) => writer.run("prune", before, keep, keysBefore)
     }

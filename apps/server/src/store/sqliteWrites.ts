@@ -6,7 +6,7 @@
  */
 import type { NotifyResponse } from "@pushback/protocol"
 import type { Database } from "better-sqlite3"
-import { encodeMarkFrame, encodeNotificationFrame } from "../Encode.js"
+import { encodeMarkFrame, recipientId } from "../Encode.js"
 import type {
   AppRecord,
   EventTypeRecord,
@@ -15,9 +15,18 @@ import type {
   NotifyJob,
   NotifyOutcome,
   PreferenceRecord,
-  StreamEntry,
   UserInput
 } from "../Store.js"
+
+/** What storing a notify call did, with the recipients and their seqs instead of the frames. */
+export type SqliteNotifyOutcome =
+  | Exclude<NotifyOutcome, { _tag: "Stored" }>
+  | {
+      readonly _tag: "Stored"
+      readonly response: NotifyResponse
+      readonly users: ReadonlyArray<string>
+      readonly seqs: ReadonlyArray<number>
+    }
 
 /** The tables of one app, children first (what erasing an app deletes). */
 const APP_TABLES = [
@@ -181,7 +190,7 @@ export const makeSqliteWrites = (db: Database) => {
       for (const p of prefs) st.putPreference.run(app, user, p.type, p.inApp ? 1 : 0, p.email ? 1 : 0)
     },
 
-    notify: (job: NotifyJob): NotifyOutcome => {
+    notify: (job: NotifyJob): SqliteNotifyOutcome => {
       const { app, fields, callId } = job
       const now = fields.createdAt
       const idem = job.idempotency
@@ -195,15 +204,13 @@ export const makeSqliteWrites = (db: Database) => {
       }
       const { users, seqs } = audienceOf(job)
       const live = new Set(job.online)
-      const entries: Array<StreamEntry> = new Array(users.length)
       let online = 0
       for (let i = 0; i < users.length; i++) {
         const user = users[i]!
         const seq = seqs[i]!
-        const id = `ntf_${job.stem}_${i.toString(36)}`
+        const id = recipientId(job.stem, i)
         st.insertNotification.run(app, id, user, callId, seq, now)
         st.insertNotificationEntry.run(app, user, seq, now, callId, id)
-        entries[i] = { user, seq, payload: encodeNotificationFrame(seq, id, user, job.shared) }
         if (live.has(user)) online++
       }
       const response: NotifyResponse = { id: callId, recipients: users.length, online }
@@ -224,7 +231,9 @@ export const makeSqliteWrites = (db: Database) => {
         job.shared
       )
       if (idem !== undefined) st.saveKey.run(app, idem.key, JSON.stringify(response), now, idem.bodyHash)
-      return { _tag: "Stored", response, entries }
+      // Recipients and seqs only: the caller builds the frames (notificationEntries), so a
+      // broadcast's thousands of frames never cross between threads as escaped JSON.
+      return { _tag: "Stored", response, users, seqs }
     },
 
     mark: (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) => {

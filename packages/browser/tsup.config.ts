@@ -1,10 +1,11 @@
 import { defineConfig } from "tsup"
 
-// Two builds: the ESM entry (with types) for bundlers, and a minified IIFE for script tags
-// whose global `PushBack` is the PushBack object itself (the footer unwraps the default export).
+// Two builds: the ESM entries (with types) for bundlers — the SDK, and the core that
+// `@pushback/node` runs — and a minified IIFE for script tags whose global `PushBack` is the
+// PushBack object itself (the footer unwraps the default export).
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
+    entry: { index: "src/index.ts", core: "src/core.ts" },
     format: ["esm"],
     dts: true,
     sourcemap: true,

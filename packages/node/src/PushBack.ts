@@ -26,7 +26,8 @@ import { type HttpClient, makeHttpClient, segment } from "./internal/http.js"
 import { encodeValid, validate } from "./internal/validate.js"
 import type { AdminOptions, PushBackOptions } from "./options.js"
 import { appIdFromSecret } from "./secret.js"
-import { type UserTokenOptions, signUserToken } from "./token.js"
+import { type Subscription, type SubscribeOptions, type SubscribeTarget, subscribe } from "./Subscription.js"
+import { readUserToken, type UserTokenOptions, signUserToken } from "./token.js"
 
 /** Paging of {@link PushBack.listUsers}. */
 export interface ListUsersOptions {
@@ -184,6 +185,38 @@ export class PushBack {
       response: NotificationList,
       repeat: "idempotent"
     })
+  }
+
+  /**
+   * Receives one user's stream: `{ user }` (tokens minted here with the app secret, and again when
+   * the server refuses one) or `{ token }` (a user token of this app; the next ones are minted for
+   * its user). Over WebSocket, or SSE when WebSocket cannot connect, with reconnection, backoff
+   * and resume; each entry reaches the callbacks once, in order, and `onCursor` says what to
+   * store to go on from there later (`cursor`). See {@link SubscribeOptions}.
+   *
+   * ```ts
+   * const sub = pb.subscribe({ user: "alice" }, {
+   *   cursor: await loadCursor(),
+   *   onNotification: async (n) => sendToSlack(n.title),
+   *   onCursor: saveCursor
+   * })
+   * process.on("SIGTERM", () => sub.close())
+   * ```
+   */
+  subscribe(target: SubscribeTarget, options?: SubscribeOptions): Subscription {
+    return subscribe(
+      {
+        url: this.#http.url,
+        mint: (user, ttlSeconds) =>
+          this.createUserToken(user, ttlSeconds === undefined ? {} : { ttlSeconds }),
+        userOf: (token) => {
+          const claims = readUserToken(token)
+          return claims?.app === this.appId ? claims.sub : undefined
+        }
+      },
+      target,
+      options
+    )
   }
 
   /** The app's counters (`GET /v1/stats`). */

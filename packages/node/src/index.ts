@@ -1,6 +1,7 @@
 /**
  * @pushback/node — the PushBack SDK for Node backends: notify users, manage users and event
- * types, mint browser tokens, and (with the admin token) manage apps.
+ * types, mint browser tokens, receive a user's stream (`subscribe`), and (with the admin token)
+ * manage apps.
  */
 export { PushBack, type ListNotificationsOptions, type ListUsersOptions } from "./PushBack.js"
 export { PushBackAdmin } from "./Admin.js"
@@ -14,6 +15,16 @@ export type {
   PushBackOptions,
   TransportOptions
 } from "./options.js"
+export {
+  type Code,
+  Codes,
+  type ConnectionState,
+  type StateEvent,
+  type SubscribeOptions,
+  type SubscribeTarget,
+  type Subscription,
+  type TransportName
+} from "./Subscription.js"
 export type { UserTokenClaims, UserTokenOptions } from "./token.js"
 export type {
   AppSummary,

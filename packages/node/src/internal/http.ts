@@ -46,6 +46,8 @@ export interface Call<A, I = unknown> {
 export interface HttpClient {
   readonly call: <A, I>(call: Call<A, I>) => Promise<A>
   readonly now: () => number
+  /** The server's base URL, checked, without a trailing slash. */
+  readonly url: string
 }
 
 type Attempt =
@@ -150,7 +152,7 @@ export const makeHttpClient = (
     }
   }
 
-  return { call, now }
+  return { call, now, url: baseUrl }
 }
 
 /** Encodes one path segment (a user id may hold `/`, `?` or `#`). */

@@ -100,6 +100,10 @@ const init = Effect.gen(function* () {
  */
 const sharedContent = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const [n] = yield* sql`SELECT COUNT(*) AS n FROM notifications`
+  if (Number(n?.["n"]) > 0) {
+    console.log(`[pushback] migrating ${n?.["n"]} notifications to one stored copy per call (0002)…`)
+  }
   for (const column of ["type", "title", "content", "url", "icon", "image", "data", "shared"]) {
     yield* sql`ALTER TABLE notify_calls ADD COLUMN ${sql(column)} TEXT`
   }
@@ -170,12 +174,15 @@ const settings = Effect.gen(function* () {
   yield* sql`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
 })
 
-/** Every migration, by `NNNN_name`. */
-export const migrations = Migrator.fromRecord({
+/** Every migration step, by `NNNN_name` (a test builds an old database from the first ones). */
+export const migrationSteps = {
   "0001_init": init,
   "0002_shared_content": sharedContent,
   "0003_settings": settings
-})
+}
+
+/** Every migration, in order. */
+export const migrations = Migrator.fromRecord(migrationSteps)
 
 /** Runs pending migrations with any SqlClient (no schema dump, no extra services). */
 export const runMigrations = Migrator.make({})({ loader: migrations, table: "pushback_migrations" })

@@ -6,8 +6,9 @@
  * has the measurement).
  *
  * Nothing unacknowledged is ever answered as stored: if the thread dies, every operation
- * in flight fails (its caller answers 500, and a retry with its idempotency key is safe),
- * and a new thread is started; a thread that keeps dying stops the process (exit 1).
+ * it had been handed fails (its caller answers 500, and a retry with its idempotency key is
+ * safe), operations not handed to it yet go to a new thread, and a thread that keeps dying
+ * stops the process (exit 1).
  */
 import { Worker } from "node:worker_threads"
 import { Effect } from "effect"
@@ -41,6 +42,9 @@ export const startWriter = (filename: string, threadUrl: URL = defaultWriterThre
 
 const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
   const pending = new Map<number, Resume>()
+  // Requests handed to the current thread: the ones a death fails (the others wait for the next).
+  const posted = new Set<number>()
+  let ready = false
   const deaths: Array<number> = []
   let nextId = 0
   let stopping = false
@@ -51,10 +55,15 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
     worker = new Worker(threadUrl, { workerData: data })
     worker.on("message", (text: string) => {
       const message = JSON.parse(text) as Array<{ id: number; exit: JobExit<unknown> }> | { ready: true }
-      if ("ready" in message) return onReady()
+      if ("ready" in message) {
+        if (!ready) onReady()
+        ready = true
+        return
+      }
       for (const { id, exit } of message) {
         const resume = pending.get(id)
         pending.delete(id)
+        posted.delete(id)
         resume?.(exit)
       }
     })
@@ -63,10 +72,11 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
     })
     worker.on("exit", (code) => {
       if (stopping) return
-      const lost = [...pending.values()]
-      pending.clear()
+      const lost = [...posted].map((id) => pending.get(id))
+      for (const id of posted) pending.delete(id)
+      posted.clear()
       for (const resume of lost)
-        resume({ ok: false, error: new WriterDied(`storage writer exited (${code})`) })
+        resume?.({ ok: false, error: new WriterDied(`storage writer exited (${code})`) })
       const now = Date.now()
       deaths.push(now)
       while (deaths.length > 0 && deaths[0]! < now - RESTART_WINDOW_MS) deaths.shift()
@@ -85,6 +95,7 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
   const post = (request: WriterRequest) => {
     if (outbox.push(request) === 1) {
       setImmediate(() => {
+        for (const r of outbox) if ("id" in r) posted.add(r.id)
         worker.postMessage(JSON.stringify(outbox))
         outbox = []
       })

@@ -15,6 +15,7 @@ import { Codes, type StateEvent } from "./Codes.js"
 import type { Shown } from "./Connection.js"
 import { emptyInbox, type InboxEvent, reduceInbox } from "./InboxSync.js"
 import { userKey } from "./internal/claims.js"
+import { makeEvents } from "./internal/events.js"
 import { makeRest } from "./internal/rest.js"
 import { type Connection, runConnection } from "./internal/runConnection.js"
 import { makeTokens } from "./internal/tokens.js"
@@ -47,7 +48,6 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   const call = makeRest(p.fetch, url, tokens, getToken !== undefined)
   const rest = <T>(method: string, path: string, body?: unknown) =>
     call<T>(method, path, body).then(([json]) => json)
-  const listeners: { [type: string]: Set<(arg: never) => void> } = {}
   /** WebSocket actions waiting for their reply, by `ref`. */
   const pending = new Map<
     string,
@@ -64,26 +64,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   /** This tab's connection, from when it leads. */
   let connection: Connection | undefined
 
-  const emit = <K extends keyof PushBackEvents>(type: K, arg: Parameters<PushBackEvents[K]>[0]) => {
-    for (const listener of listeners[type] ?? []) {
-      try {
-        ;(listener as (a: unknown) => void)(arg)
-      } catch (e) {
-        // A listener's error must not break delivery: report it on its own.
-        p.setTimeout(() => {
-          throw e
-        }, 0)
-      }
-    }
-  }
-  const on = <K extends keyof PushBackEvents>(type: K, listener: PushBackEvents[K]) => {
-    listeners[type] ??= new Set()
-    const group = listeners[type]
-    group.add(listener)
-    return () => {
-      group.delete(listener)
-    }
-  }
+  const { emit, on } = makeEvents<PushBackEvents>(p.setTimeout)
   const setState = ({ state, code, reason, transport }: Shown) => {
     if (state === current.state || current.state === "closed") return
     // Not connected any more: actions waiting for a reply over the connection go over REST.

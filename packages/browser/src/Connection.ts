@@ -23,8 +23,8 @@ export interface Walk {
   readonly attempt: number
   /** The position of the next transport to try, the one that worked first. */
   readonly walk: number
-  /** The transport that connected last. */
-  readonly worked: TransportName | undefined
+  /** The transport that connected last, if any. */
+  readonly worked?: TransportName | undefined
 }
 
 /**
@@ -136,7 +136,7 @@ const to = ({ attempt, walk, worked }: Walk, next: Own & Partial<Walk>, ...effec
  * state the tab showed until now; a follower that mirrored a live connection has just lost it.
  */
 export const begin = (shown: ConnectionState): Step => [
-  { type: "waiting", delay: 0, attempt: 0, walk: 0, worked: undefined },
+  { type: "waiting", delay: 0, attempt: 0, walk: 0 },
   shown === "connected" ? [show("reconnecting", Codes.Leader, "took over the shared connection")] : []
 ]
 

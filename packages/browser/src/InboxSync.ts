@@ -204,8 +204,8 @@ export const reduceInbox = (s: Inbox, event: InboxEvent): Step => {
       // The server is unreachable (restarting?): ask again once it answers.
       return s.recount === "again" ? recount({ ...s, recount: "none" }) : [{ ...s, recount: "failed" }, []]
     case "more": {
-      const have = new Set(view.notifications.map((n) => n.id))
-      const notifications = [...view.notifications, ...event.page.results.filter((n) => !have.has(n.id))]
+      const shown = view.notifications
+      const notifications = [...shown, ...event.page.results.filter((n) => !shown.some((x) => x.id === n.id))]
       return [{ ...s, view: { ...view, notifications, hasMore: event.page.next !== null } }, []]
     }
   }

@@ -1,15 +1,17 @@
 /**
- * `subscribe` against the real, built server on port 0: delivery over WebSocket, and over SSE
- * when a proxy refuses WebSocket upgrades; resume from a stored cursor after the client is
- * closed and made again; nothing lost or repeated over a server restart; a fresh token after
- * 4009; and a process that subscribes, closes and then exits by itself (no timer, no socket).
+ * `subscribe` against the real, built server on port 0: delivery over WebSocket (notifications,
+ * and marks made elsewhere as entries), and over SSE when a proxy refuses WebSocket upgrades;
+ * resume from a stored cursor after the client is closed and made again; nothing lost or repeated
+ * over a server restart; a fresh token after 4009, for `{ user }` and for `{ token }`; a failing
+ * callback that leaves its entry for the next run; and a process that subscribes, closes and then
+ * exits by itself (no timer, no socket).
  */
 import { execFile } from "node:child_process"
 import { createServer, request as httpRequest, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { createApp, type TestServer, startServer } from "@pushback/testkit"
+import { createApp, request, type TestServer, startServer } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   Codes,
@@ -49,12 +51,16 @@ const record = (
   client = pb
 ) => {
   const got: Array<Notification> = []
+  const entries: Array<string> = []
   const states: Array<StateEvent> = []
   const cursors: Array<number> = []
   const sub = client.subscribe(target, {
     minReconnectDelay: 100,
     maxReconnectDelay: 500,
     ...options,
+    onEntry: (e) => {
+      entries.push(`${e.seq}:${e.type}`)
+    },
     onNotification: (n) => {
       got.push(n)
     },
@@ -71,7 +77,7 @@ const record = (
       10_000,
       `connected${transport ? ` over ${transport}` : ""}`
     )
-  return { sub, got, states, cursors, connected }
+  return { sub, got, entries, states, cursors, connected }
 }
 
 /** A loopback proxy that forwards HTTP (streaming, for SSE) and refuses every WebSocket upgrade. */
@@ -108,18 +114,26 @@ const noWebSocket = async (target: string): Promise<{ url: string; close: () => 
 const titles = (list: ReadonlyArray<Notification>) => list.map((n) => n.title)
 
 describe("subscribe", () => {
-  it("delivers each notification once over WebSocket, with the cursor after each", async () => {
-    const { sub, got, cursors, connected } = record({ user: "ws-user" })
+  it("delivers each notification once over WebSocket, with the cursor after each, and marks as entries", async () => {
+    const { sub, got, entries, cursors, connected } = record({ user: "ws-user" })
     try {
       await connected("websocket")
       await pb.notify({ users: ["ws-user"], title: "one", content: "1" })
       await pb.notify({ users: ["ws-user"], title: "two", content: "2" })
       await until(() => got.length === 2, 10_000, "two notifications")
       expect(titles(got)).toEqual(["one", "two"])
+      // A mark made in the user's browser reaches the worker as an entry.
+      const read = await request(server.url, "PATCH", "/v1/me/notifications", {
+        token: pb.createUserToken("ws-user"),
+        body: { ids: [got[0]!.id], read: true }
+      })
+      expect(read.status).toBe(200)
+      await until(() => entries.length === 3)
+      expect(entries).toEqual(["1:notification", "2:notification", "3:read"])
       // The starting point (the user's latest seq at the welcome: 0), then each entry handled.
-      await until(() => cursors.length === 3)
-      expect(cursors).toEqual([0, 1, 2])
-      expect(sub.cursor).toBe(2)
+      await until(() => cursors.length === 4)
+      expect(cursors).toEqual([0, 1, 2, 3])
+      expect(sub.cursor).toBe(3)
     } finally {
       await sub.close()
     }
@@ -192,6 +206,20 @@ describe("subscribe", () => {
       await pb.notify({ users: ["short-lived"], title: "after", content: "y" })
       await until(() => got.length === 2)
       expect(titles(got)).toEqual(["before", "after"])
+    } finally {
+      await sub.close()
+    }
+  }, 30_000)
+
+  it("with { token }, starts with that token and mints the next ones for its user", async () => {
+    const { sub, got, states, connected } = record({ token: pb.createUserToken("holder", { ttlSeconds: 2 }) })
+    try {
+      await connected("websocket")
+      await until(() => states.some((s) => s.code === Codes.TokenExpired), 10_000, "4009")
+      await connected()
+      await pb.notify({ users: ["holder"], title: "still here", content: "z" })
+      await until(() => got.length === 1)
+      expect(titles(got)).toEqual(["still here"])
     } finally {
       await sub.close()
     }

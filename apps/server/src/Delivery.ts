@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import type { NotifyRequest, NotifyResponse, UserRef } from "@pushback/protocol"
 import { Context, Effect, Layer } from "effect"
-import { ApiError, badRequest } from "./ApiError.js"
+import { ApiError, badRequest, unknownEventType } from "./ApiError.js"
 import { Bus } from "./Bus.js"
 import { Config } from "./Config.js"
 import { encodeShared, type SharedNotification } from "./Encode.js"
@@ -77,7 +77,10 @@ export const makeDelivery = Effect.gen(function* () {
       if (req.type !== undefined) {
         const types = yield* store.listEventTypes(app)
         if (types.length > 0 && !types.some((t) => t.name === req.type)) {
-          return yield* badRequest(`type: unknown event type "${req.type}"`, "type")
+          return yield* unknownEventType(
+            "type",
+            types.map((t) => t.name)
+          )
         }
       }
       // The part every recipient shares, serialized once for the call and once for the frames.

@@ -148,4 +148,9 @@ describe("the cases of the issue", () => {
       "types.nope: unknown event type; this app declares: like"
     )
   })
+
+  it("an undeclared type in notify names the declared ones", async () => {
+    const res = await post("/v1/notify", { users: ["alice"], type: "nope", content: "x" })
+    expect(expectPlain400(res, "type", "notify")).toBe("type: unknown event type; this app declares: like")
+  })
 })

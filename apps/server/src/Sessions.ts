@@ -35,11 +35,40 @@ export interface Session {
   pending: Array<StreamEntry> | null
   /** Live entries that came before the seq they follow, by seq (null when none). */
   early: Map<number, StreamEntry> | null
-  /** Writes one encoded frame. */
-  readonly write: (payload: string) => void
+  /** Writes one frame: encoded JSON text, or a stream entry (see `entryBytes`). */
+  readonly write: (frame: Frame) => void
   /** Closes the session with a WebSocket-style code. */
   readonly close: (code: number, reason: string) => void
 }
+
+/**
+ * A frame to write: JSON text (welcome, reset, replies), or a stream entry, which the hub
+ * hands as the same object to every session of its user so that a transport can encode it
+ * once for all of them (`entryBytes`, `encodedOnce`).
+ */
+export type Frame = string | StreamEntry
+
+/** The JSON text of a frame. */
+export const frameText = (frame: Frame): string => (typeof frame === "string" ? frame : frame.payload)
+
+/**
+ * One encoding of a stream entry, made the first time a session needs it and shared by every
+ * other session it is written to (a user with several tabs and devices), then garbage with it.
+ */
+export const encodedOnce = <A>(encode: (entry: StreamEntry) => A) => {
+  const cache = new WeakMap<StreamEntry, A>()
+  return (entry: StreamEntry): A => {
+    let encoded = cache.get(entry)
+    if (encoded === undefined) {
+      encoded = encode(entry)
+      cache.set(entry, encoded)
+    }
+    return encoded
+  }
+}
+
+/** A stream entry's frame as UTF-8 bytes, encoded once for all its sessions. */
+export const entryBytes = encodedOnce((entry) => Buffer.from(entry.payload))
 
 /** What a transport gives to open a session: who, how, and its two operations. */
 export interface SessionInit {
@@ -47,7 +76,7 @@ export interface SessionInit {
   readonly user: string
   readonly transport: TransportName
   readonly supportsClientActions: boolean
-  readonly write: (payload: string) => void
+  readonly write: (frame: Frame) => void
   readonly close: (code: number, reason: string) => void
 }
 
@@ -77,7 +106,7 @@ export const offer = (session: Session, entry: StreamEntry): void => {
     return
   }
   session.cursor = entry.seq
-  session.write(entry.payload)
+  session.write(entry)
   if (session.early !== null) flushEarly(session, false)
 }
 
@@ -107,12 +136,12 @@ const flushEarly = (session: Session, giveUp: boolean): void => {
   for (let next = early.get(session.cursor + 1); next !== undefined; next = early.get(session.cursor + 1)) {
     early.delete(next.seq)
     session.cursor = next.seq
-    session.write(next.payload)
+    session.write(next)
   }
   for (const entry of held) {
     if (entry.seq <= session.cursor) continue
     session.cursor = entry.seq
-    session.write(entry.payload)
+    session.write(entry)
   }
   if (giveUp) early.clear()
   if (early.size === 0) session.early = null

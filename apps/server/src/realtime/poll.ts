@@ -21,7 +21,7 @@ import { CloseCodes } from "@pushback/protocol"
 import { ApiError, badRequest } from "../ApiError.js"
 import type { UserPrincipal } from "../Auth.js"
 import { sendError } from "../http/Edge.js"
-import { makeSession, type Session } from "../Sessions.js"
+import { frameText, makeSession, type Session } from "../Sessions.js"
 import {
   authenticateUser,
   beginRequest,
@@ -89,8 +89,9 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       user: principal.user,
       transport: "poll",
       supportsClientActions: false,
-      write: (payload) => {
+      write: (frame) => {
         if (done || bytes >= budget) return
+        const payload = frameText(frame)
         // `cursor` has already moved to where this frame leaves the client.
         answerCursor = session.cursor
         frames.push(payload)

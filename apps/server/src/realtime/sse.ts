@@ -14,7 +14,7 @@ import { CloseCodes } from "@pushback/protocol"
 import { badRequest } from "../ApiError.js"
 import type { UserPrincipal } from "../Auth.js"
 import { sendError } from "../http/Edge.js"
-import { makeSession, type Session } from "../Sessions.js"
+import { encodedOnce, makeSession, type Session } from "../Sessions.js"
 import {
   authenticateUser,
   beginRequest,
@@ -38,6 +38,9 @@ export const sseEvent = (type: string, data: string, id?: number): string => {
   const lines = /[\r\n]/.test(data) ? data.split(/\r\n|\r|\n/).join("\ndata: ") : data
   return `${id === undefined ? "" : `id: ${id}\n`}event: ${type}\ndata: ${lines}\n\n`
 }
+
+/** A stream entry as one SSE event (`id:` its seq), made once for every session of its user. */
+const entryEvent = encodedOnce((entry) => sseEvent(frameTypeOf(entry.payload), entry.payload, entry.seq))
 
 /** An open event stream, as the heartbeat and shutdown see it. */
 interface OpenStream {
@@ -83,11 +86,13 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
       user: principal.user,
       transport: "sse",
       supportsClientActions: false,
-      write: (payload) => {
+      write: (frame) => {
         if (ended) return
         // Every frame the hub or openStream writes is welcome, reset or a stream entry,
-        // written after `cursor` was moved to where that frame leaves the client.
-        const event = sseEvent(frameTypeOf(payload), payload, session.cursor)
+        // written after `cursor` was moved to where that frame leaves the client; an entry's
+        // event is the same text for every session of its user, so it is made once.
+        const event =
+          typeof frame === "string" ? sseEvent(frameTypeOf(frame), frame, session.cursor) : entryEvent(frame)
         if (res.writableLength + event.length > limit) {
           metrics.counters.slowConsumersClosed++
           end(CloseCodes.Policy, "slow consumer")

@@ -67,7 +67,7 @@ export const openStream = (
     while (chunk.length > 0) {
       for (const entry of chunk) {
         session.cursor = entry.seq
-        session.write(entry.payload)
+        session.write(entry)
       }
       replayed += chunk.length
       if (chunk.length < REPLAY_CHUNK) break

@@ -14,7 +14,7 @@ import { Auth, type UserPrincipal } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
-import { makeSession, type Session, type SessionsShape } from "../Sessions.js"
+import { entryBytes, makeSession, type Session, type SessionsShape } from "../Sessions.js"
 import { type ActionFrame, runAction } from "./actions.js"
 import { openStream, parseCursor } from "./stream.js"
 
@@ -111,15 +111,17 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       user: principal.user,
       transport: "ws",
       supportsClientActions: true,
-      write: (payload) => {
+      write: (frame) => {
         if (ws.readyState !== ws.OPEN) return
-        if (ws.bufferedAmount + payload.length > limit) {
+        // A stream entry goes as the bytes encoded once for every session of its user.
+        const data = typeof frame === "string" ? frame : entryBytes(frame)
+        if (ws.bufferedAmount + data.length > limit) {
           metrics.counters.slowConsumersClosed++
           closeWith(ws, CloseCodes.Policy, "slow consumer")
           return
         }
         metrics.counters.framesSent++
-        ws.send(payload)
+        ws.send(data, { binary: false })
       },
       close: (code, reason) => closeWith(ws, code, reason)
     })

@@ -4,7 +4,7 @@
  * in order; if it never comes, the held entries are written after a second, as before.
  */
 import { expect, it } from "vitest"
-import { makeSession, offer } from "../../src/Sessions.js"
+import { frameText, makeSession, offer } from "../../src/Sessions.js"
 
 const session = () => {
   const written: Array<string> = []
@@ -13,7 +13,7 @@ const session = () => {
     user: "u",
     transport: "ws",
     supportsClientActions: true,
-    write: (p) => written.push(p),
+    write: (frame) => written.push(frameText(frame)),
     close: () => undefined
   })
   return { s, written }

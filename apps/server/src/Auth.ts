@@ -73,6 +73,16 @@ const adminRefusal = (credential: string | undefined): string => {
   return "wrong admin token"
 }
 
+/** Why a credential that is not an app secret is refused on a backend endpoint. */
+const appRefusal = (credential: string | undefined, adminToken: string): string => {
+  if (credential === undefined) return "an app secret is required"
+  if (sameSecret(credential, adminToken))
+    return "the admin token cannot call backend endpoints: use the app's secret"
+  if (peekClaims(credential) !== undefined)
+    return "a user token cannot call backend endpoints: use the app's secret"
+  return "invalid app secret: a secret is the app id, a dot and at least 32 characters"
+}
+
 /** Builds Auth over the store and config. */
 export const makeAuth = Effect.gen(function* () {
   const store = yield* Store
@@ -87,7 +97,7 @@ export const makeAuth = Effect.gen(function* () {
       Effect.gen(function* () {
         const id = credential === undefined ? undefined : appIdOfSecret(credential)
         if (credential === undefined || id === undefined)
-          return yield* unauthorized("an app secret is required")
+          return yield* unauthorized(appRefusal(credential, config.adminToken))
         const app = yield* store.getApp(id)
         if (app === undefined || !sameSecret(credential, app.secret)) {
           return yield* unauthorized("invalid app secret")

@@ -195,6 +195,26 @@ describe("wrong secrets → 401", () => {
       }
     }
   })
+
+  it("the 401 of a backend endpoint says whether the secret was missing, malformed or another kind of credential", async () => {
+    const cases: Array<[string, Record<string, string> | undefined, RegExp]> = [
+      ["none", undefined, /^an app secret is required$/],
+      ["garbage", bearer("not-a-secret"), /^invalid app secret: .*app id/],
+      ["the admin token", bearer(server.adminToken), /admin token cannot call backend endpoints/],
+      ["a user token", bearer(aliceToken), /user token cannot call backend endpoints/]
+    ]
+    for (const [label, headers, message] of cases) {
+      for (const e of backendEndpoints) {
+        const res = await request(server.url, e.method, e.path(), {
+          ...(headers ? { headers } : {}),
+          ...(e.body === undefined ? {} : { body: e.body })
+        })
+        const error = expectError(res, 401, "unauthorized")
+        expect(error.message, `${label}: ${e.method} ${e.path()}`).toMatch(message)
+        expect(error.message).not.toContain(server.adminToken)
+      }
+    }
+  })
 })
 
 describe("bad user tokens → 401 on every /v1/me endpoint", () => {

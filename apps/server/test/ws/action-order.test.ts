@@ -79,7 +79,9 @@ it("actions sent before welcome (the token still being checked) are applied, in 
 
 it("a socket that sends more than 256 frames faster than they are answered is closed 4008; the server keeps serving", async () => {
   const { client } = await connectUser(server, app, "order-3")
-  const flood = Array.from({ length: 400 }, (_, i) => JSON.stringify({ type: "page", ref: `f${i}` }))
+  // Far more than the limit, so that however the frames are split into reads and however fast
+  // the server answers, more than 256 are waiting at some point (400 was not always enough).
+  const flood = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ type: "page", ref: `f${i}` }))
   for (const frame of flood) client.socket.send(frame)
   expect((await client.closed).code).toBe(4008)
   const { client: again } = await connectUser(server, app, "order-3")

@@ -9,18 +9,9 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { AppRecord, EventTypeRecord, PreferenceRecord, UserInput } from "../Store.js"
+import { APP_ROW_TABLES, USER_ROW_TABLES } from "./tables.js"
 
 type Sql = SqlClient.SqlClient
-
-/** The tables of one app, children first (what erasing an app deletes). */
-const APP_TABLES = [
-  "entries",
-  "notifications",
-  "notify_calls",
-  "preferences",
-  "event_types",
-  "idempotency_keys"
-]
 
 /** The advisory lock key of the retention duty, one per cluster: "pushprun" as 8 bytes. */
 const PRUNE_LOCK = "8103509996923417966"
@@ -53,7 +44,7 @@ export const makePgWrites = (
       Effect.gen(function* () {
         const gone = yield* sql`DELETE FROM apps WHERE id = ${id} RETURNING id`
         yield* sql`DELETE FROM users WHERE app = ${id}`
-        for (const t of APP_TABLES) yield* sql`DELETE FROM ${sql(t)} WHERE app = ${id}`
+        for (const t of APP_ROW_TABLES) yield* sql`DELETE FROM ${sql(t)} WHERE app = ${id}`
         return gone.length > 0
       })
     ),
@@ -83,7 +74,7 @@ export const makePgWrites = (
       Effect.gen(function* () {
         // The user's row first: a notify holding it commits before the children are erased.
         const gone = yield* sql`DELETE FROM users WHERE app = ${app} AND id = ${id} RETURNING id`
-        for (const t of ["entries", "notifications", "preferences"]) {
+        for (const t of USER_ROW_TABLES) {
           yield* sql`DELETE FROM ${sql(t)} WHERE app = ${app} AND user_id = ${id}`
         }
         return gone.length > 0

@@ -7,6 +7,7 @@
 import type { NotifyResponse } from "@pushback/protocol"
 import type { Database } from "better-sqlite3"
 import { encodeMarkFrame, recipientId } from "../Encode.js"
+import { APP_ROW_TABLES, USER_ROW_TABLES } from "./tables.js"
 import type {
   AppRecord,
   EventTypeRecord,
@@ -27,17 +28,6 @@ export type SqliteNotifyOutcome =
       readonly users: ReadonlyArray<string>
       readonly seqs: ReadonlyArray<number>
     }
-
-/** The tables of one app, children first (what erasing an app deletes). */
-const APP_TABLES = [
-  "entries",
-  "notifications",
-  "notify_calls",
-  "preferences",
-  "event_types",
-  "users",
-  "idempotency_keys"
-]
 
 /** Each mark, for some ids (a JSON array in `@ids`) or for all; named parameters. */
 const MARK_SQL: Record<MarkKind, { some: string; all: string }> = {
@@ -67,7 +57,7 @@ export const makeSqliteWrites = (db: Database) => {
   const st = {
     bumpCatalog: prepare("UPDATE catalog_version SET version = version + 1 WHERE id = 1"),
     insertApp: prepare("INSERT INTO apps (id, name, secret, created_at) VALUES (?, ?, ?, ?)"),
-    deleteAppRows: APP_TABLES.map((t) => prepare(`DELETE FROM ${t} WHERE app = ?`)),
+    deleteAppRows: [...APP_ROW_TABLES, "users"].map((t) => prepare(`DELETE FROM ${t} WHERE app = ?`)),
     deleteApp: prepare("DELETE FROM apps WHERE id = ?"),
     setSecret: prepare("UPDATE apps SET secret = ? WHERE id = ?"),
     upsertUser: prepare(`INSERT INTO users (app, id, email, name, created_at, seq) VALUES (?, ?, ?, ?, ?, 0)
@@ -85,9 +75,7 @@ export const makeSqliteWrites = (db: Database) => {
         SELECT user_id FROM preferences WHERE app = ?1 AND type = ?2 AND in_app = 0)
       RETURNING id, seq`).raw(),
     optedOut: prepare("SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0").pluck(),
-    deleteUserRows: ["entries", "notifications", "preferences"].map((t) =>
-      prepare(`DELETE FROM ${t} WHERE app = ? AND user_id = ?`)
-    ),
+    deleteUserRows: USER_ROW_TABLES.map((t) => prepare(`DELETE FROM ${t} WHERE app = ? AND user_id = ?`)),
     deleteUser: prepare("DELETE FROM users WHERE app = ? AND id = ?"),
     putEventType: prepare(`INSERT INTO event_types (app, name, title, description) VALUES (?, ?, ?, ?)
       ON CONFLICT (app, name) DO UPDATE SET title = excluded.title, description = excluded.description`),

@@ -116,6 +116,29 @@ const expectRefusedEverywhere = async (
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
+/**
+ * Sends each case's headers to every endpoint: a 401 whose message matches the case, never
+ * echoing the admin token; `more` adds a check of the message.
+ */
+const expectRefusalMessages = async (
+  endpoints: Endpoint[],
+  cases: Array<[string, Record<string, string> | undefined, RegExp]>,
+  more: (label: string, message: string) => void = () => {}
+) => {
+  for (const [label, headers, message] of cases) {
+    for (const e of endpoints) {
+      const res = await request(server.url, e.method, e.path(), {
+        ...(headers ? { headers } : {}),
+        ...(e.body === undefined ? {} : { body: e.body })
+      })
+      const error = expectError(res, 401, "unauthorized")
+      expect(error.message, `${label}: ${e.method} ${e.path()}`).toMatch(message)
+      more(label, error.message)
+      expect(error.message).not.toContain(server.adminToken)
+    }
+  }
+}
+
 describe("controls: the right credential is accepted", () => {
   it("admin token on operator, app secret on backend, a hand-signed user token on /v1/me", async () => {
     expectOk(await request(server.url, "GET", "/v1/apps", { token: server.adminToken }))
@@ -182,18 +205,9 @@ describe("wrong secrets → 401", () => {
       ["an app secret", bearer(a.secret), /app secret.*admin token/],
       ["a user token", bearer(aliceToken), /user token.*admin token/]
     ]
-    for (const [label, headers, message] of cases) {
-      for (const e of operatorEndpoints) {
-        const res = await request(server.url, e.method, e.path(), {
-          ...(headers ? { headers } : {}),
-          ...(e.body === undefined ? {} : { body: e.body })
-        })
-        const error = expectError(res, 401, "unauthorized")
-        expect(error.message, `${label}: ${e.method} ${e.path()}`).toMatch(message)
-        if (label !== "none") expect(error.message, label).not.toContain("required")
-        expect(error.message).not.toContain(server.adminToken)
-      }
-    }
+    await expectRefusalMessages(operatorEndpoints, cases, (label, message) => {
+      if (label !== "none") expect(message, label).not.toContain("required")
+    })
   })
 
   it("the 401 of a backend endpoint says whether the secret was missing, malformed or another kind of credential", async () => {
@@ -203,17 +217,7 @@ describe("wrong secrets → 401", () => {
       ["the admin token", bearer(server.adminToken), /admin token cannot call backend endpoints/],
       ["a user token", bearer(aliceToken), /user token cannot call backend endpoints/]
     ]
-    for (const [label, headers, message] of cases) {
-      for (const e of backendEndpoints) {
-        const res = await request(server.url, e.method, e.path(), {
-          ...(headers ? { headers } : {}),
-          ...(e.body === undefined ? {} : { body: e.body })
-        })
-        const error = expectError(res, 401, "unauthorized")
-        expect(error.message, `${label}: ${e.method} ${e.path()}`).toMatch(message)
-        expect(error.message).not.toContain(server.adminToken)
-      }
-    }
+    await expectRefusalMessages(backendEndpoints, cases)
   })
 })
 

@@ -19,7 +19,9 @@ const SYSTEM_DEPS = [
   { bin: "/usr/bin/systemd-analyze", pkg: "systemd" },
   // PostgreSQL 15: the server's suites run again on a PostgreSQL of their own (initdb + pg_ctl
   // in a temp dir, packages/testkit/src/postgres.ts); the system cluster apt sets up is unused.
-  { bin: "/usr/lib/postgresql/15/bin/pg_ctl", pkg: "postgresql" }
+  { bin: "/usr/lib/postgresql/15/bin/pg_ctl", pkg: "postgresql" },
+  // Redis 7: the cluster suites start a redis-server of their own on a free loopback port.
+  { bin: "/usr/bin/redis-server", pkg: "redis-server" }
 ]
 
 const log = (msg) => console.log(`[setup] ${msg}`)

@@ -67,10 +67,6 @@ export const sendInternal = (res: ServerResponse, what: string, e: unknown): voi
 export const shuttingDown = (): ApiError =>
   new ApiError({ code: "unavailable", message: "the server is shutting down", retryAfter: 1 })
 
-/** Milliseconds until a token's expiry, clamped to what a timer can hold. */
-export const msUntil = (expSeconds: number): number =>
-  Math.min(Math.max(0, expSeconds * 1000 - Date.now()), 2_147_483_647)
-
 const TYPE = /^\{"type":"([A-Za-z_]+)"/
 
 /**

@@ -27,11 +27,11 @@ import {
   beginRequest,
   type HttpTransport,
   type HttpTransportDeps,
-  msUntil,
   sendInternal,
   shuttingDown,
   tokenOf
 } from "./httpStream.js"
+import { msUntil } from "./expiry.js"
 import { openStream, parseCursor } from "./stream.js"
 
 /** Parses `wait` (seconds, up to `max`; decimals allowed); absent means `fallback`. */

@@ -22,11 +22,11 @@ import {
   frameTypeOf,
   type HttpTransport,
   type HttpTransportDeps,
-  msUntil,
   sendInternal,
   shuttingDown,
   tokenOf
 } from "./httpStream.js"
+import { atExpiry } from "./expiry.js"
 import { openStream, parseCursor } from "./stream.js"
 
 /** Reconnect delay hinted to EventSource: spread over this range so a restart is no stampede. */
@@ -104,15 +104,11 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
       close: (code, reason) => end(code, reason)
     })
     const stream: OpenStream = { res, end: (code, reason) => end(code, reason) }
-    const expiry = setTimeout(
-      () => end(CloseCodes.TokenExpired, "user token expired"),
-      msUntil(principal.exp)
-    )
-    expiry.unref()
+    const cancelExpiry = atExpiry(principal.exp, () => end(CloseCodes.TokenExpired, "user token expired"))
 
     const release = () => {
       ended = true
-      clearTimeout(expiry)
+      cancelExpiry()
       open.delete(stream)
       sessions.remove(session)
     }

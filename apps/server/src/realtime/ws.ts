@@ -16,6 +16,7 @@ import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
 import { entryBytes, makeSession, type Session, type SessionsShape } from "../Sessions.js"
 import { type ActionFrame, runAction } from "./actions.js"
+import { atExpiry } from "./expiry.js"
 import { openStream, parseCursor } from "./stream.js"
 
 const decodeClientFrame = Schema.decodeUnknownEither(Schema.parseJson(ClientFrame))
@@ -125,13 +126,11 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       },
       close: (code, reason) => closeWith(ws, code, reason)
     })
-    const expiry = setTimeout(
-      () => closeWith(ws, CloseCodes.TokenExpired, "token expired"),
-      Math.max(0, principal.exp * 1000 - Date.now())
+    const cancelExpiry = atExpiry(principal.exp, () =>
+      closeWith(ws, CloseCodes.TokenExpired, "token expired")
     )
-    expiry.unref()
     ws.once("close", () => {
-      clearTimeout(expiry)
+      cancelExpiry()
       sessions.remove(session)
     })
     metrics.counters.sessionsOpened++

@@ -168,6 +168,24 @@ describe.each(transports)("$name transport", (adapter) => {
     await eventually(async () => (await liveSessions(server, app, "grace")) === 0)
   })
 
+  // Issue 17, finding 1: REST accepts a token until its exp, however far; so must a session.
+  // An expiry timer past 2³¹ ms used to fire at once and close the socket 4009 after welcome.
+  it.each([30, 3650])(
+    "keeps a session open with a token expiring in %i days, as REST accepts it",
+    async (days) => {
+      const user = `far-${days}`
+      await register(server, app, user)
+      const token = tokenExpiringIn(app, user, days * 86_400)
+      expect((await request(server.url, "GET", "/v1/me/counts", { token })).status).toBe(200)
+      const client = await connect(token)
+      await client.next((f) => f.type === "welcome")
+      await notify(server, app, { users: [user], content: "still open" })
+      expect(await client.next(isEntry)).toMatchObject({ notification: { content: "still open" } })
+      expect(client.isEnded()).toBe(false)
+      await client.close()
+    }
+  )
+
   it("refuses negative and non-numeric cursors and keeps serving", async () => {
     const token = await tokenFor(server, app, "heidi")
     for (const cursor of ["-1", "abc", "1.5", "1e3"]) {

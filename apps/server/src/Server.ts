@@ -14,6 +14,7 @@ import { Config, generateAdminToken, type ServerConfig, sqlitePath } from "./Con
 import { isPostgresUrl } from "./DatabaseUrl.js"
 import { layerDelivery } from "./Delivery.js"
 import { badRequest } from "./ApiError.js"
+import { answerClientError } from "./http/clientError.js"
 import { makeRequestListener } from "./http/Edge.js"
 import { route } from "./http/Route.js"
 import { backendRoutes } from "./http/backend.js"
@@ -120,7 +121,8 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const poll = makePollTransport({ runtime, config, sessions, metrics })
   const listener = makeRequestListener(routes, runtime, config, metrics)
   // SSE and long-poll are GETs that outlive a REST call: they bypass the route table.
-  const http: HttpServer = createServer((req, res) => {
+  const headerBytes = config.limits.requestHeaderBytes
+  const http: HttpServer = createServer({ maxHeaderSize: headerBytes }, (req, res) => {
     if (req.method === "GET") {
       const path = (req.url ?? "/").split("?", 1)[0]
       if (path === "/v1/sse") return sse.handle(req, res)
@@ -128,6 +130,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     }
     void listener(req, res)
   })
+  http.on("clientError", answerClientError(headerBytes))
   http.on("upgrade", (req, socket, head) => {
     // Not `new URL(req.url)`: it throws on a target like `//[`, and a throw here kills the process.
     if ((req.url ?? "/").split("?", 1)[0] !== "/v1/ws") {

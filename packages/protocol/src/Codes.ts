@@ -12,6 +12,8 @@ export const CloseCodes = {
   Normal: 1000,
   /** The server is going away (shutdown): reconnect, maybe elsewhere. */
   GoingAway: 1001,
+  /** A text frame that is not valid UTF-8 (RFC 6455). */
+  InvalidData: 1007,
   /** An incoming frame was larger than allowed. */
   MessageTooBig: 1009,
   /** Missing, forged, malformed or other-app token. */

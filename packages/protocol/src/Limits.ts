@@ -7,6 +7,8 @@
 export const DefaultLimits = {
   /** Largest accepted HTTP request body. */
   requestBodyBytes: 256 * 1024,
+  /** Largest request line and headers together; longer: 431 (PROTOCOL.md §10). */
+  requestHeaderBytes: 16 * 1024,
   /** Largest notification once serialized. */
   notificationBytes: 64 * 1024,
   /** Most users named in one notify call. */

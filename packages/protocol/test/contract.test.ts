@@ -56,6 +56,7 @@ describe("CloseCodes (PROTOCOL §4)", () => {
     expect(CloseCodes).toEqual({
       Normal: 1000,
       GoingAway: 1001,
+      InvalidData: 1007,
       MessageTooBig: 1009,
       Unauthorized: 4001,
       Policy: 4008,

@@ -73,15 +73,18 @@ const send = (res: ServerResponse, answer: Answer): void => {
   res.writeHead(answer.status).end(text)
 }
 
+/** An ApiError as the §3.5 error body. */
+export const errorBody = (error: ApiError): ErrorBody => ({
+  error: {
+    code: error.code,
+    message: error.message,
+    ...(error.details === undefined ? {} : { details: error.details })
+  }
+})
+
 /** Writes an ApiError as the §3.5 error body. */
 export const sendError = (res: ServerResponse, error: ApiError): void => {
-  const body: ErrorBody = {
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details === undefined ? {} : { details: error.details })
-    }
-  }
+  const body = errorBody(error)
   const headers: Record<string, string> = {}
   if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter)
   if (error.allow !== undefined) headers["allow"] = error.allow.join(", ")

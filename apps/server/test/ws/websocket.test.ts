@@ -220,6 +220,15 @@ describe("close codes", () => {
     expect((await closeOf(`${url}&cursor=abc`)).code).toBe(4400)
   })
 
+  it("1007 for a text frame that is not valid UTF-8 (RFC 6455), before and after welcome", async () => {
+    const { client } = await connectUser(server, app, "utf8")
+    client.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })
+    expect((await client.closed).code).toBe(1007)
+    const early = await connectWs(`${server.wsUrl}/v1/ws`)
+    early.socket.send(Buffer.from('{"type":"hello","token":"\xed\xa0\x80"}', "latin1"), { binary: false })
+    expect((await early.closed).code).toBe(1007)
+  })
+
   it("closes on a frame over 16 KiB, and the server keeps serving", async () => {
     const { client } = await connectUser(server, app, "big")
     client.send({ type: "seen", ids: ["x".repeat(20_000)], ref: "r" })

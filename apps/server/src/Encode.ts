@@ -9,7 +9,10 @@ const q = JSON.stringify
 const orNull = (v: string | null): string => (v === null ? "null" : q(v))
 
 /** The part of a notification shared by every recipient of one notify call (JSON as text). */
-export type SharedNotification = Omit<NotificationRecord, "id" | "user" | "seq" | "seenAt" | "readAt">
+export type SharedNotification = Omit<
+  NotificationRecord,
+  "id" | "user" | "seq" | "seenAt" | "readAt" | "deliveredAt"
+>
 
 /** Serializes the shared fields once: `,"type":…,"readAt":null` (after id and user). */
 export const encodeShared = (n: SharedNotification): string =>
@@ -19,7 +22,14 @@ export const encodeShared = (n: SharedNotification): string =>
 
 /** A whole Notification object as JSON text. */
 export const encodeNotification = (n: NotificationRecord): string =>
-  `{"id":${q(n.id)},"user":${q(n.user)}${encodeShared(n)},"seenAt":${orNull(n.seenAt)},"readAt":${orNull(n.readAt)}}`
+  `{"id":${q(n.id)},"user":${q(n.user)}${encodeShared(n)},"seenAt":${orNull(n.seenAt)},"readAt":${orNull(n.readAt)},"deliveredAt":${orNull(n.deliveredAt)}}`
+
+/** How every `notification` frame begins (encodeNotificationFrame), up to its id. */
+const NOTIFICATION_FRAME = /^\{"type":"notification","seq":\d+,"notification":\{"id":"([^"\\]+)"/
+
+/** The notification id of a `notification` frame's text, or undefined for any other frame. */
+export const notificationIdOf = (payload: string): string | undefined =>
+  payload.startsWith('{"type":"notification"') ? NOTIFICATION_FRAME.exec(payload)?.[1] : undefined
 
 /** A `notification` stream entry for one recipient, from the pre-encoded shared part. */
 export const encodeNotificationFrame = (seq: number, id: string, user: string, shared: string): string =>

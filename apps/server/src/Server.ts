@@ -23,6 +23,7 @@ import { operatorRoutes } from "./http/operator.js"
 import { statusRoutes } from "./http/status.js"
 import { layerMetrics, Metrics } from "./Metrics.js"
 import { layerRateLimiter } from "./RateLimiter.js"
+import { layerReceipts } from "./Receipts.js"
 import { makePollTransport } from "./realtime/poll.js"
 import { makeSseTransport } from "./realtime/sse.js"
 import { makeWsTransport } from "./realtime/ws.js"
@@ -59,9 +60,11 @@ const layerConfig = (config: ServerConfig): Layer.Layer<Config, never, Store> =>
 
 /** Every service of one node, from a resolved config. */
 export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
-  const base = Layer.mergeAll(layerConfig(config), layerSessions, layerMetrics).pipe(
-    Layer.provideMerge(layerStoreFor(config))
-  )
+  const base = Layer.mergeAll(
+    layerConfig(config),
+    layerSessions.pipe(Layer.provideMerge(layerReceipts)),
+    layerMetrics
+  ).pipe(Layer.provideMerge(layerStoreFor(config)))
   const bus = layerInProcessBus.pipe(Layer.provideMerge(base))
   return Layer.mergeAll(layerDelivery, layerAuth, layerRateLimiter).pipe(Layer.provideMerge(bus))
 }
@@ -144,8 +147,14 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     const now = Date.now()
     const before = new Date(now - config.limits.retentionDays * 86400_000).toISOString()
     const keysBefore = new Date(now - config.limits.idempotencyTtlSeconds * 1000).toISOString()
+    const daysAgo = (days: number) => new Date(now - days * 86400_000).toISOString()
+    const statsBefore = {
+      minute: daysAgo(config.limits.statsMinuteDays),
+      hour: daysAgo(config.limits.statsHourDays),
+      day: daysAgo(config.limits.statsDayDays)
+    }
     runtime
-      .runPromise(store.prune(before, config.limits.retentionEntries, keysBefore))
+      .runPromise(store.prune(before, config.limits.retentionEntries, keysBefore, statsBefore))
       .catch((e: unknown) => {
         console.error(`[pushback] pruning failed: ${String(e)}`)
       })

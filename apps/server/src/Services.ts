@@ -7,8 +7,9 @@ import type { Config } from "./Config.js"
 import type { Delivery } from "./Delivery.js"
 import type { Metrics } from "./Metrics.js"
 import type { RateLimiter } from "./RateLimiter.js"
+import type { Receipts } from "./Receipts.js"
 import type { Sessions } from "./Sessions.js"
 import type { Store } from "./Store.js"
 
 /** Everything a handler may use. */
-export type Services = Auth | Bus | Config | Delivery | Metrics | RateLimiter | Sessions | Store
+export type Services = Auth | Bus | Config | Delivery | Metrics | RateLimiter | Receipts | Sessions | Store

@@ -12,7 +12,9 @@
  * comes early until the ones before it arrive, so it still sees every seq once, in order.
  */
 import { randomUUID } from "node:crypto"
-import { Context, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
+import { notificationIdOf } from "./Encode.js"
+import { Receipts, type ReceiptsShape } from "./Receipts.js"
 import type { StreamEntry } from "./Store.js"
 
 /** The kinds of transport a session can use. */
@@ -35,8 +37,14 @@ export interface Session {
   pending: Array<StreamEntry> | null
   /** Live entries that came before the seq they follow, by seq (null when none). */
   early: Map<number, StreamEntry> | null
-  /** Writes one frame: encoded JSON text, or a stream entry (see `entryBytes`). */
-  readonly write: (frame: Frame) => void
+  /**
+   * Writes one frame: encoded JSON text, or a stream entry (see `entryBytes`). Answers false
+   * when the frame was not taken (a long-poll answer that is full or already sent).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a transport that always takes the frame returns nothing
+  readonly write: (frame: Frame) => boolean | void
+  /** Where the hub records first deliveries (set when the session joins it). */
+  receipts: ReceiptsShape | null
   /** Closes the session with a WebSocket-style code. */
   readonly close: (code: number, reason: string) => void
 }
@@ -76,7 +84,8 @@ export interface SessionInit {
   readonly user: string
   readonly transport: TransportName
   readonly supportsClientActions: boolean
-  readonly write: (frame: Frame) => void
+  // biome-ignore lint/suspicious/noConfusingVoidType: as Session's write
+  readonly write: (frame: Frame) => boolean | void
   readonly close: (code: number, reason: string) => void
 }
 
@@ -90,9 +99,21 @@ export const makeSession = (init: SessionInit): Session => ({
   cursor: 0,
   pending: null,
   early: null,
+  receipts: null,
   write: init.write,
   close: init.close
 })
+
+/**
+ * Writes a stream entry to a session and moves its cursor: every stream write goes through
+ * here (live, held, replayed), so a `notification` entry's first write is always recorded.
+ */
+export const hand = (session: Session, entry: StreamEntry): void => {
+  session.cursor = entry.seq
+  if (session.write(entry) === false || session.receipts === null) return
+  const id = notificationIdOf(entry.payload)
+  if (id !== undefined) session.receipts.record(session.app, session.user, id)
+}
 
 /** Hands entries to one session in order, skipping what it already has. */
 export const offer = (session: Session, entry: StreamEntry): void => {
@@ -105,8 +126,7 @@ export const offer = (session: Session, entry: StreamEntry): void => {
     holdEarly(session, entry)
     return
   }
-  session.cursor = entry.seq
-  session.write(entry)
+  hand(session, entry)
   if (session.early !== null) flushEarly(session, false)
 }
 
@@ -135,13 +155,11 @@ const flushEarly = (session: Session, giveUp: boolean): void => {
   const held = giveUp ? [...early.values()].sort((a, b) => a.seq - b.seq) : []
   for (let next = early.get(session.cursor + 1); next !== undefined; next = early.get(session.cursor + 1)) {
     early.delete(next.seq)
-    session.cursor = next.seq
-    session.write(next)
+    hand(session, next)
   }
   for (const entry of held) {
     if (entry.seq <= session.cursor) continue
-    session.cursor = entry.seq
-    session.write(entry)
+    hand(session, entry)
   }
   if (giveUp) early.clear()
   if (early.size === 0) session.early = null
@@ -178,8 +196,8 @@ export interface SessionsShape {
 /** The Sessions service tag. */
 export class Sessions extends Context.Tag("@pushback/server/Sessions")<Sessions, SessionsShape>() {}
 
-/** Builds an empty hub. */
-export const makeSessions = (): SessionsShape => {
+/** Builds an empty hub; its sessions record first deliveries in `receipts`. */
+export const makeSessions = (receipts: ReceiptsShape | null = null): SessionsShape => {
   const byApp = new Map<string, Map<string, Set<Session>>>()
 
   const each = (fn: (s: Session) => void) => {
@@ -188,6 +206,7 @@ export const makeSessions = (): SessionsShape => {
 
   return {
     add: (session) => {
+      session.receipts = receipts
       let users = byApp.get(session.app)
       if (users === undefined) {
         users = new Map()
@@ -245,4 +264,7 @@ export const makeSessions = (): SessionsShape => {
 }
 
 /** The in-memory hub of this node. */
-export const layerSessions = Layer.sync(Sessions, makeSessions)
+export const layerSessions: Layer.Layer<Sessions, never, Receipts> = Layer.effect(
+  Sessions,
+  Effect.map(Receipts, (receipts) => makeSessions(receipts))
+)

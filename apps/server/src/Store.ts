@@ -8,6 +8,7 @@
 import type { NotifyResponse } from "@pushback/protocol"
 import { Context, type Effect } from "effect"
 import type { SharedNotification } from "./Encode.js"
+import type { Grain } from "./store/statsBuckets.js"
 
 /** An app (tenant) as stored. */
 export interface AppRecord {
@@ -56,6 +57,18 @@ export interface NotificationRecord {
   readonly createdAt: string
   readonly seenAt: string | null
   readonly readAt: string | null
+  /** When it was first written to a session of its user, or null. */
+  readonly deliveredAt: string | null
+}
+
+/** A notification's first write to a session (recorded in batches, see Receipts.ts). */
+export interface Receipt {
+  readonly app: string
+  readonly user: string
+  /** The notification's id. */
+  readonly id: string
+  /** When it was written (ISO-8601). */
+  readonly at: string
 }
 
 /** One stream entry: its seq and the encoded frame every session is handed as is. */
@@ -236,6 +249,11 @@ export interface StoreShape {
 
   readonly stats: (app: string) => Effect.Effect<StoredStats>
   /**
+   * Sets `deliveredAt` of the receipts' notifications that have none yet, and counts them in
+   * the statistics, in one transaction; answers how many were new.
+   */
+  readonly markDelivered: (receipts: ReadonlyArray<Receipt>) => Effect.Effect<number>
+  /**
    * Where a database shared by several nodes keeps the generated admin token (PostgreSQL):
    * `keep` answers the kept one, making `fresh` it when there is none yet; `forget` drops it
    * if it is still `token`. Undefined where the token is a file beside the database (SQLite).
@@ -244,8 +262,16 @@ export interface StoreShape {
     readonly keep: (fresh: string) => Effect.Effect<string>
     readonly forget: (token: string) => Effect.Effect<void>
   }
-  /** Drops stream entries older than `before` or beyond `keep` per user, and stale idempotency keys. */
-  readonly prune: (before: string, keep: number, keysBefore: string) => Effect.Effect<number>
+  /**
+   * Drops stream entries older than `before` or beyond `keep` per user, stale idempotency keys,
+   * and statistics buckets that start before their grain's time in `statsBefore`.
+   */
+  readonly prune: (
+    before: string,
+    keep: number,
+    keysBefore: string,
+    statsBefore: Readonly<Record<Grain, string>>
+  ) => Effect.Effect<number>
 }
 
 /** The Store service tag. */

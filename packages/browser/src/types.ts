@@ -23,6 +23,8 @@ export interface Notification {
   readonly createdAt: string
   readonly seenAt: string | null
   readonly readAt: string | null
+  /** When first written to a session of the user (REST reads; a frame leaves it out). */
+  readonly deliveredAt?: string | null | undefined
 }
 
 /** First frame of every connection. */

@@ -38,6 +38,10 @@ export const DefaultLimits = {
   /** Server ping / SSE heartbeat interval, and when a silent peer is dropped. */
   heartbeatSeconds: 25,
   deadPeerSeconds: 60,
+  /** Statistics buckets are kept this long: minutes, hours, days (PROTOCOL.md §8). */
+  statsMinuteDays: 7,
+  statsHourDays: 90,
+  statsDayDays: 730,
   /** Longest user id, event type name and idempotency key. */
   maxUserIdLength: 128,
   maxTypeNameLength: 64,

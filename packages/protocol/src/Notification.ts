@@ -17,6 +17,11 @@ export const Notification = Schema.Struct({
   data: Schema.NullOr(Json),
   createdAt: Timestamp,
   seenAt: Schema.NullOr(Timestamp),
-  readAt: Schema.NullOr(Timestamp)
+  readAt: Schema.NullOr(Timestamp),
+  /**
+   * When it was first written to any session of its user, live or on resume (PROTOCOL.md §8);
+   * null until then. REST reads carry it; a stream frame, being that first write, leaves it out.
+   */
+  deliveredAt: Schema.optional(Schema.NullOr(Timestamp))
 })
 export type Notification = typeof Notification.Type

@@ -90,7 +90,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       transport: "poll",
       supportsClientActions: false,
       write: (frame) => {
-        if (done || bytes >= budget) return
+        if (done || bytes >= budget) return false
         const payload = frameText(frame)
         // `cursor` has already moved to where this frame leaves the client.
         answerCursor = session.cursor
@@ -99,6 +99,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
         metrics.counters.framesSent++
         // Live entries: answer on the next tick, so those that came together go together.
         if (opened && tick === undefined) tick = setImmediate(() => answer())
+        return true
       },
       close: (code, reason) => {
         if (code === CloseCodes.Unauthorized || code === CloseCodes.TokenExpired) {

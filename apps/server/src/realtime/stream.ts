@@ -4,7 +4,7 @@
  * then go live. Resume is a query on storage, so any node can serve any reconnect.
  */
 import { Effect } from "effect"
-import { goLive, type Session, Sessions } from "../Sessions.js"
+import { goLive, hand, type Session, Sessions } from "../Sessions.js"
 import { Store } from "../Store.js"
 
 /** Parses a cursor parameter: absent, or a non-negative integer; anything else is invalid. */
@@ -65,10 +65,7 @@ export const openStream = (
     let replayed = 0
     let chunk = window.entries
     while (chunk.length > 0) {
-      for (const entry of chunk) {
-        session.cursor = entry.seq
-        session.write(entry)
-      }
+      for (const entry of chunk) hand(session, entry)
       replayed += chunk.length
       if (chunk.length < REPLAY_CHUNK) break
       chunk = (yield* store.streamAfter(session.app, session.user, session.cursor, REPLAY_CHUNK)).entries

@@ -173,7 +173,10 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
 
   /** Answers one client frame of an open session (an action's reply, or `pong`). */
   const act = async (session: Session, frame: ActionFrame | PingFrame, listUrl: string): Promise<void> => {
-    if (frame.type === "ping") return session.write('{"type":"pong"}')
+    if (frame.type === "ping") {
+      session.write('{"type":"pong"}')
+      return
+    }
     const reply = await runtime.runPromise(runAction(session.app, session.user, frame, listUrl))
     if (reply !== undefined) session.write(reply)
   }

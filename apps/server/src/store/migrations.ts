@@ -174,11 +174,63 @@ const settings = Effect.gen(function* () {
   yield* sql`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
 })
 
+/**
+ * Statistics (PROTOCOL.md §8): each notification's `delivered_at` (its first write to a
+ * session), and per-app time buckets of what happened — a row per app, grain (minute, hour,
+ * day), bucket start and writer `shard`, bumped in the same transaction as the change it
+ * counts, so the counts are exact after a crash. The shard is the writing connection (one on
+ * SQLite; the backend's pid on PostgreSQL), so no two transactions ever wait on one row:
+ * a series sums the shards.
+ */
+const stats = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE notifications ADD COLUMN delivered_at TEXT`
+  yield* sql`CREATE TABLE stats_buckets (
+    app TEXT NOT NULL,
+    grain TEXT NOT NULL,
+    t TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    notifications INTEGER NOT NULL DEFAULT 0,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    seen INTEGER NOT NULL DEFAULT 0,
+    read_count INTEGER NOT NULL DEFAULT 0,
+    emails INTEGER NOT NULL DEFAULT 0,
+    emails_failed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (app, grain, t, shard)
+  )`
+  yield* sql`CREATE INDEX stats_buckets_by_time ON stats_buckets (grain, t)`
+  // What happened before the upgrade, rebuilt from the rows: a notification seen or read was
+  // delivered (at the first of those times); calls count their recipients, even deleted ones.
+  yield* sql`UPDATE notifications SET delivered_at = COALESCE(seen_at, read_at)
+    WHERE seen_at IS NOT NULL OR read_at IS NOT NULL`
+  const sources = [
+    ["notifications", "SUM(recipients)", "notify_calls", "created_at"],
+    ["delivered", "COUNT(*)", "notifications", "delivered_at"],
+    ["seen", "COUNT(*)", "notifications", "seen_at"],
+    ["read_count", "COUNT(*)", "notifications", "read_at"]
+  ] as const
+  const grains = [
+    ["minute", 16, ":00.000Z"],
+    ["hour", 13, ":00:00.000Z"],
+    ["day", 10, "T00:00:00.000Z"]
+  ] as const
+  for (const [column, count, table, time] of sources) {
+    for (const [grain, length, rest] of grains) {
+      const t = sql.unsafe(`substr(${time}, 1, ${length}) || '${rest}'`)
+      yield* sql`INSERT INTO stats_buckets (app, grain, t, shard, ${sql(column)})
+        SELECT app, ${grain}, ${t}, 0, ${sql.unsafe(count)} FROM ${sql(table)}
+        WHERE ${sql(time)} IS NOT NULL GROUP BY app, ${t}
+        ON CONFLICT (app, grain, t, shard) DO UPDATE SET ${sql(column)} = excluded.${sql(column)}`
+    }
+  }
+})
+
 /** Every migration step, by `NNNN_name` (a test builds an old database from the first ones). */
 export const migrationSteps = {
   "0001_init": init,
   "0002_shared_content": sharedContent,
-  "0003_settings": settings
+  "0003_settings": settings,
+  "0006_stats": stats
 }
 
 /** Every migration, in order. */

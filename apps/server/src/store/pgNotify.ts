@@ -17,6 +17,7 @@ import type { NotifyResponse } from "@pushback/protocol"
 import { Effect } from "effect"
 import { encodeMarkFrame, encodeNotificationFrame } from "../Encode.js"
 import type { MarkKind, MarkTarget, NotifyJob, NotifyOutcome, StreamEntry } from "../Store.js"
+import { pgStatsBump } from "./statsBuckets.js"
 
 type Sql = SqlClient.SqlClient
 
@@ -134,12 +135,17 @@ export const makePgNotify = (
           VALUES (${app}, ${callId}, ${job.email}, ${users.length}, ${online}, ${now}, ${fields.type},
             ${fields.title}, ${fields.content}, ${fields.url}, ${fields.icon}, ${fields.image}, ${fields.data},
             ${job.shared})`
+        if (users.length > 0) yield* pgStatsBump(sql, app, now, { notifications: users.length })
         return { _tag: "Stored", response, entries } as const
       })
     )
 
+  /** The ids clause of a mark (none for `all`). */
+  const whichIds = (target: MarkTarget) =>
+    "ids" in target ? sql`AND id = ANY(${[...target.ids]}::text[])` : sql``
+
   const markStatement = (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) => {
-    const which = "ids" in target ? sql`AND id = ANY(${[...target.ids]}::text[])` : sql``
+    const which = whichIds(target)
     switch (kind) {
       case "seen":
         return sql`UPDATE notifications SET seen_at = ${now}
@@ -160,6 +166,12 @@ export const makePgNotify = (
         // The user's row first, as notify and deleteUser lock it: one lock order everywhere.
         const [u] = yield* sql`SELECT seq FROM users WHERE app = ${app} AND id = ${user} FOR UPDATE`
         if (u === undefined) return none
+        // A read also marks seen what was not: counted as seen too (the user's row is held).
+        const [unseen] =
+          kind === "read"
+            ? yield* sql`SELECT COUNT(*) AS n FROM notifications WHERE app = ${app} AND user_id = ${user}
+                AND read_at IS NULL AND seen_at IS NULL ${whichIds(target)}`
+            : []
         const rows = yield* markStatement(app, user, kind, target, now)
         if (rows.length === 0) return none
         const pairs = rows.map((r) => [String(r["id"]), Number(r["seq"])] as const)
@@ -170,6 +182,10 @@ export const makePgNotify = (
         yield* sql`WITH s AS (UPDATE users SET seq = ${seq} WHERE app = ${app} AND id = ${user})
           INSERT INTO entries (app, user_id, seq, created_at, payload)
           VALUES (${app}, ${user}, ${seq}, ${now}, ${payload})`
+        if (kind === "seen") yield* pgStatsBump(sql, app, now, { seen: ids.length })
+        if (kind === "read") {
+          yield* pgStatsBump(sql, app, now, { seen: Number(unseen?.["n"] ?? 0), read: ids.length })
+        }
         return { ids, entries: [{ user, seq, payload }] }
       })
     )

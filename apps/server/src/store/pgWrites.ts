@@ -8,7 +8,8 @@
  */
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import type { AppRecord, EventTypeRecord, PreferenceRecord, UserInput } from "../Store.js"
+import type { AppRecord, EventTypeRecord, PreferenceRecord, Receipt, UserInput } from "../Store.js"
+import { countByMinute, type Grain, pgStatsBump } from "./statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "./tables.js"
 
 type Sql = SqlClient.SqlClient
@@ -109,8 +110,32 @@ export const makePgWrites = (
     )
   },
 
+  /**
+   * First deliveries: the recipients' rows are locked first, in (app, id) order as notify
+   * locks them, then their notifications, as marks do: one lock order everywhere, no cycle.
+   */
+  markDelivered: (receipts: ReadonlyArray<Receipt>) =>
+    transaction(
+      Effect.gen(function* () {
+        if (receipts.length === 0) return 0
+        const apps = receipts.map((r) => r.app)
+        yield* sql`SELECT 1 FROM users u
+          JOIN (SELECT DISTINCT * FROM unnest(${apps}::text[], ${receipts.map((r) => r.user)}::text[])
+            AS r(app, id)) r ON u.app = r.app AND u.id = r.id
+          ORDER BY u.app COLLATE "C", u.id COLLATE "C" FOR UPDATE OF u`
+        const rows = yield* sql`UPDATE notifications n SET delivered_at = r.at
+          FROM unnest(${apps}::text[], ${receipts.map((r) => r.id)}::text[], ${receipts.map((r) => r.at)}::text[])
+            AS r(app, id, at)
+          WHERE n.app = r.app AND n.id = r.id AND n.delivered_at IS NULL
+          RETURNING n.app, n.delivered_at`
+        const delivered = rows.map((r) => ({ app: String(r["app"]), at: String(r["delivered_at"]) }))
+        for (const c of countByMinute(delivered)) yield* pgStatsBump(sql, c.app, c.at, { delivered: c.n })
+        return rows.length
+      })
+    ),
+
   /** Once per cluster: a node that finds the lock held skips this round (another is pruning). */
-  prune: (before: string, keep: number, keysBefore: string) =>
+  prune: (before: string, keep: number, keysBefore: string, statsBefore: Readonly<Record<Grain, string>>) =>
     transaction(
       Effect.gen(function* () {
         const [lock] = yield* sql`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK}::bigint) AS mine`
@@ -121,6 +146,9 @@ export const makePgWrites = (
             WHERE u.app = e.app AND u.id = e.user_id AND e.seq <= u.seq - ${keep} RETURNING 1)
           SELECT COUNT(*) AS n FROM d`
         yield* sql`DELETE FROM idempotency_keys WHERE created_at < ${keysBefore}`
+        for (const [grain, t] of Object.entries(statsBefore)) {
+          yield* sql`DELETE FROM stats_buckets WHERE grain = ${grain} AND t < ${t}`
+        }
         return Number(old?.["n"] ?? 0) + Number(over?.["n"] ?? 0)
       })
     ),

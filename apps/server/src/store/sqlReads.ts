@@ -41,7 +41,8 @@ const toNotification = (r: Row): NotificationRecord => ({
   data: strOrNull(r["data"]),
   createdAt: str(r["created_at"]),
   seenAt: strOrNull(r["seen_at"]),
-  readAt: strOrNull(r["read_at"])
+  readAt: strOrNull(r["read_at"]),
+  deliveredAt: strOrNull(r["delivered_at"])
 })
 
 /** The read half of a Store, on the SqlClient in context. */
@@ -79,7 +80,7 @@ export const makeSqlReads = Effect.gen(function* () {
   }
   // A recipient's row with its call's shared part.
   const withCall = sql`notifications n JOIN notify_calls c ON c.app = n.app AND c.id = n.call_id`
-  const notificationColumns = sql`n.id, n.user_id, n.seq, n.created_at, n.seen_at, n.read_at,
+  const notificationColumns = sql`n.id, n.user_id, n.seq, n.created_at, n.seen_at, n.read_at, n.delivered_at,
     c.type, c.title, c.content, c.url, c.icon, c.image, c.data`
 
   const reads: StoreReads = {
@@ -168,21 +169,22 @@ export const makeSqlReads = Effect.gen(function* () {
         }
       }).pipe(Effect.orDie),
 
-    // `delivered` is derived from the calls: no row that every notify of an app updates.
+    // Counted from the rows (no row that every notify of an app updates): `delivered` is the
+    // notifications with a `deliveredAt`, however they reached a session (live or on resume).
     stats: (app) =>
       Effect.gen(function* () {
         const [u] = yield* sql`SELECT COUNT(*) AS n FROM users WHERE app = ${app}`
         const [n] = yield* sql`SELECT COUNT(*) AS n,
             SUM(CASE WHEN seen_at IS NOT NULL THEN 1 ELSE 0 END) AS seen,
-            SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END) AS read_count
+            SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END) AS read_count,
+            SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered
           FROM notifications WHERE app = ${app}`
-        const [d] = yield* sql`SELECT SUM(online) AS delivered FROM notify_calls WHERE app = ${app}`
         return {
           users: num(u?.["n"]),
           notifications: num(n?.["n"]),
           seen: num(n?.["seen"]),
           read: num(n?.["read_count"]),
-          delivered: num(d?.["delivered"])
+          delivered: num(n?.["delivered"])
         }
       }).pipe(Effect.orDie)
   }

@@ -57,7 +57,9 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
             : outcome
         ),
       mark: (app, user, kind, target, now) => writer.run("mark", app, user, kind, target, now),
-      prune: (before, keep, keysBefore) => writer.run("prune", before, keep, keysBefore)
+      markDelivered: (receipts) => writer.run("markDelivered", receipts),
+      prune: (before, keep, keysBefore, statsBefore) =>
+        writer.run("prune", before, keep, keysBefore, statsBefore)
     }
     return store
   })

@@ -7,6 +7,7 @@
 import type { NotifyResponse } from "@pushback/protocol"
 import type { Database } from "better-sqlite3"
 import { encodeMarkFrame, recipientId } from "../Encode.js"
+import { countByMinute, type Grain, makeSqliteStatsBump } from "./statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "./tables.js"
 import type {
   AppRecord,
@@ -16,6 +17,7 @@ import type {
   NotifyJob,
   NotifyOutcome,
   PreferenceRecord,
+  Receipt,
   UserInput
 } from "../Store.js"
 
@@ -51,9 +53,18 @@ const MARK_SQL: Record<MarkKind, { some: string; all: string }> = {
   }
 }
 
+/** Of the notifications a `read` mark is about to change, those not seen yet (for the `seen` count). */
+const UNSEEN_BEFORE_READ = {
+  some: `SELECT COUNT(*) FROM notifications WHERE app = @app AND user_id = @user AND read_at IS NULL
+    AND seen_at IS NULL AND id IN (SELECT value FROM json_each(@ids))`,
+  all: `SELECT COUNT(*) FROM notifications WHERE app = @app AND user_id = @user AND read_at IS NULL
+    AND seen_at IS NULL`
+}
+
 /** Prepares every write statement on `db` and answers the write operations. */
 export const makeSqliteWrites = (db: Database) => {
   const prepare = (text: string) => db.prepare(text)
+  const bumpStats = makeSqliteStatsBump(db)
   const st = {
     bumpCatalog: prepare("UPDATE catalog_version SET version = version + 1 WHERE id = 1"),
     insertApp: prepare("INSERT INTO apps (id, name, secret, created_at) VALUES (?, ?, ?, ?)"),
@@ -107,10 +118,18 @@ export const makeSqliteWrites = (db: Database) => {
         { some: prepare(q.some).raw(), all: prepare(q.all).raw() }
       ])
     ) as Record<MarkKind, { some: ReturnType<typeof prepare>; all: ReturnType<typeof prepare> }>,
+    unseenBeforeRead: {
+      some: prepare(UNSEEN_BEFORE_READ.some).pluck(),
+      all: prepare(UNSEEN_BEFORE_READ.all).pluck()
+    },
+    setDelivered: prepare(
+      "UPDATE notifications SET delivered_at = ? WHERE app = ? AND id = ? AND delivered_at IS NULL"
+    ),
     pruneOld: prepare("DELETE FROM entries WHERE created_at < ?"),
     pruneOver: prepare(`DELETE FROM entries WHERE seq <= (
         SELECT u.seq FROM users u WHERE u.app = entries.app AND u.id = entries.user_id) - ?`),
-    pruneKeys: prepare("DELETE FROM idempotency_keys WHERE created_at < ?")
+    pruneKeys: prepare("DELETE FROM idempotency_keys WHERE created_at < ?"),
+    pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?")
   }
 
   const registerUser = (app: string, u: UserInput, now: string) =>
@@ -219,12 +238,19 @@ export const makeSqliteWrites = (db: Database) => {
         job.shared
       )
       if (idem !== undefined) st.saveKey.run(app, idem.key, JSON.stringify(response), now, idem.bodyHash)
+      if (users.length > 0) bumpStats(app, now, { notifications: users.length })
       // Recipients and seqs only: the caller builds the frames (notificationEntries), so a
       // broadcast's thousands of frames never cross between threads as escaped JSON.
       return { _tag: "Stored", response, users, seqs }
     },
 
     mark: (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) => {
+      const params = "ids" in target ? { app, user, ids: JSON.stringify(target.ids) } : { app, user }
+      // A read also marks seen what was not: counted as seen too.
+      const newlySeen =
+        kind === "read"
+          ? (("ids" in target ? st.unseenBeforeRead.some : st.unseenBeforeRead.all).get(params) as number)
+          : 0
       const rows = (
         "ids" in target
           ? st.mark[kind].some.all({ app, user, now, ids: JSON.stringify(target.ids) })
@@ -236,13 +262,27 @@ export const makeSqliteWrites = (db: Database) => {
       const seq = st.nextSeq.get(app, user) as number
       const payload = encodeMarkFrame(kind, seq, ids)
       st.insertMarkEntry.run(app, user, seq, now, payload)
+      if (kind === "seen") bumpStats(app, now, { seen: ids.length })
+      if (kind === "read") bumpStats(app, now, { seen: newlySeen, read: ids.length })
       return { ids, entries: [{ user, seq, payload }] }
     },
 
-    prune: (before: string, keep: number, keysBefore: string): number => {
+    markDelivered: (receipts: ReadonlyArray<Receipt>): number => {
+      const fresh = receipts.filter((r) => st.setDelivered.run(r.at, r.app, r.id).changes > 0)
+      for (const c of countByMinute(fresh)) bumpStats(c.app, c.at, { delivered: c.n })
+      return fresh.length
+    },
+
+    prune: (
+      before: string,
+      keep: number,
+      keysBefore: string,
+      statsBefore: Readonly<Record<Grain, string>>
+    ): number => {
       const old = st.pruneOld.run(before).changes
       const over = st.pruneOver.run(keep).changes
       st.pruneKeys.run(keysBefore)
+      for (const [grain, t] of Object.entries(statsBefore)) st.pruneStats.run(grain, t)
       return old + over
     }
   }

@@ -13,7 +13,8 @@ export const APP_ROW_TABLES = [
   "notify_calls",
   "preferences",
   "event_types",
-  "idempotency_keys"
+  "idempotency_keys",
+  "stats_buckets"
 ] as const
 
 /** The tables that hold a user's rows besides `users`: what erasing a user deletes, with the user. */

@@ -169,6 +169,7 @@ export interface Notification {
   createdAt: string
   seenAt: string | null
   readAt: string | null
+  deliveredAt: string | null
 }
 
 export interface NotificationList {
@@ -178,11 +179,12 @@ export interface NotificationList {
   results: Notification[]
 }
 
-/** Exactly the fields of the Notification object of PROTOCOL.md §3.3. */
+/** Exactly the fields of the Notification object of PROTOCOL.md §3.3 (with §8's `deliveredAt`). */
 export const NOTIFICATION_KEYS = [
   "content",
   "createdAt",
   "data",
+  "deliveredAt",
   "icon",
   "id",
   "image",

@@ -13,7 +13,9 @@ const session = () => {
     user: "u",
     transport: "ws",
     supportsClientActions: true,
-    write: (frame) => written.push(frameText(frame)),
+    write: (frame) => {
+      written.push(frameText(frame))
+    },
     close: () => undefined
   })
   return { s, written }

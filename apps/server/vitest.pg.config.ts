@@ -11,7 +11,9 @@ export default defineProject({
       "test/transports/*.test.ts",
       "test/ws/*.test.ts",
       "test/durability/kill9.test.ts",
-      "test/pg/*.test.ts"
+      "test/pg/*.test.ts",
+      // several nodes: PostgreSQL + Redis, behind nginx
+      "test/cluster/*.test.ts"
     ],
     globalSetup: ["test/pg/globalSetup.ts"],
     setupFiles: ["test/pg/setup.ts"],

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { hostname } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { DefaultLimits, type Limits } from "@pushback/protocol"
 import { Context } from "effect"
@@ -16,6 +17,8 @@ export interface ServerConfig {
   readonly host: string
   readonly databaseUrl: string
   readonly redisUrl: string | undefined
+  /** This node's name in the cluster (Presence, connections by node): `PUSHBACK_NODE_ID`. */
+  readonly nodeId: string
   readonly smtpUrl: string | undefined
   readonly adminToken: string
   /** True when the admin token was generated on this start (print it once). */
@@ -214,6 +217,8 @@ export const loadConfig = (
     host: String(pick("--host", flags.host, "PUSHBACK_HOST", "host", "0.0.0.0").value),
     databaseUrl,
     redisUrl: redis === undefined ? undefined : String(redis),
+    // Unique per process; a restarted container (same host name, same pid) takes its place.
+    nodeId: env["PUSHBACK_NODE_ID"] ?? String(file["nodeId"] ?? `${hostname()}/${process.pid}`),
     smtpUrl: smtp === undefined ? undefined : String(smtp),
     adminToken: admin.token,
     adminTokenGenerated: admin.generated,

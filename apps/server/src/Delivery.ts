@@ -12,7 +12,7 @@ import { ApiError, badRequest, unknownEventType } from "./ApiError.js"
 import { Bus } from "./Bus.js"
 import { Config } from "./Config.js"
 import { encodeShared, type SharedNotification } from "./Encode.js"
-import { Sessions } from "./Sessions.js"
+import { Presence } from "./Presence.js"
 import { type MarkKind, type MarkTarget, Store, type UserInput } from "./Store.js"
 
 /** The Delivery interface. */
@@ -62,11 +62,11 @@ const dedupeUsers = (refs: ReadonlyArray<UserRef>): Array<UserInput> => {
   return [...byId.values()]
 }
 
-/** Builds Delivery from the store, bus, sessions and config. */
+/** Builds Delivery from the store, bus, presence and config. */
 export const makeDelivery = Effect.gen(function* () {
   const store = yield* Store
   const bus = yield* Bus
-  const sessions = yield* Sessions
+  const presence = yield* Presence
   const config = yield* Config
 
   const notify: DeliveryShape["notify"] = (app, req, headerKey) =>
@@ -113,10 +113,16 @@ export const makeDelivery = Effect.gen(function* () {
         fields,
         shared,
         users,
+        // Who is online anywhere as the call is stored (the answer's `online`, email's "offline").
         online:
           users === undefined
-            ? sessions.onlineUsers(app)
-            : users.filter((u) => sessions.isOnline(app, u.id)).map((u) => u.id),
+            ? yield* presence.onlineUsers(app)
+            : [
+                ...(yield* presence.onlineOf(
+                  app,
+                  users.map((u) => u.id)
+                ))
+              ],
         email: req.email === undefined ? null : JSON.stringify(req.email),
         idempotency:
           key === undefined
@@ -136,7 +142,7 @@ export const makeDelivery = Effect.gen(function* () {
         case "Repeated":
           return outcome.response
         case "Stored":
-          if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries)
+          if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries, { stem, shared })
           return outcome.response
       }
     })

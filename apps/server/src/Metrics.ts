@@ -16,6 +16,10 @@ export interface MetricsShape {
     framesSent: number
     sessionsOpened: number
     slowConsumersClosed: number
+    busPublished: number
+    busReceived: number
+    busFailed: number
+    sessionsRepaired: number
   }
   /** Renders everything in Prometheus text format. */
   readonly render: (sessions: SessionsShape, durability: Durability) => string
@@ -31,7 +35,23 @@ const HELP: Record<keyof MetricsShape["counters"], [string, string]> = {
   notificationsStored: ["pushback_notifications_stored_total", "Notifications stored (one per recipient)"],
   framesSent: ["pushback_frames_sent_total", "Stream frames written to sessions"],
   sessionsOpened: ["pushback_sessions_opened_total", "Sessions opened on any transport"],
-  slowConsumersClosed: ["pushback_slow_consumers_closed_total", "Sessions closed for not reading fast enough"]
+  slowConsumersClosed: [
+    "pushback_slow_consumers_closed_total",
+    "Sessions closed for not reading fast enough"
+  ],
+  busPublished: ["pushback_bus_messages_published_total", "Messages this node published on the Redis bus"],
+  busReceived: [
+    "pushback_bus_messages_received_total",
+    "Messages from other nodes received on the Redis bus"
+  ],
+  busFailed: [
+    "pushback_bus_publish_failures_total",
+    "Publishes that failed (Redis unreachable; repaired from storage)"
+  ],
+  sessionsRepaired: [
+    "pushback_sessions_repaired_total",
+    "Sessions brought up to storage after a lost wake-up (Redis reconnect, position check, late entry)"
+  ]
 }
 
 /** Builds zeroed metrics. */
@@ -43,7 +63,11 @@ export const makeMetrics = (): MetricsShape => {
     notificationsStored: 0,
     framesSent: 0,
     sessionsOpened: 0,
-    slowConsumersClosed: 0
+    slowConsumersClosed: 0,
+    busPublished: 0,
+    busReceived: 0,
+    busFailed: 0,
+    sessionsRepaired: 0
   }
   return {
     counters,

@@ -7,9 +7,19 @@
 import { createServer, type Server as HttpServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { CloseCodes } from "@pushback/protocol"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { layerAuth } from "./Auth.js"
 import { layerInProcessBus } from "./Bus.js"
+import { checkApps, APP_WATCH_MS } from "./cluster/appWatch.js"
+import { layerRedis, RedisConnections } from "./cluster/redis.js"
+import { layerRedisBus } from "./cluster/redisBus.js"
+import { layerRedisControl } from "./cluster/redisControl.js"
+import { layerRedisLimits } from "./cluster/redisLimits.js"
+import { layerRedisPresence } from "./cluster/redisPresence.js"
+import { makeRepair, POSITION_CHECK_MS } from "./cluster/repair.js"
+import { layerInProcessControl } from "./Control.js"
+import { layerInProcessLimits, Limits } from "./Limits.js"
+import { layerInProcessPresence } from "./Presence.js"
 import { Config, generateAdminToken, type ServerConfig, sqlitePath } from "./Config.js"
 import { isPostgresUrl } from "./DatabaseUrl.js"
 import { layerDelivery } from "./Delivery.js"
@@ -22,7 +32,6 @@ import { meRoutes } from "./http/me.js"
 import { operatorRoutes } from "./http/operator.js"
 import { statusRoutes } from "./http/status.js"
 import { layerMetrics, Metrics } from "./Metrics.js"
-import { layerRateLimiter } from "./RateLimiter.js"
 import { layerReceipts } from "./Receipts.js"
 import { makePollTransport } from "./realtime/poll.js"
 import { makeSseTransport } from "./realtime/sse.js"
@@ -58,6 +67,17 @@ const layerConfig = (config: ServerConfig): Layer.Layer<Config, never, Store> =>
         })
       )
 
+/**
+ * The services every node shares with the others: in-process on one node; through Redis
+ * (bus, presence, control, limits) when the config names one (PROTOCOL.md §6).
+ */
+const layerCluster = (config: ServerConfig) =>
+  config.redisUrl === undefined
+    ? Layer.mergeAll(layerInProcessBus, layerInProcessPresence, layerInProcessControl, layerInProcessLimits)
+    : Layer.mergeAll(layerRedisBus, layerRedisPresence, layerRedisControl, layerRedisLimits).pipe(
+        Layer.provideMerge(layerRedis(config.redisUrl))
+      )
+
 /** Every service of one node, from a resolved config. */
 export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
   const base = Layer.mergeAll(
@@ -65,8 +85,8 @@ export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
     layerSessions.pipe(Layer.provideMerge(layerReceipts)),
     layerMetrics
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
-  const bus = layerInProcessBus.pipe(Layer.provideMerge(base))
-  return Layer.mergeAll(layerDelivery, layerAuth, layerRateLimiter).pipe(Layer.provideMerge(bus))
+  const cluster = layerCluster(config).pipe(Layer.provideMerge(base))
+  return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
 }
 
 /**
@@ -107,21 +127,31 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000
 export const startServer = async (config: ServerConfig): Promise<RunningServer> => {
   const runtime = ManagedRuntime.make(layerServices(config))
   const services = await runtime
-    .runPromise(Effect.all({ sessions: Sessions, metrics: Metrics, store: Store, config: Config }))
+    .runPromise(
+      Effect.all({
+        sessions: Sessions,
+        metrics: Metrics,
+        store: Store,
+        config: Config,
+        limits: Limits,
+        redis: Effect.serviceOption(RedisConnections)
+      })
+    )
     .catch(async (e: unknown) => {
       await runtime.dispose()
       throw storageFailure(e, config.databaseUrl, sqlitePath(config.databaseUrl))
     })
-  const { sessions, metrics, store } = services
+  const { sessions, metrics, store, limits, redis } = services
   // A token this start generated and kept, forgotten again if the start fails before it is printed.
   const forgetToken = async () => {
     if (services.config.adminTokenGenerated && store.adminTokens !== undefined) {
       await runtime.runPromise(store.adminTokens.forget(services.config.adminToken)).catch(() => undefined)
     }
   }
-  const ws = makeWsTransport({ runtime, config, sessions, metrics })
-  const sse = makeSseTransport({ runtime, config, sessions, metrics })
-  const poll = makePollTransport({ runtime, config, sessions, metrics })
+  const deps = { runtime, config, sessions, metrics, limits }
+  const ws = makeWsTransport(deps)
+  const sse = makeSseTransport(deps)
+  const poll = makePollTransport(deps)
   const listener = makeRequestListener(routes, runtime, config, metrics)
   // SSE and long-poll are GETs that outlive a REST call: they bypass the route table.
   const headerBytes = config.limits.requestHeaderBytes
@@ -173,8 +203,26 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     throw listenFailure(e, config.host, config.port)
   }
   prune()
-  const pruner = setInterval(prune, PRUNE_EVERY_MS)
-  pruner.unref()
+  // Background duties, each a timer that never keeps the process alive.
+  const every = (ms: number, duty: () => Promise<unknown>, what: string) =>
+    setInterval(() => {
+      duty().catch((e: unknown) => console.error(`[pushback] ${what} failed: ${String(e)}`))
+    }, ms).unref()
+  const repair = makeRepair(runtime, sessions, metrics)
+  repair.fillGaps()
+  const timers = [
+    setInterval(prune, PRUNE_EVERY_MS).unref(),
+    every(APP_WATCH_MS, () => runtime.runPromise(checkApps(sessions)), "the app watch")
+  ]
+  if (Option.isSome(redis)) {
+    redis.value.onReconnect(() => {
+      console.log("[pushback] Redis is back: bringing every session up to storage")
+      repair
+        .resumeAll()
+        .catch((e: unknown) => console.error(`[pushback] resuming sessions failed: ${String(e)}`))
+    })
+    timers.push(every(POSITION_CHECK_MS, repair.checkPositions, "the position check"))
+  }
   const port = (http.address() as AddressInfo).port
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host
   return {
@@ -182,7 +230,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     port,
     config: services.config,
     close: async () => {
-      clearInterval(pruner)
+      for (const timer of timers) clearInterval(timer)
       sse.close()
       poll.close()
       sessions.closeWhere(() => true, CloseCodes.GoingAway, "server shutting down")

@@ -6,10 +6,23 @@ import type { Bus } from "./Bus.js"
 import type { Config } from "./Config.js"
 import type { Delivery } from "./Delivery.js"
 import type { Metrics } from "./Metrics.js"
-import type { RateLimiter } from "./RateLimiter.js"
+import type { Control } from "./Control.js"
+import type { Limits } from "./Limits.js"
+import type { Presence } from "./Presence.js"
 import type { Receipts } from "./Receipts.js"
 import type { Sessions } from "./Sessions.js"
 import type { Store } from "./Store.js"
 
 /** Everything a handler may use. */
-export type Services = Auth | Bus | Config | Delivery | Metrics | RateLimiter | Receipts | Sessions | Store
+export type Services =
+  | Auth
+  | Bus
+  | Config
+  | Control
+  | Delivery
+  | Limits
+  | Metrics
+  | Presence
+  | Receipts
+  | Sessions
+  | Store

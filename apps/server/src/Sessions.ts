@@ -29,6 +29,10 @@ export interface Session {
   readonly app: string
   readonly user: string
   readonly transport: TransportName
+  /** The secret of the app its token was checked with (a rotation closes the session). */
+  readonly appSecret: string
+  /** When it opened (ISO-8601). */
+  readonly openedAt: string
   /** What the transport can do besides receiving (WebSocket takes client actions). */
   readonly capabilities: { readonly supportsClientActions: boolean }
   /** The last seq handed to this session. */
@@ -83,6 +87,7 @@ export interface SessionInit {
   readonly app: string
   readonly user: string
   readonly transport: TransportName
+  readonly appSecret: string
   readonly supportsClientActions: boolean
   // biome-ignore lint/suspicious/noConfusingVoidType: as Session's write
   readonly write: (frame: Frame) => boolean | void
@@ -95,6 +100,8 @@ export const makeSession = (init: SessionInit): Session => ({
   app: init.app,
   user: init.user,
   transport: init.transport,
+  appSecret: init.appSecret,
+  openedAt: new Date().toISOString(),
   capabilities: { supportsClientActions: init.supportsClientActions },
   cursor: 0,
   pending: null,
@@ -143,9 +150,30 @@ const holdEarly = (session: Session, entry: StreamEntry): void => {
     const held = new Map<number, StreamEntry>()
     early = session.early = held
     // Only this episode's entries: a later one gets its own wait.
-    setTimeout(() => session.early === held && flushEarly(session, true), EARLY_WAIT_MS).unref()
+    setTimeout(() => session.early === held && giveUpWaiting(session), EARLY_WAIT_MS).unref()
   }
   early.set(entry.seq, entry)
+}
+
+/**
+ * What fills a gap whose wake-up never came: set by the repair service (cluster/repair.ts) to
+ * read the missing entries from storage. Without one, the held entries are written anyway and
+ * the client's gap detection resumes.
+ */
+let fillGap: ((session: Session) => void) | undefined
+
+/** Sets how a session's missing entries are read from storage (see `fillGap`). */
+export const setGapFiller = (fill: ((session: Session) => void) | undefined): void => {
+  fillGap = fill
+}
+
+const giveUpWaiting = (session: Session): void => {
+  if (fillGap === undefined) {
+    flushEarly(session, true)
+    return
+  }
+  session.early = null
+  fillGap(session)
 }
 
 /** Writes the held entries that now follow the cursor (all of them, in order, when `giveUp`). */
@@ -179,6 +207,10 @@ export interface SessionsShape {
   readonly remove: (session: Session) => void
   /** Delivers entries (of any users of `app`) to this node's sessions. */
   readonly deliver: (app: string, entries: ReadonlyArray<StreamEntry>) => void
+  /** Every live session of `app` on this node, or of every app. */
+  readonly list: (app?: string) => ReadonlyArray<Session>
+  /** Calls `listener` after each session joins or leaves (Presence mirrors the hub with it). */
+  readonly onChange: (listener: (session: Session, joined: boolean) => void) => void
   readonly sessionsOf: (app: string, user: string) => number
   readonly isOnline: (app: string, user: string) => boolean
   /** The users of `app` with a live session on this node. */
@@ -200,8 +232,10 @@ export class Sessions extends Context.Tag("@pushback/server/Sessions")<Sessions,
 export const makeSessions = (receipts: ReceiptsShape | null = null): SessionsShape => {
   const byApp = new Map<string, Map<string, Set<Session>>>()
 
-  const each = (fn: (s: Session) => void) => {
-    for (const users of byApp.values()) for (const set of users.values()) for (const s of set) fn(s)
+  const listeners: Array<(session: Session, joined: boolean) => void> = []
+  const each = (fn: (s: Session) => void, app?: string) => {
+    const apps = app === undefined ? byApp.values() : [byApp.get(app) ?? new Map<string, Set<Session>>()]
+    for (const users of apps) for (const set of users.values()) for (const s of set) fn(s)
   }
 
   return {
@@ -217,15 +251,26 @@ export const makeSessions = (receipts: ReceiptsShape | null = null): SessionsSha
         set = new Set()
         users.set(session.user, set)
       }
+      if (set.has(session)) return
       set.add(session)
+      for (const listener of listeners) listener(session, true)
     },
     remove: (session) => {
       const users = byApp.get(session.app)
       const set = users?.get(session.user)
-      if (users === undefined || set === undefined) return
+      if (users === undefined || set === undefined || !set.has(session)) return
       set.delete(session)
       if (set.size === 0) users.delete(session.user)
       if (users.size === 0) byApp.delete(session.app)
+      for (const listener of listeners) listener(session, false)
+    },
+    list: (app) => {
+      const all: Array<Session> = []
+      each((s) => all.push(s), app)
+      return all
+    },
+    onChange: (listener) => {
+      listeners.push(listener)
     },
     deliver: (app, entries) => {
       const users = byApp.get(app)

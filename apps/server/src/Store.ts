@@ -254,6 +254,16 @@ export interface StoreShape {
    */
   readonly markDelivered: (receipts: ReadonlyArray<Receipt>) => Effect.Effect<number>
   /**
+   * Each user's latest seq (their position), for the periodic check that repairs a lost
+   * wake-up; a user with no row (deleted) is absent from the answer.
+   */
+  readonly positions: (
+    app: string,
+    users: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, number>>
+  /** The secrets of those of `apps` that exist (a missing one was deleted). */
+  readonly appSecrets: (apps: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, string>>
+  /**
    * Where a database shared by several nodes keeps the generated admin token (PostgreSQL):
    * `keep` answers the kept one, making `fresh` it when there is none yet; `forget` drops it
    * if it is still `token`. Undefined where the token is a file beside the database (SQLite).

@@ -44,11 +44,9 @@ const options = {
 
 const serve = async (flags: ConfigFlags) => {
   const config = loadConfig(flags)
-  if (config.redisUrl !== undefined) {
+  if (config.redisUrl !== undefined && !isPostgresUrl(config.databaseUrl)) {
     throw new ConfigError(
-      isPostgresUrl(config.databaseUrl)
-        ? "--redis: the Redis bus for several nodes is not in this version yet; run one node on PostgreSQL without --redis"
-        : "--redis: a sqlite: database is one node; several nodes need --db postgres://… (and Redis, in a later version)"
+      "--redis: a sqlite: database is one node; several nodes need --db postgres://USER:PASSWORD@HOST:PORT/DATABASE"
     )
   }
   if (config.smtpUrl !== undefined) {
@@ -65,7 +63,9 @@ const serve = async (flags: ConfigFlags) => {
     console.log(`[pushback]   ${running.adminToken}`)
   }
   console.log(
-    `[pushback] ready on ${server.url} (database ${shownDatabaseUrl(running.databaseUrl)}, version ${running.version})`
+    `[pushback] ready on ${server.url} (database ${shownDatabaseUrl(running.databaseUrl)}, bus ${
+      running.redisUrl === undefined ? "in-process" : shownDatabaseUrl(running.redisUrl)
+    }, node ${running.nodeId}, version ${running.version})`
   )
   let stopping = false
   const stop = (signal: string) => {

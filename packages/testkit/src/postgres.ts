@@ -7,10 +7,10 @@
  */
 import { execFile, execFileSync } from "node:child_process"
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { freePort } from "./net.js"
 
 const run = promisify(execFile)
 
@@ -37,16 +37,6 @@ const pg = (bin: string, args: ReadonlyArray<string>) =>
   asRoot
     ? run("runuser", ["-u", "postgres", "--", join(PG_BIN, bin), ...args])
     : run(join(PG_BIN, bin), [...args])
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const probe = createServer()
-    probe.once("error", fail)
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => done(port))
-    })
-  })
 
 let counter = 0
 

@@ -21,6 +21,8 @@ export interface StartOptions {
   readonly args?: ReadonlyArray<string>
   /** Port to listen on; default 0 (a free one). */
   readonly port?: number
+  /** The `--db` URL; default a database of its own (testDatabaseUrl). Nodes of one cluster share one. */
+  readonly databaseUrl?: string
 }
 
 export interface TestServer {
@@ -121,7 +123,7 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
     "--port",
     String(options.port ?? 0),
     "--db",
-    await testDatabaseUrl(dataDir),
+    options.databaseUrl ?? (await testDatabaseUrl(dataDir)),
     ...(options.args ?? [])
   ]
   const ready = await spawnReady(process.execPath, args, {

@@ -3,7 +3,6 @@
  * notifications and stats. Every query is scoped to the app the secret names.
  */
 import {
-  CloseCodes,
   DefaultLimits,
   ListQuery,
   NotifyRequest,
@@ -19,8 +18,9 @@ import { Config } from "../Config.js"
 import { Delivery } from "../Delivery.js"
 import { signUserToken } from "../Jwt.js"
 import { Metrics } from "../Metrics.js"
-import { RateLimiter } from "../RateLimiter.js"
-import { Sessions } from "../Sessions.js"
+import { Control } from "../Control.js"
+import { Limits } from "../Limits.js"
+import { Presence } from "../Presence.js"
 import { Store, type UserRecord } from "../Store.js"
 import { listNotifications } from "./lists.js"
 import {
@@ -38,14 +38,21 @@ const asApp = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => auth.app(c
 
 const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
 
-const showUser = (app: string, u: UserRecord) =>
-  Effect.map(Sessions, (sessions) => ({
-    id: u.id,
-    email: u.email,
-    name: u.name,
-    createdAt: u.createdAt,
-    online: sessions.isOnline(app, u.id)
-  }))
+/** Users as the API shows them, with whether each is online on any node. */
+const showUsers = (app: string, users: ReadonlyArray<UserRecord>) =>
+  Effect.gen(function* () {
+    const online = yield* (yield* Presence).onlineOf(
+      app,
+      users.map((u) => u.id)
+    )
+    return users.map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      createdAt: u.createdAt,
+      online: online.has(u.id)
+    }))
+  })
 
 /** Mints a user token for `user` of `app`; shared by the API and the CLI. */
 export const mintUserToken = (app: { id: string; secret: string }, user: string, ttlSeconds: number) => {
@@ -67,12 +74,10 @@ const idempotencyHeader = (ctx: RequestContext): Effect.Effect<string | undefine
   return Effect.succeed(key)
 }
 
-const notify = (
-  ctx: RequestContext
-): Effect.Effect<Answer, ApiError, Auth | Delivery | RateLimiter | Metrics> =>
+const notify = (ctx: RequestContext): Effect.Effect<Answer, ApiError, Auth | Delivery | Limits | Metrics> =>
   Effect.gen(function* () {
     const app = yield* asApp(ctx)
-    const wait = (yield* RateLimiter).take(app.id)
+    const wait = yield* (yield* Limits).takeNotify(app.id)
     if (wait > 0) {
       return yield* new ApiError({ code: "rate_limited", message: "too many notify calls", retryAfter: wait })
     }
@@ -108,15 +113,16 @@ export const backendRoutes = [
         q.limit ?? DefaultLimits.pageLimit,
         q.offset ?? 0
       )
-      return ok({ count, results: yield* Effect.forEach(users, (u) => showUser(app.id, u)) })
+      return ok({ count, results: yield* showUsers(app.id, users) })
     })
   ),
   route("GET", "/v1/users/:userId", (ctx) =>
     Effect.gen(function* () {
       const app = yield* asApp(ctx)
       const user = yield* found(yield* (yield* Store).getUser(app.id, ctx.params["userId"]!), "user")
-      const sessions = (yield* Sessions).sessionsOf(app.id, user.id)
-      return ok({ ...(yield* showUser(app.id, user)), sessions })
+      const sessions = yield* (yield* Presence).sessionsOf(app.id, user.id)
+      const [shown] = yield* showUsers(app.id, [user])
+      return ok({ ...shown, sessions })
     })
   ),
   route("DELETE", "/v1/users/:userId", (ctx) =>
@@ -124,11 +130,7 @@ export const backendRoutes = [
       const app = yield* asApp(ctx)
       const userId = ctx.params["userId"]!
       if (!(yield* (yield* Store).deleteUser(app.id, userId))) return yield* notFound("user not found")
-      ;(yield* Sessions).closeWhere(
-        (s) => s.app === app.id && s.user === userId,
-        CloseCodes.Unauthorized,
-        "user deleted"
-      )
+      yield* (yield* Control).close({ kind: "user", app: app.id, user: userId, reason: "user deleted" })
       return noContent
     })
   ),
@@ -187,7 +189,7 @@ export const backendRoutes = [
     Effect.gen(function* () {
       const app = yield* asApp(ctx)
       const stored = yield* (yield* Store).stats(app.id)
-      const census = (yield* Sessions).census(app.id)
+      const census = yield* (yield* Presence).census(app.id)
       return ok({ ...stored, onlineUsers: census.onlineUsers, connections: census.connections })
     })
   )

@@ -2,12 +2,12 @@
  * Operator endpoints (admin token): create, list and delete apps, rotate their secrets.
  */
 import { randomBytes } from "node:crypto"
-import { CloseCodes, CreateAppRequest } from "@pushback/protocol"
+import { CreateAppRequest } from "@pushback/protocol"
 import { Effect } from "effect"
 import { notFound } from "../ApiError.js"
 import { Auth } from "../Auth.js"
 import { randomId } from "../Delivery.js"
-import { Sessions } from "../Sessions.js"
+import { Control } from "../Control.js"
 import { Store } from "../Store.js"
 import { decodeBody, noContent, ok, type RequestContext, route } from "./Route.js"
 
@@ -46,7 +46,7 @@ export const operatorRoutes = [
       yield* asAdmin(ctx)
       const appId = ctx.params["appId"]!
       if (!(yield* (yield* Store).deleteApp(appId))) return yield* notFound("app not found")
-      ;(yield* Sessions).closeWhere((s) => s.app === appId, CloseCodes.Unauthorized, "app deleted")
+      yield* (yield* Control).close({ kind: "app", app: appId, reason: "app deleted" })
       return noContent
     })
   ),
@@ -56,7 +56,7 @@ export const operatorRoutes = [
       const appId = ctx.params["appId"]!
       const secret = newSecret(appId)
       if (!(yield* (yield* Store).setSecret(appId, secret))) return yield* notFound("app not found")
-      ;(yield* Sessions).closeWhere((s) => s.app === appId, CloseCodes.Unauthorized, "app secret rotated")
+      yield* (yield* Control).close({ kind: "app", app: appId, reason: "app secret rotated" })
       return ok({ secret })
     })
   )

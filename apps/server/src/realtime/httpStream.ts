@@ -11,6 +11,7 @@ import { ApiError } from "../ApiError.js"
 import { Auth, bearer, type UserPrincipal, type UserTokenError } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 import { applyCors, sendError } from "../http/Edge.js"
+import type { LimitsShape } from "../Limits.js"
 import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
 import type { SessionsShape } from "../Sessions.js"
@@ -21,6 +22,7 @@ export interface HttpTransportDeps {
   readonly config: ServerConfig
   readonly sessions: SessionsShape
   readonly metrics: MetricsShape
+  readonly limits: LimitsShape
 }
 
 /** An HTTP transport endpoint: a request handler, plus shutdown. */

@@ -12,8 +12,8 @@
  *
  * The session leaves the hub the moment the poll is answered or the client goes away; the
  * server keeps nothing per poller that storage cannot rebuild, so any node answers any poll.
- * The only other state is a count of each user's polls in flight, to refuse more than
- * `maxPollsPerUser` (429). One answer holds at most about `sessionQueueBytes` of frames; the
+ * The only other state is the count of each user's polls in flight (Limits: the cluster's
+ * count on several nodes), to refuse more than `maxPollsPerUser` (429). One answer holds at most about `sessionQueueBytes` of frames; the
  * rest comes with the next poll.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
@@ -44,37 +44,32 @@ export const parseWait = (value: string | null, fallback: number, max: number): 
 
 /** Builds the long-poll transport. */
 export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
-  const { runtime, config, sessions, metrics } = deps
+  const { runtime, config, sessions, metrics, limits } = deps
   const budget = config.limits.sessionQueueBytes
-  /** Polls in flight per `app \0 user`: the only per-user state, and only while they last. */
-  const inFlight = new Map<string, number>()
   const authenticating = new Set<ServerResponse>()
   let closing = false
 
-  const hold = (key: string): boolean => {
-    const n = inFlight.get(key) ?? 0
-    if (n >= config.maxPollsPerUser) return false
-    inFlight.set(key, n + 1)
-    return true
-  }
-  const letGo = (key: string) => {
-    const n = (inFlight.get(key) ?? 1) - 1
-    if (n <= 0) inFlight.delete(key)
-    else inFlight.set(key, n)
-  }
+  /** Takes one of the user's poll slots (429 when none is left), then starts the poll. */
+  const hold = (res: ServerResponse, principal: UserPrincipal, cursor: number | undefined, wait: number) =>
+    runtime.runPromise(limits.holdPoll(principal.app.id, principal.user)).then(
+      (held) => {
+        if (!held) {
+          return sendError(
+            res,
+            new ApiError({
+              code: "rate_limited",
+              message: `at most ${config.maxPollsPerUser} concurrent polls per user`,
+              retryAfter: 1
+            })
+          )
+        }
+        if (res.writableEnded || res.destroyed) return limits.releasePoll(principal.app.id, principal.user)
+        start(res, principal, cursor, wait)
+      },
+      (e: unknown) => sendInternal(res, "could not hold a poll slot", e)
+    )
 
   const start = (res: ServerResponse, principal: UserPrincipal, cursor: number | undefined, wait: number) => {
-    const key = `${principal.app.id}\u0000${principal.user}`
-    if (!hold(key)) {
-      return sendError(
-        res,
-        new ApiError({
-          code: "rate_limited",
-          message: `at most ${config.maxPollsPerUser} concurrent polls per user`,
-          retryAfter: 1
-        })
-      )
-    }
     const frames: Array<string> = []
     let bytes = 0
     /** Where the frames collected so far leave the client. */
@@ -88,6 +83,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       app: principal.app.id,
       user: principal.user,
       transport: "poll",
+      appSecret: principal.app.secret,
       supportsClientActions: false,
       write: (frame) => {
         if (done || bytes >= budget) return false
@@ -115,7 +111,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       clearTimeout(timer)
       if (tick !== undefined) clearImmediate(tick)
       sessions.remove(session)
-      letGo(key)
+      limits.releasePoll(principal.app.id, principal.user)
     }
     /** Answers with what was collected (a shutdown, 1001, answers early: poll again elsewhere). */
     const answer = () => {
@@ -168,7 +164,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
           if (res.writableEnded || res.destroyed) return
           if (closing) return sendError(res, shuttingDown())
           if (result._tag === "Left") return sendError(res, result.left)
-          start(res, result.right, cursor, wait)
+          return hold(res, result.right, cursor, wait)
         },
         (e: unknown) => {
           authenticating.delete(res)

@@ -85,6 +85,7 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
       app: principal.app.id,
       user: principal.user,
       transport: "sse",
+      appSecret: principal.app.secret,
       supportsClientActions: false,
       write: (frame) => {
         if (ended) return

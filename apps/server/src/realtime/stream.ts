@@ -50,22 +50,49 @@ export const openStream = (
       goLive(session)
       return 0
     }
-    const window = yield* store.streamAfter(session.app, session.user, cursor, REPLAY_CHUNK)
+    session.cursor = cursor
+    return yield* replay(
+      session,
+      () => welcome(cursor),
+      (latest) => welcome(latest)
+    )
+  })
+
+/**
+ * Brings a live session up to storage: holds live entries, writes every entry after its
+ * cursor (or `reset` when the cursor is older than what is kept), then goes live again. Used
+ * by `openStream` and by the repair of lost wake-ups (cluster/repair.ts): any node can
+ * rebuild any session's position from storage alone.
+ */
+export const catchUp = (session: Session) =>
+  replay(
+    session,
+    () => undefined,
+    () => undefined
+  )
+
+const replay = (session: Session, resumable: () => void, reset: (latest: number) => void) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    if (session.pending === null) session.pending = []
+    session.early = null
+    const window = yield* store.streamAfter(session.app, session.user, session.cursor, REPLAY_CHUNK)
     if (!window.resumable) {
       session.cursor = window.latest
-      welcome(window.latest)
+      reset(window.latest)
       session.write(JSON.stringify({ type: "reset", cursor: window.latest }))
       goLive(session)
       return 0
     }
-    session.cursor = cursor
-    welcome(cursor)
+    resumable()
     // The backlog is read in chunks until it is all sent: entries beyond the retention count
     // may still exist until the next pruning, and none may be skipped.
     let replayed = 0
     let chunk = window.entries
     while (chunk.length > 0) {
-      for (const entry of chunk) hand(session, entry)
+      for (const entry of chunk) {
+        if (entry.seq > session.cursor) hand(session, entry)
+      }
       replayed += chunk.length
       if (chunk.length < REPLAY_CHUNK) break
       chunk = (yield* store.streamAfter(session.app, session.user, session.cursor, REPLAY_CHUNK)).entries

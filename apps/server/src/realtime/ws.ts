@@ -111,6 +111,7 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
       app: principal.app.id,
       user: principal.user,
       transport: "ws",
+      appSecret: principal.app.secret,
       supportsClientActions: true,
       write: (frame) => {
         if (ws.readyState !== ws.OPEN) return

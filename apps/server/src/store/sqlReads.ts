@@ -58,7 +58,18 @@ export type StoreReads = Pick<
   | "counts"
   | "streamAfter"
   | "stats"
+  | "positions"
+  | "appSecrets"
 >
+
+/** Most ids in one `IN (…)` list (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
+const IN_CHUNK = 500
+
+const chunks = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK))
+  return out
+}
 
 /** Builds the reads on the SqlClient in context. */
 export const makeSqlReads = Effect.gen(function* () {
@@ -82,6 +93,18 @@ export const makeSqlReads = Effect.gen(function* () {
   const withCall = sql`notifications n JOIN notify_calls c ON c.app = n.app AND c.id = n.call_id`
   const notificationColumns = sql`n.id, n.user_id, n.seq, n.created_at, n.seen_at, n.read_at, n.delivered_at,
     c.type, c.title, c.content, c.url, c.icon, c.image, c.data`
+
+  /** Rows of `query` for every chunk of `ids`, as one map. */
+  const mapChunks = <K extends string>(
+    ids: ReadonlyArray<string>,
+    query: (chunk: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Row>, unknown>,
+    key: K,
+    value: (r: Row) => number | string
+  ) =>
+    Effect.forEach(chunks(ids), query).pipe(
+      Effect.map((all) => new Map(all.flat().map((r) => [str(r[key]), value(r)] as const))),
+      Effect.orDie
+    )
 
   const reads: StoreReads = {
     ping: sql`SELECT 1`.pipe(Effect.asVoid, Effect.orDie),
@@ -168,6 +191,21 @@ export const makeSqlReads = Effect.gen(function* () {
           })
         }
       }).pipe(Effect.orDie),
+
+    positions: (app, users) =>
+      mapChunks(
+        users,
+        (chunk) => sql`SELECT id, seq FROM users WHERE app = ${app} AND ${sql.in("id", chunk)}`,
+        "id",
+        (r) => num(r["seq"])
+      ) as Effect.Effect<ReadonlyMap<string, number>>,
+    appSecrets: (apps) =>
+      mapChunks(
+        apps,
+        (chunk) => sql`SELECT id, secret FROM apps WHERE ${sql.in("id", chunk)}`,
+        "id",
+        (r) => str(r["secret"])
+      ) as Effect.Effect<ReadonlyMap<string, string>>,
 
     // Counted from the rows (no row that every notify of an app updates): `delivered` is the
     // notifications with a `deliveredAt`, however they reached a session (live or on resume).

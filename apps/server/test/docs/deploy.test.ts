@@ -1,6 +1,7 @@
 /**
  * docs/deploy.md shows the deployment files whole, and those are the files the tests run
- * (deploy/nginx/pushback.conf in test/deploy/nginx.test.ts; deploy/systemd/pushback.service and
+ * (deploy/nginx/pushback.conf in test/deploy/nginx.test.ts, deploy/nginx/pushback-cluster.conf
+ * in test/cluster/cluster.ts; deploy/systemd/pushback.service and
  * the Dockerfile in test/package/packed.test.ts). This keeps the page and the files the same.
  */
 import { readFileSync } from "node:fs"
@@ -14,6 +15,7 @@ const blocks = [...page.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ 
 
 it.each([
   ["deploy/nginx/pushback.conf", "nginx"],
+  ["deploy/nginx/pushback-cluster.conf", "nginx"],
   ["deploy/systemd/pushback.service", "ini"],
   ["Dockerfile", "dockerfile"]
 ])("docs/deploy.md shows %s whole, as it is", (file, lang) => {

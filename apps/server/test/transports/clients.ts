@@ -8,7 +8,7 @@ import { request as httpGet, type IncomingMessage } from "node:http"
 import type { TestServer } from "@pushback/testkit"
 import { connectWs, type WsClient } from "@pushback/testkit"
 import { ErrorEvent, EventSource } from "eventsource"
-import { type Ending, type Frame, makeRecorder, type Recorder } from "./helpers.js"
+import { type Endpoint, type Ending, type Frame, makeRecorder, type Recorder } from "./helpers.js"
 
 /** A connected client of any transport. */
 export interface StreamClient extends Omit<Recorder, "push" | "end"> {
@@ -29,7 +29,7 @@ export interface TransportAdapter {
   readonly name: "ws" | "sse" | "poll"
   /** Whether connecting with a cursor starts with `welcome` (poll: no, see docs/transports.md). */
   readonly welcomeOnResume: boolean
-  readonly connect: (server: TestServer, token: string, cursor?: number | string) => Promise<StreamClient>
+  readonly connect: (server: Endpoint, token: string, cursor?: number | string) => Promise<StreamClient>
   /** How a refused connection shows: an HTTP status or a close code. */
   readonly refused: {
     readonly unauthorized: Ending
@@ -39,7 +39,7 @@ export interface TransportAdapter {
   /** How a session ends when its token expires while connected. */
   readonly expiresAs: Ending
   /** A client that can stop reading; undefined where answers are bounded (poll). */
-  readonly pausable?: (server: TestServer, token: string) => Promise<PausableClient>
+  readonly pausable?: (server: Endpoint, token: string) => Promise<PausableClient>
 }
 
 const query = (token: string, cursor?: number | string) =>

@@ -13,6 +13,9 @@ import {
   userToken
 } from "@pushback/testkit"
 
+/** Where a test reaches a server: a node, or a load balancer in front of several. */
+export type Endpoint = Pick<TestServer, "url" | "wsUrl">
+
 /** A frame as received, any transport. */
 export type Frame = { readonly type: string; readonly [key: string]: unknown }
 
@@ -27,13 +30,13 @@ export const newApp = (server: TestServer): Promise<TestApp> =>
   createApp(server, `transports-${Math.random().toString(36).slice(2)}`)
 
 /** Registers `user`, so the backend API can count its sessions. */
-export const register = async (server: TestServer, app: TestApp, user: string) => {
+export const register = async (server: Endpoint, app: TestApp, user: string) => {
   const res = await request(server.url, "POST", "/v1/users", { token: app.secret, body: { users: [user] } })
   if (res.status !== 200) throw new Error(`register failed: ${res.status} ${res.text}`)
 }
 
 /** Registers `user` and mints a token for it. */
-export const tokenFor = async (server: TestServer, app: TestApp, user: string, ttlSeconds?: number) => {
+export const tokenFor = async (server: Endpoint, app: TestApp, user: string, ttlSeconds?: number) => {
   await register(server, app, user)
   return userToken(server, app, user, ttlSeconds)
 }
@@ -50,7 +53,7 @@ export const tokenExpiringIn = (app: TestApp, user: string, inSeconds: number): 
 export { notify }
 
 /** `n` notify calls to `user`, one after the other, contents `${prefix}0`…; returns their ids. */
-export const notifyMany = async (server: TestServer, app: TestApp, user: string, n: number, prefix = "n") => {
+export const notifyMany = async (server: Endpoint, app: TestApp, user: string, n: number, prefix = "n") => {
   const ids: Array<string> = []
   for (let i = 0; i < n; i++)
     ids.push((await notify(server, app, { users: [user], content: `${prefix}${i}` })).id)
@@ -58,7 +61,7 @@ export const notifyMany = async (server: TestServer, app: TestApp, user: string,
 }
 
 /** The number of live sessions of a registered `user`, as the backend API reports it. */
-export const liveSessions = async (server: TestServer, app: TestApp, user: string): Promise<number> => {
+export const liveSessions = async (server: Endpoint, app: TestApp, user: string): Promise<number> => {
   const res = await request<{ sessions: number }>(server.url, "GET", `/v1/users/${user}`, {
     token: app.secret
   })
@@ -80,7 +83,7 @@ export const eventually = async (check: () => Promise<boolean> | boolean, timeou
 export const configArgs = (config: Record<string, unknown>): Array<string> => ["--config", configFile(config)]
 
 /** Reads one counter from `/metrics`. */
-export const metric = async (server: TestServer, name: string): Promise<number> => {
+export const metric = async (server: Endpoint, name: string): Promise<number> => {
   const text = await (await fetch(`${server.url}/metrics`)).text()
   const line = text.split("\n").find((l) => l.startsWith(`${name} `))
   return line === undefined ? Number.NaN : Number(line.split(" ")[1])

@@ -14,6 +14,7 @@ it("gives every session of a user the same bytes for one entry, encoded once", (
       app: "app_a",
       user: "u",
       transport: "ws",
+      appSecret: "secret",
       supportsClientActions: true,
       write: (frame: Frame) => {
         if (typeof frame !== "string") got.push(entryBytes(frame))

@@ -12,6 +12,7 @@ const session = () => {
     app: "a",
     user: "u",
     transport: "ws",
+    appSecret: "secret",
     supportsClientActions: true,
     write: (frame) => {
       written.push(frameText(frame))

@@ -1,0 +1,155 @@
+/**
+ * Three nodes on one PostgreSQL and one Redis, behind nginx round-robin (PROTOCOL.md §6):
+ * a notify through any node reaches every node's sessions on all three transports, polls
+ * that land on different nodes see every entry once and in order, presence counts across
+ * nodes, deletes close sessions everywhere (also from the CLI), idempotency keys and seqs
+ * hold when nodes race.
+ */
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { CLI_PATH, connectWs, createApp, request, type TestApp, type TestServer } from "@pushback/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { transport } from "../transports/clients.js"
+import { eventually, isEntry, liveSessions, notify, register, tokenFor } from "../transports/helpers.js"
+import { startCluster, type TestCluster } from "./cluster.js"
+
+const run = promisify(execFile)
+
+let cluster: TestCluster
+let app: TestApp
+
+beforeAll(async () => {
+  cluster = await startCluster({ nginx: true })
+  app = await createApp(cluster.lb, "cluster")
+})
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+const seqsOf = (frames: ReadonlyArray<{ type: string; [k: string]: unknown }>) =>
+  frames.filter(isEntry).map((f) => f.seq)
+
+describe("three nodes behind nginx", () => {
+  it("a notify through any node reaches the user's sessions on every node, on all three transports", async () => {
+    const [a, b, c] = cluster.nodes as [TestServer, TestServer, TestServer]
+    const token = await tokenFor(cluster.lb, app, "everywhere")
+    const ws = await transport("ws").connect(a, token, 0)
+    const sse = await transport("sse").connect(b, token, 0)
+    const poll = await transport("poll").connect(c, token, 0)
+    // Presence is cluster-wide: any node counts the three sessions.
+    for (const node of cluster.nodes) {
+      await eventually(async () => (await liveSessions(node, app, "everywhere")) === 3)
+    }
+    const answers = []
+    for (const node of cluster.nodes)
+      answers.push(await notify(node, app, { users: ["everywhere"], content: node.url }))
+    expect(answers.map((r) => r.online)).toEqual([1, 1, 1])
+    for (const client of [ws, sse, poll]) {
+      const frames = await client.collect(3, isEntry, 10_000)
+      expect(seqsOf(frames)).toEqual([1, 2, 3])
+      expect(frames.map((f) => (f["notification"] as { content: string }).content)).toEqual(
+        cluster.nodes.map((n) => n.url)
+      )
+    }
+    await Promise.all([ws.close(), sse.close(), poll.close()])
+  })
+
+  it("long-polling through round-robin (each poll on another node) sees every entry once, in order", async () => {
+    const token = await tokenFor(cluster.lb, app, "poller")
+    const poll = await transport("poll").connect(cluster.lb, token, 0)
+    const n = 30
+    for (let i = 0; i < n; i++) await notify(cluster.lb, app, { users: ["poller"], content: i })
+    const frames = await poll.collect(n, isEntry, 20_000)
+    expect(seqsOf(frames)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+    expect(frames.map((f) => (f["notification"] as { content: number }).content)).toEqual(
+      Array.from({ length: n }, (_, i) => i)
+    )
+    await poll.close()
+    expect(seqsOf(poll.frames)).toHaveLength(n) // nothing twice after the wait either
+  })
+
+  it("online users and connections in /v1/stats count every node", async () => {
+    const other = await createApp(cluster.lb, "stats")
+    const clients = []
+    for (const [i, node] of cluster.nodes.entries()) {
+      clients.push(await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, other, `s${i}`)}`))
+    }
+    const stats = async (node: (typeof cluster.nodes)[number]) =>
+      (
+        await request<{ onlineUsers: number; connections: number }>(node.url, "GET", "/v1/stats", {
+          token: other.secret
+        })
+      ).body
+    for (const node of cluster.nodes) {
+      await eventually(async () => {
+        const s = await stats(node)
+        return s.onlineUsers === 3 && s.connections === 3
+      })
+    }
+    await Promise.all(clients.map((c) => c.close()))
+    await eventually(async () => (await stats(cluster.nodes[0]!)).connections === 0)
+  })
+
+  it("deleting a user through node A closes their session on node C within 2 s (4001)", async () => {
+    const [a, , c] = cluster.nodes
+    const ws = await connectWs(`${c!.wsUrl}/v1/ws?token=${await tokenFor(c!, app, "doomed")}`)
+    await ws.next((f) => f.type === "welcome")
+    const started = Date.now()
+    expect((await request(a!.url, "DELETE", "/v1/users/doomed", { token: app.secret })).status).toBe(204)
+    const closed = await ws.closed
+    expect(closed.code).toBe(4001)
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it("`pushback apps delete` from the CLI closes the app's sessions on every node within 2 s", async () => {
+    const doomed = await createApp(cluster.lb, "cli-deleted")
+    const sockets = []
+    for (const [i, node] of cluster.nodes.entries()) {
+      const ws = await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, doomed, `c${i}`)}`)
+      await ws.next((f) => f.type === "welcome")
+      sockets.push(ws)
+    }
+    await run(process.execPath, [CLI_PATH, "apps", "delete", doomed.id, "--db", cluster.databaseUrl])
+    const deleted = Date.now()
+    for (const ws of sockets) expect((await ws.closed).code).toBe(4001)
+    expect(Date.now() - deleted).toBeLessThan(2000)
+  })
+
+  it("the same idempotency key sent to two nodes at once stores one notification set", async () => {
+    await register(cluster.lb, app, "once")
+    const body = { users: ["once"], content: "only one", idempotencyKey: "race-1" }
+    const answers = await Promise.all(cluster.nodes.slice(0, 2).map((node) => notify(node, app, body)))
+    expect(answers[0]!.id).toBe(answers[1]!.id)
+    const list = await request<{ count: number }>(cluster.lb.url, "GET", "/v1/users/once/notifications", {
+      token: app.secret
+    })
+    expect(list.body.count).toBe(1)
+  })
+
+  it("200 concurrent calls to overlapping audiences across nodes: no deadlock, every seq contiguous", async () => {
+    const users = Array.from({ length: 8 }, (_, i) => `overlap${i}`)
+    const expected = new Map(users.map((u) => [u, 0]))
+    const calls = Array.from({ length: 200 }, (_, i) => {
+      // Each call names 3 users, in an order that differs from call to call.
+      const audience = [users[i % 8]!, users[(i * 3 + 1) % 8]!, users[(i * 5 + 2) % 8]!].filter(
+        (u, k, all) => all.indexOf(u) === k
+      )
+      for (const u of audience) expected.set(u, expected.get(u)! + 1)
+      return { node: cluster.nodes[i % 3]!, audience: i % 2 === 0 ? audience : [...audience].reverse() }
+    })
+    const answers = await Promise.all(
+      calls.map((c) => notify(c.node, app, { users: c.audience, content: "x" }))
+    )
+    expect(answers).toHaveLength(200)
+    for (const user of users) {
+      const ws = await connectWs(
+        `${cluster.lb.wsUrl}/v1/ws?token=${await tokenFor(cluster.lb, app, user)}&cursor=0`
+      )
+      const frames = await ws.collect(expected.get(user)!, (f) => f.type === "notification", 10_000)
+      expect(frames.map((f) => f["seq"])).toEqual(
+        Array.from({ length: expected.get(user)! }, (_, k) => k + 1)
+      )
+      await ws.close()
+    }
+  })
+})

@@ -1,0 +1,69 @@
+/**
+ * Limits are the cluster's, not each node's (PROTOCOL.md §6): the notify rate of an app and
+ * the concurrent long-polls of a user are counted in Redis, so two nodes together allow what
+ * one would.
+ */
+import { createApp, request, type TestApp } from "@pushback/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { configArgs, tokenFor } from "../transports/helpers.js"
+import { startCluster, type TestCluster } from "./cluster.js"
+
+const RATE = 10
+let cluster: TestCluster
+let app: TestApp
+
+beforeAll(async () => {
+  cluster = await startCluster({
+    size: 2,
+    node: {
+      args: configArgs({ limits: { notifyPerSecond: RATE } }),
+      env: { PUSHBACK_MAX_POLLS_PER_USER: "2" }
+    }
+  })
+  app = await createApp(cluster.nodes[0]!, "limits")
+})
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+describe("limits across nodes", () => {
+  it("the notify rate of an app is one budget for all nodes", async () => {
+    const started = Date.now()
+    const statuses = await Promise.all(
+      Array.from({ length: 4 * RATE }, (_, i) =>
+        request(cluster.nodes[i % 2]!.url, "POST", "/v1/notify", {
+          token: app.secret,
+          body: { users: ["r"], content: i }
+        })
+      )
+    ).then((all) => all.map((r) => r.status))
+    const elapsed = (Date.now() - started) / 1000
+    const accepted = statuses.filter((s) => s === 202).length
+    expect(statuses.every((s) => s === 202 || s === 429)).toBe(true)
+    // The bucket holds RATE and refills RATE per second; two budgets would allow 2 × RATE at once.
+    expect(accepted).toBeGreaterThanOrEqual(RATE)
+    expect(accepted).toBeLessThanOrEqual(RATE + Math.ceil(RATE * elapsed))
+    expect(accepted).toBeLessThan(2 * RATE)
+  })
+
+  it("a user's concurrent long-polls are capped across nodes", async () => {
+    const token = await tokenFor(cluster.nodes[0]!, app, "poller")
+    const poll = (node: number, wait: number, signal?: AbortSignal) =>
+      fetch(
+        `${cluster.nodes[node]!.url}/v1/poll?token=${token}&cursor=0&wait=${wait}`,
+        signal ? { signal } : {}
+      )
+    const hold = new AbortController()
+    const held = [poll(0, 20, hold.signal), poll(1, 20, hold.signal)]
+    // Both are held (the cap is 2): the third, on either node, is refused.
+    let third: Response | undefined
+    for (let attempt = 0; attempt < 50; attempt++) {
+      third = await poll(attempt % 2, 0)
+      if (third.status === 429) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(third?.status).toBe(429)
+    hold.abort()
+    await Promise.allSettled(held)
+  })
+})

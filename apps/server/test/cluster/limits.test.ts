@@ -1,9 +1,10 @@
 /**
  * Limits are the cluster's, not each node's (PROTOCOL.md §6): the notify rate of an app and
  * the concurrent long-polls of a user are counted in Redis, so two nodes together allow what
- * one would.
+ * one would. And a node whose Redis does not answer refuses to start, saying so.
  */
-import { createApp, request, type TestApp } from "@pushback/testkit"
+import { spawnSync } from "node:child_process"
+import { CLI_PATH, createApp, freePort, request, type TestApp } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { configArgs, tokenFor } from "../transports/helpers.js"
 import { startCluster, type TestCluster } from "./cluster.js"
@@ -65,5 +66,30 @@ describe("limits across nodes", () => {
     expect(third?.status).toBe(429)
     hold.abort()
     await Promise.allSettled(held)
+  })
+
+  it("a node whose Redis does not answer fails to start with one line naming --redis", async () => {
+    const nowhere = `redis://127.0.0.1:${await freePort()}`
+    const result = spawnSync(
+      process.execPath,
+      [
+        CLI_PATH,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--db",
+        cluster.databaseUrl,
+        "--redis",
+        nowhere
+      ],
+      { encoding: "utf8", timeout: 20_000, env: { ...process.env, PUSHBACK_ADMIN_TOKEN: "t".repeat(32) } }
+    )
+    expect(result.status).toBe(1)
+    expect(result.stdout).not.toContain("ready on")
+    const lines = result.stderr.trim().split("\n")
+    expect(lines, result.stderr).toHaveLength(1)
+    expect(lines[0]).toMatch(new RegExp(`--redis ${nowhere}: cannot reach Redis`))
   })
 })

@@ -2,24 +2,25 @@
  * The nginx site of docs/deploy.md (deploy/nginx/pushback.conf), run by Debian's nginx in front
  * of a real node: the REST API and the three transports (WebSocket, SSE, long-poll) through it,
  * over TLS. The file is used as it is, changed only where a test must: its ports (free ones on
- * loopback), the node's address, and a certificate made here (self-signed, for 127.0.0.1). The
- * main nginx.conf around it is the test's own, with every *_temp_path in a temp dir (Debian's
- * build wants /var/lib/nginx otherwise).
+ * loopback), the node's address, and a certificate made here (self-signed, for 127.0.0.1); testkit's
+ * startNginx wraps it in a main config of its own.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
-import { tmpdir } from "node:os"
+import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { connect as tlsConnect } from "node:tls"
 import { fileURLToPath } from "node:url"
 import {
   connectWs,
   createApp,
+  freePort,
+  nginxWorkDir,
   notify,
   request,
+  startNginx,
   startServer,
   type TestApp,
+  type TestNginx,
   type TestServer,
   userToken
 } from "@pushback/testkit"
@@ -30,18 +31,6 @@ import { eventually } from "../transports/helpers.js"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../..")
 const SITE = join(root, "deploy/nginx/pushback.conf")
-const NGINX = "/usr/sbin/nginx"
-
-/** A free TCP port on loopback. */
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const probe = createServer()
-    probe.once("error", fail)
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => done(port))
-    })
-  })
 
 /**
  * The site file with only what a test must change. Each replacement must match exactly as many
@@ -72,21 +61,12 @@ const adaptSite = (
 
 let node: TestServer
 let app: TestApp
-let nginx: ChildProcess
-let nginxLog = ""
-let work: string
+let nginx: TestNginx
 let cert: string
 let proxy: { url: string; wsUrl: string; httpUrl: string; tlsPort: number }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "pushback-nginx-"))
-  // nginx's workers (user nobody) write the temp paths
-  chmodSync(work, 0o755)
-  const temp = join(work, "temp")
-  for (const t of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) {
-    mkdirSync(join(temp, t), { recursive: true })
-    chmodSync(join(temp, t), 0o777)
-  }
+  const work = nginxWorkDir()
   const certFile = join(work, "cert.pem")
   const keyFile = join(work, "key.pem")
   execFileSync(
@@ -124,33 +104,7 @@ beforeAll(async () => {
     cert: certFile,
     key: keyFile
   })
-  writeFileSync(join(work, "pushback.conf"), site)
-  writeFileSync(
-    join(work, "nginx.conf"),
-    [
-      "worker_processes 1;",
-      `pid ${join(work, "nginx.pid")};`,
-      `error_log ${join(work, "error.log")} warn;`,
-      "events { worker_connections 256; }",
-      "http {",
-      `  access_log ${join(work, "access.log")};`,
-      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(
-        (t) => `  ${t}_temp_path ${join(temp, t === "client_body" ? "body" : t)};`
-      ),
-      `  include ${join(work, "pushback.conf")};`,
-      "}",
-      ""
-    ].join("\n")
-  )
-  nginx = spawn(
-    NGINX,
-    ["-e", join(work, "error.log"), "-p", work, "-c", join(work, "nginx.conf"), "-g", "daemon off;"],
-    {
-      stdio: ["ignore", "pipe", "pipe"]
-    }
-  )
-  nginx.stdout!.on("data", (c: Buffer) => (nginxLog += c.toString()))
-  nginx.stderr!.on("data", (c: Buffer) => (nginxLog += c.toString()))
+  nginx = startNginx(site, work)
   proxy = {
     url: `https://127.0.0.1:${tlsPort}`,
     wsUrl: `wss://127.0.0.1:${tlsPort}`,
@@ -159,25 +113,19 @@ beforeAll(async () => {
   }
   await eventually(
     async () =>
-      nginx.exitCode === null &&
-      (await fetch(`${proxy.url}/v1/status/ping`).then(
+      await fetch(`${proxy.url}/v1/status/ping`).then(
         (r) => r.ok,
         () => false
-      )),
+      ),
     10_000
   ).catch(() => {
-    throw new Error(`nginx did not come up:\n${nginxLog}\n${readFileSync(join(work, "error.log"), "utf8")}`)
+    throw new Error(`nginx did not come up:\n${nginx.log()}`)
   })
 }, 60_000)
 
 afterAll(async () => {
-  if (nginx && nginx.exitCode === null) {
-    const exited = new Promise((done) => nginx.once("exit", done))
-    nginx.kill("SIGQUIT")
-    await exited
-  }
+  await nginx?.stop()
   await node?.dispose()
-  if (work) rmSync(work, { recursive: true, force: true })
 })
 
 /** The node's view of a server, but at nginx's address: what the transport clients connect to. */

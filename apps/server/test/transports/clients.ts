@@ -5,7 +5,6 @@
  * transport refuses or ends a session differs, so each adapter also says what to expect.
  */
 import { request as httpGet, type IncomingMessage } from "node:http"
-import type { TestServer } from "@pushback/testkit"
 import { connectWs, type WsClient } from "@pushback/testkit"
 import { ErrorEvent, EventSource } from "eventsource"
 import { type Endpoint, type Ending, type Frame, makeRecorder, type Recorder } from "./helpers.js"

@@ -1,6 +1,7 @@
 /**
  * The `pushback` CLI: first start generates and prints the admin token once, `apps` and
- * `token` act on the same database, bad commands fail with a clear message and exit 1.
+ * `token` act on the same database, an app deleted by the CLI has its live sessions closed by
+ * the running server, bad commands fail with a clear message and exit 1.
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -51,6 +52,21 @@ describe("pushback CLI", () => {
 
     expect(cli("apps", "delete", app.id).status).toBe(0)
     expect(cli("apps", "list").stdout).not.toContain(app.id)
+  })
+
+  it("an app deleted by the CLI has its live sessions on the running server closed (4001) within 2 s", async () => {
+    const app = JSON.parse(cli("apps", "create", "Doomed").stdout) as { id: string }
+    const server = await startServer({ dataDir: dir, env: { PUSHBACK_ADMIN_TOKEN: "" } })
+    try {
+      const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${cli("token", app.id, "bob").stdout.trim()}`)
+      await ws.next((f) => f.type === "welcome")
+      expect(cli("apps", "delete", app.id).status).toBe(0)
+      const deleted = Date.now()
+      expect(await ws.closed).toEqual({ code: 4001, reason: "app deleted" })
+      expect(Date.now() - deleted).toBeLessThan(2000)
+    } finally {
+      await server.stop()
+    }
   })
 
   it("fails clearly on bad commands and options", () => {

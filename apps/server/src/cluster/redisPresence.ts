@@ -1,8 +1,8 @@
 /**
  * Presence across nodes. Each node mirrors its hub into Redis under keys of its own — per
  * app, a hash of user → session count and a hash of session → (user, transport, since) —
- * and beats in a sorted set of nodes. Keys live 30 s past the last beat, so a node that dies
- * takes its sessions with it within 30 s. Questions are answered from this node's hub plus
+ * and beats in a sorted set of nodes. Keys live 25 s past the last beat, so a node that dies
+ * takes its sessions with it within 30 s (PROTOCOL.md §6). Questions are answered from this node's hub plus
  * the other live nodes' keys, in one pipeline; while Redis is unreachable a node answers for
  * itself, and after a reconnect it writes its whole mirror again.
  */
@@ -14,8 +14,8 @@ import { PREFIX, RedisConnections } from "./redis.js"
 
 /** How often a node beats; its keys outlive the last beat by `LIFETIME_MS`. */
 const BEAT_MS = 5000
-/** How long a silent node's sessions still count (PROTOCOL.md §6: within 30 s). */
-const LIFETIME_MS = 30_000
+/** How long a silent node's sessions still count (five missed beats; §6 allows 30 s). */
+const LIFETIME_MS = 25_000
 const NODES = `${PREFIX}nodes`
 const usersKey = (node: string, app: string) => `${PREFIX}users:${node}:${app}`
 const sessionsKey = (node: string, app: string) => `${PREFIX}sessions:${node}:${app}`

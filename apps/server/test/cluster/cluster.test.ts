@@ -101,6 +101,23 @@ describe("three nodes behind nginx", () => {
     expect(Date.now() - started).toBeLessThan(2000)
   })
 
+  it("rotating an app's secret through node B closes its sessions on nodes A and C (4001)", async () => {
+    const rotated = await createApp(cluster.lb, "rotated")
+    const sockets = []
+    for (const [i, node] of cluster.nodes.entries()) {
+      const ws = await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, rotated, `rot${i}`)}`)
+      await ws.next((f) => f.type === "welcome")
+      sockets.push(ws)
+    }
+    const res = await request(cluster.nodes[1]!.url, "POST", `/v1/apps/${rotated.id}/secret`, {
+      token: cluster.lb.adminToken
+    })
+    expect(res.status).toBe(200)
+    const started = Date.now()
+    for (const ws of sockets) expect(await ws.closed).toEqual({ code: 4001, reason: "app secret rotated" })
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
   it("`pushback apps delete` from the CLI closes the app's sessions on every node within 2 s", async () => {
     const doomed = await createApp(cluster.lb, "cli-deleted")
     const sockets = []

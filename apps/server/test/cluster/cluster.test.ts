@@ -26,6 +26,17 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
+/** A live WebSocket session of a user of `of` on each node, past its welcome. */
+const oneSessionPerNode = async (of: TestApp) => {
+  const sockets = []
+  for (const [i, node] of cluster.nodes.entries()) {
+    const ws = await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, of, `on-node-${i}`)}`)
+    await ws.next((f) => f.type === "welcome")
+    sockets.push(ws)
+  }
+  return sockets
+}
+
 const seqsOf = (frames: ReadonlyArray<{ type: string; [k: string]: unknown }>) =>
   frames.filter(isEntry).map((f) => f.seq)
 
@@ -103,12 +114,7 @@ describe("three nodes behind nginx", () => {
 
   it("rotating an app's secret through node B closes its sessions on nodes A and C (4001)", async () => {
     const rotated = await createApp(cluster.lb, "rotated")
-    const sockets = []
-    for (const [i, node] of cluster.nodes.entries()) {
-      const ws = await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, rotated, `rot${i}`)}`)
-      await ws.next((f) => f.type === "welcome")
-      sockets.push(ws)
-    }
+    const sockets = await oneSessionPerNode(rotated)
     const res = await request(cluster.nodes[1]!.url, "POST", `/v1/apps/${rotated.id}/secret`, {
       token: cluster.lb.adminToken
     })
@@ -120,12 +126,7 @@ describe("three nodes behind nginx", () => {
 
   it("`pushback apps delete` from the CLI closes the app's sessions on every node within 2 s", async () => {
     const doomed = await createApp(cluster.lb, "cli-deleted")
-    const sockets = []
-    for (const [i, node] of cluster.nodes.entries()) {
-      const ws = await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, doomed, `c${i}`)}`)
-      await ws.next((f) => f.type === "welcome")
-      sockets.push(ws)
-    }
+    const sockets = await oneSessionPerNode(doomed)
     await run(process.execPath, [CLI_PATH, "apps", "delete", doomed.id, "--db", cluster.databaseUrl])
     const deleted = Date.now()
     for (const ws of sockets) expect((await ws.closed).code).toBe(4001)

@@ -31,18 +31,19 @@ export const start = (cmd, args, { core, ready, env = {}, timeoutMs = 20_000 }) 
     child.once("exit", () => live.delete(child))
     let out = ""
     let done = !ready
-    child.stdout.on("data", (c) => {
-      out = (out + c).slice(-20_000) // keeps draining after ready, so the pipe never fills
+    // Either stream may carry the ready line (PostgreSQL logs to stderr); both keep draining
+    // after ready, so no pipe ever fills.
+    const onOutput = (c) => {
+      out = (out + c).slice(-20_000)
       const m = done ? null : ready.exec(out)
       if (m) {
         done = true
         clearTimeout(timer)
         resolve({ child, match: m })
       }
-    })
-    child.stderr.on("data", (c) => {
-      out = (out + c).slice(-20_000)
-    })
+    }
+    child.stdout.on("data", onOutput)
+    child.stderr.on("data", onOutput)
     child.once("error", reject)
     child.once("exit", (code, signal) => reject(new Error(`${cmd} exited (${code ?? signal}): ${out}`)))
     if (!ready) return resolve({ child, match: null })
@@ -86,6 +87,15 @@ const descendants = (pid) => {
     kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean)
   } catch {}
   return [pid, ...kids.flatMap((k) => descendants(Number(k)))]
+}
+
+/**
+ * Runs this process, its threads and whatever it starts from now on, on `core` (when pinning
+ * is possible). For benches that pin themselves instead of re-running under taskset.
+ */
+export const pinSelf = (core) => {
+  if (canPin)
+    execFileSync("taskset", ["-a", "-p", "-c", String(core), String(process.pid)], { stdio: "ignore" })
 }
 
 /** CPU time (user + system, in microseconds) of a process and all its descendants. */

@@ -1,0 +1,74 @@
+// The two shared services a PushBack cluster needs, started for a benchmark: a redis-server and
+// a PostgreSQL 15 server of its own, each on a free loopback port, in the foreground under
+// bench/peers/proc.mjs's `start` so that they are pinned to the server core like every other
+// server of the bench, their CPU time is readable from /proc, and `killAll` ends them on any
+// way out (the test kit's packages/testkit/src/postgres.ts daemonizes PostgreSQL with pg_ctl
+// instead, which suits tests but hides the process). PostgreSQL refuses to run as root, so as
+// root it runs as the `postgres` system user, on a directory that user owns.
+import { execFileSync } from "node:child_process"
+import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { freePort, start, stop } from "../peers/proc.mjs"
+
+const REDIS_SERVER = "/usr/bin/redis-server"
+const PG_BIN = process.env.PUSHBACK_PG_BIN ?? "/usr/lib/postgresql/15/bin"
+const asRoot = process.getuid?.() === 0
+
+/** A redis-server with no persistence on a free port: {url, port, pid, stop}. */
+export const startRedis = async ({ core }) => {
+  if (!existsSync(REDIS_SERVER))
+    throw new Error(
+      `${REDIS_SERVER} is missing: run node scripts/setup.mjs --test (apt-get install redis-server)`
+    )
+  const port = await freePort()
+  const { child } = await start(
+    REDIS_SERVER,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { core, ready: /Ready to accept connections/ }
+  )
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid, stop: () => stop(child) }
+}
+
+/** Runs `argv` as the `postgres` user when we are root. */
+const asPostgres = (argv) =>
+  asRoot ? ["runuser", ["-u", "postgres", "--", ...argv]] : [argv[0], argv.slice(1)]
+
+/**
+ * A PostgreSQL server in `dir` (made here) with its default settings, so fsync and
+ * synchronous_commit stay on: a notify's 2xx costs a WAL flush, as SQLite's
+ * `synchronous=FULL` costs one. Answers {url, pid, stop}; `url` names the `postgres` database.
+ */
+export const startPostgres = async ({ core, dir }) => {
+  if (!existsSync(join(PG_BIN, "postgres")))
+    throw new Error(
+      `PostgreSQL 15 is missing (${PG_BIN}): run node scripts/setup.mjs --test (apt-get install postgresql)`
+    )
+  mkdirSync(dir, { recursive: true })
+  if (asRoot) {
+    const id = (flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim())
+    chownSync(dir, id("-u"), id("-g"))
+  }
+  chmodSync(dir, 0o700)
+  const data = join(dir, "data")
+  const [cmd, args] = asPostgres([
+    join(PG_BIN, "initdb"),
+    ...["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]
+  ])
+  execFileSync(cmd, args, { stdio: "ignore" })
+  const port = await freePort()
+  const [pgCmd, pgArgs] = asPostgres([
+    join(PG_BIN, "postgres"),
+    ...["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"],
+    ...["-c", "max_connections=100"]
+  ])
+  const { child } = await start(pgCmd, pgArgs, {
+    core,
+    ready: /database system is ready to accept connections/,
+    timeoutMs: 60_000
+  })
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid: child.pid,
+    stop: () => stop(child, 10_000)
+  }
+}

@@ -92,11 +92,12 @@ export const sendError = (res: ServerResponse, error: ApiError): void => {
 }
 
 /**
- * Reads the body up to `limit` bytes; undefined when it is larger. The rest of an over-size
- * body is drained, not left unread, so the client can finish sending and read the 413.
+ * Reads the body up to `limit` bytes; undefined when it is larger, null when the client went
+ * away before sending all of it (nobody is left to answer). The rest of an over-size body is
+ * drained, not left unread, so the client can finish sending and read the 413.
  */
-const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
-  new Promise((resolve, reject) => {
+const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefined | null> =>
+  new Promise((resolve) => {
     if (Number(req.headers["content-length"] ?? 0) > limit) {
       req.resume()
       resolve(undefined)
@@ -113,7 +114,7 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefin
       }
     })
     req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)))
-    req.on("error", reject)
+    req.on("error", () => resolve(null))
   })
 
 /** The request listener for node:http. */
@@ -151,18 +152,21 @@ export const makeRequestListener = (
           new ApiError({ code: "not_found", message: `no route for ${method} ${url.pathname}` })
         )
       }
+      // The whole request arrives before anything runs, whatever the method: a DELETE whose
+      // body never completes must not delete, and an answer must not race a body still coming.
+      const raw = await readBody(req, config.limits.requestBodyBytes)
+      if (raw === null) return
+      if (raw === undefined) {
+        return sendError(
+          res,
+          new ApiError({
+            code: "payload_too_large",
+            message: `the request body is larger than ${config.limits.requestBodyBytes} bytes`
+          })
+        )
+      }
       let body: unknown
       if (method !== "GET" && method !== "DELETE") {
-        const raw = await readBody(req, config.limits.requestBodyBytes)
-        if (raw === undefined) {
-          return sendError(
-            res,
-            new ApiError({
-              code: "payload_too_large",
-              message: `the request body is larger than ${config.limits.requestBodyBytes} bytes`
-            })
-          )
-        }
         if (raw.length > 0) {
           try {
             body = JSON.parse(raw.toString("utf8"))

@@ -82,8 +82,9 @@ export const makeSqliteWrites = (db: Database) => {
       RETURNING seq`).pluck(),
     nextSeq: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? AND id = ? RETURNING seq").pluck(),
     nextSeqAll: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? RETURNING id, seq").raw(),
-    nextSeqAllOptedIn: prepare(`UPDATE users SET seq = seq + 1 WHERE app = ?1 AND id NOT IN (
-        SELECT user_id FROM preferences WHERE app = ?1 AND type = ?2 AND in_app = 0)
+    // better-sqlite3 binds `?` in order only (numbered `?1` fails): the app is given twice.
+    nextSeqAllOptedIn: prepare(`UPDATE users SET seq = seq + 1 WHERE app = ? AND id NOT IN (
+        SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0)
       RETURNING id, seq`).raw(),
     optedOut: prepare("SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0").pluck(),
     deleteUserRows: USER_ROW_TABLES.map((t) => prepare(`DELETE FROM ${t} WHERE app = ? AND user_id = ?`)),
@@ -140,7 +141,7 @@ export const makeSqliteWrites = (db: Database) => {
     const { app, fields } = job
     if (job.users === undefined) {
       const rows = (
-        fields.type === null ? st.nextSeqAll.all(app) : st.nextSeqAllOptedIn.all(app, fields.type)
+        fields.type === null ? st.nextSeqAll.all(app) : st.nextSeqAllOptedIn.all(app, app, fields.type)
       ) as Array<[string, number]>
       return { users: rows.map((r) => r[0]), seqs: rows.map((r) => r[1]) }
     }

@@ -4,7 +4,7 @@
 import { connect } from "node:net"
 import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
 import { afterAll, beforeAll, expect, it } from "vitest"
-import { expectErrorShape } from "./helpers.js"
+import { expectErrorShape, localToken } from "./helpers.js"
 
 let server: TestServer
 let app: TestApp
@@ -67,4 +67,30 @@ it("minting a token registers the user, so their sessions can be seen (was 404)"
   })
   expect(user.status).toBe(200)
   expect(user.body).toMatchObject({ id: "newcomer", sessions: 0 })
+})
+
+// Found by the REST fuzz (issue 17): the SQLite statement bound numbered parameters, which
+// better-sqlite3 refuses, so a typed broadcast was always a 500 and stored nothing.
+it("a notify to every user with a type reaches those who did not opt out (was 500 on SQLite)", async () => {
+  const typed = await createApp(server, "regressions-typed-broadcast")
+  const put = await request(server.url, "PUT", "/v1/event-types/news", {
+    token: typed.secret,
+    body: { title: "News" }
+  })
+  expect(put.status).toBe(200)
+  await request(server.url, "POST", "/v1/users", {
+    token: typed.secret,
+    body: { users: ["ann", "ben", "cat"] }
+  })
+  const optOut = await request(server.url, "PUT", "/v1/me/preferences", {
+    token: localToken(typed, "ben"),
+    body: { types: { news: { inApp: false } } }
+  })
+  expect(optOut.status, optOut.text).toBe(200)
+  const res = await request<{ recipients: number }>(server.url, "POST", "/v1/notify", {
+    token: typed.secret,
+    body: { type: "news", content: "to all" }
+  })
+  expect(res.status, res.text).toBe(202)
+  expect(res.body.recipients).toBe(2)
 })

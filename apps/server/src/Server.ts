@@ -27,6 +27,7 @@ import { badRequest } from "./ApiError.js"
 import { answerClientError } from "./http/clientError.js"
 import { makeRequestListener } from "./http/Edge.js"
 import { route } from "./http/Route.js"
+import { appReadRoutes } from "./http/appReads.js"
 import { backendRoutes } from "./http/backend.js"
 import { meRoutes } from "./http/me.js"
 import { operatorRoutes } from "./http/operator.js"
@@ -101,6 +102,7 @@ const transportRoute = (path: string, howToOpen: string, field: string) =>
 export const routes = [
   ...statusRoutes,
   ...operatorRoutes,
+  ...appReadRoutes,
   ...backendRoutes,
   ...meRoutes,
   transportRoute("/v1/ws", "a WebSocket endpoint: connect with an Upgrade: websocket request", "upgrade"),

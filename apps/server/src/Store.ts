@@ -122,6 +122,17 @@ export interface StoredStats {
   readonly read: number
 }
 
+/** One statistics bucket of an app (PROTOCOL.md §8): what happened from `t` on, every shard summed. */
+export interface StatsRow {
+  readonly t: string
+  readonly notifications: number
+  readonly delivered: number
+  readonly seen: number
+  readonly read: number
+  readonly emails: number
+  readonly emailsFailed: number
+}
+
 /** A notify call ready to be stored: validated, its shared part encoded once. */
 export interface NotifyJob {
   readonly app: string
@@ -248,6 +259,13 @@ export interface StoreShape {
   ) => Effect.Effect<StreamWindow>
 
   readonly stats: (app: string) => Effect.Effect<StoredStats>
+  /** The app's non-empty `grain` buckets starting from `from` to `to` (both included), by time. */
+  readonly series: (
+    app: string,
+    grain: Grain,
+    from: string,
+    to: string
+  ) => Effect.Effect<ReadonlyArray<StatsRow>>
   /**
    * Sets `deliveredAt` of the receipts' notifications that have none yet, and counts them in
    * the statistics, in one transaction; answers how many were new.

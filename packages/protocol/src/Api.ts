@@ -160,6 +160,34 @@ export const Stats = Schema.Struct({
 })
 export type Stats = typeof Stats.Type
 
+/** The bucket size of a statistics series (PROTOCOL.md §8). */
+export const StatsInterval = Schema.Literal("minute", "hour", "day")
+export type StatsInterval = typeof StatsInterval.Type
+
+/** Query parameters of `GET /v1/stats/series` (strings on the wire). */
+export const SeriesQuery = Schema.Struct({
+  from: Schema.optional(Timestamp),
+  to: Schema.optional(Timestamp),
+  interval: Schema.optional(StatsInterval)
+})
+export type SeriesQuery = typeof SeriesQuery.Type
+
+/** One bucket of a series: what happened from `t` to the next bucket's start. */
+export const StatsPoint = Schema.Struct({
+  t: Timestamp,
+  notifications: Schema.Int,
+  delivered: Schema.Int,
+  seen: Schema.Int,
+  read: Schema.Int,
+  emails: Schema.Int,
+  emailsFailed: Schema.Int
+})
+export type StatsPoint = typeof StatsPoint.Type
+
+/** `GET /v1/stats/series` answer: every bucket of the range, empty ones included. */
+export const StatsSeries = Schema.Struct({ interval: StatsInterval, points: Schema.Array(StatsPoint) })
+export type StatsSeries = typeof StatsSeries.Type
+
 // ---------------------------------------------------------------- end user (§3.3)
 
 /** The `status` filter of a notification list. */

@@ -23,6 +23,7 @@ import { Limits } from "../Limits.js"
 import { Presence } from "../Presence.js"
 import { Store, type UserRecord } from "../Store.js"
 import { listNotifications } from "./lists.js"
+import { seriesAnswer, statsAnswer } from "./stats.js"
 import {
   type Answer,
   decodeBody,
@@ -185,12 +186,6 @@ export const backendRoutes = [
       return { status: 200, raw: yield* listNotifications(app.id, user.id, q, link) }
     })
   ),
-  route("GET", "/v1/stats", (ctx) =>
-    Effect.gen(function* () {
-      const app = yield* asApp(ctx)
-      const stored = yield* (yield* Store).stats(app.id)
-      const census = yield* (yield* Presence).census(app.id)
-      return ok({ ...stored, onlineUsers: census.onlineUsers, connections: census.connections })
-    })
-  )
+  route("GET", "/v1/stats", (ctx) => Effect.flatMap(asApp(ctx), (app) => statsAnswer(app.id))),
+  route("GET", "/v1/stats/series", (ctx) => Effect.flatMap(asApp(ctx), (app) => seriesAnswer(app.id, ctx)))
 ]

@@ -60,6 +60,7 @@ export type StoreReads = Pick<
   | "stats"
   | "positions"
   | "appSecrets"
+  | "series"
 >
 
 /** Most ids in one `IN (…)` list (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
@@ -224,7 +225,26 @@ export const makeSqlReads = Effect.gen(function* () {
           read: num(n?.["read_count"]),
           delivered: num(n?.["delivered"])
         }
-      }).pipe(Effect.orDie)
+      }).pipe(Effect.orDie),
+
+    series: (app, grain, from, to) =>
+      sql`SELECT t, SUM(notifications) AS notifications, SUM(delivered) AS delivered, SUM(seen) AS seen,
+          SUM(read_count) AS read_count, SUM(emails) AS emails, SUM(emails_failed) AS emails_failed
+        FROM stats_buckets WHERE app = ${app} AND grain = ${grain} AND t >= ${from} AND t <= ${to}
+        GROUP BY t ORDER BY t`.pipe(
+        Effect.map((rows) =>
+          rows.map((r) => ({
+            t: str(r["t"]),
+            notifications: num(r["notifications"]),
+            delivered: num(r["delivered"]),
+            seen: num(r["seen"]),
+            read: num(r["read_count"]),
+            emails: num(r["emails"]),
+            emailsFailed: num(r["emails_failed"])
+          }))
+        ),
+        Effect.orDie
+      )
   }
   return reads
 })

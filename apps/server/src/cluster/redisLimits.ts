@@ -37,6 +37,13 @@ export const layerRedisLimits = Layer.effect(
   Effect.gen(function* () {
     const config = yield* Config
     const { command } = yield* RedisConnections
+    // Sent once, then called by its SHA (EVALSHA), as ioredis's defined commands do.
+    command.defineCommand("pushbackTakeToken", { numberOfKeys: 1, lua: TAKE_TOKEN })
+    command.defineCommand("pushbackHoldSlot", { numberOfKeys: 1, lua: HOLD_SLOT })
+    const scripts = command as unknown as {
+      pushbackTakeToken: (key: string, rate: number) => Promise<unknown>
+      pushbackHoldSlot: (key: string, max: number, lifetime: number) => Promise<unknown>
+    }
     const local = localLimits(config)
     const rate = config.limits.notifyPerSecond
     // A poll lasts at most the longest wait; its slot outlives it only if its node dies.
@@ -46,13 +53,13 @@ export const layerRedisLimits = Layer.effect(
     const inRedis = new Map<string, number>()
     return {
       takeNotify: (app) =>
-        Effect.tryPromise(() => command.eval(TAKE_TOKEN, 1, `${PREFIX}rate:${app}`, rate)).pipe(
+        Effect.tryPromise(() => scripts.pushbackTakeToken(`${PREFIX}rate:${app}`, rate)).pipe(
           Effect.map(Number),
           Effect.orElse(() => local.takeNotify(app))
         ),
       holdPoll: (app, user) =>
         Effect.tryPromise(() =>
-          command.eval(HOLD_SLOT, 1, pollKey(app, user), config.maxPollsPerUser, slotLifetime)
+          scripts.pushbackHoldSlot(pollKey(app, user), config.maxPollsPerUser, slotLifetime)
         ).pipe(
           Effect.map((held) => {
             if (Number(held) !== 1) return false

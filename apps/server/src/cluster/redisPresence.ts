@@ -16,6 +16,8 @@ import { PREFIX, RedisConnections } from "./redis.js"
 const BEAT_MS = 5000
 /** How long a silent node's sessions still count (five missed beats; §6 allows 30 s). */
 const LIFETIME_MS = 25_000
+/** How long the list of live nodes is reused (a new node counts within a second). */
+const NODES_CACHE_MS = 1000
 const NODES = `${PREFIX}nodes`
 const usersKey = (node: string, app: string) => `${PREFIX}users:${node}:${app}`
 const sessionsKey = (node: string, app: string) => `${PREFIX}sessions:${node}:${app}`
@@ -126,11 +128,18 @@ export const layerRedisPresence = Layer.scoped(
         })
     )
 
-    /** The other nodes that beat within the lifetime. */
-    const others = () =>
-      Effect.tryPromise(() => command.zrangebyscore(NODES, Date.now() - LIFETIME_MS, "+inf")).pipe(
-        Effect.map((nodes) => nodes.filter((n) => n !== node))
-      )
+    /** The other nodes that beat within the lifetime, read at most once a second. */
+    let known: { at: number; nodes: ReadonlyArray<string> } | undefined
+    const others = (): Effect.Effect<ReadonlyArray<string>, unknown> =>
+      known !== undefined && Date.now() - known.at < NODES_CACHE_MS
+        ? Effect.succeed(known.nodes)
+        : Effect.tryPromise(() => command.zrangebyscore(NODES, Date.now() - LIFETIME_MS, "+inf")).pipe(
+            Effect.map((all) => {
+              const nodes = all.filter((n) => n !== node)
+              known = { at: Date.now(), nodes }
+              return nodes
+            })
+          )
     /** `ask` on every other live node, or `fallback` (this node's answer only) without Redis. */
     const across = <A>(mine: Effect.Effect<A>, ask: (others: ReadonlyArray<string>, mine: A) => Promise<A>) =>
       Effect.flatMap(mine, (m) =>

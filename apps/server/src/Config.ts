@@ -20,6 +20,10 @@ export interface ServerConfig {
   /** This node's name in the cluster (Presence, connections by node): `PUSHBACK_NODE_ID`. */
   readonly nodeId: string
   readonly smtpUrl: string | undefined
+  /** The From of every email (PROTOCOL.md §7). */
+  readonly emailFrom: string
+  /** How the email outbox polls and retries. */
+  readonly email: EmailTuning
   readonly adminToken: string
   /** True when the admin token was generated on this start (print it once). */
   readonly adminTokenGenerated: boolean
@@ -31,6 +35,31 @@ export interface ServerConfig {
   readonly limits: Limits
   readonly version: string
 }
+
+/** How the email outbox works: realistic defaults, shortened by tests through the config file. */
+export interface EmailTuning {
+  /** Most time between two looks for due jobs made by other nodes (local calls wake it at once). */
+  readonly pollMs: number
+  /** The first retry's delay; each next one doubles, up to `retryMaxMs`. */
+  readonly retryMs: number
+  readonly retryMaxMs: number
+  /** After retrying this long a job fails for good (about a day). */
+  readonly retryForSeconds: number
+  /** How long a node holds a job it is sending before another may take it over. */
+  readonly leaseSeconds: number
+}
+
+/** The email tuning defaults. */
+export const DefaultEmailTuning: EmailTuning = {
+  pollMs: 5_000,
+  retryMs: 30_000,
+  retryMaxMs: 3_600_000,
+  retryForSeconds: 86_400,
+  leaseSeconds: 120
+}
+
+/** The default From of emails. */
+export const DEFAULT_EMAIL_FROM = "PushBack <no-reply@localhost>"
 
 /** The Config service tag. */
 export class Config extends Context.Tag("@pushback/server/Config")<Config, ServerConfig>() {}
@@ -143,6 +172,38 @@ const readLimits = (file: Record<string, unknown>, where: string): Limits => {
   return limits
 }
 
+const readEmailTuning = (file: Record<string, unknown>, where: string): EmailTuning => {
+  const given = file["email"]
+  if (given === undefined) return DefaultEmailTuning
+  if (typeof given !== "object" || given === null || Array.isArray(given))
+    throw new ConfigError(`"email" in ${where}: must be an object`)
+  const tuning: Record<string, number> = { ...DefaultEmailTuning }
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in tuning)) throw new ConfigError(`"email.${key}" in ${where}: unknown setting`)
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+      throw new ConfigError(`"email.${key}" in ${where}: must be a positive number`)
+    }
+    tuning[key] = value
+  }
+  return tuning as unknown as EmailTuning
+}
+
+/** An SMTP URL as given: `smtp://` or `smtps://` with a host (its password is never repeated). */
+const toSmtpUrl = ({ value, from }: Given): string | undefined => {
+  if (value === undefined) return undefined
+  const text = String(value)
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
+    throw new ConfigError(`${from}: use smtp://[user:pass@]host:port, or smtps://… for TLS`)
+  }
+  return text
+}
+
 const serverVersion = (): string => {
   try {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -211,7 +272,7 @@ export const loadConfig = (
             .split(",")
             .map((s) => s.trim())
   const redis = pick("--redis", flags.redis, "PUSHBACK_REDIS_URL", "redis").value
-  const smtp = pick("--smtp", flags.smtp, "PUSHBACK_SMTP_URL", "smtp").value
+  const smtp = pick("--smtp", flags.smtp, "PUSHBACK_SMTP_URL", "smtp")
   return {
     port: toPort(pick("--port", flags.port, "PUSHBACK_PORT", "port", 8080)),
     host: String(pick("--host", flags.host, "PUSHBACK_HOST", "host", "0.0.0.0").value),
@@ -219,7 +280,11 @@ export const loadConfig = (
     redisUrl: redis === undefined ? undefined : String(redis),
     // Unique per process; a restarted container (same host name, same pid) takes its place.
     nodeId: env["PUSHBACK_NODE_ID"] ?? String(file["nodeId"] ?? `${hostname()}/${process.pid}`),
-    smtpUrl: smtp === undefined ? undefined : String(smtp),
+    smtpUrl: toSmtpUrl(smtp),
+    emailFrom: String(
+      pick("PUSHBACK_EMAIL_FROM", undefined, "PUSHBACK_EMAIL_FROM", "emailFrom", DEFAULT_EMAIL_FROM).value
+    ),
+    email: readEmailTuning(file, where),
     adminToken: admin.token,
     adminTokenGenerated: admin.generated,
     dataDir,

@@ -11,9 +11,11 @@ import { Context, Effect, Layer } from "effect"
 import { ApiError, badRequest, unknownEventType } from "./ApiError.js"
 import { Bus } from "./Bus.js"
 import { Config } from "./Config.js"
+import { EmailOutbox } from "./EmailOutbox.js"
 import { encodeShared, type SharedNotification } from "./Encode.js"
 import { Presence } from "./Presence.js"
 import { type MarkKind, type MarkTarget, Store, type UserInput } from "./Store.js"
+import type { EmailPlan } from "./store/emailPlan.js"
 
 /** The Delivery interface. */
 export interface DeliveryShape {
@@ -62,12 +64,23 @@ const dedupeUsers = (refs: ReadonlyArray<UserRef>): Array<UserInput> => {
   return [...byId.values()]
 }
 
-/** Builds Delivery from the store, bus, presence and config. */
+/** Builds Delivery from the store, bus, presence, email outbox and config. */
 export const makeDelivery = Effect.gen(function* () {
   const store = yield* Store
   const bus = yield* Bus
   const presence = yield* Presence
   const config = yield* Config
+  const outbox = yield* EmailOutbox
+
+  /** Whom the call's `email` block asks to mail, when this node can send any. */
+  const emailPlanOf = (email: NotifyRequest["email"]): EmailPlan | undefined => {
+    if (email === undefined || (email.send !== true && email.force !== true)) return undefined
+    if (!outbox.enabled) {
+      outbox.unconfigured()
+      return undefined
+    }
+    return { force: email.force === true, after: email.after ?? 0, bcc: email.bcc === true }
+  }
 
   const notify: DeliveryShape["notify"] = (app, req, headerKey) =>
     Effect.gen(function* () {
@@ -124,6 +137,7 @@ export const makeDelivery = Effect.gen(function* () {
                 ))
               ],
         email: req.email === undefined ? null : JSON.stringify(req.email),
+        emailPlan: emailPlanOf(req.email),
         idempotency:
           key === undefined
             ? undefined
@@ -143,6 +157,7 @@ export const makeDelivery = Effect.gen(function* () {
           return outcome.response
         case "Stored":
           if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries, { stem, shared })
+          if (outcome.response.emails > 0) outbox.wake()
           return outcome.response
       }
     })

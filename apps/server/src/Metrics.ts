@@ -20,6 +20,8 @@ export interface MetricsShape {
     busReceived: number
     busFailed: number
     sessionsRepaired: number
+    emailsSent: number
+    emailsFailed: number
   }
   /** Renders everything in Prometheus text format. */
   readonly render: (sessions: SessionsShape, durability: Durability) => string
@@ -51,6 +53,11 @@ const HELP: Record<keyof MetricsShape["counters"], [string, string]> = {
   sessionsRepaired: [
     "pushback_sessions_repaired_total",
     "Sessions brought up to storage after a lost wake-up (Redis reconnect, position check, late entry)"
+  ],
+  emailsSent: ["pushback_emails_sent_total", "Email messages accepted by the SMTP server"],
+  emailsFailed: [
+    "pushback_emails_failed_total",
+    "Email messages given up on (a 5xx answer, or retried for a day)"
   ]
 }
 
@@ -67,7 +74,9 @@ export const makeMetrics = (): MetricsShape => {
     busPublished: 0,
     busReceived: 0,
     busFailed: 0,
-    sessionsRepaired: 0
+    sessionsRepaired: 0,
+    emailsSent: 0,
+    emailsFailed: 0
   }
   return {
     counters,

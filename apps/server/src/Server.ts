@@ -23,12 +23,14 @@ import { layerInProcessPresence } from "./Presence.js"
 import { Config, generateAdminToken, type ServerConfig, sqlitePath } from "./Config.js"
 import { isPostgresUrl } from "./DatabaseUrl.js"
 import { layerDelivery } from "./Delivery.js"
+import { layerEmailOutbox } from "./EmailOutbox.js"
 import { badRequest } from "./ApiError.js"
 import { answerClientError } from "./http/clientError.js"
 import { makeRequestListener } from "./http/Edge.js"
 import { route } from "./http/Route.js"
 import { appReadRoutes } from "./http/appReads.js"
 import { backendRoutes } from "./http/backend.js"
+import { callRoutes } from "./http/calls.js"
 import { meRoutes } from "./http/me.js"
 import { operatorRoutes } from "./http/operator.js"
 import { statusRoutes } from "./http/status.js"
@@ -86,7 +88,7 @@ export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
     layerSessions.pipe(Layer.provideMerge(layerReceipts)),
     layerMetrics
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
-  const cluster = layerCluster(config).pipe(Layer.provideMerge(base))
+  const cluster = Layer.mergeAll(layerCluster(config), layerEmailOutbox).pipe(Layer.provideMerge(base))
   return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
 }
 
@@ -104,6 +106,7 @@ export const routes = [
   ...operatorRoutes,
   ...appReadRoutes,
   ...backendRoutes,
+  ...callRoutes,
   ...meRoutes,
   transportRoute("/v1/ws", "a WebSocket endpoint: connect with an Upgrade: websocket request", "upgrade"),
   transportRoute("/v1/sse", "an event stream: open it with GET", "method"),

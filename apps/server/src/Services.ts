@@ -5,6 +5,7 @@ import type { Auth } from "./Auth.js"
 import type { Bus } from "./Bus.js"
 import type { Config } from "./Config.js"
 import type { Delivery } from "./Delivery.js"
+import type { EmailOutbox } from "./EmailOutbox.js"
 import type { Metrics } from "./Metrics.js"
 import type { Control } from "./Control.js"
 import type { Limits } from "./Limits.js"
@@ -20,6 +21,7 @@ export type Services =
   | Config
   | Control
   | Delivery
+  | EmailOutbox
   | Limits
   | Metrics
   | Presence

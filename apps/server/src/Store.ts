@@ -9,6 +9,8 @@ import type { NotifyResponse } from "@pushback/protocol"
 import { Context, type Effect } from "effect"
 import type { SharedNotification } from "./Encode.js"
 import type { Grain } from "./store/statsBuckets.js"
+import type { EmailPlan } from "./store/emailPlan.js"
+import type { EmailStoreShape } from "./store/emailStore.js"
 
 /** An app (tenant) as stored. */
 export interface AppRecord {
@@ -148,6 +150,8 @@ export interface NotifyJob {
   readonly online: ReadonlyArray<string>
   /** The call's `email` block as JSON text, or null. */
   readonly email: string | null
+  /** Whom to email, when the block asks for mail and an SMTP server is configured. */
+  readonly emailPlan: EmailPlan | undefined
   readonly idempotency:
     | {
         readonly key: string
@@ -290,6 +294,8 @@ export interface StoreShape {
     readonly keep: (fresh: string) => Effect.Effect<string>
     readonly forget: (token: string) => Effect.Effect<void>
   }
+  /** The email outbox the notify calls write to. */
+  readonly emails: EmailStoreShape
   /**
    * Drops stream entries older than `before` or beyond `keep` per user, stale idempotency keys,
    * and statistics buckets that start before their grain's time in `statsBefore`.

@@ -26,10 +26,12 @@ const USAGE = `Usage:
   pushback apps list               list apps
   pushback apps delete APP_ID      delete an app and all its data
   pushback token APP_ID USER_ID [--ttl SECONDS]   mint a user token
+  pushback emails failed [--app APP_ID]           list emails given up on, with their last error
+  pushback emails retry [JOB_ID…] [--app APP_ID]  queue failed emails again (the given ones, else all)
 
 Every option is also an environment variable (PUSHBACK_PORT, PUSHBACK_HOST,
-PUSHBACK_DATABASE_URL, PUSHBACK_REDIS_URL, PUSHBACK_SMTP_URL, PUSHBACK_CONFIG,
-PUSHBACK_ADMIN_TOKEN). See docs/configuration.md.`
+PUSHBACK_DATABASE_URL, PUSHBACK_REDIS_URL, PUSHBACK_SMTP_URL, PUSHBACK_EMAIL_FROM,
+PUSHBACK_CONFIG, PUSHBACK_ADMIN_TOKEN). See docs/configuration.md and docs/email.md.`
 
 const options = {
   port: { type: "string" },
@@ -39,6 +41,7 @@ const options = {
   smtp: { type: "string" },
   config: { type: "string" },
   ttl: { type: "string" },
+  app: { type: "string" },
   help: { type: "boolean", short: "h" }
 } as const
 
@@ -50,7 +53,8 @@ const serve = async (flags: ConfigFlags) => {
     )
   }
   if (config.smtpUrl !== undefined) {
-    console.log("[pushback] note: --smtp is accepted but email sending comes in a later version")
+    const smtp = new URL(config.smtpUrl)
+    console.log(`[pushback] email through ${smtp.protocol}//${smtp.host} from ${config.emailFrom}`)
   }
   const server = await startServer(config).catch((e: unknown) => {
     forgetGeneratedAdminToken(config)
@@ -102,6 +106,35 @@ const fail = (message: string): never => {
   throw new ConfigError(message)
 }
 
+/** `pushback emails failed|retry`: the outbox, straight from the database. */
+const emails = async (
+  flags: ConfigFlags,
+  sub: string | undefined,
+  ids: ReadonlyArray<string>,
+  app?: string
+) => {
+  if (sub === "failed") {
+    const jobs = await withStore(
+      flags,
+      Effect.flatMap(Store, (s) => s.emails.failed(app, 1000))
+    )
+    for (const j of jobs) {
+      console.log(`${j.id}\t${j.app}\t${j.callId}\t${j.failedAt}\t${j.to.join(",")}\t${j.lastError ?? ""}`)
+    }
+    if (jobs.length === 0) console.log("no failed emails")
+    return
+  }
+  if (sub === "retry") {
+    const n = await withStore(
+      flags,
+      Effect.flatMap(Store, (s) => s.emails.retry(app, ids, new Date().toISOString()))
+    )
+    console.log(`queued ${n} failed email${n === 1 ? "" : "s"} again`)
+    return
+  }
+  fail(`emails: use "emails failed" or "emails retry"\n\n${USAGE}`)
+}
+
 const main = async () => {
   const { values, positionals } = parseArgs({ options, allowPositionals: true, strict: true })
   const flags: ConfigFlags = values
@@ -137,6 +170,7 @@ const main = async () => {
     console.log(`deleted ${id}`)
     return
   }
+  if (command === "emails") return emails(flags, sub, rest, values.app)
   if (command === "token") {
     const appId = sub ?? fail("token: give APP_ID USER_ID")
     const user = rest[0] ?? fail("token: give APP_ID USER_ID")

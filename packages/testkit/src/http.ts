@@ -78,7 +78,7 @@ export const userToken = async (
 
 /** One notify call with the app secret; throws on anything but 202. */
 export const notify = async (server: { url: string }, app: TestApp, body: Record<string, unknown>) => {
-  const res = await request<{ id: string; recipients: number; online: number }>(
+  const res = await request<{ id: string; recipients: number; online: number; emails: number }>(
     server.url,
     "POST",
     "/v1/notify",

@@ -175,6 +175,42 @@ const settings = Effect.gen(function* () {
 })
 
 /**
+ * The email outbox (PROTOCOL.md §7): one row per message to send, written in the notify call's
+ * own transaction, so a 2xx means the email will be attempted. `notification_id` and `user_id`
+ * name the one recipient of a per-recipient job and are null for a call's `bcc` job;
+ * `recipients` is a JSON array of `{user, notification, email}`. `recheck` = 1 (a delayed `send`)
+ * drops, at send time, the recipients who have seen or deleted theirs. A node sending a job
+ * holds it until `lease_until`; `state` is queued, sent, failed, or cancelled (nobody left to
+ * mail). The call keeps how many recipients had no address (`emails_skipped`), and its
+ * recipients are found by call (`notifications_by_call`).
+ */
+const email = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE email_jobs (
+    id TEXT PRIMARY KEY,
+    app TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    notification_id TEXT,
+    user_id TEXT,
+    recipients TEXT NOT NULL,
+    recheck INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_until TEXT,
+    state TEXT NOT NULL,
+    last_error TEXT,
+    sent_at TEXT,
+    failed_at TEXT
+  )`
+  yield* sql`CREATE INDEX email_jobs_due ON email_jobs (state, due_at)`
+  yield* sql`CREATE INDEX email_jobs_by_call ON email_jobs (app, call_id)`
+  yield* sql`ALTER TABLE notify_calls ADD COLUMN emails_skipped INTEGER NOT NULL DEFAULT 0`
+  // `GET /v1/notify/{callId}` pages through one call's recipients.
+  yield* sql`CREATE INDEX notifications_by_call ON notifications (app, call_id)`
+})
+
+/**
  * Statistics (PROTOCOL.md §8): each notification's `delivered_at` (its first write to a
  * session), and per-app time buckets of what happened — a row per app, grain (minute, hour,
  * day), bucket start and writer `shard`, bumped in the same transaction as the change it
@@ -230,6 +266,7 @@ export const migrationSteps = {
   "0001_init": init,
   "0002_shared_content": sharedContent,
   "0003_settings": settings,
+  "0005_email": email,
   "0006_stats": stats
 }
 

@@ -10,7 +10,9 @@ import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import { type AppRecord, type EventTypeRecord, Store, type StoreShape } from "../Store.js"
+import { makeEmailReads } from "./emailReads.js"
 import { runMigrations } from "./migrations.js"
+import { makePgEmails } from "./pgEmails.js"
 import { makePgNotify } from "./pgNotify.js"
 import { withoutNulKeys } from "./pgNul.js"
 import { makePgWrites } from "./pgWrites.js"
@@ -32,7 +34,9 @@ const makePgStore = Effect.gen(function* () {
       }),
       Effect.orDie
     )
-  const { notify, mark } = makePgNotify(sql, transaction)
+  const emails = makePgEmails(sql, transaction)
+  const { notify, mark } = makePgNotify(sql, transaction, emails.queueEmails)
+  const emailReads = yield* makeEmailReads
   const writes = makePgWrites(sql, transaction)
 
   const store: StoreShape = {
@@ -40,6 +44,7 @@ const makePgStore = Effect.gen(function* () {
     ...writes,
     notify,
     mark,
+    emails: { ...emailReads, ...emails.writes },
     durability: Effect.sync(() => ({
       journalMode: "postgresql",
       synchronous: `synchronous_commit=${String(setting?.["value"])}`,

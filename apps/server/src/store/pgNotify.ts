@@ -23,10 +23,17 @@ type Sql = SqlClient.SqlClient
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-/** notify and mark over `sql`; `transaction` wraps each in one (and counts commits). */
+/**
+ * notify and mark over `sql`; `transaction` wraps each in one (and counts commits);
+ * `queueEmails` writes a call's email jobs inside its transaction (pgEmails.ts).
+ */
 export const makePgNotify = (
   sql: Sql,
-  transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>
+  transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>,
+  queueEmails: (
+    job: NotifyJob,
+    users: ReadonlyArray<string>
+  ) => Effect.Effect<{ emails: number; skipped: number }, unknown>
 ) => {
   /** Claims the key; answers the earlier outcome when it was claimed by a call that committed. */
   const claimKey = (job: NotifyJob, idem: NonNullable<NotifyJob["idempotency"]>) =>
@@ -116,7 +123,8 @@ export const makePgNotify = (
           entries[i] = { user, seq, payload: encodeNotificationFrame(seq, id, user, job.shared) }
           if (live.has(user)) online++
         }
-        const response: NotifyResponse = { id: callId, recipients: users.length, online }
+        const mail = yield* queueEmails(job, users)
+        const response: NotifyResponse = { id: callId, recipients: users.length, online, emails: mail.emails }
         // Every row of the call in one statement: its recipients, their entries, the call, the key's answer.
         yield* sql`WITH r AS (
             SELECT * FROM unnest(${ids}::text[], ${users}::text[], ${seqs}::int[]) AS r(id, user_id, seq)
@@ -131,10 +139,10 @@ export const makePgNotify = (
             WHERE app = ${app} AND key = ${idem?.key ?? null}
           )
           INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-            type, title, content, url, icon, image, data, shared)
+            type, title, content, url, icon, image, data, shared, emails_skipped)
           VALUES (${app}, ${callId}, ${job.email}, ${users.length}, ${online}, ${now}, ${fields.type},
             ${fields.title}, ${fields.content}, ${fields.url}, ${fields.icon}, ${fields.image}, ${fields.data},
-            ${job.shared})`
+            ${job.shared}, ${mail.skipped})`
         if (users.length > 0) yield* pgStatsBump(sql, app, now, { notifications: users.length })
         return { _tag: "Stored", response, entries } as const
       })

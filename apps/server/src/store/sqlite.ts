@@ -14,6 +14,7 @@ import { Effect, Layer } from "effect"
 import { notificationEntries } from "../Encode.js"
 import { Store, type StoreShape } from "../Store.js"
 import { makeCatalog } from "./catalog.js"
+import { makeEmailReads } from "./emailReads.js"
 import { runMigrations } from "./migrations.js"
 import { makeSqlReads } from "./sqlReads.js"
 import { startWriter } from "./writer.js"
@@ -24,6 +25,7 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
     yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
     yield* runMigrations.pipe(Effect.orDie)
     const reads = yield* makeSqlReads
+    const emailReads = yield* makeEmailReads
     const writer = yield* startWriter(filename, writerThread)
     // The catalog reads on a connection of this thread: a microsecond, no message to the writer.
     const catalog = makeCatalog(
@@ -59,7 +61,13 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       mark: (app, user, kind, target, now) => writer.run("mark", app, user, kind, target, now),
       markDelivered: (receipts) => writer.run("markDelivered", receipts),
       prune: (before, keep, keysBefore, statsBefore) =>
-        writer.run("prune", before, keep, keysBefore, statsBefore)
+        writer.run("prune", before, keep, keysBefore, statsBefore),
+      emails: {
+        ...emailReads,
+        claim: (now, leaseUntil, limit) => writer.run("claimEmails", now, leaseUntil, limit),
+        settle: (id, outcome) => writer.run("settleEmail", id, outcome),
+        retry: (app, ids, now) => writer.run("retryEmails", app, ids, now)
+      }
     }
     return store
   })

@@ -7,6 +7,7 @@
 import type { NotifyResponse } from "@pushback/protocol"
 import type { Database } from "better-sqlite3"
 import { encodeMarkFrame, recipientId } from "../Encode.js"
+import { makeSqliteEmailWrites } from "./sqliteEmailWrites.js"
 import { countByMinute, type Grain, makeSqliteStatsBump } from "./statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "./tables.js"
 import type {
@@ -104,8 +105,8 @@ export const makeSqliteWrites = (db: Database) => {
       "INSERT INTO entries (app, user_id, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)"
     ),
     insertCall: prepare(`INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-        type, title, content, url, icon, image, data, shared)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        type, title, content, url, icon, image, data, shared, emails_skipped)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     findKey: prepare(
       "SELECT response, body_hash FROM idempotency_keys WHERE app = ? AND key = ? AND created_at >= ?"
     ).raw(),
@@ -132,6 +133,8 @@ export const makeSqliteWrites = (db: Database) => {
     pruneKeys: prepare("DELETE FROM idempotency_keys WHERE created_at < ?"),
     pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?")
   }
+
+  const { queueEmails, ...emailWrites } = makeSqliteEmailWrites(db, bumpStats)
 
   const registerUser = (app: string, u: UserInput, now: string) =>
     st.upsertUser.run(app, u.id, u.email ?? null, u.name ?? null, now)
@@ -162,6 +165,7 @@ export const makeSqliteWrites = (db: Database) => {
   }
 
   return {
+    ...emailWrites,
     createApp: (app: AppRecord) => {
       st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
       st.bumpCatalog.run()
@@ -221,7 +225,8 @@ export const makeSqliteWrites = (db: Database) => {
         st.insertNotificationEntry.run(app, user, seq, now, callId, id)
         if (live.has(user)) online++
       }
-      const response: NotifyResponse = { id: callId, recipients: users.length, online }
+      const mail = queueEmails(job, users)
+      const response: NotifyResponse = { id: callId, recipients: users.length, online, emails: mail.emails }
       st.insertCall.run(
         app,
         callId,
@@ -236,7 +241,8 @@ export const makeSqliteWrites = (db: Database) => {
         fields.icon,
         fields.image,
         fields.data,
-        job.shared
+        job.shared,
+        mail.skipped
       )
       if (idem !== undefined) st.saveKey.run(app, idem.key, JSON.stringify(response), now, idem.bodyHash)
       if (users.length > 0) bumpStats(app, now, { notifications: users.length })

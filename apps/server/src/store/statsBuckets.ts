@@ -66,8 +66,11 @@ const UPSERT_TAIL = `ON CONFLICT (app, grain, t, shard) DO UPDATE SET
   emails = stats_buckets.emails + excluded.emails,
   emails_failed = stats_buckets.emails_failed + excluded.emails_failed`
 
+/** Adds `counts` to `app`'s buckets holding `at`, inside the caller's SQLite transaction. */
+export type SqliteStatsBump = (app: string, at: string, counts: StatsCounts) => void
+
 /** SQLite (one writer, shard 0): a prepared statement, run inside the caller's transaction. */
-export const makeSqliteStatsBump = (db: Database) => {
+export const makeSqliteStatsBump = (db: Database): SqliteStatsBump => {
   const upsert = db.prepare(`INSERT INTO stats_buckets
       (app, grain, t, shard, notifications, delivered, seen, read_count, emails, emails_failed)
     VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ${UPSERT_TAIL}`)

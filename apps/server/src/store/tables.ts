@@ -14,8 +14,9 @@ export const APP_ROW_TABLES = [
   "preferences",
   "event_types",
   "idempotency_keys",
-  "stats_buckets"
+  "stats_buckets",
+  "email_jobs"
 ] as const
 
 /** The tables that hold a user's rows besides `users`: what erasing a user deletes, with the user. */
-export const USER_ROW_TABLES = ["entries", "notifications", "preferences"] as const
+export const USER_ROW_TABLES = ["entries", "notifications", "preferences", "email_jobs"] as const

@@ -40,7 +40,7 @@ const backendList = async (app: TestApp, user: string, s = server) =>
   )
 
 describe("POST /v1/notify: recipients", () => {
-  it("202 {id, recipients, online}; the named user's inbox holds the full Notification", async () => {
+  it("202 {id, recipients, online, emails}; the named user's inbox holds the full Notification", async () => {
     const app = await createApp(server, "notify-basic")
     await registerUsers(server.url, app, ["u1", "u2"])
     const res = await request<{ id: string; recipients: number; online: number }>(
@@ -50,7 +50,7 @@ describe("POST /v1/notify: recipients", () => {
       { token: app.secret, body: { users: ["u1"], content: "hello" } }
     )
     const answer = expectOk(res, 202)
-    expect(Object.keys(answer).sort()).toEqual(["id", "online", "recipients"])
+    expect(Object.keys(answer).sort()).toEqual(["emails", "id", "online", "recipients"])
     expect(typeof answer.id).toBe("string")
     expect(answer.id.length).toBeGreaterThan(0)
     expect(answer.recipients).toBe(1)

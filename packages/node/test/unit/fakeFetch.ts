@@ -90,4 +90,4 @@ export const errorBody = (code: string, message = `a ${code} error`, details?: u
 export const SECRET = "app_7Hc2k9xY.Qm9xQm9xQm9xQm9xQm9xQm9xQm9xQm9xQm9xQm9xQm9xQm9"
 export const URL_ = "http://pushback.test"
 
-export const notifyAnswer = { status: 202, body: { id: "n_1", recipients: 2, online: 1 } }
+export const notifyAnswer = { status: 202, body: { id: "n_1", recipients: 2, online: 1, emails: 0 } }

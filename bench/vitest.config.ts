@@ -7,7 +7,7 @@ export default defineProject({
     name: "bench",
     include: ["**/*.test.mjs"],
     exclude: ["node_modules/**"],
-    testTimeout: 300_000,
+    testTimeout: 540_000,
     hookTimeout: 60_000
   }
 })

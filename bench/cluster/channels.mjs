@@ -12,14 +12,14 @@
 // The user variant's SUBSCRIBE cost is measured too. Redis runs on core 0, this process and the
 // nodes on core 1. Bounded: a deadline for the run, a time cap per delivery.
 // Usage: node bench/cluster/channels.mjs [--smoke] [--users N] [--rounds N] [--json FILE]
+//        (the full run writes bench/results/channels.json unless --json names another file)
 import { fork } from "node:child_process"
-import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
-import { dirname } from "node:path"
+import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import Redis from "ioredis"
-import { fmt } from "../peers/report.mjs"
+import { fmt, writeJson } from "../peers/report.mjs"
 import { canPin, killAll, pinSelf } from "../peers/proc.mjs"
 import { BUS_CHANNEL, busMessage, notificationFrame, recipientId, SHARED, userChannel } from "./frames.mjs"
 import { startRedis } from "./services.mjs"
@@ -37,6 +37,8 @@ const p = args.smoke
   : { users: 10_000, nodes: 3, rounds: 7, deadlineMin: 10 }
 if (args.users) p.users = Number(args.users)
 if (args.rounds) p.rounds = Number(args.rounds)
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
+const jsonPath = args.json ?? (args.smoke ? undefined : join(root, "bench/results/channels.json"))
 const DELIVERY_CAP_MS = 30_000
 const APP = "app_bench"
 const log = (msg) => console.error(`[channels] ${msg}`)
@@ -272,11 +274,7 @@ const main = async () => {
       ? "\nEvery node got every frame of its users, once."
       : `\nFrames received ${record.received}, expected ${record.expected}.`
   )
-  if (args.json) {
-    mkdirSync(dirname(args.json), { recursive: true })
-    writeFileSync(args.json, `${JSON.stringify(record, null, 2)}\n`)
-    log(`wrote ${args.json}`)
-  }
+  if (jsonPath) writeJson(jsonPath, record, log)
   return record.complete ? 0 : 1
 }
 

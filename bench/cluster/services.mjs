@@ -6,7 +6,8 @@
 // instead, which suits tests but hides the process). PostgreSQL refuses to run as root, so as
 // root it runs as the `postgres` system user, on a directory that user owns.
 import { execFileSync } from "node:child_process"
-import { chmodSync, chownSync, existsSync, mkdirSync } from "node:fs"
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freePort, start, stop } from "../peers/proc.mjs"
 
@@ -34,41 +35,48 @@ const asPostgres = (argv) =>
   asRoot ? ["runuser", ["-u", "postgres", "--", ...argv]] : [argv[0], argv.slice(1)]
 
 /**
- * A PostgreSQL server in `dir` (made here) with its default settings, so fsync and
- * synchronous_commit stay on: a notify's 2xx costs a WAL flush, as SQLite's
- * `synchronous=FULL` costs one. Answers {url, pid, stop}; `url` names the `postgres` database.
+ * A PostgreSQL server in a temp dir of its own (in the system temp dir, which the `postgres`
+ * user can reach), with its default settings, so fsync and synchronous_commit stay on: a
+ * notify's 2xx costs a WAL flush, as SQLite's `synchronous=FULL` costs one. Answers
+ * {url, pid, stop}; `url` names the `postgres` database; `stop` removes the dir.
  */
-export const startPostgres = async ({ core, dir }) => {
+export const startPostgres = async ({ core }) => {
   if (!existsSync(join(PG_BIN, "postgres")))
     throw new Error(
       `PostgreSQL 15 is missing (${PG_BIN}): run node scripts/setup.mjs --test (apt-get install postgresql)`
     )
-  mkdirSync(dir, { recursive: true })
-  if (asRoot) {
-    const id = (flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim())
-    chownSync(dir, id("-u"), id("-g"))
-  }
-  chmodSync(dir, 0o700)
-  const data = join(dir, "data")
-  const [cmd, args] = asPostgres([
-    join(PG_BIN, "initdb"),
-    ...["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]
-  ])
-  execFileSync(cmd, args, { stdio: "ignore" })
-  const port = await freePort()
-  const [pgCmd, pgArgs] = asPostgres([
-    join(PG_BIN, "postgres"),
-    ...["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"],
-    ...["-c", "max_connections=100"]
-  ])
-  const { child } = await start(pgCmd, pgArgs, {
-    core,
-    ready: /database system is ready to accept connections/,
-    timeoutMs: 60_000
-  })
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    pid: child.pid,
-    stop: () => stop(child, 10_000)
+  const dir = mkdtempSync(join(tmpdir(), "bench-pg-"))
+  const removeDir = () => rmSync(dir, { recursive: true, force: true })
+  try {
+    if (asRoot) {
+      const id = (flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim())
+      chownSync(dir, id("-u"), id("-g"))
+    }
+    chmodSync(dir, 0o700)
+    const data = join(dir, "data")
+    const [cmd, args] = asPostgres([
+      join(PG_BIN, "initdb"),
+      ...["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]
+    ])
+    execFileSync(cmd, args, { stdio: "pipe" })
+    const port = await freePort()
+    const [pgCmd, pgArgs] = asPostgres([
+      join(PG_BIN, "postgres"),
+      ...["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"],
+      ...["-c", "max_connections=100"]
+    ])
+    const { child } = await start(pgCmd, pgArgs, {
+      core,
+      ready: /database system is ready to accept connections/,
+      timeoutMs: 60_000
+    })
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      pid: child.pid,
+      stop: () => stop(child, 10_000).then(removeDir)
+    }
+  } catch (e) {
+    removeDir()
+    throw new Error(`PostgreSQL did not start: ${e.stderr ?? e.message}`)
   }
 }

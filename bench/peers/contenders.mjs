@@ -1,18 +1,21 @@
-// The four systems the peers bench compares, behind one shape so the load generator treats
-// them alike. Each `start(dir, http)` launches the server pinned to core 0 and answers with:
-//   pid                      the process whose CPU time (with its children) is measured
+// The systems the peers bench compares (PushBack on SQLite, on PostgreSQL, and as 3 nodes; three
+// peers), behind one shape so the load generator treats them alike. Each `start(dir, http)`
+// launches the server(s) pinned to core 0 and answers with:
+//   pids                     the processes whose CPU time (with their children) is measured
+//   port                     where requests go, unless a request names its own `port`
 //   addUsers(users)          what must happen before users connect (PushBack registers them)
 //   connect(user, onPayload) opens one WebSocket for the user; onPayload gets each pushed payload
 //   unicast(user, payload)   the HTTP request that pushes payload to one user
 //   broadcast(payload)       the HTTP request that pushes payload to every connected user
 //   stop()                   ends the server
-// Requests are {path, body, headers} for the shared HTTP pusher (load.mjs).
+// Requests are {path, body, headers, port?} for the shared HTTP pusher (load.mjs).
 import { writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { io as ioClient } from "socket.io-client"
 import WebSocket from "ws"
 import { startNchan } from "./nginx.mjs"
+import { startPostgres, startRedis } from "../cluster/services.mjs"
 import { start, stop } from "./proc.mjs"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
@@ -67,60 +70,111 @@ const startNode = async (file, env) => {
 const push = (user, payload) => ({ path: "/push", body: JSON.stringify({ user, payload }) })
 const broadcast = (payload) => ({ path: "/broadcast", body: JSON.stringify({ payload }) })
 
+/**
+ * PushBack on `nodes` nodes, every one on the server core: SQLite (one node), or one PostgreSQL
+ * shared by the nodes, with one Redis when there are several. Clients connect to the nodes in
+ * turn and notify calls go to them in turn (as a round-robin load balancer would send them);
+ * the CPU measured is that of every node and of PostgreSQL and Redis.
+ */
+const pushback = ({ name, label, short, store, nodes }) => ({
+  name,
+  label,
+  short,
+  async start(dir, http) {
+    // The per-app notify rate limit (default 1,000/s) is raised out of the way: it is a policy,
+    // and the peers have none.
+    const config = join(dir, "pushback.json")
+    writeFileSync(config, JSON.stringify({ limits: { notifyPerSecond: 1_000_000 } }))
+    const shared = [] // PostgreSQL and Redis
+    const servers = [] // the nodes
+    const stopAll = async () => {
+      await Promise.all(servers.map((s) => s.stop()))
+      await Promise.all(shared.map((s) => s.stop()))
+    }
+    let ports
+    try {
+      let db = `sqlite:${join(dir, "pb.db")}`
+      const bus = []
+      if (store === "postgres") {
+        const pg = await startPostgres({ core: SERVER_CORE })
+        shared.push(pg)
+        db = pg.url
+      }
+      if (nodes > 1) {
+        const redis = await startRedis({ core: SERVER_CORE })
+        shared.push(redis)
+        bus.push("--redis", redis.url)
+      }
+      const node = async () => {
+        const { child, port } = await startNode(join(root, "apps/server/dist/cli.js"), {
+          args: ["serve", "--host", "127.0.0.1", "--port", "0", "--db", db, ...bus, "--config", config],
+          vars: { PUSHBACK_ADMIN_TOKEN: ADMIN }
+        })
+        servers.push({ pid: child.pid, stop: () => stop(child) })
+        return port
+      }
+      // the first node migrates the database; the others start on it together
+      const first = await node()
+      ports = [first, ...(await Promise.all(Array.from({ length: nodes - 1 }, node)))]
+    } catch (e) {
+      await stopAll()
+      throw e
+    }
+    const turns =
+      (n = 0) =>
+      () =>
+        ports[n++ % ports.length]
+    const connectTo = turns()
+    const notifyTo = turns()
+    const api = (path, token, body, port = ports[0]) => ({
+      port,
+      path,
+      body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}` }
+    })
+    const created = await http.json(ports[0], api("/v1/apps", ADMIN, { name: "bench-peers" }))
+    const secret = created.secret
+    return {
+      pids: [...servers, ...shared].map((s) => s.pid),
+      async addUsers(users) {
+        for (let i = 0; i < users.length; i += 5000) {
+          await http.json(ports[0], api("/v1/users", secret, { users: users.slice(i, i + 5000) }))
+        }
+      },
+      async connect(user, onPayload) {
+        const port = connectTo()
+        const { token } = await http.json(port, api("/v1/tokens", secret, { user, ttlSeconds: 3600 }, port))
+        return openWs(
+          `ws://127.0.0.1:${port}/v1/ws?token=${token}`,
+          onPayload,
+          (f) => (f.type === "notification" ? f.notification.content : undefined),
+          (f) => f.type === "welcome"
+        )
+      },
+      unicast: (user, content) => api("/v1/notify", secret, { users: [user], content }, notifyTo()),
+      broadcast: (content) => api("/v1/notify", secret, { content }, notifyTo()),
+      stop: stopAll
+    }
+  }
+})
+
 /** The contenders, in the order they run. */
 export const CONTENDERS = [
-  {
-    name: "pushback",
-    label: "PushBack",
-    async start(dir, http) {
-      // The per-app notify rate limit (default 1,000/s) is raised out of the way: it is a policy,
-      // and the peers have none.
-      const config = join(dir, "pushback.json")
-      writeFileSync(config, JSON.stringify({ limits: { notifyPerSecond: 1_000_000 } }))
-      const { child, port } = await startNode(join(root, "apps/server/dist/cli.js"), {
-        args: [
-          "serve",
-          "--host",
-          "127.0.0.1",
-          "--port",
-          "0",
-          "--db",
-          `sqlite:${join(dir, "pb.db")}`,
-          "--config",
-          config
-        ],
-        vars: { PUSHBACK_ADMIN_TOKEN: ADMIN }
-      })
-      const api = (path, token, body) => ({
-        path,
-        body: JSON.stringify(body),
-        headers: { authorization: `Bearer ${token}` }
-      })
-      const created = await http.json(port, api("/v1/apps", ADMIN, { name: "bench-peers" }))
-      const secret = created.secret
-      return {
-        pid: child.pid,
-        port,
-        async addUsers(users) {
-          for (let i = 0; i < users.length; i += 5000) {
-            await http.json(port, api("/v1/users", secret, { users: users.slice(i, i + 5000) }))
-          }
-        },
-        async connect(user, onPayload) {
-          const { token } = await http.json(port, api("/v1/tokens", secret, { user, ttlSeconds: 3600 }))
-          return openWs(
-            `ws://127.0.0.1:${port}/v1/ws?token=${token}`,
-            onPayload,
-            (f) => (f.type === "notification" ? f.notification.content : undefined),
-            (f) => f.type === "welcome"
-          )
-        },
-        unicast: (user, content) => api("/v1/notify", secret, { users: [user], content }),
-        broadcast: (content) => api("/v1/notify", secret, { content }),
-        stop: () => stop(child)
-      }
-    }
-  },
+  pushback({ name: "pushback", label: "PushBack", store: "sqlite", nodes: 1 }),
+  pushback({
+    name: "pushbackPg",
+    label: "PushBack (PostgreSQL, 1 node)",
+    short: "PushBack PG ×1",
+    store: "postgres",
+    nodes: 1
+  }),
+  pushback({
+    name: "pushback3",
+    label: "PushBack ×3 (PostgreSQL + Redis)",
+    short: "PushBack ×3",
+    store: "postgres",
+    nodes: 3
+  }),
   {
     name: "socketio",
     label: "socket.io",
@@ -130,7 +184,7 @@ export const CONTENDERS = [
         {}
       )
       return {
-        pid: child.pid,
+        pids: [child.pid],
         port,
         addUsers: async () => {},
         connect: (user, onPayload) =>
@@ -160,7 +214,7 @@ export const CONTENDERS = [
     async start() {
       const { child, port } = await startNode(fileURLToPath(new URL("./servers/ws.mjs", import.meta.url)), {})
       return {
-        pid: child.pid,
+        pids: [child.pid],
         port,
         addUsers: async () => {},
         connect: (user, onPayload) => openWs(`ws://127.0.0.1:${port}/?user=${user}`, onPayload, (f) => f),
@@ -176,7 +230,7 @@ export const CONTENDERS = [
     async start(dir) {
       const { child, port } = await startNchan(dir, SERVER_CORE)
       return {
-        pid: child.pid,
+        pids: [child.pid],
         port,
         addUsers: async () => {},
         connect: (user, onPayload) => openWs(`ws://127.0.0.1:${port}/sub/${user}`, onPayload, (f) => f),

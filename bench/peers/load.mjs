@@ -10,11 +10,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const pct = (sorted, p) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 const DRAIN_MS = 15_000
+const cpuOf = (pids) => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0)
 
-/** The HTTP pusher: POSTs over at most `maxSockets` keep-alive connections to 127.0.0.1. */
+/**
+ * The HTTP pusher: POSTs over at most `maxSockets` keep-alive connections to 127.0.0.1, to the
+ * port given or the one the request names (a contender of several nodes spreads its calls).
+ */
 export const makeHttp = (maxSockets = 256) => {
   const agent = new Agent({ keepAlive: true, maxSockets })
-  const call = (port, { path, body, headers }) =>
+  const call = (defaultPort, { port = defaultPort, path, body, headers }) =>
     new Promise((resolve) => {
       const req = request(
         {
@@ -134,7 +138,7 @@ const failures = () => {
  */
 export const perUser = async ({ inst, http, tracker, users, count, inflight, maxMs }) => {
   const w = tracker.begin(count)
-  const cpu0 = cpuMicros(inst.pid)
+  const cpu0 = cpuOf(inst.pids)
   const t0 = performance.now()
   const stopAt = t0 + maxMs
   let next = 0
@@ -149,7 +153,7 @@ export const perUser = async ({ inst, http, tracker, users, count, inflight, max
   await Promise.all(Array.from({ length: inflight }, worker))
   const sentCount = next
   const r = await tracker.drain(sentCount)
-  const cpu = cpuMicros(inst.pid) - cpu0
+  const cpu = cpuOf(inst.pids) - cpu0
   const seconds = (r.last - t0) / 1000
   return {
     sent: sentCount,

@@ -1,6 +1,30 @@
 // Turns the peers bench's rounds into what people read: medians per contender and workload,
 // one Markdown table with PushBack's ratio to socket.io and to raw ws, the JSON record, and an
 // SVG bar chart (drawn here as plain SVG text, one small panel per measure).
+import { execFileSync } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
+
+/** Writes `text` to `path` (making its directory) and logs it. */
+export const writeText = (path, text, log) => {
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(path, text)
+  log(`wrote ${path}`)
+}
+
+/**
+ * Writes a bench's record as JSON, laid out as the repository's formatter does, so `pnpm lint`
+ * passes on a new record.
+ */
+export const writeJson = (path, record, log) => {
+  writeText(path, `${JSON.stringify(record, null, 2)}\n`, log)
+  try {
+    execFileSync(join(root, "node_modules/.bin/biome"), ["format", "--write", path], { stdio: "ignore" })
+  } catch {} // outside the repository (or no biome): plain JSON.stringify layout
+}
 
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
@@ -124,7 +148,8 @@ export const table = (summary, contenders, p) => {
   const head = ["measure", ...contenders.map((c) => c.label)]
   const ratios = [
     ["pushback", "socketio", "PushBack ÷ socket.io"],
-    ["pushback", "ws", "PushBack ÷ raw ws"]
+    ["pushback", "ws", "PushBack ÷ raw ws"],
+    ["pushback3", "pushback", "PushBack ×3 ÷ PushBack"]
   ].filter(([a, b]) => summary[a] && summary[b])
   const lines = [`| ${[...head, ...ratios.map((r) => r[2])].join(" | ")} |`]
   lines.push(`|${" --- |".repeat(head.length + ratios.length)}`)
@@ -150,7 +175,14 @@ export const spreadTable = (rounds, contenders, p) => {
   return lines.join("\n")
 }
 
-const COLORS = { pushback: "#d9480f", socketio: "#1c7ed6", ws: "#2f9e44", nchan: "#7048e8" }
+const COLORS = {
+  pushback: "#d9480f",
+  pushbackPg: "#f08c00",
+  pushback3: "#c2255c",
+  socketio: "#1c7ed6",
+  ws: "#2f9e44",
+  nchan: "#7048e8"
+}
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 
 /** The SVG chart: a panel per measure, a horizontal bar per contender, values printed. */
@@ -160,7 +192,7 @@ export const svg = (summary, contenders, p, caption) => {
   const panelW = 445
   const barH = 16
   const panelH = 34 + contenders.length * (barH + 6)
-  const labelW = 100
+  const labelW = 105
   const valueW = 80
   const width = cols * panelW + 20
   const height = 46 + Math.ceil(ms.length / cols) * (panelH + 12)
@@ -183,7 +215,7 @@ export const svg = (summary, contenders, p, caption) => {
       const v = values[j]
       const w = Number.isFinite(v) ? Math.max(1, (v / max) * span) : 0
       out.push(
-        `<text x="${x0}" y="${y + 12}">${esc(c.label)}</text>`,
+        `<text x="${x0}" y="${y + 12}">${esc(c.short ?? c.label)}</text>`,
         `<rect x="${x0 + labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[c.name] ?? "#888"}"/>`,
         `<text x="${(x0 + labelW + w + 6).toFixed(1)}" y="${y + 12}">${esc(fmt(v))}</text>`
       )

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // PushBack side by side with socket.io@4, a raw ws@8 server and nginx+nchan, in one run, by
-// one load generator (issue 10). Each server runs alone on core 0, this process (client sockets
-// and the HTTP pusher) on core 1. Rounds alternate the contenders, each with a fresh server:
+// one load generator (issue 10), and PushBack on PostgreSQL as one node and as 3 nodes with
+// PostgreSQL + Redis (issue 11). Each server (a cluster's nodes, PostgreSQL and Redis together)
+// runs alone on core 0, this process (client sockets and the HTTP pusher) on core 1. Rounds
+// alternate the contenders, each with a fresh server (and database):
 //   1. per-user notify, 50 in flight, to N1 connected users: deliveries/s, p50/p99, CPU per call
 //   2. one notify to all N1 connected: ms until every socket has it
 //   3. one notify to all N2 connected
@@ -12,16 +14,16 @@
 //        node bench/peers/run.mjs --redraw bench/results/peers.json   (table and chart again)
 //        (after `pnpm build`; `pnpm bench` does both)
 import { execFileSync, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
+import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { CONTENDERS } from "./contenders.mjs"
 import { broadcastAll, fixedRate, makeHttp, makeTracker, perUser } from "./load.mjs"
 import { ensureNchan } from "./nginx.mjs"
 import { canPin, killAll } from "./proc.mjs"
-import { spreadTable, summarize, svg, table, tally } from "./report.mjs"
+import { spreadTable, summarize, svg, table, tally, writeJson, writeText } from "./report.mjs"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
 const { values: args } = parseArgs({
@@ -56,7 +58,7 @@ const SMOKE = {
   rate: 1000,
   fixedCount: 300,
   rounds: 1,
-  deadlineMin: 4
+  deadlineMin: 8
 }
 const p = { ...(args.smoke ? SMOKE : FULL) }
 if (args.rounds) p.rounds = Number(args.rounds)
@@ -163,19 +165,12 @@ const measure = async () => {
     },
     code: codeVersion(),
     params: p,
-    contenders: contenders.map(({ name, label }) => ({ name, label })),
+    contenders: contenders.map(({ name, label, short }) => ({ name, label, short })),
     summary: summarize(results, p),
     complete: counts.complete,
     counts: counts.rows,
     rounds: results
   }
-}
-
-/** Lays the JSON out as the repository's formatter does, so `pnpm lint` passes on a new record. */
-const formatJson = (path) => {
-  try {
-    execFileSync(join(root, "node_modules/.bin/biome"), ["format", "--write", path], { stdio: "ignore" })
-  } catch {} // outside the repository (or no biome): plain JSON.stringify layout
 }
 
 /** Prints the table and the counts, writes the JSON and the chart; answers the exit code. */
@@ -192,17 +187,10 @@ const publish = (record, { json, chart }) => {
     bad.length ? "\nMessages were lost or calls failed:" : "\nEvery contender delivered every message."
   )
   for (const r of bad) console.log(`  ${JSON.stringify(r)}`)
-  const write = (path, text) => {
-    mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(path, text)
-    log(`wrote ${path}`)
-  }
-  if (json) {
-    write(json, `${JSON.stringify(record, null, 2)}\n`)
-    formatJson(json)
-  }
-  const caption = `PushBack vs socket.io, raw ws and nchan (${record.started.slice(0, 10)}, ${m.cores} cores, Node ${m.node})`
-  if (chart) write(chart, svg(summary, cs, params, caption))
+  if (json) writeJson(json, record, log)
+  const clustered = cs.some((c) => c.name === "pushbackPg" || c.name === "pushback3")
+  const caption = `PushBack${clustered ? " (SQLite; PostgreSQL ×1, ×3)" : ""} vs socket.io, raw ws and nchan (${record.started.slice(0, 10)}, ${m.cores} cores, Node ${m.node})`
+  if (chart) writeText(chart, svg(summary, cs, params, caption), log)
   return record.complete ? 0 : 1
 }
 

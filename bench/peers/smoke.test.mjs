@@ -1,5 +1,6 @@
 // Keeps the peers benchmark working: runs `run.mjs --smoke` (about 50 clients, a few hundred
-// calls, one round, every contender including nginx + nchan) and checks that every contender
+// calls, one round, every contender: PushBack on SQLite, on PostgreSQL and as 3 nodes with
+// PostgreSQL + Redis, and nginx + nchan among the peers) and checks that every contender
 // delivered every message of every workload. Counts only: timings are never asserted.
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -14,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), "peers-smoke-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** Runs the bench; SIGTERM after `timeoutMs` (it then stops everything it started). */
-const runSmoke = (args, timeoutMs = 240_000) =>
+const runSmoke = (args, timeoutMs = 480_000) =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, [run, ...args], { stdio: ["pipe", "pipe", "pipe"] })
     let output = ""
@@ -39,12 +40,13 @@ describe("bench/peers smoke run", () => {
     const result = await runSmoke(["--smoke", "--json", json, "--svg", svg])
     expect(result.status, result.output).toBe(0)
     const record = JSON.parse(readFileSync(json, "utf8"))
-    expect(record.contenders.map((c) => c.name)).toEqual(["pushback", "socketio", "ws", "nchan"])
+    const names = ["pushback", "pushbackPg", "pushback3", "socketio", "ws", "nchan"]
+    expect(record.contenders.map((c) => c.name)).toEqual(names)
     for (const row of record.counts) {
       expect(row, JSON.stringify(row)).toMatchObject({ delivered: row.sent, errors: 0, dups: 0 })
       expect(row.sent).toBeGreaterThan(0)
     }
-    expect(record.counts).toHaveLength(4 * 4)
+    expect(record.counts).toHaveLength(names.length * 4)
     expect(record.complete).toBe(true)
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
   })

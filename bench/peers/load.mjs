@@ -15,10 +15,14 @@ const cpuOf = (pids) => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0)
 /**
  * The HTTP pusher: POSTs over at most `maxSockets` keep-alive connections to 127.0.0.1, to the
  * port given or the one the request names (a contender of several nodes spreads its calls).
+ * A request sent on a reused connection that the server closed as idle at that very moment
+ * (its keep-alive timeout) fails with ECONNRESET before the server read it; such a request is
+ * sent again once, on a new connection, as Node's documentation advises (`req.reusedSocket`).
+ * A node left idle for a while (the others took the calls) would otherwise count as an error.
  */
 export const makeHttp = (maxSockets = 256) => {
   const agent = new Agent({ keepAlive: true, maxSockets })
-  const call = (defaultPort, { port = defaultPort, path, body, headers }) =>
+  const call = (defaultPort, { port = defaultPort, path, body, headers }, retried = false) =>
     new Promise((resolve) => {
       const req = request(
         {
@@ -39,7 +43,11 @@ export const makeHttp = (maxSockets = 256) => {
           res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }))
         }
       )
-      req.on("error", (e) => resolve({ status: 0, text: String(e) }))
+      req.on("error", (e) => {
+        if (!retried && req.reusedSocket && e.code === "ECONNRESET")
+          resolve(call(defaultPort, { port, path, body, headers }, true))
+        else resolve({ status: 0, text: String(e) })
+      })
       req.end(body)
     })
   return {

@@ -7,6 +7,7 @@ import type { NotifyCall } from "@pushback/protocol"
 import {
   configFile,
   connectWs,
+  createApp,
   request,
   startServer,
   type TestApp,
@@ -14,7 +15,8 @@ import {
   userToken,
   type WsClient
 } from "@pushback/testkit"
-import { expect } from "vitest"
+import { afterAll, beforeAll, expect } from "vitest"
+import { type SmtpCatcher, startSmtp } from "./smtp.js"
 
 /** An outbox that looks every 200 ms and retries after 200 ms, 400 ms, … at most 1 s. */
 export const QUICK_OUTBOX = { pollMs: 200, retryMs: 200, retryMaxMs: 1000, leaseSeconds: 10 }
@@ -29,6 +31,24 @@ export const startMailingServer = (
     env: { PUSHBACK_SMTP_URL: smtpUrl, PUSHBACK_EMAIL_FROM: "Alerts <alerts@example.test>", ...options.env },
     args: ["--config", configFile({ email: QUICK_OUTBOX })]
   })
+
+/**
+ * One catcher, one server mailing through it and one app for the tests of a file or `describe`
+ * (the catcher only reserving its port, with `listening: false`: an SMTP server that is down).
+ */
+export const mailingSuite = (name: string, options: { listening?: boolean } = {}) => {
+  const suite = {} as { smtp: SmtpCatcher; server: TestServer; app: TestApp }
+  beforeAll(async () => {
+    suite.smtp = await startSmtp(options)
+    suite.server = await startMailingServer(suite.smtp.url)
+    suite.app = await createApp(suite.server, name)
+  })
+  afterAll(async () => {
+    await suite.server?.dispose()
+    await suite.smtp?.stop()
+  })
+  return suite
+}
 
 /** `user` online: a live WebSocket that got its welcome. */
 export const goOnline = async (server: TestServer, app: TestApp, user: string): Promise<WsClient> => {

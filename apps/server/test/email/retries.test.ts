@@ -6,10 +6,9 @@
  */
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { CLI_PATH, createApp, type TestApp, type TestServer, testDatabaseUrl } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { notifyOk, resultOf, startMailingServer, waitForCall } from "./helpers.js"
-import { type SmtpCatcher, startSmtp } from "./smtp.js"
+import { CLI_PATH, type TestServer, testDatabaseUrl } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
+import { mailingSuite, notifyOk, resultOf, waitForCall } from "./helpers.js"
 
 const run = promisify(execFile)
 
@@ -23,93 +22,71 @@ const cli = async (server: TestServer, ...args: Array<string>) => {
 }
 
 describe("SMTP rejections", () => {
-  let smtp: SmtpCatcher
-  let server: TestServer
-  let app: TestApp
-  beforeAll(async () => {
-    smtp = await startSmtp()
-    server = await startMailingServer(smtp.url)
-    app = await createApp(server, "rejections")
-  })
-  afterAll(async () => {
-    await server?.dispose()
-    await smtp?.stop()
-  })
+  const s = mailingSuite("rejections")
 
   it("550: failed at once, not retried, shown by the API and the CLI; the CLI retry sends it", async () => {
-    smtp.answer = (address) =>
+    s.smtp.answer = (address) =>
       address === "gone@example.test" ? { code: 550, message: "5.1.1 mailbox unavailable" } : undefined
-    const sent = await notifyOk(server, app, {
+    const sent = await notifyOk(s.server, s.app, {
       users: [{ id: "gone", email: "gone@example.test" }],
       title: "Bounce",
       content: "x",
       email: { send: true }
     })
     expect(sent.emails).toBe(1)
-    const call = await waitForCall(server, app, sent.id, (c) => c.emails.failed === 1)
+    const call = await waitForCall(s.server, s.app, sent.id, (c) => c.emails.failed === 1)
     expect(call.emails).toEqual({ queued: 0, sent: 0, failed: 1, skipped: 0 })
     const gone = resultOf(call, "gone")
     expect(gone.email).toBe("failed")
     expect(gone.emailError).toMatch(/550/)
     expect(gone.emailError).toMatch(/mailbox unavailable/)
     // One attempt only: a failed job is never taken up again by the worker.
-    expect(smtp.refused).toEqual(["550 gone@example.test"])
+    expect(s.smtp.refused).toEqual(["550 gone@example.test"])
 
-    const listed = await cli(server, "emails", "failed", "--app", app.id)
+    const listed = await cli(s.server, "emails", "failed", "--app", s.app.id)
     const line = listed.split("\n").find((l) => l.includes(sent.id))
     expect(line, listed).toBeDefined()
     const [jobId] = line!.split("\t")
     expect(line).toContain("gone@example.test")
     expect(line).toMatch(/550/)
-    expect(await cli(server, "emails", "failed", "--app", "app_other")).toContain("no failed emails")
+    expect(await cli(s.server, "emails", "failed", "--app", "app_other")).toContain("no failed emails")
 
-    smtp.answer = () => undefined
-    expect(await cli(server, "emails", "retry", jobId!)).toContain("queued 1 failed email again")
-    await smtp.waitFor((m) => m.rcptTo.includes("gone@example.test"))
-    const after = await waitForCall(server, app, sent.id, (c) => c.emails.sent === 1)
+    s.smtp.answer = () => undefined
+    expect(await cli(s.server, "emails", "retry", jobId!)).toContain("queued 1 failed email again")
+    await s.smtp.waitFor((m) => m.rcptTo.includes("gone@example.test"))
+    const after = await waitForCall(s.server, s.app, sent.id, (c) => c.emails.sent === 1)
     expect(resultOf(after, "gone").email).toBe("sent")
-    expect(smtp.refused).toEqual(["550 gone@example.test"])
+    expect(s.smtp.refused).toEqual(["550 gone@example.test"])
   })
 
   it("451: retried until the server accepts it", async () => {
     let refusals = 0
-    smtp.answer = (address) =>
+    s.smtp.answer = (address) =>
       address === "later@example.test" && refusals++ < 2
         ? { code: 451, message: "4.7.1 try again later" }
         : undefined
-    const sent = await notifyOk(server, app, {
+    const sent = await notifyOk(s.server, s.app, {
       users: [{ id: "later", email: "later@example.test" }],
       title: "Greylisted",
       content: "x",
       email: { send: true }
     })
-    await smtp.waitFor((m) => m.rcptTo.includes("later@example.test"))
-    expect(smtp.refused.filter((r) => r.includes("later@"))).toEqual([
+    await s.smtp.waitFor((m) => m.rcptTo.includes("later@example.test"))
+    expect(s.smtp.refused.filter((r) => r.includes("later@"))).toEqual([
       "451 later@example.test",
       "451 later@example.test"
     ])
-    const call = await waitForCall(server, app, sent.id, (c) => c.emails.sent === 1)
+    const call = await waitForCall(s.server, s.app, sent.id, (c) => c.emails.sent === 1)
     expect(resultOf(call, "later").email).toBe("sent")
     expect(resultOf(call, "later").emailError).toBeUndefined()
   })
 })
 
 describe("an SMTP server that is down", () => {
-  let smtp: SmtpCatcher
-  let server: TestServer
-  let app: TestApp
-  beforeAll(async () => {
-    smtp = await startSmtp({ listening: false })
-    server = await startMailingServer(smtp.url)
-    app = await createApp(server, "down")
-  })
-  afterAll(async () => {
-    await server?.dispose()
-    await smtp?.stop()
-  })
+  const s = mailingSuite("down", { listening: false })
 
   it("delays the mail, never the notify call: it arrives once the server is back", async () => {
-    const sent = await notifyOk(server, app, {
+    const sent = await notifyOk(s.server, s.app, {
       users: [{ id: "patient", email: "patient@example.test" }],
       title: "Eventually",
       content: "x",
@@ -118,18 +95,18 @@ describe("an SMTP server that is down", () => {
     expect(sent.emails).toBe(1)
     // An attempt was made and failed (connection refused): still queued, with its error.
     const waiting = await waitForCall(
-      server,
-      app,
+      s.server,
+      s.app,
       sent.id,
       (c) => resultOf(c, "patient").emailError !== undefined
     )
     expect(resultOf(waiting, "patient").email).toBe("queued")
     expect(resultOf(waiting, "patient").emailError).toMatch(/ECONNREFUSED|ECONNECTION/)
-    await smtp.start()
-    const mail = await smtp.waitFor((m) => m.rcptTo.includes("patient@example.test"))
+    await s.smtp.start()
+    const mail = await s.smtp.waitFor((m) => m.rcptTo.includes("patient@example.test"))
     expect(mail.mail.subject).toBe("Eventually")
-    const call = await waitForCall(server, app, sent.id, (c) => c.emails.sent === 1)
+    const call = await waitForCall(s.server, s.app, sent.id, (c) => c.emails.sent === 1)
     expect(resultOf(call, "patient")).toMatchObject({ email: "sent" })
-    expect(smtp.messages).toHaveLength(1)
+    expect(s.smtp.messages).toHaveLength(1)
   })
 })

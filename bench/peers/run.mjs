@@ -177,9 +177,9 @@ const measure = async () => {
 const publish = (record, { json, chart }) => {
   const { machine: m, params, contenders: cs, summary } = record
   const where = m.pinned ? "servers pinned to core 0, load generator to core 1" : "not pinned"
-  console.log(
-    `\nPushBack vs socket.io, raw ws and nchan (${m.cpu}, ${m.cores} cores, Node ${m.node}; ${where})\n`
-  )
+  const clustered = cs.some((c) => c.name === "pushbackPg" || c.name === "pushback3")
+  const title = `PushBack${clustered ? " (SQLite; PostgreSQL ×1, ×3)" : ""} vs socket.io, raw ws and nchan`
+  console.log(`\n${title} (${m.cpu}, ${m.cores} cores, Node ${m.node}; ${where})\n`)
   console.log(table(summary, cs, params))
   if (params.rounds > 1) console.log(`\n${spreadTable(record.rounds, cs, params)}`)
   const bad = record.counts.filter((x) => x.delivered !== x.sent || x.errors || x.dups)
@@ -188,8 +188,7 @@ const publish = (record, { json, chart }) => {
   )
   for (const r of bad) console.log(`  ${JSON.stringify(r)}`)
   if (json) writeJson(json, record, log)
-  const clustered = cs.some((c) => c.name === "pushbackPg" || c.name === "pushback3")
-  const caption = `PushBack${clustered ? " (SQLite; PostgreSQL ×1, ×3)" : ""} vs socket.io, raw ws and nchan (${record.started.slice(0, 10)}, ${m.cores} cores, Node ${m.node})`
+  const caption = `${title} (${record.started.slice(0, 10)}, ${m.cores} cores, Node ${m.node})`
   if (chart) writeText(chart, svg(summary, cs, params, caption), log)
   return record.complete ? 0 : 1
 }

@@ -135,6 +135,20 @@ export interface StatsRow {
   readonly emailsFailed: number
 }
 
+/** A notify call as the operator lists it, with what became of its notifications. */
+export interface CallSummary {
+  readonly id: string
+  readonly createdAt: string
+  readonly type: string | null
+  readonly title: string | null
+  readonly recipients: number
+  readonly online: number
+  /** Of its notifications that still exist: delivered, seen and read ones. */
+  readonly delivered: number
+  readonly seen: number
+  readonly read: number
+}
+
 /** A notify call ready to be stored: validated, its shared part encoded once. */
 export interface NotifyJob {
   readonly app: string
@@ -199,10 +213,12 @@ export interface StoreShape {
 
   /** Upserts users (contact details kept when omitted); answers how many were given. */
   readonly upsertUsers: (app: string, users: ReadonlyArray<UserInput>, now: string) => Effect.Effect<number>
+  /** A page of users; with `search`, those whose id, email or name contains it (any case). */
   readonly listUsers: (
     app: string,
     limit: number,
-    offset: number
+    offset: number,
+    search?: string
   ) => Effect.Effect<{ count: number; users: ReadonlyArray<UserRecord> }>
   readonly getUser: (app: string, id: string) => Effect.Effect<UserRecord | undefined>
   /** Erases the user, their notifications, preferences and stream. */
@@ -263,6 +279,12 @@ export interface StoreShape {
   ) => Effect.Effect<StreamWindow>
 
   readonly stats: (app: string) => Effect.Effect<StoredStats>
+  /** The app's notify calls, newest first, with their counts. */
+  readonly listCalls: (
+    app: string,
+    limit: number,
+    offset: number
+  ) => Effect.Effect<{ count: number; calls: ReadonlyArray<CallSummary> }>
   /** The app's non-empty `grain` buckets starting from `from` to `to` (both included), by time. */
   readonly series: (
     app: string,

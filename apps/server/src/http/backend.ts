@@ -23,7 +23,7 @@ import { Limits } from "../Limits.js"
 import { Presence } from "../Presence.js"
 import { Store, type UserRecord } from "../Store.js"
 import { listNotifications } from "./lists.js"
-import { seriesAnswer, statsAnswer } from "./stats.js"
+import { appTotals, seriesAnswer } from "./stats.js"
 import {
   type Answer,
   decodeBody,
@@ -37,7 +37,13 @@ import {
 
 const asApp = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => auth.app(ctx.credential))
 
-const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
+/** `limit` and `offset` of a page (strings on the wire). */
+export const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
+
+const UsersQuery = Schema.Struct({
+  ...PageQuery.fields,
+  search: Schema.optional(Schema.String.pipe(Schema.maxLength(DefaultLimits.maxUserIdLength)))
+})
 
 /** Users as the API shows them, with whether each is online on any node. */
 const showUsers = (app: string, users: ReadonlyArray<UserRecord>) =>
@@ -75,9 +81,32 @@ const idempotencyHeader = (ctx: RequestContext): Effect.Effect<string | undefine
   return Effect.succeed(key)
 }
 
-const notify = (ctx: RequestContext): Effect.Effect<Answer, ApiError, Auth | Delivery | Limits | Metrics> =>
+/**
+ * A page of the app's users with their online state (`GET /v1/users`; the operator's list
+ * also takes `search`).
+ */
+export const usersPage = (app: string, ctx: RequestContext, searchable: boolean) =>
   Effect.gen(function* () {
-    const app = yield* asApp(ctx)
+    const q = yield* decodeQuery(
+      UsersQuery,
+      ctx.query,
+      searchable ? ["limit", "offset", "search"] : ["limit", "offset"]
+    )
+    const { count, users } = yield* (yield* Store).listUsers(
+      app,
+      q.limit ?? DefaultLimits.pageLimit,
+      q.offset ?? 0,
+      q.search
+    )
+    return ok({ count, results: yield* showUsers(app, users) })
+  })
+
+/** `POST /v1/notify` for `app` (the backend's, and the operator's test notification). */
+export const notifyFor = (
+  app: { readonly id: string },
+  ctx: RequestContext
+): Effect.Effect<Answer, ApiError, Delivery | Limits | Metrics> =>
+  Effect.gen(function* () {
     const wait = yield* (yield* Limits).takeNotify(app.id)
     if (wait > 0) {
       return yield* new ApiError({ code: "rate_limited", message: "too many notify calls", retryAfter: wait })
@@ -105,18 +134,7 @@ export const backendRoutes = [
       return ok({ registered })
     })
   ),
-  route("GET", "/v1/users", (ctx) =>
-    Effect.gen(function* () {
-      const app = yield* asApp(ctx)
-      const q = yield* decodeQuery(PageQuery, ctx.query, ["limit", "offset"])
-      const { count, users } = yield* (yield* Store).listUsers(
-        app.id,
-        q.limit ?? DefaultLimits.pageLimit,
-        q.offset ?? 0
-      )
-      return ok({ count, results: yield* showUsers(app.id, users) })
-    })
-  ),
+  route("GET", "/v1/users", (ctx) => Effect.flatMap(asApp(ctx), (app) => usersPage(app.id, ctx, false))),
   route("GET", "/v1/users/:userId", (ctx) =>
     Effect.gen(function* () {
       const app = yield* asApp(ctx)
@@ -135,7 +153,7 @@ export const backendRoutes = [
       return noContent
     })
   ),
-  route("POST", "/v1/notify", notify),
+  route("POST", "/v1/notify", (ctx) => Effect.flatMap(asApp(ctx), (app) => notifyFor(app, ctx))),
   route("POST", "/v1/tokens", (ctx) =>
     Effect.gen(function* () {
       const app = yield* asApp(ctx)
@@ -186,6 +204,6 @@ export const backendRoutes = [
       return { status: 200, raw: yield* listNotifications(app.id, user.id, q, link) }
     })
   ),
-  route("GET", "/v1/stats", (ctx) => Effect.flatMap(asApp(ctx), (app) => statsAnswer(app.id))),
+  route("GET", "/v1/stats", (ctx) => Effect.flatMap(asApp(ctx), (app) => Effect.map(appTotals(app.id), ok))),
   route("GET", "/v1/stats/series", (ctx) => Effect.flatMap(asApp(ctx), (app) => seriesAnswer(app.id, ctx)))
 ]

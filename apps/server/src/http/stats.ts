@@ -62,10 +62,10 @@ export const seriesAnswer = (app: string, ctx: RequestContext) =>
     return ok({ interval, points })
   })
 
-/** The app's totals (`GET /v1/stats`): stored counts, and who is online now. */
-export const statsAnswer = (app: string) =>
+/** The app's totals (`GET /v1/stats`): stored counts, and who is online now on any node. */
+export const appTotals = (app: string) =>
   Effect.gen(function* () {
     const stored = yield* (yield* Store).stats(app)
     const census = yield* (yield* Presence).census(app)
-    return ok({ ...stored, onlineUsers: census.onlineUsers, connections: census.connections })
+    return { ...stored, onlineUsers: census.onlineUsers, connections: census.connections }
   })

@@ -29,6 +29,7 @@ const NOTHING: Partial<Record<Keyed, (...args: Array<never>) => unknown>> = {
   deleteUser: () => false,
   deleteEventType: () => false,
   listUsers: () => ({ count: 0, users: [] }),
+  listCalls: () => ({ count: 0, calls: [] }),
   listNotifications: () => ({ count: 0, rows: [] }),
   listEventTypes: () => [],
   getPreferences: () => [],

@@ -61,6 +61,7 @@ export type StoreReads = Pick<
   | "positions"
   | "appSecrets"
   | "series"
+  | "listCalls"
 >
 
 /** Most ids in one `IN (…)` list (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
@@ -71,6 +72,9 @@ const chunks = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
   for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK))
   return out
 }
+
+/** A LIKE pattern (escape character `!`) matching any text that contains `text`, lower-cased. */
+const likePattern = (text: string): string => `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`
 
 /** Builds the reads on the SqlClient in context. */
 export const makeSqlReads = Effect.gen(function* () {
@@ -113,11 +117,16 @@ export const makeSqlReads = Effect.gen(function* () {
       Effect.map((rows) => rows.map(toApp)),
       Effect.orDie
     ),
-    listUsers: (app, limit, offset) =>
+    listUsers: (app, limit, offset, search) =>
       Effect.gen(function* () {
-        const [c] = yield* sql`SELECT COUNT(*) AS n FROM users WHERE app = ${app}`
+        const where =
+          search === undefined || search === ""
+            ? sql`app = ${app}`
+            : sql`app = ${app} AND (LOWER(id) LIKE ${likePattern(search)} ESCAPE '!'
+                OR LOWER(email) LIKE ${likePattern(search)} ESCAPE '!' OR LOWER(name) LIKE ${likePattern(search)} ESCAPE '!')`
+        const [c] = yield* sql`SELECT COUNT(*) AS n FROM users WHERE ${where}`
         const rows =
-          yield* sql`SELECT * FROM users WHERE app = ${app} ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
+          yield* sql`SELECT * FROM users WHERE ${where} ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
         return { count: num(c?.["n"]), users: rows.map(toUser) }
       }).pipe(Effect.orDie),
     getUser: (app, id) =>
@@ -224,6 +233,31 @@ export const makeSqlReads = Effect.gen(function* () {
           seen: num(n?.["seen"]),
           read: num(n?.["read_count"]),
           delivered: num(n?.["delivered"])
+        }
+      }).pipe(Effect.orDie),
+
+    listCalls: (app, limit, offset) =>
+      Effect.gen(function* () {
+        const [c] = yield* sql`SELECT COUNT(*) AS n FROM notify_calls WHERE app = ${app}`
+        const rows = yield* sql`SELECT c.id, c.created_at, c.type, c.title, c.recipients, c.online,
+            (SELECT COUNT(n.delivered_at) FROM notifications n WHERE n.app = c.app AND n.call_id = c.id) AS delivered,
+            (SELECT COUNT(n.seen_at) FROM notifications n WHERE n.app = c.app AND n.call_id = c.id) AS seen,
+            (SELECT COUNT(n.read_at) FROM notifications n WHERE n.app = c.app AND n.call_id = c.id) AS read_count
+          FROM notify_calls c WHERE c.app = ${app}
+          ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit} OFFSET ${offset}`
+        return {
+          count: num(c?.["n"]),
+          calls: rows.map((r) => ({
+            id: str(r["id"]),
+            createdAt: str(r["created_at"]),
+            type: strOrNull(r["type"]),
+            title: strOrNull(r["title"]),
+            recipients: num(r["recipients"]),
+            online: num(r["online"]),
+            delivered: num(r["delivered"]),
+            seen: num(r["seen"]),
+            read: num(r["read_count"])
+          }))
         }
       }).pipe(Effect.orDie),
 

@@ -1,7 +1,7 @@
 /**
  * The operator's view of one app, for the dashboard (PROTOCOL.md §8, admin token): the app with
  * its counts and event types, its users (search, paging, online state), its recent notify calls
- * with their counts, its statistics and series, its live connections by transport and node —
+ * with their counts, its statistics and series, one call as `GET /v1/notify/{callId}` shows it, its live connections by transport and node —
  * all cluster-wide through Presence — and a test notification sent as the app. Each answers 404
  * for an app that does not exist.
  */
@@ -12,6 +12,7 @@ import { Presence } from "../Presence.js"
 import type { Services } from "../Services.js"
 import { type AppRecord, Store } from "../Store.js"
 import { notifyFor, PageQuery, usersPage } from "./backend.js"
+import { callDetail } from "./calls.js"
 import { type Answer, decodeQuery, found, ok, type RequestContext, route } from "./Route.js"
 import { appTotals, seriesAnswer } from "./stats.js"
 
@@ -49,6 +50,7 @@ export const appReadRoutes = [
       return ok({ count, results: calls })
     })
   ),
+  appRoute("GET", "/calls/:callId", (app, ctx) => callDetail(app.id, ctx.params["callId"]!, ctx.query)),
   appRoute("GET", "/connections", (app) =>
     Effect.gen(function* () {
       const presence = yield* Presence

@@ -4,14 +4,13 @@
  * delivery, reading and email state. `callDetail` is the one implementation, for the operator's
  * view of a call too.
  */
-import { DefaultLimits, ListQuery } from "@pushback/protocol"
-import { Effect, Schema } from "effect"
+import { DefaultLimits } from "@pushback/protocol"
+import { Effect } from "effect"
 import type { ApiError } from "../ApiError.js"
 import { Auth } from "../Auth.js"
 import { Store } from "../Store.js"
+import { PageQuery } from "./backend.js"
 import { type Answer, decodeQuery, found, ok, type RequestContext, route } from "./Route.js"
-
-const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
 
 /** What a call id looks like; anything else names no call (and never reaches the database). */
 const CALL_ID = /^call_[A-Za-z0-9_-]{1,64}$/

@@ -127,6 +127,18 @@ describe("the operator's view of an app", () => {
         read: 1
       })
       expect(body.results[0]).toMatchObject({ recipients: 1, online: 0, delivered: 0, seen: 0, read: 0 })
+      // One call, as GET /v1/notify/{callId} shows it to the backend.
+      const detail = expectOk(
+        await admin<Record<string, unknown>>("GET", `/v1/apps/${app.id}/calls/${first.id}`)
+      )
+      const asBackend = expectOk(
+        await request<Record<string, unknown>>(server.url, "GET", `/v1/notify/${first.id}`, {
+          token: app.secret
+        })
+      )
+      expect(detail).toEqual(asBackend)
+      expect(detail).toMatchObject({ id: first.id, recipients: 2, online: 1 })
+      expectError(await admin("GET", `/v1/apps/${app.id}/calls/call_missing`), 404, "not_found")
       const paged = expectOk(
         await admin<Page<{ id: string }>>("GET", `/v1/apps/${app.id}/calls?limit=1&offset=1`)
       )

@@ -19,7 +19,20 @@ import { type ActionFrame, runAction } from "./actions.js"
 import { atExpiry } from "./expiry.js"
 import { openStream, parseCursor } from "./stream.js"
 
-const decodeClientFrame = Schema.decodeUnknownEither(Schema.parseJson(ClientFrame))
+const decodeFrame = Schema.decodeUnknownEither(Schema.parseJson(ClientFrame))
+
+/**
+ * Decodes a client frame. Effect's union decoder calls `String()` on the `type` it dispatches
+ * on, which throws for `{"type": {"toString": 1}}`; outside an Effect that throw would end the
+ * process (found by the frame fuzz, issue 17). Such a frame is malformed like any other.
+ */
+const decodeClientFrame = (text: string): Either.Either<ClientFrame, unknown> => {
+  try {
+    return decodeFrame(text)
+  } catch (e) {
+    return Either.left(e)
+  }
+}
 const HELLO_TIMEOUT_MS = 10_000
 /** Client frames one socket may have waiting for their turn; past it the socket is closed 4008. */
 const MAX_WAITING_FRAMES = 256

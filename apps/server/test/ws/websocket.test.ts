@@ -229,6 +229,20 @@ describe("close codes", () => {
     expect((await early.closed).code).toBe(1007)
   })
 
+  // Found by the frame fuzz (issue 17): this frame, even before hello, used to end the process.
+  it("4400 for a frame whose type cannot be turned into a string, before and after hello", async () => {
+    const { client } = await connectUser(server, app, "proto")
+    client.send('{"type":{"toString":1}}')
+    expect((await client.closed).code).toBe(4400)
+    const early = await connectWs(`${server.wsUrl}/v1/ws`)
+    early.send('{"type":{"toString":1,"valueOf":1}}')
+    expect((await early.closed).code).toBe(4400)
+    const again = await connectUser(server, app, "proto")
+    again.client.send({ type: "ping" })
+    expect(await again.client.next((f) => f.type === "pong")).toEqual({ type: "pong" })
+    await again.client.close()
+  })
+
   it("closes on a frame over 16 KiB, and the server keeps serving", async () => {
     const { client } = await connectUser(server, app, "big")
     client.send({ type: "seen", ids: ["x".repeat(20_000)], ref: "r" })

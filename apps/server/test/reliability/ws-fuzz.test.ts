@@ -66,6 +66,8 @@ interface Wire {
   readonly binary: boolean
 }
 
+const isWire = (f: Wire | Record<string, unknown>): f is Wire => "data" in f && Buffer.isBuffer(f["data"])
+
 const text = (value: unknown): Wire => ({ data: Buffer.from(JSON.stringify(value) ?? "null"), binary: false })
 
 const anyId = () =>
@@ -228,7 +230,7 @@ it(
           ? []
           : [text({ type: "hello", token: wrongHello === 0 ? "bad.token.here" : good })]
         for (const [i, f] of generated.entries()) {
-          if ("data" in f && Buffer.isBuffer(f.data)) seq.push(f as Wire)
+          if (isWire(f)) seq.push(f)
           else
             seq.push(
               text(f["type"] === "ping" || f["type"] === "hello" ? f : { ...f, ref: f["ref"] ?? `r${i}` })

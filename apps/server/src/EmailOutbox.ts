@@ -103,7 +103,11 @@ export const makeEmailWorker = Effect.gen(function* () {
     const now = Date.now()
     if (next !== null && Date.parse(next) <= now) {
       const claimed = yield* store.emails.claim(iso(now), iso(now + tuning.leaseSeconds * 1000), BATCH)
-      yield* Effect.forEach(claimed, handle, { concurrency: CONCURRENCY, discard: true })
+      // A send under way finishes (and is settled) even when the node is stopping.
+      yield* Effect.forEach(claimed, (job) => Effect.uninterruptible(handle(job)), {
+        concurrency: CONCURRENCY,
+        discard: true
+      })
       if (claimed.length === BATCH) return 0
       // Some were due but held by a node: the next look comes from nextDue (their lease's end).
       if (claimed.length === 0) return Math.min(tuning.pollMs, 100)

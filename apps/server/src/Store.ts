@@ -320,7 +320,8 @@ export interface StoreShape {
   readonly emails: EmailStoreShape
   /**
    * Drops stream entries older than `before` or beyond `keep` per user, stale idempotency keys,
-   * and statistics buckets that start before their grain's time in `statsBefore`.
+   * email jobs done (sent, failed, cancelled) and due before `before`, and statistics buckets
+   * that start before their grain's time in `statsBefore`.
    */
   readonly prune: (
     before: string,

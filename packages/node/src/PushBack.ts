@@ -9,6 +9,7 @@ import { Schema } from "effect"
 import {
   ListQuery,
   NotificationList,
+  NotifyCall,
   NotifyRequest,
   NotifyResponse,
   RegisterUsersRequest,
@@ -48,6 +49,8 @@ export interface ListNotificationsOptions extends ListUsersOptions {
   /** Only created before this ISO-8601 UTC time. */
   readonly before?: string
 }
+
+const CallId = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128))
 
 const UsersQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
 
@@ -104,6 +107,22 @@ export class PushBack {
       body: { ...valid, idempotencyKey },
       headers: headerSafe(idempotencyKey) ? { "idempotency-key": idempotencyKey } : {},
       response: NotifyResponse,
+      repeat: "idempotent"
+    })
+  }
+
+  /**
+   * What became of a notify call (`GET /v1/notify/{callId}`): its counts, its email counts
+   * `{queued, sent, failed, skipped}` and a page of its recipients, each with `deliveredAt`,
+   * `seenAt`, `readAt` and their `email` state (`none`, `queued`, `sent`, `failed`).
+   */
+  async notifyCall(callId: string, options: ListUsersOptions = {}): Promise<NotifyCall> {
+    const query = encodeValid(UsersQuery, options)
+    return this.#http.call({
+      method: "GET",
+      path: `/v1/notify/${segment(validate(CallId, callId, "callId"))}`,
+      query,
+      response: NotifyCall,
       repeat: "idempotent"
     })
   }

@@ -28,13 +28,16 @@ export {
 export type { UserTokenClaims, UserTokenOptions } from "./token.js"
 export type {
   AppSummary,
+  CallRecipient,
   CreatedApp,
   EmailOptions,
+  EmailState,
   ErrorCode,
   EventType,
   ListStatus,
   Notification,
   NotificationList,
+  NotifyCall,
   NotifyRequest,
   NotifyResponse,
   PutEventTypeRequest,

@@ -131,7 +131,10 @@ export const makeSqliteWrites = (db: Database) => {
     pruneOver: prepare(`DELETE FROM entries WHERE seq <= (
         SELECT u.seq FROM users u WHERE u.app = entries.app AND u.id = entries.user_id) - ?`),
     pruneKeys: prepare("DELETE FROM idempotency_keys WHERE created_at < ?"),
-    pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?")
+    pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?"),
+    pruneEmails: prepare(
+      "DELETE FROM email_jobs WHERE state IN ('sent', 'failed', 'cancelled') AND due_at < ?"
+    )
   }
 
   const { queueEmails, ...emailWrites } = makeSqliteEmailWrites(db, bumpStats)
@@ -289,6 +292,7 @@ export const makeSqliteWrites = (db: Database) => {
       const old = st.pruneOld.run(before).changes
       const over = st.pruneOver.run(keep).changes
       st.pruneKeys.run(keysBefore)
+      st.pruneEmails.run(before)
       for (const [grain, t] of Object.entries(statsBefore)) st.pruneStats.run(grain, t)
       return old + over
     }

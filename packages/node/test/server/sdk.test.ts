@@ -140,8 +140,20 @@ describe("notify and listNotifications", () => {
       image: "/p.png",
       data: { k: 1 }
     })
-    expect(answer).toMatchObject({ recipients: 2, online: 0 })
+    // No SMTP server on this test server: the email block would queue nothing.
+    expect(answer).toMatchObject({ recipients: 2, online: 0, emails: 0 })
     expect(typeof answer.id).toBe("string")
+    const call = await local.notifyCall(answer.id, { limit: 1, offset: 1 })
+    expect(call).toMatchObject({
+      id: answer.id,
+      recipients: 2,
+      emails: { queued: 0, sent: 0, failed: 0, skipped: 0 }
+    })
+    expect(call.results).toEqual([expect.objectContaining({ user: "erin", email: "none", seenAt: null })])
+    expect(await rejection(local.notifyCall("call_unknown"))).toMatchObject({
+      status: 404,
+      code: "not_found"
+    })
     await local.notify({ users: ["dave"], content: "second" })
     const list = await local.listNotifications("dave")
     expect(list.count).toBe(2)

@@ -105,6 +105,7 @@ export const makeDelivery = Effect.gen(function* () {
         icon: req.icon ?? null,
         image: req.image ?? null,
         data: req.data === undefined ? null : JSON.stringify(req.data),
+        author: req.author ?? null,
         createdAt
       }
       const shared = encodeShared(fields)

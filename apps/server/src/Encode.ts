@@ -18,7 +18,7 @@ export type SharedNotification = Omit<
 export const encodeShared = (n: SharedNotification): string =>
   `,"type":${orNull(n.type)},"title":${orNull(n.title)},"content":${n.content},"url":${orNull(n.url)}` +
   `,"icon":${orNull(n.icon)},"image":${orNull(n.image)},"data":${n.data ?? "null"}` +
-  `,"createdAt":${q(n.createdAt)}`
+  `,"author":${orNull(n.author)},"createdAt":${q(n.createdAt)}`
 
 /** A whole Notification object as JSON text. */
 export const encodeNotification = (n: NotificationRecord): string =>
@@ -47,6 +47,12 @@ export const encodeArray = (items: ReadonlyArray<string>): string => `[${items.j
 
 /** The id of recipient `index` of the call with id stem `stem`. */
 export const recipientId = (stem: string, index: number): string => `ntf_${stem}_${index.toString(36)}`
+
+/** The id of the notify call that made the notification `id` (`ntf_<stem>_<i>` → `call_<stem>`). */
+export const callIdOf = (id: string): string => {
+  const last = id.lastIndexOf("_")
+  return id.startsWith("ntf_") && last > 4 ? `call_${id.slice(4, last)}` : id
+}
 
 /** The `notification` stream entries of one call: recipient `i` is `users[i]` at `seqs[i]`. */
 export const notificationEntries = (

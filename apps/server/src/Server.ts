@@ -26,6 +26,7 @@ import { layerDelivery } from "./Delivery.js"
 import { layerEmailOutbox } from "./EmailOutbox.js"
 import { badRequest } from "./ApiError.js"
 import { answerClientError } from "./http/clientError.js"
+import { compatRoutes, drnFrames } from "./compat/index.js"
 import { makeRequestListener } from "./http/Edge.js"
 import { route } from "./http/Route.js"
 import { appReadRoutes } from "./http/appReads.js"
@@ -108,9 +109,15 @@ export const routes = [
   ...backendRoutes,
   ...callRoutes,
   ...meRoutes,
+  ...compatRoutes,
   transportRoute("/v1/ws", "a WebSocket endpoint: connect with an Upgrade: websocket request", "upgrade"),
   transportRoute("/v1/sse", "an event stream: open it with GET", "method"),
-  transportRoute("/v1/poll", "a long-poll: GET it", "method")
+  transportRoute("/v1/poll", "a long-poll: GET it", "method"),
+  transportRoute(
+    "/ws/notifications",
+    "a WebSocket endpoint: connect with an Upgrade: websocket request",
+    "upgrade"
+  )
 ]
 
 /** A running server. */
@@ -155,6 +162,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   }
   const deps = { runtime, config, sessions, metrics, limits }
   const ws = makeWsTransport(deps)
+  const seedWs = makeWsTransport(deps, { frames: drnFrames })
   const sse = makeSseTransport(deps)
   const poll = makePollTransport(deps)
   const listener = makeRequestListener(routes, runtime, config, metrics)
@@ -171,11 +179,10 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   http.on("clientError", answerClientError(headerBytes))
   http.on("upgrade", (req, socket, head) => {
     // Not `new URL(req.url)`: it throws on a target like `//[`, and a throw here kills the process.
-    if ((req.url ?? "/").split("?", 1)[0] !== "/v1/ws") {
-      socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
-      return
-    }
-    ws.handleUpgrade(req, socket, head)
+    const path = (req.url ?? "/").split("?", 1)[0]
+    if (path === "/v1/ws") return ws.handleUpgrade(req, socket, head)
+    if (path === "/ws/notifications") return seedWs.handleUpgrade(req, socket, head)
+    socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
   })
 
   const prune = () => {
@@ -203,6 +210,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     sse.close()
     poll.close()
     ws.close()
+    seedWs.close()
     await forgetToken()
     await runtime.dispose()
     throw listenFailure(e, config.host, config.port)
@@ -240,6 +248,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
       poll.close()
       sessions.closeWhere(() => true, CloseCodes.GoingAway, "server shutting down")
       ws.close()
+      seedWs.close()
       await new Promise<void>((resolve) => {
         http.close(() => resolve())
         http.closeIdleConnections()

@@ -56,6 +56,8 @@ export interface NotificationRecord {
   readonly image: string | null
   /** JSON text or null. */
   readonly data: string | null
+  /** Who caused it (a user id), or null. */
+  readonly author: string | null
   readonly createdAt: string
   readonly seenAt: string | null
   readonly readAt: string | null
@@ -88,6 +90,8 @@ export interface ListFilter {
   readonly type?: string | undefined
   readonly since?: string | undefined
   readonly before?: string | undefined
+  /** Only notifications read at or after this instant (the Django REST Notifications `readed=<time>`). */
+  readonly readSince?: string | undefined
 }
 
 /** Which notifications a mark applies to. */

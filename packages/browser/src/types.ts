@@ -20,6 +20,8 @@ export interface Notification {
   readonly image: string | null
   /** Any JSON value, or null. */
   readonly data: unknown
+  /** Who caused it (a user id), or null. */
+  readonly author: string | null
   readonly createdAt: string
   readonly seenAt: string | null
   readonly readAt: string | null

@@ -17,6 +17,7 @@ const n = (id: string, seen = false, read = false): Notification => ({
   icon: null,
   image: null,
   data: null,
+  author: null,
   createdAt: "2029-01-01T00:00:00.000Z",
   seenAt: seen || read ? "2029-01-02T00:00:00.000Z" : null,
   readAt: read ? "2029-01-02T00:00:00.000Z" : null

@@ -413,6 +413,7 @@ export const makeFakeServer = (): FakeServer => {
         icon: null,
         image: null,
         data: null,
+        author: null,
         createdAt: new Date().toISOString(),
         seenAt: null,
         readAt: null,

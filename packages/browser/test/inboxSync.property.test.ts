@@ -41,6 +41,7 @@ const makeServer = () => {
     icon: null,
     image: null,
     data: null,
+    author: null,
     createdAt: n.at,
     seenAt: n.seen ? n.at : null,
     readAt: n.read ? n.at : null

@@ -18,6 +18,7 @@ const n = (id: string, at: string): Notification => ({
   icon: null,
   image: null,
   data: null,
+  author: null,
   createdAt: at,
   seenAt: null,
   readAt: null

@@ -122,6 +122,8 @@ export const NotifyRequest = Schema.Struct({
   icon: Schema.optional(Schema.String),
   image: Schema.optional(Schema.String),
   data: Schema.optional(Json),
+  /** Who caused the notification: a user id (PROTOCOL.md §9), stored and returned as is. */
+  author: Schema.optional(UserId),
   email: Schema.optional(EmailOptions),
   idempotencyKey: Schema.optional(BoundedString(DefaultLimits.maxIdempotencyKeyLength))
 })

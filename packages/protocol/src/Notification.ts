@@ -15,6 +15,8 @@ export const Notification = Schema.Struct({
   icon: Schema.NullOr(Schema.String),
   image: Schema.NullOr(Schema.String),
   data: Schema.NullOr(Json),
+  /** Who caused it (a user id of the app), when the notify call named one (PROTOCOL.md §9). */
+  author: Schema.NullOr(UserId),
   createdAt: Timestamp,
   seenAt: Schema.NullOr(Timestamp),
   readAt: Schema.NullOr(Timestamp),

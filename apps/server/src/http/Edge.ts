@@ -13,7 +13,7 @@ import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
 import { allowHeader, type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
 
-const CORS_PATH = /^\/v1\/(me(\/|$)|sse$|poll$|ws$|status\/)/
+const CORS_PATH = /^\/(v1\/(me(\/|$)|sse$|poll$|ws$|status\/)|notifications(\/|$)|api\/status\/)/
 
 /** Deepest JSON nesting accepted in a body: far beyond any real payload, far below the stack. */
 const MAX_JSON_DEPTH = 64
@@ -32,6 +32,38 @@ export const tooDeepAt = (value: unknown, max: number): string | undefined => {
     for (const [key, child] of children) stack.push([child, depth + 1, depth === 0 ? String(key) : field])
   }
   return undefined
+}
+
+const isForm = (contentType: string | undefined): boolean =>
+  /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? "")
+
+/**
+ * An `application/x-www-form-urlencoded` body as an object: each name's value, an array when the
+ * name repeats or ends in `[]` (`users[]=1&users[]=2`, as PHP and jQuery send lists). Undefined
+ * when a name or value is not valid percent-encoded UTF-8.
+ */
+export const parseForm = (text: string): Record<string, string | Array<string>> | undefined => {
+  const form: Record<string, string | Array<string>> = Object.create(null)
+  for (const pair of text.split("&")) {
+    if (pair === "") continue
+    const at = pair.indexOf("=")
+    let name: string
+    let value: string
+    try {
+      const decode = (s: string) => decodeURIComponent(s.replaceAll("+", " "))
+      name = decode(at < 0 ? pair : pair.slice(0, at))
+      value = at < 0 ? "" : decode(pair.slice(at + 1))
+    } catch {
+      return undefined
+    }
+    const list = name.endsWith("[]")
+    if (list) name = name.slice(0, -2)
+    const prior = form[name]
+    if (prior === undefined) form[name] = list ? [value] : value
+    else if (Array.isArray(prior)) prior.push(value)
+    else form[name] = [prior, value]
+  }
+  return { ...form }
 }
 
 /** Sets the CORS headers of §3.6 when the path and origin call for them. */
@@ -167,7 +199,10 @@ export const makeRequestListener = (
       }
       let body: unknown
       if (method !== "GET" && method !== "DELETE") {
-        if (raw.length > 0) {
+        if (raw.length > 0 && found.route.forms === true && isForm(req.headers["content-type"])) {
+          body = parseForm(raw.toString("utf8"))
+          if (body === undefined) return sendError(res, badRequest("body: malformed form", "body"))
+        } else if (raw.length > 0) {
           try {
             body = JSON.parse(raw.toString("utf8"))
           } catch {

@@ -39,13 +39,24 @@ export interface Route {
   readonly method: string
   readonly pattern: string
   readonly handler: Handler
+  /**
+   * Also takes `application/x-www-form-urlencoded` bodies (the seed-compatible endpoints of
+   * PROTOCOL.md §9): the handler then sees an object of strings, an array for a repeated name.
+   */
+  readonly forms?: boolean
 }
 
 /** Shorthand for a route. */
-export const route = (method: string, pattern: string, handler: Handler): Route => ({
+export const route = (
+  method: string,
+  pattern: string,
+  handler: Handler,
+  options: { forms?: boolean } = {}
+): Route => ({
   method,
   pattern,
-  handler
+  handler,
+  ...options
 })
 
 /** 200 with a JSON body. */

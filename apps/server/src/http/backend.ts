@@ -101,7 +101,10 @@ export const usersPage = (app: string, ctx: RequestContext, searchable: boolean)
     return ok({ count, results: yield* showUsers(app, users) })
   })
 
-/** `POST /v1/notify` for `app` (the backend's, and the operator's test notification). */
+/**
+ * `POST /v1/notify` for `app` (the backend's, the operator's test notification, and every
+ * seed-compatible notify of PROTOCOL.md §9, which passes its body mapped onto v1's).
+ */
 export const notifyFor = (
   app: { readonly id: string },
   ctx: RequestContext
@@ -120,20 +123,17 @@ export const notifyFor = (
     return ok(response, 202)
   })
 
+/** Registers (upserts) the users of a `POST /v1/users` body, not yet validated; answers `{registered}`. */
+export const registerUsers = (app: { readonly id: string }, body: unknown) =>
+  Effect.gen(function* () {
+    const request = yield* decodeBody(RegisterUsersRequest, body)
+    const users = new Map(request.users.map((u) => (typeof u === "string" ? [u, { id: u }] : [u.id, u])))
+    const registered = yield* (yield* Store).upsertUsers(app.id, [...users.values()], new Date().toISOString())
+    return ok({ registered })
+  })
+
 export const backendRoutes = [
-  route("POST", "/v1/users", (ctx) =>
-    Effect.gen(function* () {
-      const app = yield* asApp(ctx)
-      const body = yield* decodeBody(RegisterUsersRequest, ctx.body)
-      const users = new Map(body.users.map((u) => (typeof u === "string" ? [u, { id: u }] : [u.id, u])))
-      const registered = yield* (yield* Store).upsertUsers(
-        app.id,
-        [...users.values()],
-        new Date().toISOString()
-      )
-      return ok({ registered })
-    })
-  ),
+  route("POST", "/v1/users", (ctx) => Effect.flatMap(asApp(ctx), (app) => registerUsers(app, ctx.body))),
   route("GET", "/v1/users", (ctx) => Effect.flatMap(asApp(ctx), (app) => usersPage(app.id, ctx, false))),
   route("GET", "/v1/users/:userId", (ctx) =>
     Effect.gen(function* () {

@@ -33,6 +33,36 @@ export const readPreferences = (app: string, user: string) =>
     return { types } satisfies Preferences
   })
 
+/**
+ * Changes some of a user's type preferences (the rest kept) and answers them all; a type the
+ * app has not declared (when it declares any) is 400 and changes nothing.
+ */
+export const updatePreferences = (
+  app: string,
+  user: string,
+  types: Readonly<
+    Record<string, { readonly inApp?: boolean | undefined; readonly email?: boolean | undefined }>
+  >
+) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    const declared = yield* store.listEventTypes(app)
+    const current = yield* readPreferences(app, user)
+    const changes = []
+    for (const [type, change] of Object.entries(types)) {
+      if (declared.length > 0 && !declared.some((t) => t.name === type)) {
+        return yield* unknownEventType(
+          `types.${type}`,
+          declared.map((t) => t.name)
+        )
+      }
+      const was = current.types[type] ?? { inApp: true, email: true }
+      changes.push({ type, inApp: change.inApp ?? was.inApp, email: change.email ?? was.email })
+    }
+    yield* store.putPreferences(app, user, changes)
+    return yield* readPreferences(app, user)
+  })
+
 const getOne = (app: string, user: string, id: string) =>
   Effect.flatMap(Store, (store) => store.getNotification(app, user, id)).pipe(
     Effect.flatMap((n) => found(n, "notification"))
@@ -109,22 +139,7 @@ export const meRoutes = [
     Effect.gen(function* () {
       const me = yield* asUser(ctx)
       const body = yield* decodeBody(PutPreferencesRequest, ctx.body)
-      const store = yield* Store
-      const declared = yield* store.listEventTypes(me.app.id)
-      const current = yield* readPreferences(me.app.id, me.user)
-      const changes = []
-      for (const [type, change] of Object.entries(body.types)) {
-        if (declared.length > 0 && !declared.some((t) => t.name === type)) {
-          return yield* unknownEventType(
-            `types.${type}`,
-            declared.map((t) => t.name)
-          )
-        }
-        const was = current.types[type] ?? { inApp: true, email: true }
-        changes.push({ type, inApp: change.inApp ?? was.inApp, email: change.email ?? was.email })
-      }
-      yield* store.putPreferences(me.app.id, me.user, changes)
-      return ok(yield* readPreferences(me.app.id, me.user))
+      return ok(yield* updatePreferences(me.app.id, me.user, body.types))
     })
   )
 ]

@@ -14,7 +14,7 @@ import { Auth, type UserPrincipal } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
-import { entryBytes, makeSession, type Session, type SessionsShape } from "../Sessions.js"
+import { entryBytes, type Frame, makeSession, type Session, type SessionsShape } from "../Sessions.js"
 import { type ActionFrame, runAction } from "./actions.js"
 import { atExpiry } from "./expiry.js"
 import { openStream, parseCursor } from "./stream.js"
@@ -79,6 +79,19 @@ export interface WsDeps {
   readonly metrics: MetricsShape
 }
 
+/**
+ * How a WebSocket endpoint speaks to its clients, when not in PushBack's own frames: the
+ * seed-compatible `/ws/notifications` (PROTOCOL.md §9) turns each frame of the stream into its
+ * own (none, one or several), takes the token only as `?token=`, and ignores what clients send.
+ */
+export interface WsDialect {
+  readonly frames: (
+    app: string,
+    user: string,
+    frame: Frame
+  ) => Effect.Effect<ReadonlyArray<string>, never, Services>
+}
+
 /** The WebSocket endpoint: an upgrade handler, plus shutdown. */
 export interface WsTransport {
   readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
@@ -87,7 +100,7 @@ export interface WsTransport {
 }
 
 /** Builds the WebSocket transport. */
-export const makeWsTransport = (deps: WsDeps): WsTransport => {
+export const makeWsTransport = (deps: WsDeps, dialect?: WsDialect): WsTransport => {
   const { runtime, config, sessions, metrics } = deps
   const wss = new WebSocketServer({
     noServer: true,
@@ -120,24 +133,36 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
   const start = (ws: WebSocket, principal: UserPrincipal): Session | undefined => {
     if (ws.readyState !== ws.OPEN) return undefined
     const limit = config.limits.sessionQueueBytes
+    const send = (data: string | Buffer) => {
+      if (ws.readyState !== ws.OPEN) return
+      if (ws.bufferedAmount + data.length > limit) {
+        metrics.counters.slowConsumersClosed++
+        closeWith(ws, CloseCodes.Policy, "slow consumer")
+        return
+      }
+      metrics.counters.framesSent++
+      ws.send(data, { binary: false })
+    }
+    // A dialect's frames are made one stream frame after the other, in order (they may read storage).
+    const translations = makeSerialQueue(MAX_WAITING_FRAMES)
+    const translate = (frame: Frame) => {
+      const queued = translations.push(async () => {
+        const texts = await runtime.runPromise(dialect!.frames(principal.app.id, principal.user, frame))
+        for (const text of texts) send(text)
+      })
+      if (!queued) closeWith(ws, CloseCodes.Policy, "slow consumer")
+    }
     const session: Session = makeSession({
       app: principal.app.id,
       user: principal.user,
       transport: "ws",
       appSecret: principal.app.secret,
-      supportsClientActions: true,
-      write: (frame) => {
-        if (ws.readyState !== ws.OPEN) return
-        // A stream entry goes as the bytes encoded once for every session of its user.
-        const data = typeof frame === "string" ? frame : entryBytes(frame)
-        if (ws.bufferedAmount + data.length > limit) {
-          metrics.counters.slowConsumersClosed++
-          closeWith(ws, CloseCodes.Policy, "slow consumer")
-          return
-        }
-        metrics.counters.framesSent++
-        ws.send(data, { binary: false })
-      },
+      supportsClientActions: dialect === undefined,
+      // A stream entry goes as the bytes encoded once for every session of its user.
+      write:
+        dialect === undefined
+          ? (frame) => send(typeof frame === "string" ? frame : entryBytes(frame))
+          : translate,
       close: (code, reason) => closeWith(ws, code, reason)
     })
     const cancelExpiry = atExpiry(principal.exp, () =>
@@ -220,6 +245,12 @@ export const makeWsTransport = (deps: WsDeps): WsTransport => {
     }
 
     const token = url.searchParams.get("token")
+    if (dialect !== undefined) {
+      // A seed's socket: the token in the URL, live entries only, nothing taken from the client.
+      if (token === null) return closeWith(ws, CloseCodes.Unauthorized, "a token query parameter is required")
+      begin(token, undefined)
+      return
+    }
     if (token !== null) begin(token, cursor)
     else {
       // No token in the URL: the first frame must be `hello`.

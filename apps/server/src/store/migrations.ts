@@ -4,7 +4,7 @@
  */
 import { Migrator, SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { encodeShared } from "../Encode.js"
+import { encodeShared, type SharedNotification } from "../Encode.js"
 
 const init = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -98,6 +98,19 @@ const init = Effect.gen(function* () {
  * in-memory catalog of every process sharing the file can tell when to reload.
  * Existing data is carried over: old entries keep their payload as they are.
  */
+/** The shared fields of a call from a row with the columns of `notify_calls` (author null when absent). */
+const sharedFieldsOf = (c: Record<string, unknown>): SharedNotification => ({
+  type: c["type"] as string | null,
+  title: c["title"] as string | null,
+  content: String(c["content"]),
+  url: c["url"] as string | null,
+  icon: c["icon"] as string | null,
+  image: c["image"] as string | null,
+  data: c["data"] as string | null,
+  author: (c["author"] as string | null | undefined) ?? null,
+  createdAt: String(c["created_at"])
+})
+
 const sharedContent = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const [n] = yield* sql`SELECT COUNT(*) AS n FROM notifications`
@@ -112,16 +125,7 @@ const sharedContent = Effect.gen(function* () {
     FROM notifications n
     WHERE n.id = (SELECT MIN(m.id) FROM notifications m WHERE m.app = n.app AND m.call_id = n.call_id)`
   for (const c of calls) {
-    const fields = {
-      type: c["type"] as string | null,
-      title: c["title"] as string | null,
-      content: String(c["content"]),
-      url: c["url"] as string | null,
-      icon: c["icon"] as string | null,
-      image: c["image"] as string | null,
-      data: c["data"] as string | null,
-      createdAt: String(c["created_at"])
-    }
+    const fields = sharedFieldsOf(c)
     yield* sql`UPDATE notify_calls SET type = ${fields.type}, title = ${fields.title},
         content = ${fields.content}, url = ${fields.url}, icon = ${fields.icon}, image = ${fields.image},
         data = ${fields.data}, shared = ${encodeShared(fields)}
@@ -172,6 +176,22 @@ const sharedContent = Effect.gen(function* () {
 const settings = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* sql`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
+})
+
+/**
+ * `author` on notify and Notification (PROTOCOL.md §9): a column of the call, and every stored
+ * call's encoded shared part made again so that frames replayed from older calls carry
+ * `"author": null` like new ones.
+ */
+const author = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE notify_calls ADD COLUMN author TEXT`
+  const calls = yield* sql`SELECT app, id, type, title, content, url, icon, image, data, created_at
+    FROM notify_calls WHERE shared IS NOT NULL`
+  for (const c of calls) {
+    yield* sql`UPDATE notify_calls SET shared = ${encodeShared(sharedFieldsOf(c))}
+      WHERE app = ${String(c["app"])} AND id = ${String(c["id"])}`
+  }
 })
 
 /**
@@ -266,6 +286,7 @@ export const migrationSteps = {
   "0001_init": init,
   "0002_shared_content": sharedContent,
   "0003_settings": settings,
+  "0004_author": author,
   "0005_email": email,
   "0006_stats": stats
 }

@@ -139,10 +139,10 @@ export const makePgNotify = (
             WHERE app = ${app} AND key = ${idem?.key ?? null}
           )
           INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-            type, title, content, url, icon, image, data, shared, emails_skipped)
+            type, title, content, url, icon, image, data, author, shared, emails_skipped)
           VALUES (${app}, ${callId}, ${job.email}, ${users.length}, ${online}, ${now}, ${fields.type},
             ${fields.title}, ${fields.content}, ${fields.url}, ${fields.icon}, ${fields.image}, ${fields.data},
-            ${job.shared}, ${mail.skipped})`
+            ${fields.author}, ${job.shared}, ${mail.skipped})`
         if (users.length > 0) yield* pgStatsBump(sql, app, now, { notifications: users.length })
         return { _tag: "Stored", response, entries } as const
       })

@@ -39,6 +39,7 @@ const toNotification = (r: Row): NotificationRecord => ({
   icon: strOrNull(r["icon"]),
   image: strOrNull(r["image"]),
   data: strOrNull(r["data"]),
+  author: strOrNull(r["author"]),
   createdAt: str(r["created_at"]),
   seenAt: strOrNull(r["seen_at"]),
   readAt: strOrNull(r["read_at"]),
@@ -83,7 +84,7 @@ export const makeSqlReads = Effect.gen(function* () {
   const listWhere = (
     app: string,
     user: string,
-    f: Pick<ListFilter, "status" | "type" | "since" | "before">
+    f: Pick<ListFilter, "status" | "type" | "since" | "before" | "readSince">
   ) => {
     const clauses = [sql`n.app = ${app}`, sql`n.user_id = ${user}`]
     if (f.status === "unseen") clauses.push(sql`n.seen_at IS NULL`)
@@ -92,12 +93,13 @@ export const makeSqlReads = Effect.gen(function* () {
     if (f.type !== undefined) clauses.push(sql`c.type = ${f.type}`)
     if (f.since !== undefined) clauses.push(sql`n.created_at >= ${f.since}`)
     if (f.before !== undefined) clauses.push(sql`n.created_at < ${f.before}`)
+    if (f.readSince !== undefined) clauses.push(sql`n.read_at >= ${f.readSince}`)
     return sql.and(clauses)
   }
   // A recipient's row with its call's shared part.
   const withCall = sql`notifications n JOIN notify_calls c ON c.app = n.app AND c.id = n.call_id`
   const notificationColumns = sql`n.id, n.user_id, n.seq, n.created_at, n.seen_at, n.read_at, n.delivered_at,
-    c.type, c.title, c.content, c.url, c.icon, c.image, c.data`
+    c.type, c.title, c.content, c.url, c.icon, c.image, c.data, c.author`
 
   /** Rows of `query` for every chunk of `ids`, as one map. */
   const mapChunks = <K extends string>(

@@ -105,8 +105,8 @@ export const makeSqliteWrites = (db: Database) => {
       "INSERT INTO entries (app, user_id, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)"
     ),
     insertCall: prepare(`INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-        type, title, content, url, icon, image, data, shared, emails_skipped)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        type, title, content, url, icon, image, data, author, shared, emails_skipped)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     findKey: prepare(
       "SELECT response, body_hash FROM idempotency_keys WHERE app = ? AND key = ? AND created_at >= ?"
     ).raw(),
@@ -244,6 +244,7 @@ export const makeSqliteWrites = (db: Database) => {
         fields.icon,
         fields.image,
         fields.data,
+        fields.author,
         job.shared,
         mail.skipped
       )

@@ -27,6 +27,7 @@ const fields = (content: string) => ({
   icon: null,
   image: null,
   data: null,
+  author: null,
   createdAt: at
 })
 
@@ -79,6 +80,8 @@ it("migrates a database of the first schema with nothing lost", async () => {
       ["ntf_b_0", { n: 2 }, "Old", null],
       ["ntf_a_0", "first", "Old", at]
     ])
+    // 0004_author: calls stored before it have no author
+    expect(list.body.results.map((n) => n["author"])).toEqual([null, null])
     const counts = await request(server.url, "GET", "/v1/me/counts", { token: ann })
     expect(counts.body).toEqual({ unseen: 1, unread: 2, total: 2 })
     const stats = await request<Record<string, number>>(server.url, "GET", "/v1/stats", { token: APP.secret })

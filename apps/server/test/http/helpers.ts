@@ -166,6 +166,7 @@ export interface Notification {
   icon: string | null
   image: string | null
   data: unknown
+  author: string | null
   createdAt: string
   seenAt: string | null
   readAt: string | null
@@ -181,6 +182,7 @@ export interface NotificationList {
 
 /** Exactly the fields of the Notification object of PROTOCOL.md §3.3 (with §8's `deliveredAt`). */
 export const NOTIFICATION_KEYS = [
+  "author",
   "content",
   "createdAt",
   "data",

@@ -17,6 +17,7 @@ const notification = {
   icon: null,
   image: null,
   data: null,
+  author: "bob",
   createdAt,
   seenAt: null,
   readAt: null

@@ -10,25 +10,31 @@ import {
   connectWs,
   createApp,
   request,
-  startServer,
   type TestApp,
   type TestServer,
   userToken,
   type WsClient
 } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startMailingServer } from "../email/helpers.js"
+import { type SmtpCatcher, startSmtp } from "../email/smtp.js"
 import { expectError } from "../http/helpers.js"
 
 let server: TestServer
+let smtp: SmtpCatcher
 let app: TestApp
 let other: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
+  smtp = await startSmtp()
+  server = await startMailingServer(smtp.url)
   app = await createApp(server, "seeds")
   other = await createApp(server, "other")
 })
-afterAll(() => server.dispose())
+afterAll(async () => {
+  await server.dispose()
+  await smtp.stop()
+})
 
 /** A raw request with a body as given (a form, or JSON text) and the seed's headers. */
 const send = (method: string, path: string, body: string | undefined, headers: Record<string, string> = {}) =>
@@ -260,7 +266,14 @@ describe("webservice-notification", () => {
       { ...FORM, "x-auth-token": app.secret }
     )
     expect(res.status).toBe(202)
-    expect(res.body).toMatchObject({ recipients: 2, online: 1 })
+    expect(res.body).toMatchObject({ recipients: 2, online: 1, emails: 1 })
+    // one message, the offline recipient in its Bcc (the online one is not emailed: email_send)
+    const mail = await smtp.waitFor((m) => m.mail.subject === "Invoice ready")
+    expect(mail.rcptTo).toContain("two@example.com")
+    expect(mail.rcptTo).not.toContain("one@example.com")
+    expect(mail.mail.headers.get("bcc")).toBeUndefined()
+    expect(mail.mail.html).toContain("<p>ready</p>")
+    expect(smtp.messages.filter((m) => m.mail.subject === "Invoice ready")).toHaveLength(1)
     expect((await ws.next((f) => f.type === "notification"))["notification"]).toMatchObject({
       title: "Invoice",
       content: "Your invoice is ready",

@@ -128,7 +128,11 @@ export const registerUsers = (app: { readonly id: string }, body: unknown) =>
   Effect.gen(function* () {
     const request = yield* decodeBody(RegisterUsersRequest, body)
     const users = new Map(request.users.map((u) => (typeof u === "string" ? [u, { id: u }] : [u.id, u])))
-    const registered = yield* (yield* Store).upsertUsers(app.id, [...users.values()], new Date().toISOString())
+    const registered = yield* (yield* Store).upsertUsers(
+      app.id,
+      [...users.values()],
+      new Date().toISOString()
+    )
     return ok({ registered })
   })
 

@@ -106,6 +106,7 @@ describe("the worker", () => {
         icon: null,
         image: null,
         data: null,
+        author: null,
         createdAt: new Date().toISOString()
       }
       return {

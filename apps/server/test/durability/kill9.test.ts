@@ -94,5 +94,6 @@ describe("kill -9 during notify", () => {
     } finally {
       await server.dispose()
     }
-  })
+    // Ten starts of a node, each migrating and opening storage: seconds each on a busy machine.
+  }, 90_000)
 })

@@ -52,7 +52,7 @@ describe("pushback CLI", () => {
 
     expect(cli("apps", "delete", app.id).status).toBe(0)
     expect(cli("apps", "list").stdout).not.toContain(app.id)
-  })
+  }, 60_000) // several CLI processes and server starts
 
   it("an app deleted by the CLI has its live sessions on the running server closed (4001) within 2 s", async () => {
     const app = JSON.parse(cli("apps", "create", "Doomed").stdout) as { id: string }
@@ -67,7 +67,7 @@ describe("pushback CLI", () => {
     } finally {
       await server.stop()
     }
-  })
+  }, 60_000) // several CLI processes and server starts
 
   it("fails clearly on bad commands and options", () => {
     const unknown = cli("frobnicate")

@@ -1,3 +1,4 @@
 import { defineProject } from "vitest/config"
 
-export default defineProject({ test: { name: "node", include: ["test/**/*.test.ts"] } })
+// Hooks start real servers: seconds on a busy machine (the default hook timeout is 10 s).
+export default defineProject({ test: { name: "node", include: ["test/**/*.test.ts"], hookTimeout: 60_000 } })

@@ -8,6 +8,8 @@ export default defineProject({
     environment: "jsdom",
     // Node's module transform under jsdom too: the web transform rewrites the testkit's
     // `new URL(".", import.meta.url)` into an http: URL, and the tests talk to a real server.
-    testTransformMode: { ssr: ["**/*"] }
+    testTransformMode: { ssr: ["**/*"] },
+    // A hook starts a real server: seconds on a busy machine (the default is 10 s).
+    hookTimeout: 60_000
   }
 })

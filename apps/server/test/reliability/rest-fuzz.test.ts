@@ -16,8 +16,8 @@ import { report, scaled, tally } from "./support.js"
 import { send, type WireRequest } from "./wire.js"
 import { stateOf } from "./state.js"
 
-const RUNS = scaled(2500, 100_000)
-const STATE_RUNS = scaled(400, 20_000)
+const RUNS = scaled(2000, 100_000)
+const STATE_RUNS = scaled(250, 20_000)
 
 let server: TestServer
 let app: TestApp

@@ -12,6 +12,7 @@ import { configFile, createApp, startServer, type TestApp, type TestServer } fro
 import WebSocket from "ws"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { localToken, notify, registerUsers } from "../http/helpers.js"
+import { metric } from "../transports/helpers.js"
 import { processStats, report, scaled } from "./support.js"
 
 const SLOW = scaled(300, 1000)
@@ -47,15 +48,7 @@ const stalled = (token: string): Promise<Socket> =>
     })
   })
 
-const metric = async (name: string) => {
-  const text = await (await fetch(`${server.url}/metrics`)).text()
-  return Number(
-    text
-      .split("\n")
-      .find((l) => l.startsWith(`${name} `))
-      ?.split(" ")[1] ?? Number.NaN
-  )
-}
+const closedSlow = () => metric(server, "pushback_slow_consumers_closed_total")
 
 it(
   `closes ${SLOW} stalled sessions at the cap while healthy ones miss nothing`,
@@ -99,12 +92,12 @@ it(
     const big = "x".repeat(60_000)
     let sent = 0
     let peakRss = rssBefore
-    while ((await metric("pushback_slow_consumers_closed_total")) < SLOW + 1 && sent < 400) {
+    while ((await closedSlow()) < SLOW + 1 && sent < 400) {
       await Promise.all(Array.from({ length: 4 }, () => notify(server.url, app, { content: big })))
       sent += 4
       peakRss = Math.max(peakRss, processStats(server.process.pid!).rssKiB)
     }
-    expect(await metric("pushback_slow_consumers_closed_total")).toBeGreaterThanOrEqual(SLOW + 1)
+    expect(await closedSlow()).toBeGreaterThanOrEqual(SLOW + 1)
     // The paused client resumes within the grace: it reads what was queued, then 4008.
     resumer.resume()
     expect(await resumerClosed).toBe(4008)
@@ -120,7 +113,7 @@ it(
     report("slow consumers", {
       stalled: SLOW,
       broadcasts: sent,
-      closed4008: await metric("pushback_slow_consumers_closed_total"),
+      closed4008: await closedSlow(),
       rssGrowthPeakMiB: growthMiB.toFixed(1),
       capMiB: ((SLOW * QUEUE) / 1024 / 1024).toFixed(1),
       uncappedMiB: ((sent * big.length * SLOW) / 1024 / 1024).toFixed(0)

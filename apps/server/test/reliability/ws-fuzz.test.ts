@@ -17,7 +17,7 @@ import { localToken, notify, registerUsers } from "../http/helpers.js"
 import { hostileValue } from "./arbitraries.js"
 import { report, scaled, tally } from "./support.js"
 
-const RUNS = scaled(300, 20_000)
+const RUNS = scaled(200, 20_000)
 const FRAME_LIMIT = 16 * 1024
 
 let server: TestServer

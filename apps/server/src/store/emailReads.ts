@@ -101,7 +101,8 @@ export const makeEmailReads = Effect.gen(function* () {
             seenAt: strOrNull(r["seen_at"]),
             readAt: strOrNull(r["read_at"]),
             email,
-            ...(error !== null && email !== "sent" ? { emailError: error } : {})
+            // The last attempt's error, while it matters: being retried, or given up on.
+            ...(error !== null && (email === "queued" || email === "failed") ? { emailError: error } : {})
           }
         })
         return {

@@ -1,4 +1,9 @@
+import { cpSync, existsSync } from "node:fs"
 import { defineConfig } from "tsup"
+
+// The dashboard (apps/dashboard, built first: it is a devDependency) ships inside this package,
+// served at /dashboard (src/http/dashboard.ts reads it from dist/dashboard).
+const dashboard = new URL("../dashboard/dist", import.meta.url)
 
 export default defineConfig({
   // The storage writer runs on a worker thread: its own entry, beside the bundle (writer.ts).
@@ -7,5 +12,9 @@ export default defineConfig({
   dts: { entry: "src/index.ts" },
   sourcemap: true,
   clean: true,
-  target: "node20"
+  target: "node20",
+  onSuccess: async () => {
+    if (!existsSync(dashboard)) throw new Error("apps/dashboard is not built: run pnpm build at the root")
+    cpSync(dashboard, new URL("./dist/dashboard", import.meta.url), { recursive: true })
+  }
 })

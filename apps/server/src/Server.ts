@@ -31,6 +31,7 @@ import { makeRequestListener } from "./http/Edge.js"
 import { route } from "./http/Route.js"
 import { appReadRoutes } from "./http/appReads.js"
 import { backendRoutes } from "./http/backend.js"
+import { isDashboardPath, serveDashboard } from "./http/dashboard.js"
 import { callRoutes } from "./http/calls.js"
 import { meRoutes } from "./http/me.js"
 import { operatorRoutes } from "./http/operator.js"
@@ -166,13 +167,16 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const sse = makeSseTransport(deps)
   const poll = makePollTransport(deps)
   const listener = makeRequestListener(routes, runtime, config, metrics)
-  // SSE and long-poll are GETs that outlive a REST call: they bypass the route table.
+  // SSE and long-poll are GETs that outlive a REST call, and the dashboard is static files:
+  // they bypass the route table.
   const headerBytes = config.limits.requestHeaderBytes
   const http: HttpServer = createServer({ maxHeaderSize: headerBytes }, (req, res) => {
-    if (req.method === "GET") {
-      const path = (req.url ?? "/").split("?", 1)[0]
-      if (path === "/v1/sse") return sse.handle(req, res)
-      if (path === "/v1/poll") return poll.handle(req, res)
+    if (req.method === "GET" || req.method === "HEAD") {
+      const path = (req.url ?? "/").split("?", 1)[0]!
+      if (path === "/v1/sse" && req.method === "GET") return sse.handle(req, res)
+      if (path === "/v1/poll" && req.method === "GET") return poll.handle(req, res)
+      // The operator's web UI: static files, no route table.
+      if (isDashboardPath(path)) return serveDashboard(req, res, path)
     }
     void listener(req, res)
   })

@@ -47,6 +47,13 @@ describe("the packed package, installed with npm into an empty folder", () => {
       readFileSync(join(dir, "node_modules/@pushback/server/package.json"), "utf8")
     ) as { dependencies: Record<string, string> }
     expect(Object.values(installed.dependencies).some((v) => v.startsWith("workspace:"))).toBe(false)
+    // The dashboard ships inside the package: built, never a dependency of its own.
+    const dashboard = readFileSync(
+      join(dir, "node_modules/@pushback/server/dist/dashboard/index.html"),
+      "utf8"
+    )
+    expect(dashboard).toMatch(/<script type="module" crossorigin src="\/dashboard\/assets\/index-[^"]+\.js">/)
+    expect(Object.keys(installed.dependencies)).not.toContain("@pushback/dashboard")
   })
 
   it("npx pushback --help, apps create and serve", async () => {

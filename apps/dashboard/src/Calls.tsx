@@ -1,0 +1,114 @@
+/**
+ * An app's recent notify calls, newest first, each with its counts; a call opens to show its
+ * recipients' states (delivered, seen, read, email), as `GET /v1/apps/{id}/calls/{callId}` says.
+ */
+import { useCallback, useState } from "react"
+import { api } from "./api.js"
+import { usePoll } from "./usePoll.js"
+
+interface Call {
+  id: string
+  createdAt: string
+  type: string | null
+  title: string | null
+  recipients: number
+  online: number
+  delivered: number
+  seen: number
+  read: number
+}
+interface CallDetail {
+  results: Array<{
+    user: string
+    notification: string
+    deliveredAt: string | null
+    seenAt: string | null
+    readAt: string | null
+    email: string
+  }>
+}
+
+const when = (iso: string | null) => (iso === null ? "—" : new Date(iso).toLocaleTimeString())
+
+const Recipients = ({ path }: { path: string }) => {
+  const { data } = usePoll(useCallback(() => api<CallDetail>("GET", `${path}?limit=100`), [path]))
+  if (data === undefined) return <p>Loading recipients…</p>
+  return (
+    <table className="inner">
+      <caption>Recipients</caption>
+      <thead>
+        <tr>
+          <th scope="col">User</th>
+          <th scope="col">Delivered</th>
+          <th scope="col">Seen</th>
+          <th scope="col">Read</th>
+          <th scope="col">Email</th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.results.map((r) => (
+          <tr key={r.notification}>
+            <th scope="row">{r.user}</th>
+            <td>{when(r.deliveredAt)}</td>
+            <td>{when(r.seenAt)}</td>
+            <td>{when(r.readAt)}</td>
+            <td>{r.email}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/** The recent calls of `appId`. */
+export const Calls = ({ appId }: { appId: string }) => {
+  const base = `/v1/apps/${encodeURIComponent(appId)}/calls`
+  const { data } = usePoll(
+    useCallback(() => api<{ count: number; results: Array<Call> }>("GET", `${base}?limit=20`), [base])
+  )
+  const [open, setOpen] = useState<string | undefined>(undefined)
+  return (
+    <section aria-labelledby="calls-title">
+      <h2 id="calls-title">Recent notify calls</h2>
+      <div className="scroll">
+        <table>
+          <caption>{data === undefined ? "Loading…" : `${data.count} calls, newest first`}</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Title</th>
+              <th scope="col">Recipients</th>
+              <th scope="col">Online</th>
+              <th scope="col">Delivered</th>
+              <th scope="col">Seen</th>
+              <th scope="col">Read</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(data?.results ?? []).map((c) => (
+              <tr key={c.id} data-call={c.id}>
+                <td>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-expanded={open === c.id}
+                    onClick={() => setOpen(open === c.id ? undefined : c.id)}
+                  >
+                    {when(c.createdAt)}
+                  </button>
+                  {open === c.id && <Recipients path={`${base}/${encodeURIComponent(c.id)}`} />}
+                </td>
+                <td>{c.title ?? c.type ?? "—"}</td>
+                <td>{c.recipients}</td>
+                <td>{c.online}</td>
+                <td>{c.delivered}</td>
+                <td>{c.seen}</td>
+                <td>{c.read}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  )
+}

@@ -11,6 +11,7 @@ import { Context, Effect, Layer } from "effect"
 import { ApiError, badRequest, unknownEventType } from "./ApiError.js"
 import { Bus } from "./Bus.js"
 import { Config } from "./Config.js"
+import { Metrics } from "./Metrics.js"
 import { EmailOutbox } from "./EmailOutbox.js"
 import { encodeShared, type SharedNotification } from "./Encode.js"
 import { Presence } from "./Presence.js"
@@ -70,6 +71,15 @@ export const makeDelivery = Effect.gen(function* () {
   const bus = yield* Bus
   const presence = yield* Presence
   const config = yield* Config
+  const commitTime = (yield* Metrics).histograms.storeCommitSeconds
+  /** Runs a store write, counting how long it took to commit. */
+  const timed = <A>(write: Effect.Effect<A>): Effect.Effect<A> =>
+    Effect.suspend(() => {
+      const started = performance.now()
+      return Effect.tap(write, () =>
+        Effect.sync(() => commitTime.observe((performance.now() - started) / 1000))
+      )
+    })
   const outbox = yield* EmailOutbox
 
   /** Whom the call's `email` block asks to mail, when this node can send any. */
@@ -120,34 +130,38 @@ export const makeDelivery = Effect.gen(function* () {
         return yield* badRequest(`users: at most ${config.limits.usersPerNotify} users per call`, "users")
       }
       const stem = randomId()
-      const outcome = yield* store.notify({
-        app,
-        callId: `call_${stem}`,
-        stem,
-        fields,
-        shared,
-        users,
-        // Who is online anywhere as the call is stored (the answer's `online`, email's "offline").
-        online:
-          users === undefined
-            ? yield* presence.onlineUsers(app)
-            : [
-                ...(yield* presence.onlineOf(
-                  app,
-                  users.map((u) => u.id)
-                ))
-              ],
-        email: req.email === undefined ? null : JSON.stringify(req.email),
-        emailPlan: emailPlanOf(req.email),
-        idempotency:
-          key === undefined
-            ? undefined
-            : {
-                key,
-                bodyHash: bodyHash(req),
-                notBefore: new Date(now.getTime() - config.limits.idempotencyTtlSeconds * 1000).toISOString()
-              }
-      })
+      const outcome = yield* timed(
+        store.notify({
+          app,
+          callId: `call_${stem}`,
+          stem,
+          fields,
+          shared,
+          users,
+          // Who is online anywhere as the call is stored (the answer's `online`, email's "offline").
+          online:
+            users === undefined
+              ? yield* presence.onlineUsers(app)
+              : [
+                  ...(yield* presence.onlineOf(
+                    app,
+                    users.map((u) => u.id)
+                  ))
+                ],
+          email: req.email === undefined ? null : JSON.stringify(req.email),
+          emailPlan: emailPlanOf(req.email),
+          idempotency:
+            key === undefined
+              ? undefined
+              : {
+                  key,
+                  bodyHash: bodyHash(req),
+                  notBefore: new Date(
+                    now.getTime() - config.limits.idempotencyTtlSeconds * 1000
+                  ).toISOString()
+                }
+        })
+      )
       switch (outcome._tag) {
         case "Conflict":
           return yield* new ApiError({
@@ -165,7 +179,7 @@ export const makeDelivery = Effect.gen(function* () {
 
   const mark: DeliveryShape["mark"] = (app, user, kind, target) =>
     Effect.gen(function* () {
-      const { ids, entries } = yield* store.mark(app, user, kind, target, new Date().toISOString())
+      const { ids, entries } = yield* timed(store.mark(app, user, kind, target, new Date().toISOString()))
       if (entries.length > 0) yield* bus.publish(app, entries)
       return ids
     })

@@ -27,6 +27,16 @@ export const encodeNotification = (n: NotificationRecord): string =>
 /** How every `notification` frame begins (encodeNotificationFrame), up to its id. */
 const NOTIFICATION_FRAME = /^\{"type":"notification","seq":\d+,"notification":\{"id":"([^"\\]+)"/
 
+/** How every `notification` frame ends, after its 24-character `createdAt` (encodeNotificationFrame). */
+const FRAME_END = '","seenAt":null,"readAt":null}}'
+
+/** When the notification of a `notification` frame's text was created (ms), or undefined. */
+export const notificationCreatedAtOf = (payload: string): number | undefined => {
+  if (!payload.startsWith('{"type":"notification"') || !payload.endsWith(FRAME_END)) return undefined
+  const at = Date.parse(payload.slice(-(FRAME_END.length + 24), -FRAME_END.length))
+  return Number.isNaN(at) ? undefined : at
+}
+
 /** The notification id of a `notification` frame's text, or undefined for any other frame. */
 export const notificationIdOf = (payload: string): string | undefined =>
   payload.startsWith('{"type":"notification"') ? NOTIFICATION_FRAME.exec(payload)?.[1] : undefined

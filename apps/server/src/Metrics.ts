@@ -1,8 +1,10 @@
 /**
  * Metrics: process-wide counters rendered in Prometheus text format at `/metrics`.
- * Plain numbers bumped on the hot path; gauges are read from the sessions hub on scrape.
+ * Plain numbers bumped on the hot path; gauges are read from the sessions hub on scrape;
+ * histograms (Histogram.ts) of notify time, fan-out, notify→frame delay and commit time.
  */
 import { Context, Layer } from "effect"
+import { type Histogram, makeHistogram, SECONDS_BUCKETS, SIZE_BUCKETS } from "./Histogram.js"
 import type { SessionsShape } from "./Sessions.js"
 import type { Durability } from "./Store.js"
 
@@ -22,6 +24,17 @@ export interface MetricsShape {
     sessionsRepaired: number
     emailsSent: number
     emailsFailed: number
+  }
+  /** Distributions (PROTOCOL.md §8), observed where the work happens. */
+  readonly histograms: {
+    /** A notify call from its validated request to its answer, in seconds. */
+    readonly notifySeconds: Histogram
+    /** Recipients of each stored notify call. */
+    readonly fanout: Histogram
+    /** From a notification's creation to its frame being handed to a live session of this node. */
+    readonly notifyToFrameSeconds: Histogram
+    /** From handing a write (notify, mark) to the store until it is committed. */
+    readonly storeCommitSeconds: Histogram
   }
   /** Renders everything in Prometheus text format. */
   readonly render: (sessions: SessionsShape, durability: Durability) => string
@@ -78,8 +91,31 @@ export const makeMetrics = (): MetricsShape => {
     emailsSent: 0,
     emailsFailed: 0
   }
+  const histograms: MetricsShape["histograms"] = {
+    notifySeconds: makeHistogram(
+      "pushback_notify_duration_seconds",
+      "Notify calls from the validated request to the answer",
+      SECONDS_BUCKETS
+    ),
+    fanout: makeHistogram(
+      "pushback_notify_fanout_recipients",
+      "Recipients of each stored notify call",
+      SIZE_BUCKETS
+    ),
+    notifyToFrameSeconds: makeHistogram(
+      "pushback_notify_to_frame_seconds",
+      "From a notification's creation to its frame handed to a live session on this node",
+      SECONDS_BUCKETS
+    ),
+    storeCommitSeconds: makeHistogram(
+      "pushback_store_commit_seconds",
+      "From handing a write (notify, mark) to the store until it is committed",
+      SECONDS_BUCKETS
+    )
+  }
   return {
     counters,
+    histograms,
     render: (sessions, durability) => {
       const lines: Array<string> = []
       for (const [key, [name, help]] of Object.entries(HELP)) {
@@ -110,6 +146,7 @@ export const makeMetrics = (): MetricsShape => {
         "# TYPE process_resident_memory_bytes gauge",
         `process_resident_memory_bytes ${process.memoryUsage().rss}`
       )
+      for (const h of Object.values(histograms)) lines.push(...h.render())
       return `${lines.join("\n")}\n`
     }
   }

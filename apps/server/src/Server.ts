@@ -87,8 +87,7 @@ const layerCluster = (config: ServerConfig) =>
 export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
   const base = Layer.mergeAll(
     layerConfig(config),
-    layerSessions.pipe(Layer.provideMerge(layerReceipts)),
-    layerMetrics
+    layerSessions.pipe(Layer.provideMerge(layerReceipts), Layer.provideMerge(layerMetrics))
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
   const cluster = Layer.mergeAll(layerCluster(config), layerEmailOutbox).pipe(Layer.provideMerge(base))
   return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))

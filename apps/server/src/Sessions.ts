@@ -13,7 +13,9 @@
  */
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
-import { notificationIdOf } from "./Encode.js"
+import { notificationCreatedAtOf, notificationIdOf } from "./Encode.js"
+import type { Histogram } from "./Histogram.js"
+import { Metrics } from "./Metrics.js"
 import { Receipts, type ReceiptsShape } from "./Receipts.js"
 import type { StreamEntry } from "./Store.js"
 
@@ -228,8 +230,14 @@ export interface SessionsShape {
 /** The Sessions service tag. */
 export class Sessions extends Context.Tag("@pushback/server/Sessions")<Sessions, SessionsShape>() {}
 
-/** Builds an empty hub; its sessions record first deliveries in `receipts`. */
-export const makeSessions = (receipts: ReceiptsShape | null = null): SessionsShape => {
+/**
+ * Builds an empty hub; its sessions record first deliveries in `receipts`, and each live
+ * `notification` entry handed to a session here is timed from its creation (`delays`).
+ */
+export const makeSessions = (
+  receipts: ReceiptsShape | null = null,
+  delays: Histogram | null = null
+): SessionsShape => {
   const byApp = new Map<string, Map<string, Set<Session>>>()
 
   const listeners: Array<(session: Session, joined: boolean) => void> = []
@@ -279,6 +287,10 @@ export const makeSessions = (receipts: ReceiptsShape | null = null): SessionsSha
         const set = users.get(entry.user)
         if (set === undefined) continue
         for (const session of set) offer(session, entry)
+        if (delays !== null) {
+          const created = notificationCreatedAtOf(entry.payload)
+          if (created !== undefined) delays.observe(Math.max(0, Date.now() - created) / 1000)
+        }
       }
     },
     sessionsOf: (app, user) => byApp.get(app)?.get(user)?.size ?? 0,
@@ -309,7 +321,9 @@ export const makeSessions = (receipts: ReceiptsShape | null = null): SessionsSha
 }
 
 /** The in-memory hub of this node. */
-export const layerSessions: Layer.Layer<Sessions, never, Receipts> = Layer.effect(
+export const layerSessions: Layer.Layer<Sessions, never, Receipts | Metrics> = Layer.effect(
   Sessions,
-  Effect.map(Receipts, (receipts) => makeSessions(receipts))
+  Effect.gen(function* () {
+    return makeSessions(yield* Receipts, (yield* Metrics).histograms.notifyToFrameSeconds)
+  })
 )

@@ -116,8 +116,11 @@ export const notifyFor = (
     }
     const body = yield* decodeBody(NotifyRequest, ctx.body)
     const key = yield* idempotencyHeader(ctx)
+    const started = performance.now()
     const response = yield* (yield* Delivery).notify(app.id, body, key)
     const metrics = yield* Metrics
+    metrics.histograms.notifySeconds.observe((performance.now() - started) / 1000)
+    metrics.histograms.fanout.observe(response.recipients)
     metrics.counters.notifyCalls++
     metrics.counters.notificationsStored += response.recipients
     return ok(response, 202)

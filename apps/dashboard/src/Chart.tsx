@@ -3,18 +3,11 @@
  * small, no CDN), with a text summary of the same numbers for screen readers and tests.
  */
 import { useEffect, useRef } from "react"
+import type { StatsPoint } from "@pushback/protocol/types"
 import uPlot from "uplot"
 
 /** One point of a series, as the API answers it. */
-export interface Point {
-  readonly t: string
-  readonly notifications: number
-  readonly delivered: number
-  readonly seen: number
-  readonly read: number
-  readonly emails: number
-  readonly emailsFailed: number
-}
+export type Point = StatsPoint
 
 const SERIES = [
   { key: "notifications", label: "Notifications", stroke: "#3b6fd8" },

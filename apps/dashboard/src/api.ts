@@ -3,6 +3,7 @@
  * lives in this tab's sessionStorage (never a URL, never a cookie). A non-2xx answer becomes an
  * ApiError carrying the server's own message.
  */
+import type { Stats } from "@pushback/protocol/types"
 
 const TOKEN_KEY = "pushback.adminToken"
 
@@ -53,16 +54,8 @@ export interface AppSummary {
   readonly createdAt: string
 }
 
-/** An app's totals (`GET /v1/apps/{id}/stats`). */
-export interface Totals {
-  readonly users: number
-  readonly notifications: number
-  readonly delivered: number
-  readonly seen: number
-  readonly read: number
-  readonly onlineUsers: number
-  readonly connections: number
-}
+/** An app's totals (`GET /v1/apps/{id}/stats`, as `GET /v1/stats`). */
+export type Totals = Stats
 
 /** `GET /v1/apps/{id}`. */
 export interface AppDetail extends AppSummary {

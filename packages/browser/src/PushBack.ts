@@ -17,13 +17,13 @@ export interface PushBackStatic extends PushBackClient {
 let current: PushBackClient | undefined
 
 const client = (): PushBackClient => {
-  if (current === undefined) throw new Error("PushBack: call PushBack.init() first")
+  if (current === undefined) throw new Error("PushBack.init() first")
   return current
 }
 
 /** The entry point; its methods act on the client the last `init` created. */
-export const PushBack: PushBackStatic = {
-  init: (options) => {
+export const PushBack = {
+  init: (options: PushBackOptions) => {
     current?.close()
     current = createClient(options)
     return current
@@ -39,13 +39,20 @@ export const PushBack: PushBackStatic = {
   },
   get transport() {
     return client().transport
-  },
-  subscribe: (onNotification, onDisconnect) => client().subscribe(onNotification, onDisconnect),
-  on: (type, listener) => client().on(type, listener),
-  markSeen: (ids) => client().markSeen(ids),
-  markRead: (ids) => client().markRead(ids),
-  remove: (ids) => client().remove(ids),
-  markAllSeen: () => client().markAllSeen(),
-  loadMore: () => client().loadMore(),
-  close: () => client().close()
+  }
+} as PushBackStatic
+
+// Every method acts on the default client as it is.
+for (const name of [
+  "subscribe",
+  "on",
+  "markSeen",
+  "markRead",
+  "remove",
+  "markAllSeen",
+  "loadMore",
+  "close"
+] as const) {
+  ;(PushBack as unknown as Record<string, unknown>)[name] = (...args: Array<never>) =>
+    (client()[name] as (...a: Array<never>) => unknown)(...args)
 }

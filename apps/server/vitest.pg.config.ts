@@ -11,6 +11,7 @@ export default defineProject({
       "test/transports/*.test.ts",
       "test/ws/*.test.ts",
       "test/durability/kill9.test.ts",
+      "test/compat/*.test.ts",
       "test/email/*.test.ts",
       "test/pg/*.test.ts",
       // several nodes: PostgreSQL + Redis, behind nginx

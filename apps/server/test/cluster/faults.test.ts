@@ -68,16 +68,25 @@ const load = (endpoint: () => Endpoint, users: ReadonlyArray<string>) => {
   }
 }
 
+/** The contents of every notification in `user`'s inbox, all pages. */
+const inbox = async (user: string): Promise<Array<string>> => {
+  const contents: Array<string> = []
+  for (;;) {
+    const page = await request<{ count: number; results: Array<{ content: string }> }>(
+      cluster.lb.url,
+      "GET",
+      `/v1/users/${user}/notifications?limit=100&offset=${contents.length}`,
+      { token: app.secret }
+    )
+    contents.push(...page.body.results.map((n) => n.content))
+    if (page.body.results.length === 0 || contents.length >= page.body.count) return contents
+  }
+}
+
 /** Every follower has exactly its user's acknowledged calls, seq 1..n once each, in order. */
 const expectComplete = async (followers: Map<string, Follower>, acked: Map<string, Array<string>>) => {
   for (const [user, follower] of followers) {
-    const list = await request<{ count: number; results: Array<{ content: string }> }>(
-      cluster.lb.url,
-      "GET",
-      `/v1/users/${user}/notifications?limit=100`,
-      { token: app.secret }
-    )
-    const stored = list.body.results.map((n) => n.content).sort()
+    const stored = (await inbox(user)).sort()
     expect(stored).toEqual([...acked.get(user)!].sort()) // every 2xx exactly once, nothing else
     await eventually(() => follower.seqs.length >= stored.length, 10_000)
     expect(contiguous(follower.seqs, stored.length), `${user}: ${follower.seqs.join(",")}`).toBe(true)

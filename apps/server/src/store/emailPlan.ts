@@ -4,6 +4,7 @@
  * writer thread and PostgreSQL's pool decide the same way from the same facts.
  */
 import { recipientId } from "../Encode.js"
+import type { ClaimedEmail } from "./emailStore.js"
 
 /** What a notify call's `email` block asks for, once the server knows it can send mail. */
 export interface EmailPlan {
@@ -91,3 +92,14 @@ export const planEmails = (
   }))
   return { jobs, skipped }
 }
+
+/** A claimed `email_jobs` row (as both stores' claim returns it) as a ClaimedEmail. */
+export const claimedEmailOf = (r: Record<string, unknown>): ClaimedEmail => ({
+  id: String(r["id"]),
+  app: String(r["app"]),
+  callId: String(r["call_id"]),
+  notificationId: r["notification_id"] === null ? null : String(r["notification_id"]),
+  recipients: JSON.parse(String(r["recipients"])) as Array<EmailRecipient>,
+  recheck: Number(r["recheck"]) === 1,
+  attempts: Number(r["attempts"])
+})

@@ -8,8 +8,8 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { NotifyJob } from "../Store.js"
-import { type EmailRecipient, planEmails } from "./emailPlan.js"
-import type { ClaimedEmail, EmailStoreShape } from "./emailStore.js"
+import { claimedEmailOf, planEmails } from "./emailPlan.js"
+import type { EmailStoreShape } from "./emailStore.js"
 import { pgStatsBump } from "./statsBuckets.js"
 
 type Sql = SqlClient.SqlClient
@@ -65,19 +65,7 @@ export const makePgEmails = (
             ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
           WHERE j.id = due.id
           RETURNING j.id, j.app, j.call_id, j.notification_id, j.recipients, j.recheck, j.attempts`.pipe(
-          Effect.map((rows) =>
-            rows.map(
-              (r): ClaimedEmail => ({
-                id: String(r["id"]),
-                app: String(r["app"]),
-                callId: String(r["call_id"]),
-                notificationId: r["notification_id"] === null ? null : String(r["notification_id"]),
-                recipients: JSON.parse(String(r["recipients"])) as Array<EmailRecipient>,
-                recheck: Number(r["recheck"]) === 1,
-                attempts: Number(r["attempts"])
-              })
-            )
-          )
+          Effect.map((rows) => rows.map(claimedEmailOf))
         )
       ),
     settle: (id, outcome) => {

@@ -5,7 +5,7 @@
  */
 import type { Database } from "better-sqlite3"
 import type { NotifyJob } from "../Store.js"
-import { type EmailRecipient, planEmails } from "./emailPlan.js"
+import { claimedEmailOf, planEmails } from "./emailPlan.js"
 import type { ClaimedEmail, EmailSettlement } from "./emailStore.js"
 import type { SqliteStatsBump } from "./statsBuckets.js"
 
@@ -78,15 +78,7 @@ export const makeSqliteEmailWrites = (db: Database, bumpStats: SqliteStatsBump) 
     },
 
     claimEmails: (now: string, leaseUntil: string, limit: number): Array<ClaimedEmail> =>
-      (st.claim.all({ now, lease: leaseUntil, limit }) as Array<Record<string, unknown>>).map((r) => ({
-        id: String(r["id"]),
-        app: String(r["app"]),
-        callId: String(r["call_id"]),
-        notificationId: r["notification_id"] === null ? null : String(r["notification_id"]),
-        recipients: JSON.parse(String(r["recipients"])) as Array<EmailRecipient>,
-        recheck: Number(r["recheck"]) === 1,
-        attempts: Number(r["attempts"])
-      })),
+      (st.claim.all({ now, lease: leaseUntil, limit }) as Array<Record<string, unknown>>).map(claimedEmailOf),
 
     settleEmail: (id: string, outcome: EmailSettlement) => {
       switch (outcome.state) {

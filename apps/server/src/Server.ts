@@ -48,6 +48,9 @@ import { listenFailure, storageFailure } from "./StartupError.js"
 import { layerPgStore } from "./store/pg.js"
 import { layerSqliteStore } from "./store/sqlite.js"
 
+/** How long an idle keep-alive connection stays open (see where the HTTP server is made). */
+const KEEP_ALIVE_MS = 65_000
+
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
 export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store> =>
   isPostgresUrl(config.databaseUrl)
@@ -179,6 +182,11 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     }
     void listener(req, res)
   })
+  // Idle keep-alive connections outlive those of the proxies in front (nginx and most load
+  // balancers close theirs after 60 s): with Node's 5 s default, a proxy or client reusing a
+  // connection at the moment the server closes it gets a reset instead of an answer.
+  http.keepAliveTimeout = KEEP_ALIVE_MS
+  http.headersTimeout = KEEP_ALIVE_MS + 1000
   http.on("clientError", answerClientError(headerBytes))
   http.on("upgrade", (req, socket, head) => {
     // Not `new URL(req.url)`: it throws on a target like `//[`, and a throw here kills the process.

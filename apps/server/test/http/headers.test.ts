@@ -3,7 +3,8 @@
  * (PROTOCOL.md §10, issue 17 finding 3): the request line and headers are limited to
  * `requestHeaderBytes` (16 KiB); longer is 431 with the JSON error body, code `bad_request`,
  * and even a 300 KB path or a 1 MB Authorization header gets that answer, not a reset. A
- * request node cannot parse at all is 400 with the same body. The server keeps serving.
+ * request node cannot parse at all is 400 with the same body. The server keeps serving. And an
+ * idle keep-alive connection outlives a proxy's (65 s), so reusing one never meets a reset.
  */
 import { connect } from "node:net"
 import { type Reply, request, startServer, type TestServer } from "@pushback/testkit"
@@ -124,4 +125,33 @@ describe("requests node:http cannot parse → 400 with the error body", () => {
     expectError(res, 400, "bad_request")
     await expectAlive(server.url)
   })
+})
+
+describe("idle keep-alive connections", () => {
+  it("stay open past Node's 5 s default, and say for how long (65 s, above a proxy's 60 s)", async () => {
+    const socket = connect(server.port, "127.0.0.1")
+    let received = ""
+    socket.setEncoding("utf8")
+    socket.on("data", (chunk: string) => {
+      received += chunk
+    })
+    const answers = (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (received.split("HTTP/1.1 200").length - 1 >= n) return resolve()
+          if (socket.destroyed) return reject(new Error(`closed after: ${received.slice(0, 300)}`))
+          setTimeout(check, 20)
+        }
+        check()
+      })
+    const ping = "GET /v1/status/ping HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n"
+    socket.write(ping)
+    await answers(1)
+    expect(received.toLowerCase()).toContain("keep-alive: timeout=65")
+    await new Promise((r) => setTimeout(r, 6000))
+    expect(socket.destroyed).toBe(false)
+    socket.write(ping)
+    await answers(2)
+    socket.destroy()
+  }, 20_000)
 })

@@ -1,5 +1,5 @@
 /**
- * Fast-check arbitraries for every REST request of the contract (PROTOCOL.md §3, §4), valid,
+ * Fast-check arbitraries for every REST request of the contract (PROTOCOL.md §3, §4, §7–§9), valid,
  * mutated and hostile. Valid bodies and queries come from the protocol's own schemas
  * (`Arbitrary.make`), so they follow the contract as it changes; mutations swap or drop one
  * field for a hostile value; hostile input is wrong types, huge numbers, deep nesting,
@@ -35,6 +35,9 @@ export interface FuzzWorld {
   readonly notifications: ReadonlyArray<string>
   readonly victimApp: string
   readonly types: ReadonlyArray<string>
+  /** The fuzzed app's id (the operator's reads of it) and ids of its notify calls. */
+  readonly app: string
+  readonly calls: ReadonlyArray<string>
 }
 
 type Who = "admin" | "secret" | "user" | "none"
@@ -137,10 +140,25 @@ const listQuery: fc.Arbitrary<string> = fc.oneof(
           "cursor",
           "wait",
           "token",
+          "from",
+          "to",
+          "interval",
+          "readed",
+          "q",
+          "connectionId",
           "x"
         ),
         fc.oneof(
           fc.constantFrom("-1", "0", "1e9", "abc", "", "1.5", "99999999999999999999", "%00", "null"),
+          fc.constantFrom(
+            "minute",
+            "hour",
+            "day",
+            "true",
+            "false",
+            "2026-12-01T00:00:00Z",
+            "2026-12-01T00:00:00"
+          ),
           fc.string({ maxLength: 10 })
         )
       ),
@@ -153,11 +171,55 @@ interface Endpoint {
   readonly method: string
   readonly path: (w: FuzzWorld) => fc.Arbitrary<string>
   readonly who: Who
-  readonly body?: fc.Arbitrary<unknown>
+  /** Valid bodies, or valid bodies made of the world's ids. */
+  readonly body?: fc.Arbitrary<unknown> | ((w: FuzzWorld) => fc.Arbitrary<unknown>)
   readonly query?: boolean
 }
 
 const fixed = (p: string) => () => fc.constant(p)
+const text = fc.string({ maxLength: 40 })
+
+/** The seeds' bodies (PROTOCOL.md §9), which no protocol schema describes. */
+const seedBodies = {
+  socketIoPush: fc.record({
+    message: fc.record(
+      { title: text, body: text, params: fc.dictionary(text, text, { maxKeys: 3 }) },
+      { requiredKeys: ["body"] }
+    )
+  }),
+  webserviceNotify: (w: FuzzWorld) => {
+    const users = fc.array(
+      fc.record({
+        id: fc.constantFrom(...w.users),
+        email: fc.constantFrom("a@example.com", "not an address")
+      }),
+      { maxLength: 3 }
+    )
+    return fc.record(
+      {
+        users: fc.oneof(
+          users,
+          users.map((u) => JSON.stringify(u))
+        ),
+        title: text,
+        content: text,
+        email_send: fc.boolean(),
+        email_force: fc.boolean(),
+        email_subject: text,
+        email_content: text,
+        email_content_type: fc.constantFrom("text/plain", "text/html", "image/png")
+      },
+      { requiredKeys: ["users", "content"] }
+    )
+  },
+  drnIds: (w: FuzzWorld) =>
+    fc.array(fc.oneof(fc.constantFrom(...w.notifications), fc.nat()), { maxLength: 4 }),
+  drnFilter: (w: FuzzWorld) =>
+    fc.record({ types: fc.array(fc.constantFrom(...w.types, "other"), { maxLength: 3 }) })
+}
+
+/** `/v1/apps/{the fuzzed app}` + `rest` (the operator's reads of §8), or an odd app segment. */
+const appPath = (rest: string) => (w: FuzzWorld) => segment([w.app]).map((a) => `/v1/apps/${a}${rest}`)
 
 /** Every endpoint of §3 and the transports' GETs of §4. */
 export const ENDPOINTS: ReadonlyArray<Endpoint> = [
@@ -210,8 +272,54 @@ export const ENDPOINTS: ReadonlyArray<Endpoint> = [
   { method: "PUT", path: fixed("/v1/me/preferences"), who: "user", body: json(PutPreferencesRequest) },
   { method: "GET", path: fixed("/v1/poll"), who: "user", query: true },
   { method: "GET", path: fixed("/v1/sse"), who: "user", query: true },
+  { method: "GET", path: fixed("/v1/stats/series"), who: "secret", query: true },
+  { method: "GET", path: (w) => segment(w.calls).map((c) => `/v1/notify/${c}`), who: "secret" },
+  // The operator's reads of one app, and its test notification (§8).
+  { method: "GET", path: appPath(""), who: "admin" },
+  { method: "GET", path: appPath("/users"), who: "admin", query: true },
+  { method: "GET", path: appPath("/calls"), who: "admin", query: true },
+  {
+    method: "GET",
+    path: (w) => fc.tuple(segment([w.app]), segment(w.calls)).map(([a, c]) => `/v1/apps/${a}/calls/${c}`),
+    who: "admin"
+  },
+  { method: "GET", path: appPath("/connections"), who: "admin" },
+  { method: "GET", path: appPath("/stats"), who: "admin" },
+  { method: "GET", path: appPath("/stats/series"), who: "admin", query: true },
+  { method: "POST", path: appPath("/notify"), who: "admin", body: json(NotifyRequest) },
   { method: "GET", path: fixed("/v1/status/ping"), who: "none" },
-  { method: "GET", path: fixed("/readyz"), who: "none" }
+  { method: "GET", path: fixed("/v1/status/info"), who: "none" },
+  { method: "GET", path: fixed("/healthz"), who: "none" },
+  { method: "GET", path: fixed("/readyz"), who: "none" },
+  { method: "GET", path: fixed("/metrics"), who: "none" },
+  { method: "GET", path: fixed("/dashboard/"), who: "none" },
+  // The seeds' endpoints (§9): PushBack (Django), notification-socket.io, webservice-notification,
+  // Django REST Notifications.
+  { method: "POST", path: fixed("/api/v1/register/"), who: "secret", body: json(RegisterUsersRequest) },
+  { method: "POST", path: fixed("/api/v1/notify/"), who: "secret", body: json(NotifyRequest) },
+  { method: "GET", path: fixed("/pushback.js"), who: "none" },
+  { method: "GET", path: fixed("/static/core/js/pusher.js"), who: "none" },
+  {
+    method: "PUT",
+    path: (w) => segment(w.users).map((u) => `/api/${u}/register`),
+    who: "secret",
+    query: true
+  },
+  {
+    method: "POST",
+    path: (w) => segment(w.users).map((u) => `/api/${u}/push`),
+    who: "secret",
+    body: seedBodies.socketIoPush
+  },
+  { method: "GET", path: fixed("/api/status/ping"), who: "none" },
+  { method: "GET", path: fixed("/api/status/info"), who: "none" },
+  { method: "POST", path: fixed("/notify"), who: "secret", body: seedBodies.webserviceNotify },
+  { method: "GET", path: fixed("/notifications"), who: "user", query: true },
+  { method: "PATCH", path: fixed("/notifications"), who: "user", body: seedBodies.drnIds },
+  { method: "GET", path: fixed("/notifications/filter"), who: "user" },
+  { method: "PATCH", path: fixed("/notifications/filter"), who: "user", body: seedBodies.drnFilter },
+  { method: "PATCH", path: (w) => segment(w.notifications).map((n) => `/notifications/${n}`), who: "user" },
+  { method: "DELETE", path: (w) => segment(w.notifications).map((n) => `/notifications/${n}`), who: "user" }
 ]
 
 /** The Authorization header: usually the right credential, else one of every wrong form. */
@@ -280,7 +388,10 @@ export const requestArb = (w: FuzzWorld): fc.Arbitrary<WireRequest> =>
             : fc.oneof({ weight: 5, arbitrary: fc.constant("") }, { weight: 1, arbitrary: listQuery }),
         auth: authorization(w, e.who),
         type: contentType,
-        body: e.body === undefined ? fc.option(rawBody, { freq: 8, nil: undefined }) : bodyFor(e.body),
+        body:
+          e.body === undefined
+            ? fc.option(rawBody, { freq: 8, nil: undefined })
+            : bodyFor(typeof e.body === "function" ? e.body(w) : e.body),
         framing
       })
       .map((r): WireRequest => {

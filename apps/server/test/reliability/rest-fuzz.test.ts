@@ -52,7 +52,9 @@ beforeAll(async () => {
     users: ["alice", "bob", "carol", "nobody"],
     notifications: [...notifications, ids[0]!.replace(/.$/, "0")],
     victimApp: victim.id,
-    types: ["like", "comment"]
+    types: ["like", "comment"],
+    app: app.id,
+    calls: [...ids, ids[0]!.replace(/.$/, "0")]
   }
 })
 afterAll(async () => {

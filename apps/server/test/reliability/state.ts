@@ -1,7 +1,7 @@
 /**
  * Everything a request could change in a fuzzed server, read with the right credentials: the
- * apps, each app's users, event types and statistics, one user's notifications, counts and
- * preferences. Two equal snapshots mean nothing a caller can see changed in between. Who is
+ * apps, the recent notify calls of one, each app's users, event types and statistics, one
+ * user's notifications, counts and preferences. Two equal snapshots mean nothing a caller can see changed in between. Who is
  * online and what was delivered are left out: they follow the sessions that come and go (the
  * fuzz opens event streams and polls), not stored data.
  */
@@ -20,9 +20,10 @@ const read = async (s: TestServer, path: string, token: string): Promise<unknown
 
 /** The readable state of `app` (user alice) and `other` (user carol) on `s`. */
 export const stateOf = async (s: TestServer, app: TestApp, other: TestApp) => {
-  const [apps, stats, users, types, list, counts, prefs, otherStats, otherUsers, otherList] =
+  const [apps, calls, stats, users, types, list, counts, prefs, otherStats, otherUsers, otherList] =
     await Promise.all([
       read(s, "/v1/apps", s.adminToken),
+      read(s, `/v1/apps/${app.id}/calls?limit=100`, s.adminToken),
       read(s, "/v1/stats", app.secret),
       read(s, "/v1/users?limit=100", app.secret),
       read(s, "/v1/event-types", app.secret),
@@ -33,5 +34,5 @@ export const stateOf = async (s: TestServer, app: TestApp, other: TestApp) => {
       read(s, "/v1/users?limit=100", other.secret),
       read(s, "/v1/users/carol/notifications?limit=100", other.secret)
     ])
-  return { apps, stats, users, types, list, counts, prefs, otherStats, otherUsers, otherList }
+  return { apps, calls, stats, users, types, list, counts, prefs, otherStats, otherUsers, otherList }
 }

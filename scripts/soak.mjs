@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test:soak`: the reliability suite (apps/server/test/reliability) with its soak counts —
 // 100,000 generated REST requests, 20,000 of them writes checked against a state snapshot,
-// 20,000 WebSocket frame sequences, 20,000 reconnects, 10,000 clients in the storm, 20,000
+// 20,000 WebSocket frame sequences, 20,000 reconnects, 10,000 clients in the storm, 80,000
 // connect/close cycles, 1,000 slow consumers — then one summary line per property, from the
 // report the tests append to. `--scale 0.1` shortens every count (never below the CI count).
 // Needs `pnpm build` first, like every suite that spawns the server. Exits as Vitest did.

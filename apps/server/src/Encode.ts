@@ -2,6 +2,9 @@
  * Encoding of notifications and frames into JSON text, done once per entry. Stored JSON
  * (`content`, `data`) is spliced in as text, never parsed and re-serialized, and for a
  * notify to many users the shared part is serialized once: only `id`, `user`, `seq` differ.
+ * A `notification` entry keeps its frame in those pieces (its recipient's head, the call's
+ * `SharedBody`, the tail), so a transport can write the body every recipient shares as one
+ * Buffer instead of a copy of it per recipient; its whole text is made only when asked for.
  */
 import type { NotificationRecord, StreamEntry } from "./Store.js"
 
@@ -41,9 +44,64 @@ export const notificationCreatedAtOf = (payload: string): number | undefined => 
 export const notificationIdOf = (payload: string): string | undefined =>
   payload.startsWith('{"type":"notification"') ? NOTIFICATION_FRAME.exec(payload)?.[1] : undefined
 
-/** A `notification` stream entry for one recipient, from the pre-encoded shared part. */
+/** How every `notification` frame ends, after the shared part. */
+export const NOTIFICATION_TAIL = ',"seenAt":null,"readAt":null}}'
+
+/** The recipient's part of a `notification` frame, before the shared part. */
+const notificationHead = (seq: number, id: string, user: string): string =>
+  `{"type":"notification","seq":${seq},"notification":{"id":${q(id)},"user":${q(user)}`
+
+/** A `notification` frame's text for one recipient, from the pre-encoded shared part. */
 export const encodeNotificationFrame = (seq: number, id: string, user: string, shared: string): string =>
-  `{"type":"notification","seq":${seq},"notification":{"id":${q(id)},"user":${q(user)}${shared},"seenAt":null,"readAt":null}}`
+  `${notificationHead(seq, id, user)}${shared}${NOTIFICATION_TAIL}`
+
+/** The shared part of one call's `notification` frames (`encodeShared`), with what is derived from it once. */
+export class SharedBody {
+  private utf8: Buffer | undefined
+  private breaks: boolean | undefined
+  constructor(readonly text: string) {}
+  /** As UTF-8, made once for every recipient. */
+  get bytes(): Buffer {
+    if (this.utf8 === undefined) this.utf8 = Buffer.from(this.text)
+    return this.utf8
+  }
+  /** Whether it holds a raw line break (JSON text never does; an SSE data line cannot). */
+  get hasLineBreak(): boolean {
+    if (this.breaks === undefined) this.breaks = /[\r\n]/.test(this.text)
+    return this.breaks
+  }
+  /** When the call was made (ms): `createdAt` is the shared part's last field. */
+  createdAt(): number | undefined {
+    const at = Date.parse(this.text.slice(-25, -1))
+    return Number.isNaN(at) ? undefined : at
+  }
+}
+
+/** What a `notification` entry of a call is made of: its frame is `head` + `body` + the tail. */
+export interface NotificationParts {
+  readonly id: string
+  readonly head: string
+  readonly body: SharedBody
+}
+
+/** A `notification` stream entry whose text is made the first time it is read. */
+class NotificationEntry implements StreamEntry {
+  private text: string | undefined
+  constructor(
+    readonly user: string,
+    readonly seq: number,
+    readonly notification: NotificationParts
+  ) {}
+  get payload(): string {
+    if (this.text === undefined)
+      this.text = `${this.notification.head}${this.notification.body.text}${NOTIFICATION_TAIL}`
+    return this.text
+  }
+}
+
+/** The `notification` entry of recipient `user` (notification `id`) at `seq`, around `body`. */
+export const notificationEntry = (seq: number, id: string, user: string, body: SharedBody): StreamEntry =>
+  new NotificationEntry(user, seq, { id, head: notificationHead(seq, id, user), body })
 
 /** A `seen`/`read`/`deleted` stream entry. */
 export const encodeMarkFrame = (
@@ -71,11 +129,9 @@ export const notificationEntries = (
   users: ReadonlyArray<string>,
   seqs: ReadonlyArray<number>
 ): Array<StreamEntry> => {
+  const body = new SharedBody(shared)
   const entries: Array<StreamEntry> = new Array(users.length)
-  for (let i = 0; i < users.length; i++) {
-    const user = users[i]!
-    const seq = seqs[i]!
-    entries[i] = { user, seq, payload: encodeNotificationFrame(seq, recipientId(stem, i), user, shared) }
-  }
+  for (let i = 0; i < users.length; i++)
+    entries[i] = notificationEntry(seqs[i]!, recipientId(stem, i), users[i]!, body)
   return entries
 }

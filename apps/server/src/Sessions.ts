@@ -1,7 +1,8 @@
 /**
  * Sessions hub: the live sessions of this node by app and user. Every transport registers
  * its sessions here and the bus hands stream entries here; one encoded string is written to
- * every session of the user, with no per-session encoding or allocation.
+ * every session of the user, with no per-session encoding or allocation, and a large body
+ * shared by every recipient of a call is written as one Buffer to all of them (`sharedPieces`).
  *
  * A session that has just connected is "catching up" (reading its backlog from storage):
  * live entries are held for it and flushed once the backlog is sent, so nothing is lost in
@@ -13,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
-import { notificationCreatedAtOf, notificationIdOf } from "./Encode.js"
+import { NOTIFICATION_TAIL, notificationCreatedAtOf, notificationIdOf } from "./Encode.js"
 import type { Histogram } from "./Histogram.js"
 import { Metrics } from "./Metrics.js"
 import { Receipts, type ReceiptsShape } from "./Receipts.js"
@@ -62,9 +63,6 @@ export interface Session {
  */
 export type Frame = string | StreamEntry
 
-/** The JSON text of a frame. */
-export const frameText = (frame: Frame): string => (typeof frame === "string" ? frame : frame.payload)
-
 /**
  * One encoding of a stream entry, made the first time a session needs it and shared by every
  * other session it is written to (a user with several tabs and devices), then garbage with it.
@@ -83,6 +81,24 @@ export const encodedOnce = <A>(encode: (entry: StreamEntry) => A) => {
 
 /** A stream entry's frame as UTF-8 bytes, encoded once for all its sessions. */
 export const entryBytes = encodedOnce((entry) => Buffer.from(entry.payload))
+
+/**
+ * From this size a call's shared body is written as its own piece. Below it one whole frame
+ * per recipient costs less than the extra writes; above it, copying the body into every
+ * recipient's frame is what costs (a 60 KB broadcast to 300 users made 36 MB of garbage).
+ */
+export const SHARED_BODY_MIN_BYTES = 2048
+
+/**
+ * A `notification` entry of a call with a large body as the pieces of its frame: the
+ * recipient's head, the body's bytes (the same Buffer for every recipient of the call) and the
+ * tail. Undefined for any other entry, which is written whole.
+ */
+export const sharedPieces = (entry: StreamEntry): readonly [string, Buffer, string] | undefined => {
+  const parts = entry.notification
+  if (parts === undefined || parts.body.text.length < SHARED_BODY_MIN_BYTES) return undefined
+  return [parts.head, parts.body.bytes, NOTIFICATION_TAIL]
+}
 
 /** What a transport gives to open a session: who, how, and its two operations. */
 export interface SessionInit {
@@ -120,7 +136,7 @@ export const makeSession = (init: SessionInit): Session => ({
 export const hand = (session: Session, entry: StreamEntry): void => {
   session.cursor = entry.seq
   if (session.write(entry) === false || session.receipts === null) return
-  const id = notificationIdOf(entry.payload)
+  const id = entry.notification?.id ?? notificationIdOf(entry.payload)
   if (id !== undefined) session.receipts.record(session.app, session.user, id)
 }
 
@@ -288,7 +304,10 @@ export const makeSessions = (
         if (set === undefined) continue
         for (const session of set) offer(session, entry)
         if (delays !== null) {
-          const created = notificationCreatedAtOf(entry.payload)
+          const created =
+            entry.notification !== undefined
+              ? entry.notification.body.createdAt()
+              : notificationCreatedAtOf(entry.payload)
           if (created !== undefined) delays.observe(Math.max(0, Date.now() - created) / 1000)
         }
       }

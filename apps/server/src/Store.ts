@@ -7,7 +7,7 @@
  */
 import type { NotifyResponse } from "@pushback/protocol"
 import { Context, type Effect } from "effect"
-import type { SharedNotification } from "./Encode.js"
+import type { NotificationParts, SharedNotification } from "./Encode.js"
 import type { Grain } from "./store/statsBuckets.js"
 import type { EmailPlan } from "./store/emailPlan.js"
 import type { EmailStoreShape } from "./store/emailStore.js"
@@ -79,7 +79,10 @@ export interface Receipt {
 export interface StreamEntry {
   readonly user: string
   readonly seq: number
+  /** The frame's JSON text. */
   readonly payload: string
+  /** For a `notification` entry of a call: its id and the pieces of its frame (Encode.ts). */
+  readonly notification?: NotificationParts
 }
 
 /** Filters of a notification list. */

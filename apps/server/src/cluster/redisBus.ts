@@ -9,7 +9,7 @@
 import { Effect, Layer } from "effect"
 import { Bus, type BusShape } from "../Bus.js"
 import { Config } from "../Config.js"
-import { encodeNotificationFrame, recipientId } from "../Encode.js"
+import { notificationEntry, recipientId, SharedBody } from "../Encode.js"
 import { Metrics } from "../Metrics.js"
 import { Sessions, type SessionsShape } from "../Sessions.js"
 import type { StreamEntry } from "../Store.js"
@@ -36,11 +36,12 @@ const localEntries = (sessions: SessionsShape, m: Message): Array<StreamEntry> =
   const out: Array<StreamEntry> = []
   if (m.c !== undefined) {
     const [stem, shared, users, seqs] = m.c
+    const body = new SharedBody(shared)
     for (let i = 0; i < users.length; i++) {
       const user = users[i]!
       if (!sessions.isOnline(m.a, user)) continue
       const seq = seqs[i]!
-      out.push({ user, seq, payload: encodeNotificationFrame(seq, recipientId(stem, i), user, shared) })
+      out.push(notificationEntry(seq, recipientId(stem, i), user, body))
     }
   }
   for (const [user, seq, payload] of m.e ?? []) {

@@ -13,15 +13,16 @@
  * The session leaves the hub the moment the poll is answered or the client goes away; the
  * server keeps nothing per poller that storage cannot rebuild, so any node answers any poll.
  * The only other state is the count of each user's polls in flight (Limits: the cluster's
- * count on several nodes), to refuse more than `maxPollsPerUser` (429). One answer holds at most about `sessionQueueBytes` of frames; the
- * rest comes with the next poll.
+ * count on several nodes), to refuse more than `maxPollsPerUser` (429). One answer holds at
+ * most about `sessionQueueBytes` of frames; the rest comes with the next poll. A notification's
+ * large shared body is written as the one Buffer every recipient of its call shares.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { CloseCodes } from "@pushback/protocol"
 import { ApiError, badRequest } from "../ApiError.js"
 import type { UserPrincipal } from "../Auth.js"
 import { sendError } from "../http/Edge.js"
-import { frameText, makeSession, type Session } from "../Sessions.js"
+import { makeSession, type Session, sharedPieces } from "../Sessions.js"
 import {
   authenticateUser,
   beginRequest,
@@ -70,7 +71,9 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
     )
 
   const start = (res: ServerResponse, principal: UserPrincipal, cursor: number | undefined, wait: number) => {
-    const frames: Array<string> = []
+    /** The frames collected, comma-separated, as the pieces to write. */
+    const pieces: Array<string | Buffer> = []
+    let frames = 0
     let bytes = 0
     /** Where the frames collected so far leave the client. */
     let answerCursor = cursor ?? 0
@@ -87,11 +90,13 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       supportsClientActions: false,
       write: (frame) => {
         if (done || bytes >= budget) return false
-        const payload = frameText(frame)
         // `cursor` has already moved to where this frame leaves the client.
         answerCursor = session.cursor
-        frames.push(payload)
-        bytes += payload.length
+        if (frames++ > 0) pieces.push(",")
+        for (const piece of typeof frame === "string" ? [frame] : (sharedPieces(frame) ?? [frame.payload])) {
+          pieces.push(piece)
+          bytes += piece.length
+        }
         metrics.counters.framesSent++
         // Live entries: answer on the next tick, so those that came together go together.
         if (opened && tick === undefined) tick = setImmediate(() => answer())
@@ -117,8 +122,17 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
     const answer = () => {
       if (done) return
       release()
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" })
-      res.end(`{"frames":[${frames.join(",")}],"cursor":${answerCursor}}`)
+      const all = ['{"frames":[', ...pieces, `],"cursor":${answerCursor}}`]
+      let length = 0
+      for (const piece of all) length += typeof piece === "string" ? Buffer.byteLength(piece) : piece.length
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        "cache-control": "no-store",
+        "content-length": length
+      })
+      res.cork()
+      for (const piece of all) res.write(piece)
+      res.end()
     }
     res.once("close", release)
 
@@ -132,7 +146,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
           return
         }
         opened = true
-        if (cursor === undefined || frames.length > 0 || wait === 0) return answer()
+        if (cursor === undefined || frames > 0 || wait === 0) return answer()
         // Nothing after the cursor yet: hold, but never past the token's expiry.
         timer = setTimeout(() => answer(), Math.min(wait * 1000, msUntil(principal.exp)))
         timer.unref()

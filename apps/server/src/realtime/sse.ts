@@ -4,7 +4,9 @@
  * carrying the same frames as WebSocket. Each frame is one event (`event: <type>`,
  * `data: <JSON>`); every stream frame also carries `id: <cursor after it>`, so the browser's
  * own reconnect (`Last-Event-ID`, which wins over `?cursor=`) resumes with no gap or
- * duplicate. The session is the hub's `Session`, opened by the shared `openStream`, so
+ * duplicate. A notification with a large body is written as three pieces, the middle one the
+ * body every recipient of the call shares as one Buffer, so it is never copied per stream.
+ * The session is the hub's `Session`, opened by the shared `openStream`, so
  * delivery never branches by transport. Comment heartbeats keep proxies from timing the
  * stream out; a client that stops reading (`sessionQueueBytes` unsent) is cut off; the
  * stream ends when the token expires, with an `error` event saying why.
@@ -14,7 +16,8 @@ import { CloseCodes } from "@pushback/protocol"
 import { badRequest } from "../ApiError.js"
 import type { UserPrincipal } from "../Auth.js"
 import { sendError } from "../http/Edge.js"
-import { encodedOnce, makeSession, type Session } from "../Sessions.js"
+import { encodedOnce, makeSession, type Session, sharedPieces } from "../Sessions.js"
+import type { StreamEntry } from "../Store.js"
 import {
   authenticateUser,
   beginRequest,
@@ -39,8 +42,18 @@ export const sseEvent = (type: string, data: string, id?: number): string => {
   return `${id === undefined ? "" : `id: ${id}\n`}event: ${type}\ndata: ${lines}\n\n`
 }
 
-/** A stream entry as one SSE event (`id:` its seq), made once for every session of its user. */
-const entryEvent = encodedOnce((entry) => sseEvent(frameTypeOf(entry.payload), entry.payload, entry.seq))
+/**
+ * A stream entry as the pieces of one SSE event (`id:` its seq), made once for every session of
+ * its user: the whole event, or around a call's shared body (which holds no line break).
+ */
+const entryEvent = encodedOnce((entry: StreamEntry): ReadonlyArray<string | Buffer> => {
+  const pieces = sharedPieces(entry)
+  if (pieces === undefined || entry.notification?.body.hasLineBreak !== false) {
+    return [sseEvent(frameTypeOf(entry.payload), entry.payload, entry.seq)]
+  }
+  const [head, body, tail] = pieces
+  return [`id: ${entry.seq}\nevent: notification\ndata: ${head}`, body, `${tail}\n\n`]
+})
 
 /** An open event stream, as the heartbeat and shutdown see it. */
 interface OpenStream {
@@ -93,14 +106,23 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
         // written after `cursor` was moved to where that frame leaves the client; an entry's
         // event is the same text for every session of its user, so it is made once.
         const event =
-          typeof frame === "string" ? sseEvent(frameTypeOf(frame), frame, session.cursor) : entryEvent(frame)
-        if (res.writableLength + event.length > limit) {
+          typeof frame === "string"
+            ? [sseEvent(frameTypeOf(frame), frame, session.cursor)]
+            : entryEvent(frame)
+        let bytes = 0
+        for (const piece of event) bytes += piece.length
+        if (res.writableLength + bytes > limit) {
           metrics.counters.slowConsumersClosed++
           end(CloseCodes.Policy, "slow consumer")
           return
         }
         metrics.counters.framesSent++
-        res.write(event)
+        if (event.length === 1) res.write(event[0]!)
+        else {
+          res.cork()
+          for (const piece of event) res.write(piece)
+          process.nextTick(() => res.uncork())
+        }
       },
       close: (code, reason) => end(code, reason)
     })

@@ -2,8 +2,9 @@
  * The WebSocket transport, `GET /v1/ws` (PROTOCOL.md §4). Authenticates by `?token=` or a
  * first `hello` frame, opens the user's stream, runs client actions one after the other in
  * the order each socket sent them, pings idle peers and drops dead ones, and closes slow consumers (1 MiB unsent) with 4008 instead of letting
- * their queue grow. Frames to many sessions are the same string: `ws.send(payload)`, no
- * per-socket encoding.
+ * their queue grow. Frames to many sessions are the same bytes, encoded once; a notification
+ * with a large body goes as one message in three fragments (the recipient's head, the body
+ * every recipient of the call shares as one Buffer, the tail), so it is never copied per socket.
  */
 import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
@@ -14,7 +15,15 @@ import { Auth, type UserPrincipal } from "../Auth.js"
 import type { ServerConfig } from "../Config.js"
 import type { MetricsShape } from "../Metrics.js"
 import type { Services } from "../Services.js"
-import { entryBytes, type Frame, makeSession, type Session, type SessionsShape } from "../Sessions.js"
+import type { StreamEntry } from "../Store.js"
+import {
+  entryBytes,
+  type Frame,
+  makeSession,
+  type Session,
+  type SessionsShape,
+  sharedPieces
+} from "../Sessions.js"
 import { type ActionFrame, runAction } from "./actions.js"
 import { atExpiry } from "./expiry.js"
 import { openStream, parseCursor } from "./stream.js"
@@ -133,15 +142,28 @@ export const makeWsTransport = (deps: WsDeps, dialect?: WsDialect): WsTransport 
   const start = (ws: WebSocket, principal: UserPrincipal): Session | undefined => {
     if (ws.readyState !== ws.OPEN) return undefined
     const limit = config.limits.sessionQueueBytes
+    /** Whether `bytes` more fit in the socket's queue; closes a slow consumer when not. */
+    const fits = (bytes: number): boolean => {
+      if (ws.readyState !== ws.OPEN) return false
+      if (ws.bufferedAmount + bytes <= limit) return true
+      metrics.counters.slowConsumersClosed++
+      closeWith(ws, CloseCodes.Policy, "slow consumer")
+      return false
+    }
     const send = (data: string | Buffer) => {
-      if (ws.readyState !== ws.OPEN) return
-      if (ws.bufferedAmount + data.length > limit) {
-        metrics.counters.slowConsumersClosed++
-        closeWith(ws, CloseCodes.Policy, "slow consumer")
-        return
-      }
+      if (!fits(data.length)) return
       metrics.counters.framesSent++
       ws.send(data, { binary: false })
+    }
+    const sendEntry = (entry: StreamEntry) => {
+      const pieces = sharedPieces(entry)
+      if (pieces === undefined) return send(entryBytes(entry))
+      const [head, body, tail] = pieces
+      if (!fits(head.length + body.length + tail.length)) return
+      metrics.counters.framesSent++
+      ws.send(head, { binary: false, fin: false })
+      ws.send(body, { fin: false })
+      ws.send(tail, { fin: true })
     }
     // A dialect's frames are made one stream frame after the other, in order (they may read storage).
     const translations = makeSerialQueue(MAX_WAITING_FRAMES)
@@ -158,10 +180,10 @@ export const makeWsTransport = (deps: WsDeps, dialect?: WsDialect): WsTransport 
       transport: "ws",
       appSecret: principal.app.secret,
       supportsClientActions: dialect === undefined,
-      // A stream entry goes as the bytes encoded once for every session of its user.
+      // A stream entry goes as bytes encoded once for every session of its user (or of the call).
       write:
         dialect === undefined
-          ? (frame) => send(typeof frame === "string" ? frame : entryBytes(frame))
+          ? (frame) => (typeof frame === "string" ? send(frame) : sendEntry(frame))
           : translate,
       close: (code, reason) => closeWith(ws, code, reason)
     })

@@ -15,7 +15,7 @@
 import type { SqlClient } from "@effect/sql"
 import type { NotifyResponse } from "@pushback/protocol"
 import { Effect } from "effect"
-import { encodeMarkFrame, encodeNotificationFrame } from "../Encode.js"
+import { encodeMarkFrame, notificationEntry, SharedBody } from "../Encode.js"
 import type { MarkKind, MarkTarget, NotifyJob, NotifyOutcome, StreamEntry } from "../Store.js"
 import { pgStatsBump } from "./statsBuckets.js"
 
@@ -114,13 +114,14 @@ export const makePgNotify = (
         const live = new Set(job.online)
         const ids: Array<string> = new Array(users.length)
         const entries: Array<StreamEntry> = new Array(users.length)
+        const body = new SharedBody(job.shared)
         let online = 0
         for (let i = 0; i < users.length; i++) {
           const user = users[i]!
           const seq = seqs[i]!
           const id = `ntf_${job.stem}_${i.toString(36)}`
           ids[i] = id
-          entries[i] = { user, seq, payload: encodeNotificationFrame(seq, id, user, job.shared) }
+          entries[i] = notificationEntry(seq, id, user, body)
           if (live.has(user)) online++
         }
         const mail = yield* queueEmails(job, users)

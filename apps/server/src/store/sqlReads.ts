@@ -6,7 +6,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { encodeNotificationFrame } from "../Encode.js"
+import { notificationEntry, SharedBody } from "../Encode.js"
 import type { AppRecord, ListFilter, NotificationRecord, StoreShape, UserRecord } from "../Store.js"
 
 type Row = Record<string, unknown>
@@ -195,11 +195,9 @@ export const makeSqlReads = Effect.gen(function* () {
           oldest,
           entries: rows.map((r) => {
             const seq = num(r["seq"])
-            const payload =
-              r["payload"] === null
-                ? encodeNotificationFrame(seq, str(r["ntf_id"]), user, str(r["shared"]))
-                : str(r["payload"])
-            return { user, seq, payload }
+            return r["payload"] === null
+              ? notificationEntry(seq, str(r["ntf_id"]), user, new SharedBody(str(r["shared"])))
+              : { user, seq, payload: str(r["payload"]) }
           })
         }
       }).pipe(Effect.orDie),

@@ -4,7 +4,7 @@
  * in order; if it never comes, the held entries are written after a second, as before.
  */
 import { expect, it } from "vitest"
-import { frameText, makeSession, offer } from "../../src/Sessions.js"
+import { makeSession, offer } from "../../src/Sessions.js"
 
 const session = () => {
   const written: Array<string> = []
@@ -15,7 +15,7 @@ const session = () => {
     appSecret: "secret",
     supportsClientActions: true,
     write: (frame) => {
-      written.push(frameText(frame))
+      written.push(typeof frame === "string" ? frame : frame.payload)
     },
     close: () => undefined
   })

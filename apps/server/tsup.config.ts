@@ -7,7 +7,7 @@ const dashboard = new URL("../dashboard/dist", import.meta.url)
 
 export default defineConfig({
   // The storage writer runs on a worker thread: its own entry, beside the bundle (writer.ts).
-  entry: { index: "src/index.ts", cli: "src/cli.ts", "writer-thread": "src/store/writerThread.ts" },
+  entry: { index: "src/index.ts", cli: "src/cli.ts", "writer-thread": "src/storage/sqlite/writerThread.ts" },
   format: ["esm"],
   dts: { entry: "src/index.ts" },
   sourcemap: true,

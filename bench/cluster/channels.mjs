@@ -4,7 +4,7 @@
 // through a redis-server of its own, in two designs:
 //   user: a channel per user that a node subscribes to while it has a session of that user;
 //         the publisher pipelines one PUBLISH per recipient, the frame ready to send;
-//   bus:  one channel every node subscribes to (what apps/server/src/cluster/redisBus.ts does);
+//   bus:  one channel every node subscribes to (what apps/server/src/cluster/bus/redisBus.ts does);
 //         one PUBLISH of the call's shared part + users[] + seqs[], each node parses it and
 //         builds the frames of its own users.
 // Per variant and round: ms from the publish until every node has all its frames, Redis CPU

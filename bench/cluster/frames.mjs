@@ -1,6 +1,6 @@
 // The notification frames and bus message of the channel measurement, built the way the server
-// builds them (apps/server/src/Encode.ts: encodeShared, recipientId, encodeNotificationFrame;
-// apps/server/src/cluster/redisBus.ts: the message of one call). The server's dist bundles
+// builds them (apps/server/src/notify/Encode.ts: encodeShared, recipientId, encodeNotificationFrame;
+// apps/server/src/cluster/bus/redisBus.ts: the message of one call). The server's dist bundles
 // these without exporting them, so the few template lines are repeated here; keep them in step.
 
 const q = JSON.stringify

@@ -7,15 +7,8 @@ import { useEffect, useState } from "react"
 import { storedToken, storeToken } from "./api.js"
 import { AppPage } from "./AppPage.js"
 import { AppsPage } from "./AppsPage.js"
+import { BASE, navigate } from "./navigation.js"
 import { SignIn } from "./SignIn.js"
-
-const BASE = "/dashboard"
-
-/** Goes to a dashboard path without a reload. */
-export const navigate = (path: string): void => {
-  history.pushState(null, "", `${BASE}${path}`)
-  dispatchEvent(new PopStateEvent("popstate"))
-}
 
 const usePath = (): string => {
   const [path, setPath] = useState(location.pathname)

@@ -4,7 +4,7 @@
  */
 import { type FormEvent, useState } from "react"
 import { type AppDetail, type AppSummary, api } from "./api.js"
-import { navigate } from "./App.js"
+import { navigate } from "./navigation.js"
 import { SecretOnce } from "./Secret.js"
 import { usePoll } from "./usePoll.js"
 

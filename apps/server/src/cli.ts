@@ -12,13 +12,13 @@ import {
   forgetGeneratedAdminToken,
   loadConfig,
   sqlitePath
-} from "./Config.js"
-import { isPostgresUrl, shownDatabaseUrl } from "./DatabaseUrl.js"
-import { mintUserToken } from "./http/backend.js"
-import { createApp } from "./http/operator.js"
-import { layerStoreFor, startServer } from "./Server.js"
-import { StartupError, storageFailure } from "./StartupError.js"
-import { Store } from "./Store.js"
+} from "./config/Config.js"
+import { isPostgresUrl, shownDatabaseUrl } from "./config/DatabaseUrl.js"
+import { mintUserToken } from "./tenancy/backend.js"
+import { createApp } from "./tenancy/operator.js"
+import { layerStoreFor, startServer } from "./node/Server.js"
+import { StartupError, storageFailure } from "./config/StartupError.js"
+import { Store } from "./storage/Store.js"
 
 const USAGE = `Usage:
   pushback serve [--port 8080] [--host 0.0.0.0] [--db sqlite:./data/pushback.db | postgres://…] [--config file.json]

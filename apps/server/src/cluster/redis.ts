@@ -7,7 +7,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { Redis } from "ioredis"
-import { StartupError } from "../StartupError.js"
+import { StartupError } from "../config/StartupError.js"
 
 /** Every key and channel of PushBack in Redis starts with this. */
 export const PREFIX = "pushback:"

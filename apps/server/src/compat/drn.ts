@@ -5,12 +5,13 @@
  */
 import { ListQuery, Timestamp } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
-import { type ApiError, badRequest } from "../ApiError.js"
-import { Config } from "../Config.js"
-import { Delivery } from "../Delivery.js"
-import { readPreferences, updatePreferences } from "../http/me.js"
+import { type ApiError, badRequest } from "../http/ApiError.js"
+import { Config } from "../config/Config.js"
+import { Delivery } from "../notify/Delivery.js"
+import { readPreferences, updatePreferences } from "../inbox/me.js"
 import { decodeQuery, found, noContent, ok, type RequestContext, route } from "../http/Route.js"
-import { type ListFilter, Store } from "../Store.js"
+import type { ListFilter } from "../inbox/records.js"
+import { Store } from "../storage/Store.js"
 import { drnShape, drnShapes } from "./drnShape.js"
 import { idText, seedUser } from "./seedInput.js"
 

@@ -6,9 +6,11 @@
  */
 import type { Notification } from "@pushback/protocol"
 import { Effect } from "effect"
-import { callIdOf } from "../Encode.js"
-import type { Frame } from "../Sessions.js"
-import { type EventTypeRecord, type NotificationRecord, Store } from "../Store.js"
+import { callIdOf } from "../notify/Encode.js"
+import type { Frame } from "../stream/Sessions.js"
+import type { EventTypeRecord } from "../tenancy/TenancyStore.js"
+import type { NotificationRecord } from "../inbox/records.js"
+import { Store } from "../storage/Store.js"
 
 /** The seed's event type: its declared title and description, the name alone when undeclared. */
 const typeShape = (name: string | null, declared: ReadonlyArray<EventTypeRecord>) => {

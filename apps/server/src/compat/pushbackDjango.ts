@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { Effect } from "effect"
-import { ApiError } from "../ApiError.js"
-import { notifyFor, registerUsers } from "../http/backend.js"
+import { ApiError } from "../http/ApiError.js"
+import { notifyFor, registerUsers } from "../tenancy/backend.js"
 import { type Answer, type RequestContext, route } from "../http/Route.js"
 import { defined, fieldsOf, idText, isFormBody, seedApp, usersOf } from "./seedInput.js"
 

@@ -6,10 +6,10 @@
  * turns a request into a v1 body with these and hands it to the v1 code that validates it.
  */
 import { Effect } from "effect"
-import { type ApiError, badRequest } from "../ApiError.js"
-import { Auth, type UserPrincipal } from "../Auth.js"
+import { type ApiError, badRequest } from "../http/ApiError.js"
+import { Auth, type UserPrincipal } from "../auth/Auth.js"
 import type { RequestContext } from "../http/Route.js"
-import type { AppRecord } from "../Store.js"
+import type { AppRecord } from "../tenancy/TenancyStore.js"
 
 /** A seed request's body as an object of fields ({} when there is none). */
 export const fieldsOf = (ctx: RequestContext): Effect.Effect<Record<string, unknown>, ApiError> => {

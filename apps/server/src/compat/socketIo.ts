@@ -5,12 +5,12 @@
  */
 import { UserId } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
-import { badRequest } from "../ApiError.js"
-import { mintUserToken, notifyFor } from "../http/backend.js"
+import { badRequest } from "../http/ApiError.js"
+import { mintUserToken, notifyFor } from "../tenancy/backend.js"
 import { ok, type RequestContext, route } from "../http/Route.js"
 import { statusRoutes } from "../http/status.js"
-import { Config } from "../Config.js"
-import { Store } from "../Store.js"
+import { Config } from "../config/Config.js"
+import { Store } from "../storage/Store.js"
 import { defined, fieldsOf, seedApp } from "./seedInput.js"
 
 /** The `{userId}` of the path, checked as v1 checks a user id. */

@@ -4,8 +4,8 @@
  * recipient in Bcc, as that seed sends — validated and stored by the v1 notify.
  */
 import { Effect } from "effect"
-import { badRequest } from "../ApiError.js"
-import { notifyFor } from "../http/backend.js"
+import { badRequest } from "../http/ApiError.js"
+import { notifyFor } from "../tenancy/backend.js"
 import { route } from "../http/Route.js"
 import { defined, fieldsOf, flagOf, seedApp, usersOf } from "./seedInput.js"
 

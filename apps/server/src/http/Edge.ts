@@ -6,11 +6,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { ErrorBody } from "@pushback/protocol"
 import { Cause, Effect, Exit, type ManagedRuntime, Option } from "effect"
-import { ApiError, badRequest, methodNotAllowed } from "../ApiError.js"
-import { bearer } from "../Auth.js"
-import type { ServerConfig } from "../Config.js"
-import type { MetricsShape } from "../Metrics.js"
-import type { Services } from "../Services.js"
+import { ApiError, badRequest, methodNotAllowed } from "./ApiError.js"
+import { bearer } from "../auth/Auth.js"
+import type { ServerConfig } from "../config/Config.js"
+import type { MetricsShape } from "../stats/Metrics.js"
+import type { Services } from "../node/Services.js"
 import { allowHeader, type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
 
 const CORS_PATH = /^\/(v1\/(me(\/|$)|sse$|poll$|ws$|status\/)|notifications(\/|$)|api\/status\/)/

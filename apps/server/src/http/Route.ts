@@ -5,8 +5,8 @@
 import type { IncomingHttpHeaders } from "node:http"
 import { describeParseError } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
-import { ApiError, badInput, badRequest } from "../ApiError.js"
-import type { Services } from "../Services.js"
+import { ApiError, badInput, badRequest } from "./ApiError.js"
+import type { Services } from "../node/Services.js"
 
 /** What a handler sees of a request. */
 export interface RequestContext {

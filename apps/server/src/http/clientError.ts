@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
-import { ApiError } from "../ApiError.js"
+import { ApiError } from "./ApiError.js"
 import { errorBody } from "./Edge.js"
 
 /** What is read and dropped after a refused request before the connection is cut. */

@@ -9,7 +9,7 @@ import { readFileSync, statSync } from "node:fs"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { extname, join, normalize, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import { ApiError } from "../ApiError.js"
+import { ApiError } from "./ApiError.js"
 import { sendError } from "./Edge.js"
 
 /** Where the built dashboard is, beside the server's bundle. */

@@ -2,12 +2,12 @@
  * Status and operations endpoints (no credential): ping, info, liveness, readiness, metrics.
  */
 import { Effect } from "effect"
-import { ApiError } from "../ApiError.js"
-import { Bus } from "../Bus.js"
-import { Config } from "../Config.js"
-import { Metrics } from "../Metrics.js"
-import { Sessions } from "../Sessions.js"
-import { Store } from "../Store.js"
+import { ApiError } from "./ApiError.js"
+import { Bus } from "../cluster/bus/Bus.js"
+import { Config } from "../config/Config.js"
+import { Metrics } from "../stats/Metrics.js"
+import { Sessions } from "../stream/Sessions.js"
+import { Store } from "../storage/Store.js"
 import { ok, route } from "./Route.js"
 
 export const statusRoutes = [
@@ -37,7 +37,7 @@ export const statusRoutes = [
   ),
   route("GET", "/metrics", () =>
     Effect.gen(function* () {
-      const text = (yield* Metrics).render(yield* Sessions, yield* (yield* Store).durability)
+      const text = (yield* Metrics).render((yield* Sessions).census(), yield* (yield* Store).durability)
       return {
         status: 200,
         raw: text,

@@ -11,8 +11,8 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { connectWs, request, startServer, userToken } from "@pushback/testkit"
 import { Effect } from "effect"
 import { afterAll, expect, it } from "vitest"
-import { encodeNotificationFrame, encodeShared } from "../../src/Encode.js"
-import { migrationSteps } from "../../src/store/migrations.js"
+import { encodeNotificationFrame, encodeShared } from "../../src/notify/Encode.js"
+import { migrationSteps } from "../../src/storage/migrations/migrations.js"
 
 const dir = mkdtempSync(join(tmpdir(), "pushback-upgrade-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -4,7 +4,7 @@
  * once. `atExpiry` must fire at the token's expiry, however far away, and not before.
  */
 import { afterEach, beforeEach, expect, it, vi } from "vitest"
-import { atExpiry, MAX_TIMER_MS, msUntil } from "../../src/realtime/expiry.js"
+import { atExpiry, MAX_TIMER_MS, msUntil } from "../../src/stream/expiry.js"
 
 const DAY_MS = 86_400_000
 

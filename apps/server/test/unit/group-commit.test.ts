@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import Database from "better-sqlite3"
 import { afterAll, expect, it } from "vitest"
-import { type JobExit, makeGroupCommit } from "../../src/store/groupCommit.js"
+import { type JobExit, makeGroupCommit } from "../../src/storage/sqlite/groupCommit.js"
 
 const dir = mkdtempSync(join(tmpdir(), "pushback-gc-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

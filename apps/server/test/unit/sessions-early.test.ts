@@ -4,7 +4,7 @@
  * in order; if it never comes, the held entries are written after a second, as before.
  */
 import { expect, it } from "vitest"
-import { makeSession, offer } from "../../src/Sessions.js"
+import { makeSession, offer } from "../../src/stream/Sessions.js"
 
 const session = () => {
   const written: Array<string> = []

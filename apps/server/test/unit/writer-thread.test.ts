@@ -4,7 +4,7 @@
  */
 import { Effect, Exit } from "effect"
 import { expect, it } from "vitest"
-import { startWriter } from "../../src/store/writer.js"
+import { startWriter } from "../../src/storage/sqlite/writer.js"
 
 const flaky = new URL("./fixtures/flaky-writer.mjs", import.meta.url)
 const app = (name: string) => ({

@@ -1,0 +1,97 @@
+/**
+ * The Bus over Redis pub/sub, for several nodes. Every node subscribes to one channel for
+ * its whole life and picks out the entries of its own sessions; a notify's entries travel as
+ * its shared part once plus each recipient's user and seq, and the origin node delivers to
+ * its own sessions directly. Why one always-subscribed channel and not a channel per user:
+ * a session never waits for a SUBSCRIBE before reading its backlog, so no entry can slip
+ * between the two; docs/deploy.md gives the measurement.
+ */
+import { Effect, Layer } from "effect"
+import { Bus, type BusShape } from "./Bus.js"
+import { Config } from "../../config/Config.js"
+import { notificationEntry, recipientId, SharedBody } from "../../notify/Encode.js"
+import { Metrics } from "../../stats/Metrics.js"
+import { Sessions, type SessionsShape } from "../../stream/Sessions.js"
+import type { StreamEntry } from "../../notify/Encode.js"
+import { PREFIX, RedisConnections } from "../redis.js"
+
+/** The bus channel. */
+export const BUS_CHANNEL = `${PREFIX}bus`
+
+/** One bus message: from node `n`, for app `a`, a call (`c`) or whole entries (`e`). */
+interface Message {
+  readonly n: string
+  readonly a: string
+  readonly c?: readonly [
+    stem: string,
+    shared: string,
+    users: ReadonlyArray<string>,
+    seqs: ReadonlyArray<number>
+  ]
+  readonly e?: ReadonlyArray<readonly [user: string, seq: number, payload: string]>
+}
+
+/** The entries of `message` whose users have a session on this node. */
+const localEntries = (sessions: SessionsShape, m: Message): Array<StreamEntry> => {
+  const out: Array<StreamEntry> = []
+  if (m.c !== undefined) {
+    const [stem, shared, users, seqs] = m.c
+    const body = new SharedBody(shared)
+    for (let i = 0; i < users.length; i++) {
+      const user = users[i]!
+      if (!sessions.isOnline(m.a, user)) continue
+      const seq = seqs[i]!
+      out.push(notificationEntry(seq, recipientId(stem, i), user, body))
+    }
+  }
+  for (const [user, seq, payload] of m.e ?? []) {
+    if (sessions.isOnline(m.a, user)) out.push({ user, seq, payload })
+  }
+  return out
+}
+
+/** The Redis bus. */
+export const layerRedisBus = Layer.effect(
+  Bus,
+  Effect.gen(function* () {
+    const redis = yield* RedisConnections
+    const sessions = yield* Sessions
+    const metrics = yield* Metrics
+    const node = (yield* Config).nodeId
+    yield* redis.subscribe(BUS_CHANNEL, (text) => {
+      let m: Message
+      try {
+        m = JSON.parse(text) as Message
+      } catch {
+        return // not ours
+      }
+      if (m.n === node || typeof m.a !== "string") return
+      metrics.counters.busReceived++
+      const entries = localEntries(sessions, m)
+      if (entries.length > 0) sessions.deliver(m.a, entries)
+    })
+    return {
+      publish: (app, entries, call) =>
+        Effect.sync(() => {
+          sessions.deliver(app, entries)
+          const m: Message =
+            call === undefined
+              ? { n: node, a: app, e: entries.map((e) => [e.user, e.seq, e.payload] as const) }
+              : {
+                  n: node,
+                  a: app,
+                  c: [call.stem, call.shared, entries.map((e) => e.user), entries.map((e) => e.seq)]
+                }
+          redis.command.publish(BUS_CHANNEL, JSON.stringify(m)).then(
+            () => {
+              metrics.counters.busPublished++
+            },
+            () => {
+              metrics.counters.busFailed++
+            }
+          )
+        }),
+      ping: Effect.sync(redis.ready)
+    } satisfies BusShape
+  })
+)

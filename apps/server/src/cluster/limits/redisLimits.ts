@@ -1,0 +1,82 @@
+/**
+ * Limits counted in Redis, so that the notify rate of an app and the long-polls of a user
+ * are the cluster's budget (PROTOCOL.md §6). The bucket is refilled inside one Lua script on
+ * Redis's clock, so nodes with drifting clocks still share one budget. While Redis is
+ * unreachable each node falls back to its own count: limits loosen, nothing stops.
+ */
+import { Effect, Layer } from "effect"
+import { Config } from "../../config/Config.js"
+import { Limits, type LimitsShape, localLimits } from "./Limits.js"
+import { PREFIX, RedisConnections } from "../redis.js"
+
+/** KEYS[1] the bucket; ARGV[1] tokens per second. Answers 0, or seconds to wait. */
+const TAKE_TOKEN = `
+local rate = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(b[1]) or rate
+local at = tonumber(b[2]) or now
+tokens = math.min(rate, tokens + (now - at) / 1000 * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) / rate)) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], 60000)
+return wait`
+
+/** KEYS[1] the user's count; ARGV[1] the cap, ARGV[2] a lifetime in ms (a dead node's polls end). */
+const HOLD_SLOT = `
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if n > tonumber(ARGV[1]) then redis.call('DECR', KEYS[1]) return 0 end
+return 1`
+
+/** Limits in Redis, falling back to this node's. */
+export const layerRedisLimits = Layer.effect(
+  Limits,
+  Effect.gen(function* () {
+    const config = yield* Config
+    const { command } = yield* RedisConnections
+    // Sent once, then called by its SHA (EVALSHA), as ioredis's defined commands do.
+    command.defineCommand("pushbackTakeToken", { numberOfKeys: 1, lua: TAKE_TOKEN })
+    command.defineCommand("pushbackHoldSlot", { numberOfKeys: 1, lua: HOLD_SLOT })
+    const scripts = command as unknown as {
+      pushbackTakeToken: (key: string, rate: number) => Promise<unknown>
+      pushbackHoldSlot: (key: string, max: number, lifetime: number) => Promise<unknown>
+    }
+    const local = localLimits(config)
+    const rate = config.limits.notifyPerSecond
+    // A poll lasts at most the longest wait; its slot outlives it only if its node dies.
+    const slotLifetime = (config.limits.maxPollWaitSeconds + 30) * 1000
+    const pollKey = (app: string, user: string) => `${PREFIX}polls:${app}:${user}`
+    /** Slots this node took in Redis (released there), apart from those it took locally. */
+    const inRedis = new Map<string, number>()
+    return {
+      takeNotify: (app) =>
+        Effect.tryPromise(() => scripts.pushbackTakeToken(`${PREFIX}rate:${app}`, rate)).pipe(
+          Effect.map(Number),
+          Effect.orElse(() => local.takeNotify(app))
+        ),
+      holdPoll: (app, user) =>
+        Effect.tryPromise(() =>
+          scripts.pushbackHoldSlot(pollKey(app, user), config.maxPollsPerUser, slotLifetime)
+        ).pipe(
+          Effect.map((held) => {
+            if (Number(held) !== 1) return false
+            const key = pollKey(app, user)
+            inRedis.set(key, (inRedis.get(key) ?? 0) + 1)
+            return true
+          }),
+          Effect.orElse(() => local.holdPoll(app, user))
+        ),
+      releasePoll: (app, user) => {
+        const key = pollKey(app, user)
+        const n = inRedis.get(key) ?? 0
+        if (n === 0) return local.releasePoll(app, user)
+        if (n === 1) inRedis.delete(key)
+        else inRedis.set(key, n - 1)
+        command.decr(key).catch(() => undefined) // lost with Redis: the count expires
+      }
+    } satisfies LimitsShape
+  })
+)

@@ -1,0 +1,80 @@
+/**
+ * The storage port of notify: a whole notify call stored in one transaction (idempotency,
+ * audience, each recipient's seq, notifications, stream entries, email jobs), and the calls
+ * as the operator lists them. Part of the Store (storage/Store.ts).
+ */
+import type { NotifyResponse } from "@pushback/protocol"
+import type { Effect } from "effect"
+import type { EmailPlan } from "../email/emailPlan.js"
+import type { UserInput } from "../tenancy/TenancyStore.js"
+import type { SharedNotification, StreamEntry } from "./Encode.js"
+
+/** A notify call as the operator lists it, with what became of its notifications. */
+export interface CallSummary {
+  readonly id: string
+  readonly createdAt: string
+  readonly type: string | null
+  readonly title: string | null
+  readonly recipients: number
+  readonly online: number
+  /** Of its notifications that still exist: delivered, seen and read ones. */
+  readonly delivered: number
+  readonly seen: number
+  readonly read: number
+}
+
+/** A notify call ready to be stored: validated, its shared part encoded once. */
+export interface NotifyJob {
+  readonly app: string
+  readonly callId: string
+  /** Recipient `i` gets the id `ntf_<stem>_<i in base 36>`. */
+  readonly stem: string
+  readonly fields: SharedNotification
+  /** `encodeShared(fields)`, spliced into every recipient's frame. */
+  readonly shared: string
+  /** The named recipients (registered by the call), or undefined for every registered user. */
+  readonly users: ReadonlyArray<UserInput> | undefined
+  /** Of the candidates, who had a live session when the call was made (for `online`). */
+  readonly online: ReadonlyArray<string>
+  /** The call's `email` block as JSON text, or null. */
+  readonly email: string | null
+  /** Whom to email, when the block asks for mail and an SMTP server is configured. */
+  readonly emailPlan: EmailPlan | undefined
+  readonly idempotency:
+    | {
+        readonly key: string
+        /** A hash of the request body: a reuse with another body is a conflict. */
+        readonly bodyHash: string
+        /** Keys saved before this are forgotten. */
+        readonly notBefore: string
+      }
+    | undefined
+}
+
+/** What storing a notify call did. */
+export type NotifyOutcome =
+  | {
+      readonly _tag: "Stored"
+      readonly response: NotifyResponse
+      readonly entries: ReadonlyArray<StreamEntry>
+    }
+  /** The idempotency key was used before with the same body: its first answer. */
+  | { readonly _tag: "Repeated"; readonly response: NotifyResponse }
+  /** The idempotency key was used before with another body: nothing stored. */
+  | { readonly _tag: "Conflict" }
+
+/** Notify calls, as stored. */
+export interface NotifyStore {
+  /**
+   * Stores a notify call in one transaction: the idempotency key, the audience (preferences
+   * applied), each recipient's next seq, their notifications and stream entries, the call.
+   * Answers once committed (a 2xx means on disk); concurrent calls may share one commit.
+   */
+  readonly notify: (job: NotifyJob) => Effect.Effect<NotifyOutcome>
+  /** The app's notify calls, newest first, with their counts. */
+  readonly listCalls: (
+    app: string,
+    limit: number,
+    offset: number
+  ) => Effect.Effect<{ count: number; calls: ReadonlyArray<CallSummary> }>
+}

@@ -1,0 +1,94 @@
+/**
+ * The PostgreSQL backend, for several nodes on one database (PROTOCOL.md §6): a connection
+ * pool (`@effect/sql-pg` on node-postgres), migrated on start by the one migration history
+ * (the migrator locks its table, so nodes starting together migrate once). Reads are the
+ * portable ones of sqlReads.ts; writes are whole operations, each one transaction, several
+ * at once from the pool (pgNotify.ts, pgWrites.ts). Apps and event types are read through:
+ * a primary-key read costs the same round trip as checking a cached catalog's version.
+ */
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Duration, Effect, Layer, Redacted } from "effect"
+import type { AppRecord, EventTypeRecord } from "../../tenancy/TenancyStore.js"
+import { Store, type StoreShape } from "../Store.js"
+import { makeEmailReads } from "../../email/emailReads.js"
+import { runMigrations } from "../migrations/migrations.js"
+import { makePgEmails } from "../../email/pgEmails.js"
+import { makePgNotify } from "./pgNotify.js"
+import { withoutNulKeys } from "./pgNul.js"
+import { makePgWrites } from "./pgWrites.js"
+import { makeSqlReads } from "../sqlReads.js"
+
+/** Connections per node: enough for concurrent calls, few enough for many nodes on one server. */
+const POOL_SIZE = 10
+
+const makePgStore = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* runMigrations.pipe(Effect.orDie)
+  const reads = yield* makeSqlReads
+  const [setting] = yield* sql`SELECT current_setting('synchronous_commit') AS value`.pipe(Effect.orDie)
+  let commits = 0
+  const transaction = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+    sql.withTransaction(effect).pipe(
+      Effect.tap(() => {
+        commits++
+      }),
+      Effect.orDie
+    )
+  const emails = makePgEmails(sql, transaction)
+  const { notify, mark } = makePgNotify(sql, transaction, emails.queueEmails)
+  const emailReads = yield* makeEmailReads
+  const writes = makePgWrites(sql, transaction)
+
+  const store: StoreShape = {
+    ...reads,
+    ...writes,
+    notify,
+    mark,
+    emails: { ...emailReads, ...emails.writes },
+    durability: Effect.sync(() => ({
+      journalMode: "postgresql",
+      synchronous: `synchronous_commit=${String(setting?.["value"])}`,
+      commits
+    })),
+    getApp: (id) =>
+      sql`SELECT id, name, secret, created_at FROM apps WHERE id = ${id}`.pipe(
+        Effect.map(([r]): AppRecord | undefined =>
+          r === undefined
+            ? undefined
+            : {
+                id: String(r["id"]),
+                name: String(r["name"]),
+                secret: String(r["secret"]),
+                createdAt: String(r["created_at"])
+              }
+        ),
+        Effect.orDie
+      ),
+    listEventTypes: (app) =>
+      sql`SELECT name, title, description FROM event_types WHERE app = ${app} ORDER BY name COLLATE "C"`.pipe(
+        Effect.map((rows) =>
+          rows.map(
+            (r): EventTypeRecord => ({
+              name: String(r["name"]),
+              title: String(r["title"]),
+              description: r["description"] === null ? null : String(r["description"])
+            })
+          )
+        ),
+        Effect.orDie
+      )
+  }
+  return withoutNulKeys(store)
+})
+
+/** Store on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
+export const layerPgStore = (url: string): Layer.Layer<Store> => {
+  const client = PgClient.layer({
+    url: Redacted.make(url),
+    maxConnections: POOL_SIZE,
+    connectTimeout: Duration.seconds(5),
+    applicationName: "pushback"
+  }).pipe(Layer.orDie)
+  return Layer.scoped(Store, makePgStore).pipe(Layer.provide(client))
+}

@@ -1,0 +1,205 @@
+/**
+ * The two hot writes of the PostgreSQL store, notify and mark, each one transaction of a few
+ * statements on a pooled connection. Several run at once (no group commit on PostgreSQL), so
+ * the rules SQLite gets for free from its one writer are built here (PROTOCOL.md §6):
+ * - an idempotency key is claimed first (`INSERT … ON CONFLICT … RETURNING`): a racing call
+ *   with the same key waits on the unique index until the first commits, then answers its
+ *   response (or Conflict for another body);
+ * - each recipient's `seq` moves under its row lock, rows locked in id order (`COLLATE "C"`,
+ *   whatever the database's collation; upsertUsers too), so calls with
+ *   overlapping audiences queue instead of deadlocking; a user's row is always locked before
+ *   their notifications (mark, deleteUser do the same);
+ * - nothing every notify of an app updates: `delivered` is derived from the calls.
+ * Semantics match sqliteWrites.ts: same ids, seqs, frames and answers.
+ */
+import type { SqlClient } from "@effect/sql"
+import type { NotifyResponse } from "@pushback/protocol"
+import { Effect } from "effect"
+import { encodeMarkFrame, notificationEntry, SharedBody } from "../../notify/Encode.js"
+import type { MarkKind, MarkTarget } from "../../inbox/records.js"
+import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
+import type { StreamEntry } from "../../notify/Encode.js"
+import { pgStatsBump } from "../../stats/statsBuckets.js"
+
+type Sql = SqlClient.SqlClient
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * notify and mark over `sql`; `transaction` wraps each in one (and counts commits);
+ * `queueEmails` writes a call's email jobs inside its transaction (pgEmails.ts).
+ */
+export const makePgNotify = (
+  sql: Sql,
+  transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>,
+  queueEmails: (
+    job: NotifyJob,
+    users: ReadonlyArray<string>
+  ) => Effect.Effect<{ emails: number; skipped: number }, unknown>
+) => {
+  /** Claims the key; answers the earlier outcome when it was claimed by a call that committed. */
+  const claimKey = (job: NotifyJob, idem: NonNullable<NotifyJob["idempotency"]>) =>
+    Effect.gen(function* () {
+      // A key older than its TTL is forgotten: claimed again as if new (SQLite overwrites it too).
+      const claimed = yield* sql`INSERT INTO idempotency_keys (app, key, response, created_at, body_hash)
+        VALUES (${job.app}, ${idem.key}, '', ${job.fields.createdAt}, ${idem.bodyHash})
+        ON CONFLICT (app, key) DO UPDATE SET response = '', created_at = excluded.created_at,
+          body_hash = excluded.body_hash
+        WHERE idempotency_keys.created_at < ${idem.notBefore}
+        RETURNING 1 AS claimed`
+      if (claimed.length > 0) return undefined
+      const [prior] = yield* sql`SELECT response, body_hash FROM idempotency_keys
+        WHERE app = ${job.app} AND key = ${idem.key}`
+      if (prior === undefined) return undefined // cannot happen: the key exists and is not ours
+      const hash = prior["body_hash"] as string | null
+      // Keys saved before bodies were hashed match any body: their first answer stands.
+      if (hash !== null && hash !== idem.bodyHash) return { _tag: "Conflict" } as const
+      return { _tag: "Repeated", response: JSON.parse(String(prior["response"])) as NotifyResponse } as const
+    })
+
+  /** The audience in its id order (the order its rows were locked) with each one's next seq. */
+  const audienceOf = (job: NotifyJob) =>
+    Effect.gen(function* () {
+      const { app, fields } = job
+      const type = fields.type
+      if (job.users === undefined) {
+        const rows = yield* sql`UPDATE users u SET seq = u.seq + 1
+          FROM (SELECT id FROM users s WHERE s.app = ${app} AND (${type}::text IS NULL OR NOT EXISTS (
+              SELECT 1 FROM preferences p WHERE p.app = s.app AND p.user_id = s.id AND p.type = ${type}
+                AND p.in_app = 0))
+            ORDER BY id COLLATE "C" FOR UPDATE) locked
+          WHERE u.app = ${app} AND u.id = locked.id
+          RETURNING u.id, u.seq`
+        const pairs = rows.map((r) => [String(r["id"]), Number(r["seq"])] as const)
+        pairs.sort((a, b) => byId(a[0], b[0]))
+        return { users: pairs.map((p) => p[0]), seqs: pairs.map((p) => p[1]) }
+      }
+      const named = job.users // distinct ids (Delivery merges repeats)
+      const out = new Set<string>()
+      if (type !== null && named.length > 0) {
+        const rows = yield* sql`SELECT user_id FROM preferences WHERE app = ${app} AND type = ${type}
+          AND in_app = 0 AND user_id = ANY(${named.map((u) => u.id)}::text[])`
+        for (const r of rows) out.add(String(r["user_id"]))
+      }
+      // Registered, and (unless opted out) the seq moved, in one statement, rows in id order.
+      const rows = yield* sql`INSERT INTO users (app, id, email, name, created_at, seq)
+        SELECT ${app}, r.id, r.email, r.name, ${fields.createdAt}, r.inc
+        FROM unnest(${named.map((u) => u.id)}::text[], ${named.map((u) => u.email ?? null)}::text[],
+          ${named.map((u) => u.name ?? null)}::text[], ${named.map((u) => (out.has(u.id) ? 0 : 1))}::int[])
+          AS r(id, email, name, inc)
+        ORDER BY r.id COLLATE "C"
+        ON CONFLICT (app, id) DO UPDATE SET seq = users.seq + excluded.seq,
+          email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)
+        RETURNING id, seq`
+      const seqOf = new Map(rows.map((r) => [String(r["id"]), Number(r["seq"])]))
+      const users: Array<string> = []
+      const seqs: Array<number> = []
+      for (const u of named) {
+        if (out.has(u.id)) continue
+        users.push(u.id)
+        seqs.push(seqOf.get(u.id)!)
+      }
+      return { users, seqs }
+    })
+
+  const notify = (job: NotifyJob): Effect.Effect<NotifyOutcome> =>
+    transaction(
+      Effect.gen(function* () {
+        const { app, fields, callId } = job
+        const now = fields.createdAt
+        const idem = job.idempotency
+        if (idem !== undefined) {
+          const prior = yield* claimKey(job, idem)
+          if (prior !== undefined) return prior as NotifyOutcome
+        }
+        const { users, seqs } = yield* audienceOf(job)
+        const live = new Set(job.online)
+        const ids: Array<string> = new Array(users.length)
+        const entries: Array<StreamEntry> = new Array(users.length)
+        const body = new SharedBody(job.shared)
+        let online = 0
+        for (let i = 0; i < users.length; i++) {
+          const user = users[i]!
+          const seq = seqs[i]!
+          const id = `ntf_${job.stem}_${i.toString(36)}`
+          ids[i] = id
+          entries[i] = notificationEntry(seq, id, user, body)
+          if (live.has(user)) online++
+        }
+        const mail = yield* queueEmails(job, users)
+        const response: NotifyResponse = { id: callId, recipients: users.length, online, emails: mail.emails }
+        // Every row of the call in one statement: its recipients, their entries, the call, the key's answer.
+        yield* sql`WITH r AS (
+            SELECT * FROM unnest(${ids}::text[], ${users}::text[], ${seqs}::int[]) AS r(id, user_id, seq)
+          ), n AS (
+            INSERT INTO notifications (app, id, user_id, call_id, seq, created_at)
+            SELECT ${app}, r.id, r.user_id, ${callId}, r.seq, ${now} FROM r
+          ), e AS (
+            INSERT INTO entries (app, user_id, seq, created_at, call_id, ntf_id)
+            SELECT ${app}, r.user_id, r.seq, ${now}, ${callId}, r.id FROM r
+          ), k AS (
+            UPDATE idempotency_keys SET response = ${JSON.stringify(response)}
+            WHERE app = ${app} AND key = ${idem?.key ?? null}
+          )
+          INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
+            type, title, content, url, icon, image, data, author, shared, emails_skipped)
+          VALUES (${app}, ${callId}, ${job.email}, ${users.length}, ${online}, ${now}, ${fields.type},
+            ${fields.title}, ${fields.content}, ${fields.url}, ${fields.icon}, ${fields.image}, ${fields.data},
+            ${fields.author}, ${job.shared}, ${mail.skipped})`
+        if (users.length > 0) yield* pgStatsBump(sql, app, now, { notifications: users.length })
+        return { _tag: "Stored", response, entries } as const
+      })
+    )
+
+  /** The ids clause of a mark (none for `all`). */
+  const whichIds = (target: MarkTarget) =>
+    "ids" in target ? sql`AND id = ANY(${[...target.ids]}::text[])` : sql``
+
+  const markStatement = (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) => {
+    const which = whichIds(target)
+    switch (kind) {
+      case "seen":
+        return sql`UPDATE notifications SET seen_at = ${now}
+          WHERE app = ${app} AND user_id = ${user} AND seen_at IS NULL ${which} RETURNING id, seq`
+      case "read":
+        return sql`UPDATE notifications SET read_at = ${now}, seen_at = COALESCE(seen_at, ${now})
+          WHERE app = ${app} AND user_id = ${user} AND read_at IS NULL ${which} RETURNING id, seq`
+      case "deleted":
+        return sql`DELETE FROM notifications WHERE app = ${app} AND user_id = ${user} ${which}
+          RETURNING id, seq`
+    }
+  }
+
+  const mark = (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) =>
+    transaction(
+      Effect.gen(function* () {
+        const none = { ids: [] as ReadonlyArray<string>, entries: [] as ReadonlyArray<StreamEntry> }
+        // The user's row first, as notify and deleteUser lock it: one lock order everywhere.
+        const [u] = yield* sql`SELECT seq FROM users WHERE app = ${app} AND id = ${user} FOR UPDATE`
+        if (u === undefined) return none
+        // A read also marks seen what was not: counted as seen too (the user's row is held).
+        const [unseen] =
+          kind === "read"
+            ? yield* sql`SELECT COUNT(*) AS n FROM notifications WHERE app = ${app} AND user_id = ${user}
+                AND read_at IS NULL AND seen_at IS NULL ${whichIds(target)}`
+            : []
+        const rows = yield* markStatement(app, user, kind, target, now)
+        if (rows.length === 0) return none
+        const pairs = rows.map((r) => [String(r["id"]), Number(r["seq"])] as const)
+        pairs.sort((a, b) => a[1] - b[1])
+        const ids = pairs.map((p) => p[0])
+        const seq = Number(u["seq"]) + 1
+        const payload = encodeMarkFrame(kind, seq, ids)
+        yield* sql`WITH s AS (UPDATE users SET seq = ${seq} WHERE app = ${app} AND id = ${user})
+          INSERT INTO entries (app, user_id, seq, created_at, payload)
+          VALUES (${app}, ${user}, ${seq}, ${now}, ${payload})`
+        if (kind === "seen") yield* pgStatsBump(sql, app, now, { seen: ids.length })
+        if (kind === "read") {
+          yield* pgStatsBump(sql, app, now, { seen: Number(unseen?.["n"] ?? 0), read: ids.length })
+        }
+        return { ids, entries: [{ user, seq, payload }] }
+      })
+    )
+
+  return { notify, mark }
+}

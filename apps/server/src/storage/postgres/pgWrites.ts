@@ -1,0 +1,175 @@
+/**
+ * The PostgreSQL store's other writes: apps, users, event types, preferences, pruning and the
+ * kept admin token, each one transaction on a pooled connection, with the semantics of
+ * sqliteWrites.ts. What SQLite gets from its one writer is built for: rows several users'
+ * writes share are upserted in id order (`COLLATE "C"`, as notify locks them) so no two
+ * transactions wait on each other in a cycle; a user's row is locked before their
+ * notifications; pruning runs once per cluster under an advisory lock (PROTOCOL.md §6).
+ */
+import type { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import type { AppRecord, EventTypeRecord, PreferenceRecord, UserInput } from "../../tenancy/TenancyStore.js"
+import type { Receipt } from "../../stream/StreamStore.js"
+import { countByMinute, type Grain, pgStatsBump } from "../../stats/statsBuckets.js"
+import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
+
+type Sql = SqlClient.SqlClient
+
+/** The advisory lock key of the retention duty, one per cluster: "pushprun" as 8 bytes. */
+const PRUNE_LOCK = "8103509996923417966"
+
+/** The `settings` row the generated admin token is kept in. */
+const ADMIN_TOKEN_KEY = "admin_token"
+
+/** Repeated users of one call merged, later details winning (as sequential upserts would). */
+const mergeUsers = (users: ReadonlyArray<UserInput>): Array<UserInput> => {
+  const merged = new Map<string, UserInput>()
+  for (const u of users) {
+    const prior = merged.get(u.id)
+    merged.set(u.id, { id: u.id, email: u.email ?? prior?.email, name: u.name ?? prior?.name })
+  }
+  return [...merged.values()]
+}
+
+/** The writes over `sql`; `transaction` wraps each in one (and counts commits). */
+export const makePgWrites = (
+  sql: Sql,
+  transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>
+) => ({
+  createApp: (app: AppRecord) =>
+    transaction(
+      sql`INSERT INTO apps (id, name, secret, created_at)
+        VALUES (${app.id}, ${app.name}, ${app.secret}, ${app.createdAt})`.pipe(Effect.asVoid)
+    ),
+  deleteApp: (id: string) =>
+    transaction(
+      Effect.gen(function* () {
+        const gone = yield* sql`DELETE FROM apps WHERE id = ${id} RETURNING id`
+        yield* sql`DELETE FROM users WHERE app = ${id}`
+        for (const t of APP_ROW_TABLES) yield* sql`DELETE FROM ${sql(t)} WHERE app = ${id}`
+        return gone.length > 0
+      })
+    ),
+  setSecret: (id: string, secret: string) =>
+    transaction(
+      sql`UPDATE apps SET secret = ${secret} WHERE id = ${id} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0)
+      )
+    ),
+  upsertUsers: (app: string, users: ReadonlyArray<UserInput>, now: string) =>
+    transaction(
+      Effect.gen(function* () {
+        const merged = mergeUsers(users)
+        if (merged.length === 0) return users.length
+        yield* sql`INSERT INTO users (app, id, email, name, created_at, seq)
+          SELECT ${app}, r.id, r.email, r.name, ${now}, 0
+          FROM unnest(${merged.map((u) => u.id)}::text[], ${merged.map((u) => u.email ?? null)}::text[],
+            ${merged.map((u) => u.name ?? null)}::text[]) AS r(id, email, name)
+          ORDER BY r.id COLLATE "C"
+          ON CONFLICT (app, id) DO UPDATE SET
+            email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)`
+        return users.length
+      })
+    ),
+  deleteUser: (app: string, id: string) =>
+    transaction(
+      Effect.gen(function* () {
+        // The user's row first: a notify holding it commits before the children are erased.
+        const gone = yield* sql`DELETE FROM users WHERE app = ${app} AND id = ${id} RETURNING id`
+        for (const t of USER_ROW_TABLES) {
+          yield* sql`DELETE FROM ${sql(t)} WHERE app = ${app} AND user_id = ${id}`
+        }
+        return gone.length > 0
+      })
+    ),
+  putEventType: (app: string, t: EventTypeRecord) =>
+    transaction(
+      sql`INSERT INTO event_types (app, name, title, description)
+        VALUES (${app}, ${t.name}, ${t.title}, ${t.description})
+        ON CONFLICT (app, name) DO UPDATE SET title = excluded.title, description = excluded.description`.pipe(
+        Effect.asVoid
+      )
+    ),
+  deleteEventType: (app: string, name: string) =>
+    transaction(
+      sql`DELETE FROM event_types WHERE app = ${app} AND name = ${name} RETURNING name`.pipe(
+        Effect.map((rows) => rows.length > 0)
+      )
+    ),
+  putPreferences: (app: string, user: string, prefs: ReadonlyArray<PreferenceRecord>) => {
+    // The last of repeated types wins, as sequential upserts would.
+    const byType = [...new Map(prefs.map((p) => [p.type, p])).values()]
+    if (byType.length === 0) return Effect.void
+    return transaction(
+      sql`INSERT INTO preferences (app, user_id, type, in_app, email)
+        SELECT ${app}, ${user}, r.type, r.in_app, r.email
+        FROM unnest(${byType.map((p) => p.type)}::text[], ${byType.map((p) => (p.inApp ? 1 : 0))}::int[],
+          ${byType.map((p) => (p.email ? 1 : 0))}::int[]) AS r(type, in_app, email)
+        ON CONFLICT (app, user_id, type) DO UPDATE SET in_app = excluded.in_app, email = excluded.email`.pipe(
+        Effect.asVoid
+      )
+    )
+  },
+
+  /**
+   * First deliveries: the recipients' rows are locked first, in (app, id) order as notify
+   * locks them, then their notifications, as marks do: one lock order everywhere, no cycle.
+   */
+  markDelivered: (receipts: ReadonlyArray<Receipt>) =>
+    transaction(
+      Effect.gen(function* () {
+        if (receipts.length === 0) return 0
+        const apps = receipts.map((r) => r.app)
+        yield* sql`SELECT 1 FROM users u
+          JOIN (SELECT DISTINCT * FROM unnest(${apps}::text[], ${receipts.map((r) => r.user)}::text[])
+            AS r(app, id)) r ON u.app = r.app AND u.id = r.id
+          ORDER BY u.app COLLATE "C", u.id COLLATE "C" FOR UPDATE OF u`
+        const rows = yield* sql`UPDATE notifications n SET delivered_at = r.at
+          FROM unnest(${apps}::text[], ${receipts.map((r) => r.id)}::text[], ${receipts.map((r) => r.at)}::text[])
+            AS r(app, id, at)
+          WHERE n.app = r.app AND n.id = r.id AND n.delivered_at IS NULL
+          RETURNING n.app, n.delivered_at`
+        const delivered = rows.map((r) => ({ app: String(r["app"]), at: String(r["delivered_at"]) }))
+        for (const c of countByMinute(delivered)) yield* pgStatsBump(sql, c.app, c.at, { delivered: c.n })
+        return rows.length
+      })
+    ),
+
+  /** Once per cluster: a node that finds the lock held skips this round (another is pruning). */
+  prune: (before: string, keep: number, keysBefore: string, statsBefore: Readonly<Record<Grain, string>>) =>
+    transaction(
+      Effect.gen(function* () {
+        const [lock] = yield* sql`SELECT pg_try_advisory_xact_lock(${PRUNE_LOCK}::bigint) AS mine`
+        if (lock?.["mine"] !== true) return 0
+        const [old] = yield* sql`WITH d AS (DELETE FROM entries WHERE created_at < ${before} RETURNING 1)
+          SELECT COUNT(*) AS n FROM d`
+        const [over] = yield* sql`WITH d AS (DELETE FROM entries e USING users u
+            WHERE u.app = e.app AND u.id = e.user_id AND e.seq <= u.seq - ${keep} RETURNING 1)
+          SELECT COUNT(*) AS n FROM d`
+        yield* sql`DELETE FROM idempotency_keys WHERE created_at < ${keysBefore}`
+        yield* sql`DELETE FROM email_jobs WHERE state IN ('sent', 'failed', 'cancelled') AND due_at < ${before}`
+        for (const [grain, t] of Object.entries(statsBefore)) {
+          yield* sql`DELETE FROM stats_buckets WHERE grain = ${grain} AND t < ${t}`
+        }
+        return Number(old?.["n"] ?? 0) + Number(over?.["n"] ?? 0)
+      })
+    ),
+
+  adminTokens: {
+    /** The kept token; `fresh` becomes it when none is kept yet (the first node's wins). */
+    keep: (fresh: string) =>
+      transaction(
+        Effect.gen(function* () {
+          yield* sql`INSERT INTO settings (key, value) VALUES (${ADMIN_TOKEN_KEY}, ${fresh})
+            ON CONFLICT (key) DO NOTHING`
+          const [row] = yield* sql`SELECT value FROM settings WHERE key = ${ADMIN_TOKEN_KEY}`
+          return String(row?.["value"])
+        })
+      ),
+    /** Forgets `token` if it is the kept one (a first start that failed before printing it). */
+    forget: (token: string) =>
+      transaction(
+        sql`DELETE FROM settings WHERE key = ${ADMIN_TOKEN_KEY} AND value = ${token}`.pipe(Effect.asVoid)
+      )
+  }
+})

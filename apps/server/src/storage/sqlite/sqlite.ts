@@ -1,0 +1,84 @@
+/**
+ * The embedded SQLite backend: one file, WAL mode, `synchronous=FULL` so a 2xx survives a
+ * power cut. Migrates on start. Reads go through `@effect/sql` (portable, see sqlReads.ts);
+ * every write goes to one `better-sqlite3` connection on the writer thread, with statements
+ * prepared once and group commit (writer.ts, sqliteWrites.ts, groupCommit.ts). Apps and
+ * event types are answered from memory (catalog.ts).
+ */
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import { SqlClient } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import Database from "better-sqlite3"
+import { Effect, Layer } from "effect"
+import { notificationEntries } from "../../notify/Encode.js"
+import { Store, type StoreShape } from "../Store.js"
+import { makeCatalog } from "./catalog.js"
+import { makeEmailReads } from "../../email/emailReads.js"
+import { runMigrations } from "../migrations/migrations.js"
+import { makeSqlReads } from "../sqlReads.js"
+import { startWriter } from "./writer.js"
+
+const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
+    yield* runMigrations.pipe(Effect.orDie)
+    const reads = yield* makeSqlReads
+    const emailReads = yield* makeEmailReads
+    const writer = yield* startWriter(filename, writerThread)
+    // The catalog reads on a connection of this thread: a microsecond, no message to the writer.
+    const catalog = makeCatalog(
+      yield* Effect.acquireRelease(
+        Effect.sync(() => new Database(filename)),
+        (db) => Effect.sync(() => db.close())
+      )
+    )
+
+    const store: StoreShape = {
+      ...reads,
+      durability: writer.durability,
+      getApp: (id) => Effect.sync(() => catalog.app(id)),
+      listEventTypes: (app) => Effect.sync(() => catalog.eventTypes(app)),
+      createApp: (app) => writer.run("createApp", app),
+      deleteApp: (id) => writer.run("deleteApp", id),
+      setSecret: (id, secret) => writer.run("setSecret", id, secret),
+      upsertUsers: (app, users, now) => writer.run("upsertUsers", app, users, now),
+      deleteUser: (app, id) => writer.run("deleteUser", app, id),
+      putEventType: (app, type) => writer.run("putEventType", app, type),
+      deleteEventType: (app, name) => writer.run("deleteEventType", app, name),
+      putPreferences: (app, user, prefs) => writer.run("putPreferences", app, user, prefs),
+      notify: (job) =>
+        Effect.map(writer.run("notify", job), (outcome) =>
+          outcome._tag === "Stored"
+            ? {
+                _tag: "Stored" as const,
+                response: outcome.response,
+                entries: notificationEntries(job.stem, job.shared, outcome.users, outcome.seqs)
+              }
+            : outcome
+        ),
+      mark: (app, user, kind, target, now) => writer.run("mark", app, user, kind, target, now),
+      markDelivered: (receipts) => writer.run("markDelivered", receipts),
+      prune: (before, keep, keysBefore, statsBefore) =>
+        writer.run("prune", before, keep, keysBefore, statsBefore),
+      emails: {
+        ...emailReads,
+        claim: (now, leaseUntil, limit) => writer.run("claimEmails", now, leaseUntil, limit),
+        settle: (id, outcome) => writer.run("settleEmail", id, outcome),
+        retry: (app, ids, now) => writer.run("retryEmails", app, ids, now)
+      }
+    }
+    return store
+  })
+
+/** Store on a SQLite file (created with its directory when missing). */
+export const layerSqliteStore = (filename: string, writerThread?: URL): Layer.Layer<Store> => {
+  const client = Layer.unwrapEffect(
+    Effect.sync(() => {
+      mkdirSync(dirname(filename), { recursive: true })
+      return SqliteClient.layer({ filename })
+    })
+  ).pipe(Layer.orDie)
+  return Layer.scoped(Store, makeSqliteStore(filename, writerThread)).pipe(Layer.provide(client))
+}

@@ -1,0 +1,297 @@
+/**
+ * Every write of the SQLite store, as plain synchronous functions over statements prepared
+ * once at start (ARCHITECTURE.md "Measured facts": no per-statement Effect, no SQL compiled
+ * per call, one row per statement so the text never changes). They run inside the group
+ * commit's transaction (see groupCommit.ts); this module knows nothing of batching.
+ */
+import type { NotifyResponse } from "@pushback/protocol"
+import type { Database } from "better-sqlite3"
+import { encodeMarkFrame, recipientId } from "../../notify/Encode.js"
+import { makeSqliteEmailWrites } from "../../email/sqliteEmailWrites.js"
+import { countByMinute, type Grain, makeSqliteStatsBump } from "../../stats/statsBuckets.js"
+import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
+import type { AppRecord, EventTypeRecord, PreferenceRecord, UserInput } from "../../tenancy/TenancyStore.js"
+import type { MarkKind, MarkTarget } from "../../inbox/records.js"
+import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
+import type { Receipt } from "../../stream/StreamStore.js"
+
+/** What storing a notify call did, with the recipients and their seqs instead of the frames. */
+export type SqliteNotifyOutcome =
+  | Exclude<NotifyOutcome, { _tag: "Stored" }>
+  | {
+      readonly _tag: "Stored"
+      readonly response: NotifyResponse
+      readonly users: ReadonlyArray<string>
+      readonly seqs: ReadonlyArray<number>
+    }
+
+/** Each mark, for some ids (a JSON array in `@ids`) or for all; named parameters. */
+const MARK_SQL: Record<MarkKind, { some: string; all: string }> = {
+  seen: {
+    some: `UPDATE notifications SET seen_at = @now WHERE app = @app AND user_id = @user AND seen_at IS NULL
+      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq`,
+    all: `UPDATE notifications SET seen_at = @now WHERE app = @app AND user_id = @user AND seen_at IS NULL
+      RETURNING id, seq`
+  },
+  read: {
+    some: `UPDATE notifications SET read_at = @now, seen_at = COALESCE(seen_at, @now)
+      WHERE app = @app AND user_id = @user AND read_at IS NULL AND id IN (SELECT value FROM json_each(@ids))
+      RETURNING id, seq`,
+    all: `UPDATE notifications SET read_at = @now, seen_at = COALESCE(seen_at, @now)
+      WHERE app = @app AND user_id = @user AND read_at IS NULL RETURNING id, seq`
+  },
+  deleted: {
+    some: `DELETE FROM notifications WHERE app = @app AND user_id = @user
+      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq`,
+    all: "DELETE FROM notifications WHERE app = @app AND user_id = @user RETURNING id, seq"
+  }
+}
+
+/** Of the notifications a `read` mark is about to change, those not seen yet (for the `seen` count). */
+const UNSEEN_BEFORE_READ = {
+  some: `SELECT COUNT(*) FROM notifications WHERE app = @app AND user_id = @user AND read_at IS NULL
+    AND seen_at IS NULL AND id IN (SELECT value FROM json_each(@ids))`,
+  all: `SELECT COUNT(*) FROM notifications WHERE app = @app AND user_id = @user AND read_at IS NULL
+    AND seen_at IS NULL`
+}
+
+/** Prepares every write statement on `db` and answers the write operations. */
+export const makeSqliteWrites = (db: Database) => {
+  const prepare = (text: string) => db.prepare(text)
+  const bumpStats = makeSqliteStatsBump(db)
+  const st = {
+    bumpCatalog: prepare("UPDATE catalog_version SET version = version + 1 WHERE id = 1"),
+    insertApp: prepare("INSERT INTO apps (id, name, secret, created_at) VALUES (?, ?, ?, ?)"),
+    deleteAppRows: [...APP_ROW_TABLES, "users"].map((t) => prepare(`DELETE FROM ${t} WHERE app = ?`)),
+    deleteApp: prepare("DELETE FROM apps WHERE id = ?"),
+    setSecret: prepare("UPDATE apps SET secret = ? WHERE id = ?"),
+    upsertUser: prepare(`INSERT INTO users (app, id, email, name, created_at, seq) VALUES (?, ?, ?, ?, ?, 0)
+      ON CONFLICT (app, id) DO UPDATE SET
+        email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)`),
+    // A named recipient: registered, and its seq moved, in one statement (a new user starts at 1).
+    upsertUserNextSeq:
+      prepare(`INSERT INTO users (app, id, email, name, created_at, seq) VALUES (?, ?, ?, ?, ?, 1)
+      ON CONFLICT (app, id) DO UPDATE SET seq = users.seq + 1,
+        email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)
+      RETURNING seq`).pluck(),
+    nextSeq: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? AND id = ? RETURNING seq").pluck(),
+    nextSeqAll: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? RETURNING id, seq").raw(),
+    // better-sqlite3 binds `?` in order only (numbered `?1` fails): the app is given twice.
+    nextSeqAllOptedIn: prepare(`UPDATE users SET seq = seq + 1 WHERE app = ? AND id NOT IN (
+        SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0)
+      RETURNING id, seq`).raw(),
+    optedOut: prepare("SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0").pluck(),
+    deleteUserRows: USER_ROW_TABLES.map((t) => prepare(`DELETE FROM ${t} WHERE app = ? AND user_id = ?`)),
+    deleteUser: prepare("DELETE FROM users WHERE app = ? AND id = ?"),
+    putEventType: prepare(`INSERT INTO event_types (app, name, title, description) VALUES (?, ?, ?, ?)
+      ON CONFLICT (app, name) DO UPDATE SET title = excluded.title, description = excluded.description`),
+    deleteEventType: prepare("DELETE FROM event_types WHERE app = ? AND name = ?"),
+    putPreference: prepare(`INSERT INTO preferences (app, user_id, type, in_app, email) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (app, user_id, type) DO UPDATE SET in_app = excluded.in_app, email = excluded.email`),
+    insertNotification: prepare(
+      "INSERT INTO notifications (app, id, user_id, call_id, seq, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+    ),
+    insertNotificationEntry: prepare(
+      "INSERT INTO entries (app, user_id, seq, created_at, call_id, ntf_id) VALUES (?, ?, ?, ?, ?, ?)"
+    ),
+    insertMarkEntry: prepare(
+      "INSERT INTO entries (app, user_id, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)"
+    ),
+    insertCall: prepare(`INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
+        type, title, content, url, icon, image, data, author, shared, emails_skipped)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    findKey: prepare(
+      "SELECT response, body_hash FROM idempotency_keys WHERE app = ? AND key = ? AND created_at >= ?"
+    ).raw(),
+    saveKey:
+      prepare(`INSERT INTO idempotency_keys (app, key, response, created_at, body_hash) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (app, key) DO UPDATE SET response = excluded.response, created_at = excluded.created_at,
+        body_hash = excluded.body_hash`),
+    mark: Object.fromEntries(
+      Object.entries(MARK_SQL).map(([kind, q]) => [
+        kind,
+        { some: prepare(q.some).raw(), all: prepare(q.all).raw() }
+      ])
+    ) as Record<MarkKind, { some: ReturnType<typeof prepare>; all: ReturnType<typeof prepare> }>,
+    unseenBeforeRead: {
+      some: prepare(UNSEEN_BEFORE_READ.some).pluck(),
+      all: prepare(UNSEEN_BEFORE_READ.all).pluck()
+    },
+    setDelivered: prepare(
+      "UPDATE notifications SET delivered_at = ? WHERE app = ? AND id = ? AND delivered_at IS NULL"
+    ),
+    pruneOld: prepare("DELETE FROM entries WHERE created_at < ?"),
+    pruneOver: prepare(`DELETE FROM entries WHERE seq <= (
+        SELECT u.seq FROM users u WHERE u.app = entries.app AND u.id = entries.user_id) - ?`),
+    pruneKeys: prepare("DELETE FROM idempotency_keys WHERE created_at < ?"),
+    pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?"),
+    pruneEmails: prepare(
+      "DELETE FROM email_jobs WHERE state IN ('sent', 'failed', 'cancelled') AND due_at < ?"
+    )
+  }
+
+  const { queueEmails, ...emailWrites } = makeSqliteEmailWrites(db, bumpStats)
+
+  const registerUser = (app: string, u: UserInput, now: string) =>
+    st.upsertUser.run(app, u.id, u.email ?? null, u.name ?? null, now)
+
+  /** The audience of a call and each one's next seq (preferences applied). */
+  const audienceOf = (job: NotifyJob): { users: Array<string>; seqs: Array<number> } => {
+    const { app, fields } = job
+    if (job.users === undefined) {
+      const rows = (
+        fields.type === null ? st.nextSeqAll.all(app) : st.nextSeqAllOptedIn.all(app, app, fields.type)
+      ) as Array<[string, number]>
+      return { users: rows.map((r) => r[0]), seqs: rows.map((r) => r[1]) }
+    }
+    const out = fields.type === null ? undefined : new Set(st.optedOut.all(app, fields.type) as Array<string>)
+    const users: Array<string> = []
+    const seqs: Array<number> = []
+    for (const u of job.users) {
+      if (out?.has(u.id)) {
+        registerUser(app, u, fields.createdAt)
+        continue
+      }
+      users.push(u.id)
+      seqs.push(
+        st.upsertUserNextSeq.get(app, u.id, u.email ?? null, u.name ?? null, fields.createdAt) as number
+      )
+    }
+    return { users, seqs }
+  }
+
+  return {
+    ...emailWrites,
+    createApp: (app: AppRecord) => {
+      st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
+      st.bumpCatalog.run()
+    },
+    deleteApp: (id: string): boolean => {
+      for (const s of st.deleteAppRows) s.run(id)
+      const gone = st.deleteApp.run(id).changes > 0
+      st.bumpCatalog.run()
+      return gone
+    },
+    setSecret: (id: string, secret: string): boolean => {
+      const changed = st.setSecret.run(secret, id).changes > 0
+      st.bumpCatalog.run()
+      return changed
+    },
+    upsertUsers: (app: string, users: ReadonlyArray<UserInput>, now: string): number => {
+      for (const u of users) registerUser(app, u, now)
+      return users.length
+    },
+    deleteUser: (app: string, id: string): boolean => {
+      for (const s of st.deleteUserRows) s.run(app, id)
+      return st.deleteUser.run(app, id).changes > 0
+    },
+    putEventType: (app: string, t: EventTypeRecord) => {
+      st.putEventType.run(app, t.name, t.title, t.description)
+      st.bumpCatalog.run()
+    },
+    deleteEventType: (app: string, name: string): boolean => {
+      const gone = st.deleteEventType.run(app, name).changes > 0
+      st.bumpCatalog.run()
+      return gone
+    },
+    putPreferences: (app: string, user: string, prefs: ReadonlyArray<PreferenceRecord>) => {
+      for (const p of prefs) st.putPreference.run(app, user, p.type, p.inApp ? 1 : 0, p.email ? 1 : 0)
+    },
+
+    notify: (job: NotifyJob): SqliteNotifyOutcome => {
+      const { app, fields, callId } = job
+      const now = fields.createdAt
+      const idem = job.idempotency
+      if (idem !== undefined) {
+        const prior = st.findKey.get(app, idem.key, idem.notBefore) as [string, string | null] | undefined
+        if (prior !== undefined) {
+          // Keys saved before bodies were hashed match any body: their first answer stands.
+          if (prior[1] !== null && prior[1] !== idem.bodyHash) return { _tag: "Conflict" }
+          return { _tag: "Repeated", response: JSON.parse(prior[0]) as NotifyResponse }
+        }
+      }
+      const { users, seqs } = audienceOf(job)
+      const live = new Set(job.online)
+      let online = 0
+      for (let i = 0; i < users.length; i++) {
+        const user = users[i]!
+        const seq = seqs[i]!
+        const id = recipientId(job.stem, i)
+        st.insertNotification.run(app, id, user, callId, seq, now)
+        st.insertNotificationEntry.run(app, user, seq, now, callId, id)
+        if (live.has(user)) online++
+      }
+      const mail = queueEmails(job, users)
+      const response: NotifyResponse = { id: callId, recipients: users.length, online, emails: mail.emails }
+      st.insertCall.run(
+        app,
+        callId,
+        job.email,
+        users.length,
+        online,
+        now,
+        fields.type,
+        fields.title,
+        fields.content,
+        fields.url,
+        fields.icon,
+        fields.image,
+        fields.data,
+        fields.author,
+        job.shared,
+        mail.skipped
+      )
+      if (idem !== undefined) st.saveKey.run(app, idem.key, JSON.stringify(response), now, idem.bodyHash)
+      if (users.length > 0) bumpStats(app, now, { notifications: users.length })
+      // Recipients and seqs only: the caller builds the frames (notificationEntries), so a
+      // broadcast's thousands of frames never cross between threads as escaped JSON.
+      return { _tag: "Stored", response, users, seqs }
+    },
+
+    mark: (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) => {
+      const params = "ids" in target ? { app, user, ids: JSON.stringify(target.ids) } : { app, user }
+      // A read also marks seen what was not: counted as seen too.
+      const newlySeen =
+        kind === "read"
+          ? (("ids" in target ? st.unseenBeforeRead.some : st.unseenBeforeRead.all).get(params) as number)
+          : 0
+      const rows = (
+        "ids" in target
+          ? st.mark[kind].some.all({ app, user, now, ids: JSON.stringify(target.ids) })
+          : st.mark[kind].all.all({ app, user, now })
+      ) as Array<[string, number]>
+      if (rows.length === 0) return { ids: [], entries: [] }
+      rows.sort((a, b) => a[1] - b[1])
+      const ids = rows.map((r) => r[0])
+      const seq = st.nextSeq.get(app, user) as number
+      const payload = encodeMarkFrame(kind, seq, ids)
+      st.insertMarkEntry.run(app, user, seq, now, payload)
+      if (kind === "seen") bumpStats(app, now, { seen: ids.length })
+      if (kind === "read") bumpStats(app, now, { seen: newlySeen, read: ids.length })
+      return { ids, entries: [{ user, seq, payload }] }
+    },
+
+    markDelivered: (receipts: ReadonlyArray<Receipt>): number => {
+      const fresh = receipts.filter((r) => st.setDelivered.run(r.at, r.app, r.id).changes > 0)
+      for (const c of countByMinute(fresh)) bumpStats(c.app, c.at, { delivered: c.n })
+      return fresh.length
+    },
+
+    prune: (
+      before: string,
+      keep: number,
+      keysBefore: string,
+      statsBefore: Readonly<Record<Grain, string>>
+    ): number => {
+      const old = st.pruneOld.run(before).changes
+      const over = st.pruneOver.run(keep).changes
+      st.pruneKeys.run(keysBefore)
+      st.pruneEmails.run(before)
+      for (const [grain, t] of Object.entries(statsBefore)) st.pruneStats.run(grain, t)
+      return old + over
+    }
+  }
+}
+
+/** The write operations of the SQLite store. */
+export type SqliteWrites = ReturnType<typeof makeSqliteWrites>

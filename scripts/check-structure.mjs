@@ -31,11 +31,14 @@ const walk = (dir) =>
   )
 for (const file of walk(join(root, "apps/server/src"))) {
   const lines = readFileSync(file, "utf8").split("\n").length - 1
-  if (lines > MAX_LINES) problems.push(`${relative(root, file)} has ${lines} lines (at most ${MAX_LINES}): split it by concept`)
+  if (lines > MAX_LINES)
+    problems.push(`${relative(root, file)} has ${lines} lines (at most ${MAX_LINES}): split it by concept`)
 }
 
 if (problems.length > 0) {
   for (const p of problems) console.error(`[structure] ${p}`)
   process.exit(1)
 }
-console.log(`[structure] ${sources.length} source trees without import cycles; server files at most ${MAX_LINES} lines`)
+console.log(
+  `[structure] ${sources.length} source trees without import cycles; server files at most ${MAX_LINES} lines`
+)

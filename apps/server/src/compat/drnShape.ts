@@ -1,8 +1,9 @@
 /**
- * The Django REST Notifications seed's notification shape (PROTOCOL.md §9) — `{id, user,
- * readed, event: {id, timestamp, author, type, title, message, data}}` — made from a stored
- * notification or from the one a stream frame carries, and its WebSocket frames: `new` for a
- * notification, `readed` for each one a read mark changed. Nothing here stores anything.
+ * The Django REST Notifications seed's notification shape (PROTOCOL.md §9, §16) — `{id, user,
+ * readed, event: {id, timestamp, author, type, title, message, data}}`, `readed` being the read
+ * time or null — made from a stored notification or from the one a stream frame carries, and its
+ * WebSocket frames: `new` for a notification, `readed` for each one a read mark changed. Nothing
+ * here stores anything.
  */
 import type { Notification } from "@pushback/protocol"
 import { Effect } from "effect"
@@ -36,13 +37,20 @@ const parsed = (n: NotificationRecord): Notification => ({
   readAt: n.readAt
 })
 
+/**
+ * When it was read as that system writes it (PROTOCOL.md §16): the UTC time
+ * `YYYY-MM-DDTHH:MM:SS`, or null while unread — never a boolean.
+ */
+const readedOf = (readAt: string | null): string | null =>
+  readAt === null ? null : new Date(readAt).toISOString().slice(0, 19)
+
 /** A notification in the seed's shape; `declared` gives its type's title and description. */
 export const drnShape = (n: Notification | NotificationRecord, declared: ReadonlyArray<EventTypeRecord>) => {
   const v = "seq" in n ? parsed(n) : n
   return {
     id: v.id,
     user: v.user,
-    readed: v.readAt !== null,
+    readed: readedOf(v.readAt),
     event: {
       id: callIdOf(v.id),
       timestamp: v.createdAt,

@@ -3,7 +3,7 @@
  * `readed=false`, a `PATCH` of one, the `readed=<time>` filter, batch marks, deletes and the type
  * filter, in that seed's shapes with its `Token` auth; its `/ws/notifications` socket on a second
  * device gets `new`, then `readed`. The effect is checked through the v1 API; bad input is the
- * v1 error body and changes nothing.
+ * v1 error body and changes nothing. `readed` is null or the read time, never a boolean (§16).
  */
 import {
   connectWs,
@@ -25,7 +25,8 @@ let token: string
 interface DrnNotification {
   id: string
   user: string
-  readed: boolean
+  /** The read time `YYYY-MM-DDTHH:MM:SS` (UTC), or null while unread (PROTOCOL.md §16). */
+  readed: string | null
   event: {
     id: string
     timestamp: string
@@ -99,7 +100,7 @@ describe("Django REST Notifications", () => {
     expect(list.body.results[1]).toEqual({
       id: expect.any(String),
       user: "7",
-      readed: false,
+      readed: null,
       event: {
         id: call,
         timestamp: expect.any(String),
@@ -126,9 +127,25 @@ describe("Django REST Notifications", () => {
     const since = new Date(Date.now() - 1000).toISOString().slice(0, 19)
     const res = await drn<DrnNotification>("PATCH", `/notifications/${ids[1]}`)
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ id: ids[1], readed: true })
+    const v1 = await request<{ readAt: string }>(server.url, "GET", `/v1/me/notifications/${ids[1]}`, {
+      token
+    })
+    const readAt = v1.body.readAt
+    expect(readAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    // that system's format: UTC, to the second, no zone
+    expect(res.body).toMatchObject({ id: ids[1], readed: readAt.slice(0, 19) })
+    expect(res.body.readed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/)
+    expect(res.body.readed! >= since).toBe(true)
     const readed = await device.next((f) => f["action"] === "readed")
-    expect(readed["notification"]).toMatchObject({ id: ids[1], readed: true, event: { id: call } })
+    expect(readed["notification"]).toMatchObject({
+      id: ids[1],
+      readed: readAt.slice(0, 19),
+      event: { id: call }
+    })
+    expect((await drn<DrnList>("GET", "/notifications")).body.results.map((n) => [n.id, n.readed])).toEqual([
+      [ids[0], null],
+      [ids[1], readAt.slice(0, 19)]
+    ])
     expect((await v1Counts()).unread).toBe(1)
     expect((await drn<DrnList>("GET", "/notifications?readed=false")).body.results.map((n) => n.id)).toEqual([
       ids[0]
@@ -171,6 +188,8 @@ describe("Django REST Notifications", () => {
         .map((f) => (f["notification"] as DrnNotification).id)
         .sort()
     ).toEqual([...unread].sort())
+    for (const f of readed.slice(1))
+      expect((f["notification"] as DrnNotification).readed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/)
     expect((await drn("DELETE", `/notifications/${ids[0]}`)).status).toBe(204)
     expect((await v1Counts()).total).toBe(2)
     expect((await request(server.url, "GET", `/v1/me/notifications/${ids[0]}`, { token })).status).toBe(404)

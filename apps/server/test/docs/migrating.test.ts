@@ -28,9 +28,9 @@ it("runs the migrating guide's curl examples as written", async () => {
     expect(lines[3]).toMatch(/^\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0\}$/)
     expect(lines[4]).toBe('{"ok":true}')
     expect(lines[5]).toMatch(/^\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0\}$/)
-    const patched = JSON.parse(lines[6]!) as { readed: boolean; event: Record<string, unknown> }
+    const patched = JSON.parse(lines[6]!) as { readed: string | null; event: Record<string, unknown> }
     expect(patched).toMatchObject({
-      readed: true,
+      readed: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/),
       event: { author: "9", title: "Re: your post", message: "Nice one" }
     })
     const read = JSON.parse(lines[7]!) as { count: number; results: Array<unknown> }

@@ -16,7 +16,8 @@ import {
 import { isPostgresUrl, shownDatabaseUrl } from "./config/DatabaseUrl.js"
 import { mintUserToken } from "./tenancy/backend.js"
 import { createApp } from "./tenancy/operator.js"
-import { layerStoreFor, startServer } from "./node/Server.js"
+import { layerStoreFor } from "./node/layers.js"
+import { startServer } from "./node/Server.js"
 import { StartupError, storageFailure } from "./config/StartupError.js"
 import { Store } from "./storage/Store.js"
 

@@ -1,0 +1,72 @@
+/**
+ * The wiring of one node: which layer implements each service, from the resolved config —
+ * SQLite or PostgreSQL storage, in-process or Redis cluster services — merged into the one
+ * layer the node's runtime is made from. Adding a service adds a layer here.
+ */
+import { Effect, Layer } from "effect"
+import { layerAuth } from "../auth/Auth.js"
+import { layerInProcessBus } from "../cluster/bus/Bus.js"
+import { layerRedisBus } from "../cluster/bus/redisBus.js"
+import { layerInProcessControl } from "../cluster/control/Control.js"
+import { layerRedisControl } from "../cluster/control/redisControl.js"
+import { layerInProcessLimits } from "../cluster/limits/Limits.js"
+import { layerRedisLimits } from "../cluster/limits/redisLimits.js"
+import { layerInProcessPresence } from "../cluster/presence/Presence.js"
+import { layerRedisPresence } from "../cluster/presence/redisPresence.js"
+import { layerRedis } from "../cluster/redis.js"
+import { Config, generateAdminToken, type ServerConfig, sqlitePath } from "../config/Config.js"
+import { isPostgresUrl } from "../config/DatabaseUrl.js"
+import { layerEmailOutbox } from "../email/EmailOutbox.js"
+import { layerDelivery } from "../notify/Delivery.js"
+import { layerMetrics } from "../stats/Metrics.js"
+import { layerPgStore } from "../storage/postgres/pg.js"
+import { Store } from "../storage/Store.js"
+import { layerSqliteStore } from "../storage/sqlite/sqlite.js"
+import { layerReceipts } from "../stream/Receipts.js"
+import { layerSessions } from "../stream/Sessions.js"
+import type { Services } from "./Services.js"
+
+/** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
+export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store> =>
+  isPostgresUrl(config.databaseUrl)
+    ? layerPgStore(config.databaseUrl)
+    : layerSqliteStore(sqlitePath(config.databaseUrl))
+
+/**
+ * The config, with the admin token a shared database keeps when none was given: the first
+ * node to start generates it (and prints it once), every other node reads it (PROTOCOL.md §6).
+ */
+const layerConfig = (config: ServerConfig): Layer.Layer<Config, never, Store> =>
+  config.adminToken.length > 0
+    ? Layer.succeed(Config, config)
+    : Layer.effect(
+        Config,
+        Effect.gen(function* () {
+          const tokens = (yield* Store).adminTokens
+          if (tokens === undefined) return yield* Effect.dieMessage("no admin token and nowhere to keep one")
+          const fresh = generateAdminToken()
+          const token = yield* tokens.keep(fresh)
+          return { ...config, adminToken: token, adminTokenGenerated: token === fresh }
+        })
+      )
+
+/**
+ * The services every node shares with the others: in-process on one node; through Redis
+ * (bus, presence, control, limits) when the config names one (PROTOCOL.md §6).
+ */
+const layerCluster = (config: ServerConfig) =>
+  config.redisUrl === undefined
+    ? Layer.mergeAll(layerInProcessBus, layerInProcessPresence, layerInProcessControl, layerInProcessLimits)
+    : Layer.mergeAll(layerRedisBus, layerRedisPresence, layerRedisControl, layerRedisLimits).pipe(
+        Layer.provideMerge(layerRedis(config.redisUrl))
+      )
+
+/** Every service of one node, from a resolved config. */
+export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
+  const base = Layer.mergeAll(
+    layerConfig(config),
+    layerSessions.pipe(Layer.provideMerge(layerReceipts), Layer.provideMerge(layerMetrics))
+  ).pipe(Layer.provideMerge(layerStoreFor(config)))
+  const cluster = Layer.mergeAll(layerCluster(config), layerEmailOutbox).pipe(Layer.provideMerge(base))
+  return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
+}

@@ -1,0 +1,66 @@
+/**
+ * The shape of a resolved configuration (PROTOCOL.md §4.2 and the limits of §5) and the
+ * defaults that are not limits: what every service reads through the Config tag (Config.ts).
+ * Plain data, no reading of flags, variables or files.
+ */
+import type { Limits } from "@pushback/protocol"
+
+/** Resolved settings. */
+export interface ServerConfig {
+  readonly port: number
+  readonly host: string
+  readonly databaseUrl: string
+  readonly redisUrl: string | undefined
+  /** This node's name in the cluster (Presence, connections by node): `PUSHBACK_NODE_ID`. */
+  readonly nodeId: string
+  readonly smtpUrl: string | undefined
+  /** The From of every email (PROTOCOL.md §7). */
+  readonly emailFrom: string
+  /** How the email outbox polls and retries. */
+  readonly email: EmailTuning
+  readonly adminToken: string
+  /** True when the admin token was generated on this start (print it once). */
+  readonly adminTokenGenerated: boolean
+  readonly dataDir: string
+  /** `*` or a list of allowed origins for CORS. */
+  readonly corsOrigins: "*" | ReadonlyArray<string>
+  /** Most concurrent long-polls one user may hold. */
+  readonly maxPollsPerUser: number
+  readonly limits: Limits
+  readonly version: string
+}
+
+/** How the email outbox works: realistic defaults, shortened by tests through the config file. */
+export interface EmailTuning {
+  /** Most time between two looks for due jobs made by other nodes (local calls wake it at once). */
+  readonly pollMs: number
+  /** The first retry's delay; each next one doubles, up to `retryMaxMs`. */
+  readonly retryMs: number
+  readonly retryMaxMs: number
+  /** After retrying this long a job fails for good (about a day). */
+  readonly retryForSeconds: number
+  /** How long a node holds a job it is sending before another may take it over. */
+  readonly leaseSeconds: number
+}
+
+/** The email tuning defaults. */
+export const DefaultEmailTuning: EmailTuning = {
+  pollMs: 5_000,
+  retryMs: 30_000,
+  retryMaxMs: 3_600_000,
+  retryForSeconds: 86_400,
+  leaseSeconds: 120
+}
+
+/** The default From of emails. */
+export const DEFAULT_EMAIL_FROM = "PushBack <no-reply@localhost>"
+
+/** Flags as given on the command line (strings). */
+export interface ConfigFlags {
+  readonly port?: string | undefined
+  readonly host?: string | undefined
+  readonly db?: string | undefined
+  readonly redis?: string | undefined
+  readonly smtp?: string | undefined
+  readonly config?: string | undefined
+}

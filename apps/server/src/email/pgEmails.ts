@@ -10,7 +10,7 @@ import { Effect } from "effect"
 import type { NotifyJob } from "../notify/NotifyStore.js"
 import { claimedEmailOf, planEmails } from "./emailPlan.js"
 import type { EmailStoreShape } from "./emailStore.js"
-import { pgStatsBump } from "../stats/statsBuckets.js"
+import { pgStatsBump } from "../stats/pgBuckets.js"
 
 type Sql = SqlClient.SqlClient
 

@@ -7,7 +7,7 @@ import type { Database } from "better-sqlite3"
 import type { NotifyJob } from "../notify/NotifyStore.js"
 import { claimedEmailOf, planEmails } from "./emailPlan.js"
 import type { ClaimedEmail, EmailSettlement } from "./emailStore.js"
-import type { SqliteStatsBump } from "../stats/statsBuckets.js"
+import type { SqliteStatsBump } from "../stats/sqliteBuckets.js"
 
 /**
  * Prepares the outbox statements on `db` and answers its writes; a message sent or failed is

@@ -5,10 +5,9 @@
  * so a count is never ahead of or behind what it counts, crash or not. Each writer adds to its
  * own `shard` of a bucket (SQLite's one writer: 0; on PostgreSQL the connection's backend pid,
  * which no two open connections share), so no transaction waits on another for a bucket row.
+ * This file is the portable part (grains, bucket starts, counts, the upsert's merge); each
+ * store's bump sits beside it: sqliteBuckets.ts (better-sqlite3) and pgBuckets.ts (@effect/sql).
  */
-import type { SqlClient } from "@effect/sql"
-import type { Database } from "better-sqlite3"
-import { Effect } from "effect"
 
 /** A bucket size. */
 export type Grain = "minute" | "hour" | "day"
@@ -49,7 +48,8 @@ export const countByMinute = (
   return [...counts.values()]
 }
 
-const values = (c: StatsCounts) => [
+/** A change's counts in the column order of `stats_buckets` (notifications … emails_failed). */
+export const countValues = (c: StatsCounts): Array<number> => [
   c.notifications ?? 0,
   c.delivered ?? 0,
   c.seen ?? 0,
@@ -58,38 +58,11 @@ const values = (c: StatsCounts) => [
   c.emailsFailed ?? 0
 ]
 
-const UPSERT_TAIL = `ON CONFLICT (app, grain, t, shard) DO UPDATE SET
+/** The upsert's conflict clause both stores use: a bump adds to the shard's existing row. */
+export const UPSERT_TAIL = `ON CONFLICT (app, grain, t, shard) DO UPDATE SET
   notifications = stats_buckets.notifications + excluded.notifications,
   delivered = stats_buckets.delivered + excluded.delivered,
   seen = stats_buckets.seen + excluded.seen,
   read_count = stats_buckets.read_count + excluded.read_count,
   emails = stats_buckets.emails + excluded.emails,
   emails_failed = stats_buckets.emails_failed + excluded.emails_failed`
-
-/** Adds `counts` to `app`'s buckets holding `at`, inside the caller's SQLite transaction. */
-export type SqliteStatsBump = (app: string, at: string, counts: StatsCounts) => void
-
-/** SQLite (one writer, shard 0): a prepared statement, run inside the caller's transaction. */
-export const makeSqliteStatsBump = (db: Database): SqliteStatsBump => {
-  const upsert = db.prepare(`INSERT INTO stats_buckets
-      (app, grain, t, shard, notifications, delivered, seen, read_count, emails, emails_failed)
-    VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ${UPSERT_TAIL}`)
-  /** Adds `counts` to `app`'s buckets holding `at`. */
-  return (app: string, at: string, counts: StatsCounts): void => {
-    const v = values(counts)
-    for (const grain of GRAINS) upsert.run(app, grain, bucketStart(at, grain), ...v)
-  }
-}
-
-/**
- * PostgreSQL: one statement adding `counts` to `app`'s three buckets holding `at`, in the
- * shard of the connection it runs on; run it inside the transaction of the change it counts.
- */
-export const pgStatsBump = (sql: SqlClient.SqlClient, app: string, at: string, counts: StatsCounts) => {
-  const [n, d, s, r, e, f] = values(counts)
-  return sql`INSERT INTO stats_buckets
-      (app, grain, t, shard, notifications, delivered, seen, read_count, emails, emails_failed)
-    SELECT ${app}, g.grain, g.t, pg_backend_pid(), ${n}, ${d}, ${s}, ${r}, ${e}, ${f}
-    FROM unnest(${[...GRAINS]}::text[], ${GRAINS.map((g) => bucketStart(at, g))}::text[]) AS g(grain, t)
-    ${sql.unsafe(UPSERT_TAIL)}`.pipe(Effect.asVoid)
-}

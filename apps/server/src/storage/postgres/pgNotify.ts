@@ -19,7 +19,7 @@ import { encodeMarkFrame, notificationEntry, SharedBody } from "../../notify/Enc
 import type { MarkKind, MarkTarget } from "../../inbox/records.js"
 import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
 import type { StreamEntry } from "../../notify/Encode.js"
-import { pgStatsBump } from "../../stats/statsBuckets.js"
+import { pgStatsBump } from "../../stats/pgBuckets.js"
 
 type Sql = SqlClient.SqlClient
 

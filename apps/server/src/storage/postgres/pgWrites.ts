@@ -10,7 +10,8 @@ import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import type { AppRecord, EventTypeRecord, PreferenceRecord, UserInput } from "../../tenancy/TenancyStore.js"
 import type { Receipt } from "../../stream/StreamStore.js"
-import { countByMinute, type Grain, pgStatsBump } from "../../stats/statsBuckets.js"
+import { pgStatsBump } from "../../stats/pgBuckets.js"
+import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
 
 type Sql = SqlClient.SqlClient

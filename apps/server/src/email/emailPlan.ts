@@ -1,10 +1,11 @@
 /**
  * Who of a notify call's recipients gets an email, and in how many messages (PROTOCOL.md §7):
- * the rows both stores write into `email_jobs` inside the call's transaction. Pure, so SQLite's
+ * the `email` outbox rows both stores write inside the call's transaction. Pure, so SQLite's
  * writer thread and PostgreSQL's pool decide the same way from the same facts.
  */
 import { recipientId } from "../notify/Encode.js"
-import type { ClaimedEmail, EmailRecipient } from "./emailStore.js"
+import type { OutboxRow } from "../outbox/OutboxStore.js"
+import { EMAIL, type EmailPayload, type EmailRecipient } from "./emailStore.js"
 
 /** What a notify call's `email` block asks for, once the server knows it can send mail. */
 export interface EmailPlan {
@@ -16,21 +17,11 @@ export interface EmailPlan {
   readonly bcc: boolean
 }
 
-/** One `email_jobs` row to insert. */
-export interface EmailJobRow {
-  readonly id: string
-  readonly notificationId: string | null
-  readonly user: string | null
-  /** JSON text of the `EmailRecipient` array. */
-  readonly recipients: string
-  readonly recheck: boolean
-  readonly dueAt: string
-}
-
 /** The facts a plan is made from, read inside the call's transaction. */
 export interface EmailFacts {
   /** The call's id stem (recipient `i`'s notification is `recipientId(stem, i)`). */
   readonly stem: string
+  readonly callId: string
   /** The recipients, in notification order. */
   readonly users: ReadonlyArray<string>
   /** Who had a live session when the call was stored. */
@@ -46,11 +37,28 @@ export interface EmailFacts {
 const jobId = (stem: string, i?: number) =>
   i === undefined ? `eml_${stem}` : `eml_${stem}_${i.toString(36)}`
 
+/** The outbox row of one message. */
+const row = (
+  id: string,
+  callId: string,
+  to: EmailRecipient | undefined,
+  payload: EmailPayload,
+  dueAt: string
+): OutboxRow => ({
+  id,
+  kind: EMAIL,
+  callId,
+  notificationId: to?.notification ?? null,
+  userId: to?.user ?? null,
+  payload: JSON.stringify(payload),
+  dueAt
+})
+
 /** The jobs of a call and how many recipients who would have been emailed had no address. */
 export const planEmails = (
   plan: EmailPlan,
   facts: EmailFacts
-): { jobs: ReadonlyArray<EmailJobRow>; skipped: number } => {
+): { jobs: ReadonlyArray<OutboxRow>; skipped: number } => {
   const live = new Set(facts.online)
   const recheck = !plan.force && plan.after > 0
   const dueAt = new Date(Date.parse(facts.createdAt) + plan.after * 1000).toISOString()
@@ -69,30 +77,14 @@ export const planEmails = (
   })
   if (chosen.length === 0) return { jobs: [], skipped }
   if (plan.bcc) {
-    const recipients = JSON.stringify(chosen.map((c) => c.to))
+    const recipients = chosen.map((c) => c.to)
     return {
-      jobs: [{ id: jobId(facts.stem), notificationId: null, user: null, recipients, recheck, dueAt }],
+      jobs: [row(jobId(facts.stem), facts.callId, undefined, { recipients, recheck }, dueAt)],
       skipped
     }
   }
-  const jobs = chosen.map(({ i, to }) => ({
-    id: jobId(facts.stem, i),
-    notificationId: to.notification,
-    user: to.user,
-    recipients: JSON.stringify([to]),
-    recheck,
-    dueAt
-  }))
+  const jobs = chosen.map(({ i, to }) =>
+    row(jobId(facts.stem, i), facts.callId, to, { recipients: [to], recheck }, dueAt)
+  )
   return { jobs, skipped }
 }
-
-/** A claimed `email_jobs` row (as both stores' claim returns it) as a ClaimedEmail. */
-export const claimedEmailOf = (r: Record<string, unknown>): ClaimedEmail => ({
-  id: String(r["id"]),
-  app: String(r["app"]),
-  callId: String(r["call_id"]),
-  notificationId: r["notification_id"] === null ? null : String(r["notification_id"]),
-  recipients: JSON.parse(String(r["recipients"])) as Array<EmailRecipient>,
-  recheck: Number(r["recheck"]) === 1,
-  attempts: Number(r["attempts"])
-})

@@ -1,12 +1,15 @@
 /**
- * The Store's email outbox (PROTOCOL.md §7), as every backend offers it: the jobs a notify
- * call wrote in its own transaction are claimed under a lease by the node that sends them,
- * settled once sent or failed, listed and retried by the operator, and summed up per call.
- * Types only; SQLite runs the writes on its writer thread (sqliteEmailWrites.ts), PostgreSQL on
- * its pool with `FOR UPDATE SKIP LOCKED` (pgEmails.ts); the reads are portable (emailReads.ts).
+ * Email's part of the Store (PROTOCOL.md §7): what the email sender reads to make a message
+ * (the call's content, who has still not seen theirs), the failed jobs the operator lists and
+ * retries (`pushback emails failed|retry`), and one call's email counts per recipient. The jobs
+ * themselves are outbox rows of kind `email` (outbox/), written with the notify call by
+ * sqliteEmailWrites.ts and pgEmails.ts; the reads are portable (emailReads.ts).
  */
 import type { NotifyCall } from "@pushback/protocol"
 import type { Effect } from "effect"
+
+/** The outbox kind of email jobs. */
+export const EMAIL = "email"
 
 /** One recipient of a message. */
 export interface EmailRecipient {
@@ -15,27 +18,15 @@ export interface EmailRecipient {
   readonly email: string
 }
 
-/** A job a node claimed: it holds it until its lease ends. */
-export interface ClaimedEmail {
-  readonly id: string
-  readonly app: string
-  readonly callId: string
-  /** Null for a call's `bcc` job. */
-  readonly notificationId: string | null
+/** What an email job's outbox `payload` holds (as JSON). */
+export interface EmailPayload {
   readonly recipients: ReadonlyArray<EmailRecipient>
   /** Send only to the recipients who have not seen (nor deleted) theirs by now. */
   readonly recheck: boolean
-  /** Attempts so far, this one included. */
-  readonly attempts: number
 }
 
-/** How a claimed job ended. */
-export type EmailSettlement =
-  | { readonly state: "sent"; readonly at: string; readonly recipients: ReadonlyArray<EmailRecipient> }
-  | { readonly state: "failed"; readonly at: string; readonly error: string }
-  | { readonly state: "retry"; readonly dueAt: string; readonly error: string }
-  /** Nobody left to mail (all seen it, or the call is gone). */
-  | { readonly state: "cancelled" }
+/** An email job's payload from its JSON text. */
+export const emailPayloadOf = (payload: string): EmailPayload => JSON.parse(payload) as EmailPayload
 
 /** What a message is made of: the call's shared fields and its `email` block. */
 export interface CallContent {
@@ -61,17 +52,8 @@ export interface EmailJobRecord {
   readonly failedAt: string | null
 }
 
-/** The outbox part of the Store. */
+/** Email's part of the Store. */
 export interface EmailStoreShape {
-  /** When the next queued job not held by a node is due, or null (a read: idle polls write nothing). */
-  readonly nextDue: Effect.Effect<string | null>
-  /** Claims up to `limit` due jobs until `leaseUntil`; each is taken by one node only. */
-  readonly claim: (
-    now: string,
-    leaseUntil: string,
-    limit: number
-  ) => Effect.Effect<ReadonlyArray<ClaimedEmail>>
-  readonly settle: (id: string, outcome: EmailSettlement) => Effect.Effect<void>
   readonly content: (app: string, callId: string) => Effect.Effect<CallContent | undefined>
   /** Of these notifications, the ones that still exist and have no `seenAt`. */
   readonly unseen: (app: string, ids: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>

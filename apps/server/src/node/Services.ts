@@ -5,7 +5,7 @@ import type { Auth } from "../auth/Auth.js"
 import type { Bus } from "../cluster/bus/Bus.js"
 import type { Config } from "../config/Config.js"
 import type { Delivery } from "../notify/Delivery.js"
-import type { EmailOutbox } from "../email/EmailOutbox.js"
+import type { Outbox } from "../outbox/Outbox.js"
 import type { Metrics } from "../stats/Metrics.js"
 import type { Control } from "../cluster/control/Control.js"
 import type { Limits } from "../cluster/limits/Limits.js"
@@ -21,7 +21,7 @@ export type Services =
   | Config
   | Control
   | Delivery
-  | EmailOutbox
+  | Outbox
   | Limits
   | Metrics
   | Presence

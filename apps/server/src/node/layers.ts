@@ -16,8 +16,10 @@ import { layerRedisPresence } from "../cluster/presence/redisPresence.js"
 import { layerRedis } from "../cluster/redis.js"
 import { Config, generateAdminToken, type ServerConfig, sqlitePath } from "../config/Config.js"
 import { isPostgresUrl } from "../config/DatabaseUrl.js"
-import { layerEmailOutbox } from "../email/EmailOutbox.js"
+import { emailSender } from "../email/emailSender.js"
 import { layerDelivery } from "../notify/Delivery.js"
+import { layerOutbox } from "../outbox/Outbox.js"
+import type { OutboxStore } from "../outbox/OutboxStore.js"
 import { layerMetrics } from "../stats/Metrics.js"
 import { layerPgStore } from "../storage/postgres/pg.js"
 import { Store } from "../storage/Store.js"
@@ -27,7 +29,7 @@ import { layerSessions } from "../stream/Sessions.js"
 import type { Services } from "./Services.js"
 
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
-export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store> =>
+export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store | OutboxStore> =>
   isPostgresUrl(config.databaseUrl)
     ? layerPgStore(config.databaseUrl)
     : layerSqliteStore(sqlitePath(config.databaseUrl))
@@ -67,6 +69,9 @@ export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
     layerConfig(config),
     layerSessions.pipe(Layer.provideMerge(layerReceipts), Layer.provideMerge(layerMetrics))
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
-  const cluster = Layer.mergeAll(layerCluster(config), layerEmailOutbox).pipe(Layer.provideMerge(base))
+  // The outbox's senders, one per kind (web push and webhooks add theirs here).
+  const cluster = Layer.mergeAll(layerCluster(config), layerOutbox([emailSender])).pipe(
+    Layer.provideMerge(base)
+  )
   return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
 }

@@ -12,13 +12,14 @@ import { ApiError, badRequest, unknownEventType } from "../http/ApiError.js"
 import { Bus } from "../cluster/bus/Bus.js"
 import { Config } from "../config/Config.js"
 import { Metrics } from "../stats/Metrics.js"
-import { EmailOutbox } from "../email/EmailOutbox.js"
+import { Outbox } from "../outbox/Outbox.js"
 import { encodeShared, type SharedNotification } from "./Encode.js"
 import { Presence } from "../cluster/presence/Presence.js"
 import type { MarkKind, MarkTarget } from "../inbox/records.js"
 import { Store } from "../storage/Store.js"
 import type { UserInput } from "../tenancy/TenancyStore.js"
 import type { EmailPlan } from "../email/emailPlan.js"
+import { EMAIL } from "../email/emailStore.js"
 
 /** The Delivery interface. */
 export interface DeliveryShape {
@@ -67,7 +68,7 @@ const dedupeUsers = (refs: ReadonlyArray<UserRef>): Array<UserInput> => {
   return [...byId.values()]
 }
 
-/** Builds Delivery from the store, bus, presence, email outbox and config. */
+/** Builds Delivery from the store, bus, presence, outbox and config. */
 export const makeDelivery = Effect.gen(function* () {
   const store = yield* Store
   const bus = yield* Bus
@@ -82,15 +83,12 @@ export const makeDelivery = Effect.gen(function* () {
         Effect.sync(() => commitTime.observe((performance.now() - started) / 1000))
       )
     })
-  const outbox = yield* EmailOutbox
+  const outbox = yield* Outbox
 
   /** Whom the call's `email` block asks to mail, when this node can send any. */
   const emailPlanOf = (email: NotifyRequest["email"]): EmailPlan | undefined => {
     if (email === undefined || (email.send !== true && email.force !== true)) return undefined
-    if (!outbox.enabled) {
-      outbox.unconfigured()
-      return undefined
-    }
+    if (!outbox.accepts(EMAIL)) return undefined
     return { force: email.force === true, after: email.after ?? 0, bcc: email.bcc === true }
   }
 

@@ -31,7 +31,7 @@ export interface MaintenanceStore {
   readonly durability: Effect.Effect<Durability>
   /**
    * Drops stream entries older than `before` or beyond `keep` per user, stale idempotency keys,
-   * email jobs done (sent, failed, cancelled) and due before `before`, and statistics buckets
+   * outbox jobs done (sent, failed, cancelled) and due before `before`, and statistics buckets
    * that start before their grain's time in `statsBefore`.
    */
   readonly prune: (
@@ -42,9 +42,9 @@ export interface MaintenanceStore {
   ) => Effect.Effect<number>
 }
 
-/** The email outbox's storage, as the Store offers it. */
+/** Email's storage, as the Store offers it (its jobs are outbox rows: outbox/OutboxStore.ts). */
 export interface EmailPort {
-  /** The email outbox the notify calls write to. */
+  /** What email reads, and its failed jobs for the operator. */
   readonly emails: EmailStoreShape
 }
 

@@ -1,23 +1,33 @@
 /**
- * The email outbox's parts, without a mail server: what a message says (escaping, plain text,
- * Bcc addressing, Message-IDs), the retry schedule, and the worker over a real SQLite store
- * with the in-memory Mailer: a `bcc` job is one message, a delayed job whose recipients have
- * all seen theirs is cancelled, not sent. (The server's own tests speak real SMTP: test/email.)
+ * Email's parts, without a mail server: what a message says (escaping, plain text, Bcc
+ * addressing, Message-IDs), the retry schedule, and the outbox worker with the email sender over
+ * a real SQLite store and the in-memory Mailer: a `bcc` job is one message, a delayed job whose
+ * recipients have all seen theirs is cancelled, not sent. (The server's own tests speak real
+ * SMTP: test/email; the worker's own rules: outbox.test.ts.)
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, inject, it } from "vitest"
 import { Config, DefaultEmailTuning, loadConfig } from "../../src/config/Config.js"
 import { encodeShared, recipientId } from "../../src/notify/Encode.js"
 import { renderEmail } from "../../src/email/EmailMessage.js"
-import { makeEmailWorker, retriesExhausted, retryDelayMs } from "../../src/email/EmailOutbox.js"
+import { makeEmailSender } from "../../src/email/emailSender.js"
 import { makeMemoryMailer } from "../../src/email/Mailer.js"
+import { makeOutbox } from "../../src/outbox/Outbox.js"
+import { retriesExhausted, retryDelayMs } from "../../src/outbox/Sender.js"
 import { layerMetrics } from "../../src/stats/Metrics.js"
 import type { NotifyJob } from "../../src/notify/NotifyStore.js"
 import { Store } from "../../src/storage/Store.js"
 import { layerSqliteStore } from "../../src/storage/sqlite/sqlite.js"
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The SQLite writer thread bundled from src for the unit project (scripts/vitest/writerThread.mjs). */
+    pushbackWriterThread: string
+  }
+}
 
 const call = {
   type: null,
@@ -97,7 +107,7 @@ describe("the worker", () => {
     const mailer = makeMemoryMailer()
     const base = loadConfig({ db: `sqlite:${join(dir, "p.db")}` }, { PUSHBACK_ADMIN_TOKEN: "t" })
     const config = Layer.succeed(Config, { ...base, email: { ...DefaultEmailTuning, pollMs: 50 } })
-    const store = layerSqliteStore(join(dir, "p.db"), new URL("../../dist/writer-thread.js", import.meta.url))
+    const store = layerSqliteStore(join(dir, "p.db"), new URL(inject("pushbackWriterThread")))
     const job = (stem: string, plan: NotifyJob["emailPlan"]): NotifyJob => {
       const fields = {
         type: null,
@@ -132,7 +142,7 @@ describe("the worker", () => {
       const late = yield* s.notify(job("late", { force: false, after: 1, bcc: false }))
       yield* s.mark("app_u", "a", "seen", { ids: [recipientId("late", 0)] }, new Date().toISOString())
       yield* s.mark("app_u", "b", "deleted", { ids: [recipientId("late", 1)] }, new Date().toISOString())
-      yield* makeEmailWorker
+      yield* makeOutbox([makeEmailSender])
       // Until both calls are settled (the delayed one falls due after 1 s).
       for (let i = 0; i < 100; i++) {
         const [x, y] = yield* Effect.all([

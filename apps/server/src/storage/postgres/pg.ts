@@ -8,12 +8,15 @@
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import type { AppRecord, EventTypeRecord } from "../../tenancy/TenancyStore.js"
 import { Store, type StoreShape } from "../Store.js"
-import { makeEmailReads } from "../../email/emailReads.js"
+import { makeEmailStore } from "../../email/emailReads.js"
 import { runMigrations } from "../migrations/migrations.js"
-import { makePgEmails } from "../../email/pgEmails.js"
+import { pgQueueEmails } from "../../email/pgEmails.js"
+import { makeOutboxReads } from "../../outbox/outboxReads.js"
+import { OutboxStore, type OutboxStoreShape } from "../../outbox/OutboxStore.js"
+import { makePgOutbox } from "../../outbox/pgOutbox.js"
 import { makePgNotify } from "./pgNotify.js"
 import { withoutNulKeys } from "./pgNul.js"
 import { makePgWrites } from "./pgWrites.js"
@@ -35,9 +38,8 @@ const makePgStore = Effect.gen(function* () {
       }),
       Effect.orDie
     )
-  const emails = makePgEmails(sql, transaction)
-  const { notify, mark } = makePgNotify(sql, transaction, emails.queueEmails)
-  const emailReads = yield* makeEmailReads
+  const { notify, mark } = makePgNotify(sql, transaction, pgQueueEmails(sql))
+  const outbox: OutboxStoreShape = { ...(yield* makeOutboxReads), ...makePgOutbox(sql, transaction) }
   const writes = makePgWrites(sql, transaction)
 
   const store: StoreShape = {
@@ -45,7 +47,7 @@ const makePgStore = Effect.gen(function* () {
     ...writes,
     notify,
     mark,
-    emails: { ...emailReads, ...emails.writes },
+    emails: yield* makeEmailStore(outbox),
     durability: Effect.sync(() => ({
       journalMode: "postgresql",
       synchronous: `synchronous_commit=${String(setting?.["value"])}`,
@@ -79,16 +81,16 @@ const makePgStore = Effect.gen(function* () {
         Effect.orDie
       )
   }
-  return withoutNulKeys(store)
+  return Context.make(Store, withoutNulKeys(store)).pipe(Context.add(OutboxStore, outbox))
 })
 
-/** Store on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
-export const layerPgStore = (url: string): Layer.Layer<Store> => {
+/** Store (and the outbox's store) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
+export const layerPgStore = (url: string): Layer.Layer<Store | OutboxStore> => {
   const client = PgClient.layer({
     url: Redacted.make(url),
     maxConnections: POOL_SIZE,
     connectTimeout: Duration.seconds(5),
     applicationName: "pushback"
   }).pipe(Layer.orDie)
-  return Layer.scoped(Store, makePgStore).pipe(Layer.provide(client))
+  return Layer.scopedContext(makePgStore).pipe(Layer.provide(client))
 }

@@ -13,6 +13,7 @@ import type { Receipt } from "../../stream/StreamStore.js"
 import { pgStatsBump } from "../../stats/pgBuckets.js"
 import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
+import { pgPruneOutbox } from "../../outbox/pgOutbox.js"
 
 type Sql = SqlClient.SqlClient
 
@@ -148,7 +149,7 @@ export const makePgWrites = (
             WHERE u.app = e.app AND u.id = e.user_id AND e.seq <= u.seq - ${keep} RETURNING 1)
           SELECT COUNT(*) AS n FROM d`
         yield* sql`DELETE FROM idempotency_keys WHERE created_at < ${keysBefore}`
-        yield* sql`DELETE FROM email_jobs WHERE state IN ('sent', 'failed', 'cancelled') AND due_at < ${before}`
+        yield* pgPruneOutbox(sql, before)
         for (const [grain, t] of Object.entries(statsBefore)) {
           yield* sql`DELETE FROM stats_buckets WHERE grain = ${grain} AND t < ${t}`
         }

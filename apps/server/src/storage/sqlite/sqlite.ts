@@ -10,11 +10,13 @@ import { dirname } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import Database from "better-sqlite3"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { notificationEntries } from "../../notify/Encode.js"
 import { Store, type StoreShape } from "../Store.js"
 import { makeCatalog } from "./catalog.js"
-import { makeEmailReads } from "../../email/emailReads.js"
+import { makeEmailStore } from "../../email/emailReads.js"
+import { makeOutboxReads } from "../../outbox/outboxReads.js"
+import { OutboxStore, type OutboxStoreShape } from "../../outbox/OutboxStore.js"
 import { runMigrations } from "../migrations/migrations.js"
 import { makeSqlReads } from "../sqlReads.js"
 import { startWriter } from "./writer.js"
@@ -25,7 +27,6 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
     yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
     yield* runMigrations.pipe(Effect.orDie)
     const reads = yield* makeSqlReads
-    const emailReads = yield* makeEmailReads
     const writer = yield* startWriter(filename, writerThread)
     // The catalog reads on a connection of this thread: a microsecond, no message to the writer.
     const catalog = makeCatalog(
@@ -35,6 +36,12 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       )
     )
 
+    const outbox: OutboxStoreShape = {
+      ...(yield* makeOutboxReads),
+      claim: (kind, now, lease, limit) => writer.run("claimOutbox", kind, now, lease, limit),
+      settle: (id, owner, settlement) => writer.run("settleOutbox", id, owner, settlement),
+      retry: (kind, app, ids, now) => writer.run("retryOutbox", kind, app, ids, now)
+    }
     const store: StoreShape = {
       ...reads,
       durability: writer.durability,
@@ -62,23 +69,18 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       markDelivered: (receipts) => writer.run("markDelivered", receipts),
       prune: (before, keep, keysBefore, statsBefore) =>
         writer.run("prune", before, keep, keysBefore, statsBefore),
-      emails: {
-        ...emailReads,
-        claim: (now, leaseUntil, limit) => writer.run("claimEmails", now, leaseUntil, limit),
-        settle: (id, outcome) => writer.run("settleEmail", id, outcome),
-        retry: (app, ids, now) => writer.run("retryEmails", app, ids, now)
-      }
+      emails: yield* makeEmailStore(outbox)
     }
-    return store
+    return Context.make(Store, store).pipe(Context.add(OutboxStore, outbox))
   })
 
-/** Store on a SQLite file (created with its directory when missing). */
-export const layerSqliteStore = (filename: string, writerThread?: URL): Layer.Layer<Store> => {
+/** Store (and the outbox's store) on a SQLite file (created with its directory when missing). */
+export const layerSqliteStore = (filename: string, writerThread?: URL): Layer.Layer<Store | OutboxStore> => {
   const client = Layer.unwrapEffect(
     Effect.sync(() => {
       mkdirSync(dirname(filename), { recursive: true })
       return SqliteClient.layer({ filename })
     })
   ).pipe(Layer.orDie)
-  return Layer.scoped(Store, makeSqliteStore(filename, writerThread)).pipe(Layer.provide(client))
+  return Layer.scopedContext(makeSqliteStore(filename, writerThread)).pipe(Layer.provide(client))
 }

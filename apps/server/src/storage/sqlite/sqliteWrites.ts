@@ -8,6 +8,7 @@ import type { NotifyResponse } from "@pushback/protocol"
 import type { Database } from "better-sqlite3"
 import { encodeMarkFrame, recipientId } from "../../notify/Encode.js"
 import { makeSqliteEmailWrites } from "../../email/sqliteEmailWrites.js"
+import { makeSqliteOutbox } from "../../outbox/sqliteOutbox.js"
 import { makeSqliteStatsBump } from "../../stats/sqliteBuckets.js"
 import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
@@ -125,13 +126,11 @@ export const makeSqliteWrites = (db: Database) => {
     pruneOver: prepare(`DELETE FROM entries WHERE seq <= (
         SELECT u.seq FROM users u WHERE u.app = entries.app AND u.id = entries.user_id) - ?`),
     pruneKeys: prepare("DELETE FROM idempotency_keys WHERE created_at < ?"),
-    pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?"),
-    pruneEmails: prepare(
-      "DELETE FROM email_jobs WHERE state IN ('sent', 'failed', 'cancelled') AND due_at < ?"
-    )
+    pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?")
   }
 
-  const { queueEmails, ...emailWrites } = makeSqliteEmailWrites(db, bumpStats)
+  const outbox = makeSqliteOutbox(db, bumpStats)
+  const { queueEmails } = makeSqliteEmailWrites(db, outbox.enqueue)
 
   const registerUser = (app: string, u: UserInput, now: string) =>
     st.upsertUser.run(app, u.id, u.email ?? null, u.name ?? null, now)
@@ -162,7 +161,7 @@ export const makeSqliteWrites = (db: Database) => {
   }
 
   return {
-    ...emailWrites,
+    ...outbox.writes,
     createApp: (app: AppRecord) => {
       st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
       st.bumpCatalog.run()
@@ -287,7 +286,7 @@ export const makeSqliteWrites = (db: Database) => {
       const old = st.pruneOld.run(before).changes
       const over = st.pruneOver.run(keep).changes
       st.pruneKeys.run(keysBefore)
-      st.pruneEmails.run(before)
+      outbox.prune(before)
       for (const [grain, t] of Object.entries(statsBefore)) st.pruneStats.run(grain, t)
       return old + over
     }

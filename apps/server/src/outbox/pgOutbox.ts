@@ -1,0 +1,92 @@
+/**
+ * The outbox's writes on PostgreSQL (OutboxStore.ts), with the semantics of sqliteOutbox.ts:
+ * a cause's jobs inside its own transaction, and claims that several nodes make at once —
+ * `FOR UPDATE SKIP LOCKED`, so each due job goes to one node and a node never waits for the
+ * rows another is claiming (PROTOCOL.md §6). A job sent or failed adds what its sender counts
+ * to its app's statistics buckets in the same transaction.
+ */
+import type { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { pgStatsBump } from "../stats/pgBuckets.js"
+import { type OutboxRow, type OutboxStoreShape, outboxJobOf } from "./OutboxStore.js"
+
+type Sql = SqlClient.SqlClient
+
+/** Writes jobs inside the caller's transaction; `app` and `createdAt` are their cause's. */
+export const pgEnqueue = (sql: Sql, app: string, createdAt: string, rows: ReadonlyArray<OutboxRow>) =>
+  rows.length === 0
+    ? Effect.void
+    : sql`INSERT INTO outbox (id, kind, app, call_id, notification_id, user_id, payload, created_at, due_at,
+          attempts, state)
+        SELECT r.id, r.kind, ${app}, r.call_id, r.notification_id, r.user_id, r.payload, ${createdAt}, r.due_at,
+          0, 'queued'
+        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.kind)}::text[],
+          ${rows.map((r) => r.callId)}::text[], ${rows.map((r) => r.notificationId)}::text[],
+          ${rows.map((r) => r.userId)}::text[], ${rows.map((r) => r.payload)}::text[],
+          ${rows.map((r) => r.dueAt)}::text[])
+          AS r(id, kind, call_id, notification_id, user_id, payload, due_at)`.pipe(Effect.asVoid)
+
+/** Drops jobs done (sent, failed, cancelled) and due before `before`; run inside the retention transaction. */
+export const pgPruneOutbox = (sql: Sql, before: string) =>
+  sql`DELETE FROM outbox WHERE state IN ('sent', 'failed', 'cancelled') AND due_at < ${before}`.pipe(
+    Effect.asVoid
+  )
+
+/** The outbox writes over `sql`; `transaction` wraps each in one. */
+export const makePgOutbox = (
+  sql: Sql,
+  transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>
+): Pick<OutboxStoreShape, "claim" | "settle" | "retry"> => ({
+  claim: (kind, now, lease, limit) =>
+    transaction(
+      sql`UPDATE outbox j SET lease_owner = ${lease.owner}, lease_until = ${lease.until},
+          attempts = j.attempts + 1
+        FROM (SELECT id FROM outbox WHERE state = 'queued' AND kind = ${kind} AND due_at <= ${now}
+            AND (lease_until IS NULL OR lease_until <= ${now})
+          ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
+        WHERE j.id = due.id
+        RETURNING j.id, j.kind, j.app, j.call_id, j.notification_id, j.user_id, j.payload, j.attempts`.pipe(
+        Effect.map((rows) => rows.map(outboxJobOf))
+      )
+    ),
+  settle: (id, owner, s) => {
+    const mine = sql`lease_owner = NULL, lease_until = NULL WHERE id = ${id} AND lease_owner = ${owner}`
+    switch (s.state) {
+      case "sent":
+      case "failed":
+        return transaction(
+          Effect.gen(function* () {
+            const [row] =
+              s.state === "sent"
+                ? yield* sql`UPDATE outbox SET state = 'sent', settled_at = ${s.at},
+                    payload = COALESCE(${s.payload ?? null}, payload), last_error = NULL, ${mine} RETURNING app`
+                : yield* sql`UPDATE outbox SET state = 'failed', settled_at = ${s.at}, last_error = ${s.error},
+                    ${mine} RETURNING app`
+            if (row !== undefined && s.stats !== undefined)
+              yield* pgStatsBump(sql, String(row["app"]), s.at, s.stats)
+            return row !== undefined
+          })
+        )
+      case "retry":
+        return transaction(
+          sql`UPDATE outbox SET due_at = ${s.dueAt}, last_error = ${s.error}, ${mine} RETURNING 1`.pipe(
+            Effect.map((rows) => rows.length > 0)
+          )
+        )
+      case "cancelled":
+        return transaction(
+          sql`UPDATE outbox SET state = 'cancelled', settled_at = ${s.at}, ${mine} RETURNING 1`.pipe(
+            Effect.map((rows) => rows.length > 0)
+          )
+        )
+    }
+  },
+  retry: (kind, app, ids, now) =>
+    transaction(
+      sql`WITH r AS (UPDATE outbox SET state = 'queued', due_at = ${now}, attempts = 0, settled_at = NULL,
+          lease_owner = NULL, lease_until = NULL
+        WHERE kind = ${kind} AND state = 'failed' AND (${app ?? null}::text IS NULL OR app = ${app ?? null})
+          AND (${ids.length === 0}::boolean OR id = ANY(${[...ids]}::text[])) RETURNING 1)
+        SELECT COUNT(*) AS n FROM r`.pipe(Effect.map(([r]) => Number(r?.["n"] ?? 0)))
+    )
+})

@@ -1,0 +1,240 @@
+/**
+ * The outbox worker's own rules, with a fake kind of job (no email, no network) over a real
+ * SQLite store: a temporary failure is retried on the sender's schedule until it succeeds; a
+ * permanent failure, or a used retry budget, fails the job for good with its error and counts
+ * it; a job a dead node claimed is taken up again only when its lease ends, and that node's
+ * late settlement changes nothing; two workers on one store send each job once; a worker
+ * sends only the kinds it has a sender for, and says once why it has none.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import Database from "better-sqlite3"
+import { Effect, Layer, type Scope } from "effect"
+import { afterAll, describe, expect, inject, it, vi } from "vitest"
+import { makeOutbox } from "../../src/outbox/Outbox.js"
+import { type OutboxJob, type OutboxRow, OutboxStore } from "../../src/outbox/OutboxStore.js"
+import type { Sender, SendResult } from "../../src/outbox/Sender.js"
+import { makeSqliteOutbox } from "../../src/outbox/sqliteOutbox.js"
+import { makeSqliteStatsBump } from "../../src/stats/sqliteBuckets.js"
+import { layerSqliteStore } from "../../src/storage/sqlite/sqlite.js"
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The SQLite writer thread bundled from src for the unit project (scripts/vitest/writerThread.mjs). */
+    pushbackWriterThread: string
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "pushback-outbox-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const file = join(dir, "p.db")
+const APP = "app_o"
+const store = layerSqliteStore(file, new URL(inject("pushbackWriterThread")))
+
+/** Writes jobs the way a cause does: in one transaction of their own connection. */
+const enqueue = (rows: ReadonlyArray<OutboxRow>) =>
+  Effect.sync(() => {
+    const db = new Database(file)
+    try {
+      const outbox = makeSqliteOutbox(db, makeSqliteStatsBump(db))
+      db.transaction(() => outbox.enqueue(APP, new Date().toISOString(), rows))()
+    } finally {
+      db.close()
+    }
+  })
+
+const job = (id: string, kind = "fake"): OutboxRow => ({
+  id,
+  kind,
+  callId: null,
+  notificationId: null,
+  userId: null,
+  payload: JSON.stringify({ id }),
+  dueAt: new Date().toISOString()
+})
+
+/** One row of the outbox, read on a connection of its own. */
+const rowOf = (id: string) => {
+  const db = new Database(file, { readonly: true })
+  try {
+    return db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as Record<string, unknown> | undefined
+  } finally {
+    db.close()
+  }
+}
+
+/** What the sent and failed jobs added to the app's minute buckets. */
+const counted = () => {
+  const db = new Database(file, { readonly: true })
+  try {
+    return db
+      .prepare(`SELECT COALESCE(SUM(delivered), 0) AS sent, COALESCE(SUM(emails_failed), 0) AS failed
+        FROM stats_buckets WHERE app = ? AND grain = 'minute'`)
+      .get(APP) as { sent: number; failed: number }
+  } finally {
+    db.close()
+  }
+}
+
+/** Polls until `done` holds for the row (at most 10 s). */
+const until = (id: string, done: (row: Record<string, unknown>) => boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 200; i++) {
+      const row = rowOf(id)
+      if (row !== undefined && done(row)) return row
+      yield* Effect.sleep(50)
+    }
+    throw new Error(`job ${id} never got there: ${JSON.stringify(rowOf(id))}`)
+  })
+
+/** A fake sender: answers what `script` says for each attempt, and records every attempt. */
+const fakeSender = (script: (job: OutboxJob) => SendResult, options: Partial<Sender> = {}) => {
+  const attempts: Array<{ id: string; attempt: number; at: number }> = []
+  const observed: Array<string> = []
+  const sender: Sender = {
+    kind: "fake",
+    send: (job) =>
+      Effect.sync(() => {
+        attempts.push({ id: job.id, attempt: job.attempts, at: Date.now() })
+        return script(job)
+      }),
+    retryIn: (n) => (n < 5 ? 100 : undefined),
+    leaseMs: 5_000,
+    pollMs: 50,
+    stats: { sent: { delivered: 1 }, failed: { emailsFailed: 1 } },
+    observe: (state) => observed.push(state),
+    ...options
+  }
+  return { sender, attempts, observed }
+}
+
+const run = <A>(program: Effect.Effect<A, never, OutboxStore | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Layer.orDie(store))))
+
+describe("the outbox worker", () => {
+  it("retries a temporary failure on the sender's schedule until it is sent", async () => {
+    const fake = fakeSender((j) =>
+      j.attempts < 3
+        ? { _tag: "Failed", error: `try ${j.attempts}`, permanent: false }
+        : { _tag: "Sent", payload: '"done"' }
+    )
+    const { row, before } = await run(
+      Effect.gen(function* () {
+        const before = counted()
+        yield* enqueue([job("job_retry")])
+        yield* makeOutbox([Effect.succeed(fake.sender)])
+        return { row: yield* until("job_retry", (r) => r["state"] !== "queued"), before }
+      })
+    )
+    expect(row).toMatchObject({ state: "sent", attempts: 3, last_error: null, payload: '"done"' })
+    expect(row["lease_owner"]).toBeNull()
+    expect(row["settled_at"]).not.toBeNull()
+    expect(fake.attempts.map((a) => a.attempt)).toEqual([1, 2, 3])
+    // Each retry waited for its due time (100 ms after the failure).
+    expect(fake.attempts[1]!.at - fake.attempts[0]!.at).toBeGreaterThanOrEqual(90)
+    expect(fake.attempts[2]!.at - fake.attempts[1]!.at).toBeGreaterThanOrEqual(90)
+    expect(fake.observed).toEqual(["sent"])
+    expect(counted()).toEqual({ sent: before.sent + 1, failed: before.failed })
+  })
+
+  it("fails a job for good on a permanent failure, or once its retry budget is used", async () => {
+    const fake = fakeSender(
+      (j) =>
+        j.id === "job_perm"
+          ? { _tag: "Failed", error: "550 no such mailbox", permanent: true }
+          : { _tag: "Failed", error: `busy ${j.attempts}`, permanent: false },
+      { retryIn: (n) => (n < 2 ? 50 : undefined) }
+    )
+    const [perm, spent, before] = await run(
+      Effect.gen(function* () {
+        const before = counted()
+        yield* enqueue([job("job_perm"), job("job_spent")])
+        yield* makeOutbox([Effect.succeed(fake.sender)])
+        return [
+          yield* until("job_perm", (r) => r["state"] !== "queued"),
+          yield* until("job_spent", (r) => r["state"] !== "queued"),
+          before
+        ] as const
+      })
+    )
+    expect(perm).toMatchObject({ state: "failed", attempts: 1, last_error: "550 no such mailbox" })
+    expect(spent).toMatchObject({ state: "failed", attempts: 2, last_error: "busy 2" })
+    expect(fake.attempts.filter((a) => a.id === "job_perm")).toHaveLength(1)
+    expect(fake.observed).toEqual(["failed", "failed"])
+    expect(counted()).toEqual({ sent: before.sent, failed: before.failed + 2 })
+  })
+
+  it("takes up a job a dead node held once its lease ends; the dead node's late word changes nothing", async () => {
+    const fake = fakeSender(() => ({ _tag: "Sent" }))
+    const { row, leaseEnd, late } = await run(
+      Effect.gen(function* () {
+        const outbox = yield* OutboxStore
+        yield* enqueue([job("job_lease")])
+        // A node claims it, then dies (it never settles) with 400 ms of lease left.
+        const leaseEnd = Date.now() + 400
+        const [held] = yield* outbox.claim(
+          "fake",
+          new Date().toISOString(),
+          { owner: "dead-node", until: new Date(leaseEnd).toISOString() },
+          10
+        )
+        expect(held?.id).toBe("job_lease")
+        yield* makeOutbox([Effect.succeed(fake.sender)])
+        const row = yield* until("job_lease", (r) => r["state"] === "sent")
+        const late = yield* outbox.settle("job_lease", "dead-node", {
+          state: "failed",
+          at: new Date().toISOString(),
+          error: "too late"
+        })
+        return { row, leaseEnd, late }
+      })
+    )
+    expect(fake.attempts).toHaveLength(1)
+    expect(fake.attempts[0]!.at).toBeGreaterThanOrEqual(leaseEnd)
+    expect(row).toMatchObject({ state: "sent", attempts: 2 })
+    expect(late).toBe(false)
+    expect(rowOf("job_lease")).toMatchObject({ state: "sent", last_error: null })
+  })
+
+  it("two workers on one store send each job once", async () => {
+    const fake = fakeSender(() => ({ _tag: "Sent" }))
+    const ids = Array.from({ length: 40 }, (_, i) => `job_once_${i}`)
+    await run(
+      Effect.gen(function* () {
+        const a = yield* makeOutbox([Effect.succeed(fake.sender)])
+        const b = yield* makeOutbox([Effect.succeed(fake.sender)])
+        yield* enqueue(ids.map((id) => job(id)))
+        a.wake()
+        b.wake()
+        for (const id of ids) yield* until(id, (r) => r["state"] === "sent")
+      })
+    )
+    expect(fake.attempts.map((a) => a.id).sort()).toEqual([...ids].sort())
+  })
+
+  it("sends only the kinds it has a sender for, and says once why it has none", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined)
+    try {
+      const fake = fakeSender(() => ({ _tag: "Sent" }))
+      const { other, accepts } = await run(
+        Effect.gen(function* () {
+          yield* enqueue([job("job_other", "other"), job("job_mine")])
+          const outbox = yield* makeOutbox([
+            Effect.succeed(fake.sender),
+            Effect.succeed({ kind: "other", off: "no other here" })
+          ])
+          const accepts = [outbox.accepts("fake"), outbox.accepts("other"), outbox.accepts("other")]
+          yield* until("job_mine", (r) => r["state"] === "sent")
+          return { other: rowOf("job_other"), accepts }
+        })
+      )
+      expect(accepts).toEqual([true, false, false])
+      expect(log.mock.calls.filter((c) => String(c[0]).includes("no other here"))).toHaveLength(1)
+      expect(other).toMatchObject({ state: "queued", attempts: 0 })
+      expect(fake.attempts.map((a) => a.id)).toEqual(["job_mine"])
+    } finally {
+      log.mockRestore()
+    }
+  })
+})

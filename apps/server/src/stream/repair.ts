@@ -1,7 +1,8 @@
 /**
  * Repair of lost wake-ups (PROTOCOL.md §6: storage is the truth, the bus only wakes). Three
  * ways a session is brought up to storage with `catchUp`, none a query per session per tick:
- * - an entry that came early waited a second for the ones before it (Sessions.ts);
+ * - an entry that came early waited a second for the ones before it (Session.ts): the hub's
+ *   gap filler, set per hub by `fillGaps`, so two servers in one process never share one;
  * - the node got Redis back: every local session, a few at a time;
  * - the position check: every few seconds one batched read of the positions of the users
  *   with live sessions here; a session still behind a position seen one check earlier
@@ -11,7 +12,8 @@
 import { CloseCodes } from "@pushback/protocol"
 import { Effect, type ManagedRuntime } from "effect"
 import type { Metrics, MetricsShape } from "../stats/Metrics.js"
-import { type Session, type SessionsShape, setGapFiller } from "./Sessions.js"
+import { isLive, type Session } from "./Session.js"
+import type { SessionsShape } from "./Sessions.js"
 import { Store } from "../storage/Store.js"
 import { catchUp } from "./stream.js"
 import { userKey } from "../cluster/limits/Limits.js"
@@ -38,7 +40,7 @@ export const makeRepair = (
         Effect.logWarning(`could not bring session ${session.id} up to storage`, e)
       )
     )
-  const live = () => sessions.list().filter((s) => s.pending === null)
+  const live = () => sessions.list().filter(isLive)
 
   /** Positions seen at the previous check, by user key. */
   let seen = new Map<string, number>()
@@ -71,8 +73,8 @@ export const makeRepair = (
   })
 
   return {
-    /** Late entries are read from storage instead of being written with a gap. */
-    fillGaps: () => setGapFiller((s) => void runtime.runPromise(resume(s))),
+    /** Late entries are read from storage instead of being written with a gap (this hub's). */
+    fillGaps: () => sessions.fillGapsWith((s) => void runtime.runPromise(resume(s))),
     /** Brings every local session up to storage (after Redis came back). */
     resumeAll: () =>
       runtime.runPromise(Effect.forEach(live(), resume, { concurrency: RESUME_CONCURRENCY, discard: true })),

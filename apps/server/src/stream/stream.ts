@@ -1,11 +1,13 @@
 /**
  * Opening a user's stream on any transport: register the session (so no live entry can be
  * missed), send `welcome`, then either the entries after the client's cursor or `reset`,
- * then go live. Resume is a query on storage, so any node can serve any reconnect.
+ * then go live. Resume is a query on storage, so any node can serve any reconnect. The
+ * session's phase changes only through Session.ts (`startCatchUp`, `placeAt`, `goLive`).
  */
 import { Effect } from "effect"
-import { goLive, hand, type Session, Sessions } from "./Sessions.js"
 import { Store } from "../storage/Store.js"
+import { goLive, handBacklog, placeAt, type Session, startCatchUp } from "./Session.js"
+import { Sessions } from "./Sessions.js"
 
 /** Parses a cursor parameter: absent, or a non-negative integer; anything else is invalid. */
 export const parseCursor = (value: string | null | undefined): number | undefined | "invalid" => {
@@ -34,7 +36,9 @@ export const openStream = (
   Effect.gen(function* () {
     const store = yield* Store
     const sessions = yield* Sessions
-    session.pending = []
+    // Catching up before it joins: a live entry that comes while the backlog is read is held.
+    // A session already closed (its client went away first) is not opened.
+    if (!startCatchUp(session)) return 0
     sessions.add(session)
     const sendWelcome = options.welcome !== false
     // The unseen count and the latest seq, from one snapshot; not read when neither is needed.
@@ -45,12 +49,12 @@ export const openStream = (
     }
     if (cursor === undefined) {
       const latest = counts!.cursor // read above whenever there is no cursor
-      session.cursor = latest
+      placeAt(session, latest)
       welcome(latest)
       goLive(session)
       return 0
     }
-    session.cursor = cursor
+    placeAt(session, cursor)
     return yield* replay(
       session,
       () => welcome(cursor),
@@ -61,7 +65,7 @@ export const openStream = (
 /**
  * Brings a live session up to storage: holds live entries, writes every entry after its
  * cursor (or `reset` when the cursor is older than what is kept), then goes live again. Used
- * by `openStream` and by the repair of lost wake-ups (cluster/repair.ts): any node can
+ * by `openStream` and by the repair of lost wake-ups (repair.ts): any node can
  * rebuild any session's position from storage alone.
  */
 export const catchUp = (session: Session) =>
@@ -74,11 +78,10 @@ export const catchUp = (session: Session) =>
 const replay = (session: Session, resumable: () => void, reset: (latest: number) => void) =>
   Effect.gen(function* () {
     const store = yield* Store
-    if (session.pending === null) session.pending = []
-    session.early = null
+    if (!startCatchUp(session)) return 0
     const window = yield* store.streamAfter(session.app, session.user, session.cursor, REPLAY_CHUNK)
     if (!window.resumable) {
-      session.cursor = window.latest
+      placeAt(session, window.latest)
       reset(window.latest)
       session.write(JSON.stringify({ type: "reset", cursor: window.latest }))
       goLive(session)
@@ -90,11 +93,9 @@ const replay = (session: Session, resumable: () => void, reset: (latest: number)
     let replayed = 0
     let chunk = window.entries
     while (chunk.length > 0) {
-      for (const entry of chunk) {
-        if (entry.seq > session.cursor) hand(session, entry)
-      }
+      const open = handBacklog(session, chunk)
       replayed += chunk.length
-      if (chunk.length < REPLAY_CHUNK) break
+      if (!open || chunk.length < REPLAY_CHUNK) break
       chunk = (yield* store.streamAfter(session.app, session.user, session.cursor, REPLAY_CHUNK)).entries
     }
     goLive(session)

@@ -8,7 +8,7 @@
  */
 import { startServer, type TestApp, type TestServer } from "@pushback/testkit"
 import { afterAll, beforeAll, expect, it } from "vitest"
-import { SHARED_BODY_MIN_BYTES } from "../../src/stream/Sessions.js"
+import { SHARED_BODY_MIN_BYTES } from "../../src/stream/frames.js"
 import { type StreamClient, transports } from "./clients.js"
 import { type Frame, newApp, notify, tokenFor } from "./helpers.js"
 

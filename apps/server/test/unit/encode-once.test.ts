@@ -4,7 +4,9 @@
  * first time and shared by the others.
  */
 import { expect, it } from "vitest"
-import { encodedOnce, entryBytes, type Frame, makeSessions, makeSession } from "../../src/stream/Sessions.js"
+import { encodedOnce, entryBytes, type Frame } from "../../src/stream/frames.js"
+import { makeSession } from "../../src/stream/Session.js"
+import { makeSessions } from "../../src/stream/Sessions.js"
 
 it("gives every session of a user the same bytes for one entry, encoded once", () => {
   const hub = makeSessions()

@@ -13,12 +13,15 @@ import type { ServerConfig } from "../../config/Config.js"
 import { applyCors, sendError } from "../../http/Edge.js"
 import type { LimitsShape } from "../../cluster/limits/Limits.js"
 import type { MetricsShape } from "../../stats/Metrics.js"
-import type { Services } from "../../node/Services.js"
-import type { SessionsShape } from "../Sessions.js"
+import type { Store } from "../../storage/Store.js"
+import type { Sessions, SessionsShape } from "../Sessions.js"
+
+/** The services SSE and long-poll use: Auth for the token, Store and Sessions to open the stream. */
+export type HttpTransportNeeds = Auth | Store | Sessions
 
 /** What an HTTP transport needs from the server. */
 export interface HttpTransportDeps {
-  readonly runtime: ManagedRuntime.ManagedRuntime<Services, never>
+  readonly runtime: ManagedRuntime.ManagedRuntime<HttpTransportNeeds, never>
   readonly config: ServerConfig
   readonly sessions: SessionsShape
   readonly metrics: MetricsShape
@@ -30,14 +33,18 @@ export interface HttpTransport {
   /** Answers one `GET` on the transport's path. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void
   /**
-   * Refuses new requests and ends those still authenticating. Sessions already open are
-   * closed by the hub (`closeWhere`), like every other transport's.
+   * Refuses new requests and ends those still authenticating; the event streams already open
+   * end with 1001 (long-polls are answered by the hub's `closeWhere`, like every session).
    */
   readonly close: () => void
 }
 
 /** Counts the request like the generic listener does, sets CORS, and parses the URL. */
-export const beginRequest = (deps: HttpTransportDeps, req: IncomingMessage, res: ServerResponse): URL => {
+export const beginRequest = (
+  deps: Pick<HttpTransportDeps, "config" | "metrics">,
+  req: IncomingMessage,
+  res: ServerResponse
+): URL => {
   deps.metrics.counters.httpRequests++
   res.on("finish", () => {
     if (res.statusCode >= 400) deps.metrics.counters.httpErrors++
@@ -53,7 +60,7 @@ export const tokenOf = (req: IncomingMessage, url: URL): string | undefined =>
 
 /** Verifies a user token through the Auth service; a refusal is a value, not a rejection. */
 export const authenticateUser = (
-  runtime: ManagedRuntime.ManagedRuntime<Services, never>,
+  runtime: ManagedRuntime.ManagedRuntime<Auth, never>,
   token: string | undefined
 ): Promise<Either.Either<UserPrincipal, UserTokenError>> =>
   runtime.runPromise(Effect.either(Effect.flatMap(Auth, (auth) => auth.user(token))))

@@ -16,13 +16,18 @@
  * count on several nodes), to refuse more than `maxPollsPerUser` (429). One answer holds at
  * most about `sessionQueueBytes` of frames; the rest comes with the next poll. A notification's
  * large shared body is written as the one Buffer every recipient of its call shares.
+ *
+ * Once it holds a poll slot, each request's `state` is the only record of where it is:
+ * opening ──backlog sent──▶ waiting ──an entry──▶ answering ──next tick──▶ done
+ * (and from any of them to done: answered at once, timed out, closed, or the client gone).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { CloseCodes } from "@pushback/protocol"
 import { ApiError, badRequest } from "../../http/ApiError.js"
 import type { UserPrincipal } from "../../auth/Auth.js"
 import { sendError } from "../../http/Edge.js"
-import { makeSession, type Session, sharedPieces } from "../Sessions.js"
+import { sharedPieces } from "../frames.js"
+import { makeSession, type Session } from "../Session.js"
 import {
   authenticateUser,
   beginRequest,
@@ -43,12 +48,26 @@ export const parseWait = (value: string | null, fallback: number, max: number): 
   return seconds <= max ? seconds : "invalid"
 }
 
+/** Where one held poll is in its life. */
+type PollState =
+  /** `openStream` is writing `welcome` or the backlog: frames are collected, not answered yet. */
+  | { readonly _tag: "opening" }
+  /** Nothing after the cursor yet: held until an entry comes or `timer` (the wait) runs out. */
+  | { readonly _tag: "waiting"; readonly timer: NodeJS.Timeout }
+  /** An entry came: answered on the next tick, with the entries that came together with it. */
+  | { readonly _tag: "answering"; readonly tick: NodeJS.Immediate }
+  /** Answered, refused, or the client went away: its session left the hub and its slot is free. */
+  | { readonly _tag: "done" }
+
+const OPENING: PollState = { _tag: "opening" }
+const DONE: PollState = { _tag: "done" }
+
 /** Builds the long-poll transport. */
 export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
   const { runtime, config, sessions, metrics, limits } = deps
   const budget = config.limits.sessionQueueBytes
   const authenticating = new Set<ServerResponse>()
-  let closing = false
+  let accepting = true
 
   /** Takes one of the user's poll slots (429 when none is left), then starts the poll. */
   const hold = (res: ServerResponse, principal: UserPrincipal, cursor: number | undefined, wait: number) =>
@@ -77,50 +96,22 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
     let bytes = 0
     /** Where the frames collected so far leave the client. */
     let answerCursor = cursor ?? 0
-    let opened = false
-    let done = false
-    let timer: NodeJS.Timeout | undefined
-    let tick: NodeJS.Immediate | undefined
+    let state: PollState = OPENING
 
-    const session: Session = makeSession({
-      app: principal.app.id,
-      user: principal.user,
-      transport: "poll",
-      appSecret: principal.app.secret,
-      supportsClientActions: false,
-      write: (frame) => {
-        if (done || bytes >= budget) return false
-        // `cursor` has already moved to where this frame leaves the client.
-        answerCursor = session.cursor
-        if (frames++ > 0) pieces.push(",")
-        for (const piece of typeof frame === "string" ? [frame] : (sharedPieces(frame) ?? [frame.payload])) {
-          pieces.push(piece)
-          bytes += piece.length
-        }
-        metrics.counters.framesSent++
-        // Live entries: answer on the next tick, so those that came together go together.
-        if (opened && tick === undefined) tick = setImmediate(() => answer())
-        return true
-      },
-      close: (code, reason) => {
-        if (code === CloseCodes.Unauthorized || code === CloseCodes.TokenExpired) {
-          release()
-          sendError(res, new ApiError({ code: "unauthorized", message: reason }))
-        } else answer()
-      }
-    })
+    // --- transitions: the only assignments to `state` ---
 
+    /** Done: the timers stop, the session leaves the hub, the slot is given back. */
     const release = () => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      if (tick !== undefined) clearImmediate(tick)
+      if (state._tag === "done") return
+      if (state._tag === "waiting") clearTimeout(state.timer)
+      if (state._tag === "answering") clearImmediate(state.tick)
+      state = DONE
       sessions.remove(session)
       limits.releasePoll(principal.app.id, principal.user)
     }
     /** Answers with what was collected (a shutdown, 1001, answers early: poll again elsewhere). */
     const answer = () => {
-      if (done) return
+      if (state._tag === "done") return
       release()
       const all = ['{"frames":[', ...pieces, `],"cursor":${answerCursor}}`]
       let length = 0
@@ -134,22 +125,55 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       for (const piece of all) res.write(piece)
       res.end()
     }
+    /** Holds the poll (nothing after the cursor yet), never past the token's expiry. */
+    const hold = () => {
+      const timer = setTimeout(() => answer(), Math.min(wait * 1000, msUntil(principal.exp)))
+      timer.unref()
+      state = { _tag: "waiting", timer }
+    }
+    /** A live entry came while waiting: answer on the next tick, so those that came together go together. */
+    const answerSoon = (waiting: Extract<PollState, { _tag: "waiting" }>) => {
+      clearTimeout(waiting.timer)
+      state = { _tag: "answering", tick: setImmediate(() => answer()) }
+    }
+
+    const session: Session = makeSession({
+      app: principal.app.id,
+      user: principal.user,
+      transport: "poll",
+      appSecret: principal.app.secret,
+      supportsClientActions: false,
+      write: (frame) => {
+        if (state._tag === "done" || bytes >= budget) return false
+        // `cursor` has already moved to where this frame leaves the client.
+        answerCursor = session.cursor
+        if (frames++ > 0) pieces.push(",")
+        for (const piece of typeof frame === "string" ? [frame] : (sharedPieces(frame) ?? [frame.payload])) {
+          pieces.push(piece)
+          bytes += piece.length
+        }
+        metrics.counters.framesSent++
+        if (state._tag === "waiting") answerSoon(state)
+        return true
+      },
+      close: (code, reason) => {
+        if (state._tag === "done") return
+        if (code === CloseCodes.Unauthorized || code === CloseCodes.TokenExpired) {
+          release()
+          sendError(res, new ApiError({ code: "unauthorized", message: reason }))
+        } else answer()
+      }
+    })
     res.once("close", release)
 
     metrics.counters.sessionsOpened++
-    // A poll that resumes had its welcome already: none again, and no count read for it.
+    // A poll that resumes had its welcome already: none again, and no count read for it. A client
+    // gone while the backlog is read has closed its session: the hub does not keep it.
     runtime.runPromise(openStream(session, cursor, { welcome: cursor === undefined })).then(
       () => {
-        if (done) {
-          // The client went away while the backlog was read: openStream added it again.
-          sessions.remove(session)
-          return
-        }
-        opened = true
+        if (state._tag !== "opening") return
         if (cursor === undefined || frames > 0 || wait === 0) return answer()
-        // Nothing after the cursor yet: hold, but never past the token's expiry.
-        timer = setTimeout(() => answer(), Math.min(wait * 1000, msUntil(principal.exp)))
-        timer.unref()
+        hold()
       },
       (e: unknown) => {
         release()
@@ -170,13 +194,13 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       if (wait === "invalid") {
         return sendError(res, badRequest(`wait must be a number of seconds from 0 to ${max}`, "wait"))
       }
-      if (closing) return sendError(res, shuttingDown())
+      if (!accepting) return sendError(res, shuttingDown())
       authenticating.add(res)
       authenticateUser(runtime, tokenOf(req, url)).then(
         (result) => {
           authenticating.delete(res)
           if (res.writableEnded || res.destroyed) return
-          if (closing) return sendError(res, shuttingDown())
+          if (!accepting) return sendError(res, shuttingDown())
           if (result._tag === "Left") return sendError(res, result.left)
           return hold(res, result.right, cursor, wait)
         },
@@ -187,7 +211,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       )
     },
     close: () => {
-      closing = true
+      accepting = false
       for (const res of authenticating) sendError(res, shuttingDown())
       authenticating.clear()
     }

@@ -10,14 +10,18 @@
  * delivery never branches by transport. Comment heartbeats keep proxies from timing the
  * stream out; a client that stops reading (`sessionQueueBytes` unsent) is cut off; the
  * stream ends when the token expires, with an `error` event saying why.
+ *
+ * Each request is one `SseStream` whose `state` is the only record of where it is:
+ * authenticating ──token verified──▶ streaming ──end, client gone or failure──▶ ended.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { CloseCodes } from "@pushback/protocol"
 import { badRequest } from "../../http/ApiError.js"
 import type { UserPrincipal } from "../../auth/Auth.js"
 import { sendError } from "../../http/Edge.js"
-import { encodedOnce, makeSession, type Session, sharedPieces } from "../Sessions.js"
 import type { StreamEntry } from "../../notify/Encode.js"
+import { encodedOnce, type Frame, sharedPieces } from "../frames.js"
+import { makeSession, type Session } from "../Session.js"
 import {
   authenticateUser,
   beginRequest,
@@ -55,32 +59,97 @@ const entryEvent = encodedOnce((entry: StreamEntry): ReadonlyArray<string | Buff
   return [`id: ${entry.seq}\nevent: notification\ndata: ${head}`, body, `${tail}\n\n`]
 })
 
-/** An open event stream, as the heartbeat and shutdown see it. */
-interface OpenStream {
+/** Where one event stream is in its life. */
+type SseState =
+  /** Its token is being checked (a shutdown answers it 503). */
+  | { readonly _tag: "authenticating" }
+  /** Its session is open: frames are written as events until it ends. */
+  | { readonly _tag: "streaming"; readonly session: Session; readonly cancelExpiry: () => void }
+  /** Answered, ended or gone: nothing more is written. */
+  | { readonly _tag: "ended" }
+
+const AUTHENTICATING: SseState = { _tag: "authenticating" }
+const ENDED: SseState = { _tag: "ended" }
+
+/** One event stream request. */
+interface SseStream {
   readonly res: ServerResponse
-  readonly end: (code: number, reason: string) => void
+  state: SseState
 }
 
 /** Builds the SSE transport. */
 export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
   const { runtime, config, sessions, metrics } = deps
   const limit = config.limits.sessionQueueBytes
-  const open = new Set<OpenStream>()
-  const authenticating = new Set<ServerResponse>()
-  let closing = false
+  const streams = new Set<SseStream>()
+  let accepting = true
+
+  // --- transitions: the only assignments to a stream's `state` ---
+
+  /** Leaves the stream: its session (if any) leaves the hub; nothing more is written. */
+  const release = (stream: SseStream) => {
+    const state = stream.state
+    if (state._tag === "streaming") {
+      state.cancelExpiry()
+      sessions.remove(state.session)
+    }
+    stream.state = ENDED
+    streams.delete(stream)
+  }
+  /** Ends a streaming session, telling the client why (a slow consumer is cut off). */
+  const end = (stream: SseStream, code: number, reason: string) => {
+    if (stream.state._tag !== "streaming") return
+    release(stream)
+    // A slow consumer cannot take one more byte; everyone else is told why.
+    if (code === CloseCodes.Policy) {
+      stream.res.destroy()
+      return
+    }
+    const frame = JSON.stringify({ type: "error", code: closeReasonCode(code), message: reason })
+    stream.res.end(sseEvent("error", frame))
+  }
 
   // One timer for every stream: a comment at least every `heartbeatSeconds`.
   const heartbeat = setInterval(() => {
-    for (const stream of open) {
+    for (const stream of streams) {
+      if (stream.state._tag !== "streaming") continue
       if (stream.res.writableLength > limit) {
         metrics.counters.slowConsumersClosed++
-        stream.end(CloseCodes.Policy, "slow consumer")
+        end(stream, CloseCodes.Policy, "slow consumer")
       } else stream.res.write(":\n\n")
     }
   }, config.limits.heartbeatSeconds * 1000)
   heartbeat.unref()
 
-  const start = (req: IncomingMessage, res: ServerResponse, principal: UserPrincipal, cursor?: number) => {
+  /** Writes one frame as an event; false when it was not written (ended, or a slow consumer). */
+  const writeFrame = (stream: SseStream, session: Session, frame: Frame): boolean => {
+    if (stream.state._tag !== "streaming") return false
+    const res = stream.res
+    // Every frame the hub or openStream writes is welcome, reset or a stream entry,
+    // written after `cursor` was moved to where that frame leaves the client; an entry's
+    // event is the same text for every session of its user, so it is made once.
+    const event =
+      typeof frame === "string" ? [sseEvent(frameTypeOf(frame), frame, session.cursor)] : entryEvent(frame)
+    let bytes = 0
+    for (const piece of event) bytes += piece.length
+    if (res.writableLength + bytes > limit) {
+      metrics.counters.slowConsumersClosed++
+      end(stream, CloseCodes.Policy, "slow consumer")
+      return false
+    }
+    metrics.counters.framesSent++
+    if (event.length === 1) res.write(event[0]!)
+    else {
+      res.cork()
+      for (const piece of event) res.write(piece)
+      process.nextTick(() => res.uncork())
+    }
+    return true
+  }
+
+  /** The token is verified: the stream's session opens (welcome, then the backlog or reset). */
+  const start = (stream: SseStream, req: IncomingMessage, principal: UserPrincipal, cursor?: number) => {
+    const { res } = stream
     const socket = req.socket
     socket.setNoDelay(true)
     socket.setKeepAlive(true, config.limits.heartbeatSeconds * 1000)
@@ -93,75 +162,26 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
     })
     res.write(`retry: ${RETRY_MIN_MS + Math.floor(Math.random() * RETRY_SPREAD_MS)}\n\n`)
 
-    let ended = false
     const session: Session = makeSession({
       app: principal.app.id,
       user: principal.user,
       transport: "sse",
       appSecret: principal.app.secret,
       supportsClientActions: false,
-      write: (frame) => {
-        if (ended) return
-        // Every frame the hub or openStream writes is welcome, reset or a stream entry,
-        // written after `cursor` was moved to where that frame leaves the client; an entry's
-        // event is the same text for every session of its user, so it is made once.
-        const event =
-          typeof frame === "string"
-            ? [sseEvent(frameTypeOf(frame), frame, session.cursor)]
-            : entryEvent(frame)
-        let bytes = 0
-        for (const piece of event) bytes += piece.length
-        if (res.writableLength + bytes > limit) {
-          metrics.counters.slowConsumersClosed++
-          end(CloseCodes.Policy, "slow consumer")
-          return
-        }
-        metrics.counters.framesSent++
-        if (event.length === 1) res.write(event[0]!)
-        else {
-          res.cork()
-          for (const piece of event) res.write(piece)
-          process.nextTick(() => res.uncork())
-        }
-      },
-      close: (code, reason) => end(code, reason)
+      write: (frame) => writeFrame(stream, session, frame),
+      close: (code, reason) => end(stream, code, reason)
     })
-    const stream: OpenStream = { res, end: (code, reason) => end(code, reason) }
-    const cancelExpiry = atExpiry(principal.exp, () => end(CloseCodes.TokenExpired, "user token expired"))
-
-    const release = () => {
-      ended = true
-      cancelExpiry()
-      open.delete(stream)
-      sessions.remove(session)
-    }
-    function end(code: number, reason: string) {
-      if (ended) return
-      release()
-      // A slow consumer cannot take one more byte; everyone else is told why.
-      if (code === CloseCodes.Policy) {
-        res.destroy()
-        return
-      }
-      const frame = JSON.stringify({ type: "error", code: closeReasonCode(code), message: reason })
-      res.end(sseEvent("error", frame))
-    }
-    res.once("close", () => {
-      if (!ended) release()
-    })
-
-    open.add(stream)
-    metrics.counters.sessionsOpened++
-    runtime.runPromise(openStream(session, cursor)).then(
-      () => {
-        // The client may have gone while the backlog was read: openStream added it again.
-        if (ended) sessions.remove(session)
-      },
-      (e: unknown) => {
-        release()
-        sendInternal(res, "could not open an event stream", e)
-      }
+    const cancelExpiry = atExpiry(principal.exp, () =>
+      end(stream, CloseCodes.TokenExpired, "user token expired")
     )
+    stream.state = { _tag: "streaming", session, cancelExpiry }
+    res.once("close", () => release(stream))
+    metrics.counters.sessionsOpened++
+    // A client gone while the backlog is read has closed its session: the hub does not keep it.
+    runtime.runPromise(openStream(session, cursor)).catch((e: unknown) => {
+      release(stream)
+      sendInternal(res, "could not open an event stream", e)
+    })
   }
 
   return {
@@ -174,28 +194,35 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
         const field = fromHeader ? "Last-Event-ID" : "cursor"
         return sendError(res, badRequest(`${field} must be a non-negative integer`, field))
       }
-      if (closing) return sendError(res, shuttingDown())
-      authenticating.add(res)
+      if (!accepting) return sendError(res, shuttingDown())
+      const stream: SseStream = { res, state: AUTHENTICATING }
+      streams.add(stream)
       authenticateUser(runtime, tokenOf(req, url)).then(
         (result) => {
-          authenticating.delete(res)
-          if (res.writableEnded || res.destroyed) return
-          if (closing) return sendError(res, shuttingDown())
-          if (result._tag === "Left") return sendError(res, result.left)
-          start(req, res, result.right, cursor)
+          // Not authenticating any more: answered 503 by a shutdown meanwhile.
+          if (stream.state._tag !== "authenticating") return
+          if (res.writableEnded || res.destroyed) return release(stream)
+          if (result._tag === "Right") return start(stream, req, result.right, cursor)
+          release(stream)
+          sendError(res, result.left)
         },
         (e: unknown) => {
-          authenticating.delete(res)
+          if (stream.state._tag !== "authenticating") return
+          release(stream)
           sendInternal(res, "event stream authentication failed", e)
         }
       )
     },
     close: () => {
-      closing = true
+      accepting = false
       clearInterval(heartbeat)
-      for (const res of authenticating) sendError(res, shuttingDown())
-      authenticating.clear()
-      for (const stream of [...open]) stream.end(CloseCodes.GoingAway, "server shutting down")
+      for (const stream of [...streams]) {
+        if (stream.state._tag === "streaming") end(stream, CloseCodes.GoingAway, "server shutting down")
+        else {
+          release(stream)
+          sendError(stream.res, shuttingDown())
+        }
+      }
     }
   }
 }

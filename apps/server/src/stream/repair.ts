@@ -11,7 +11,7 @@
  */
 import { CloseCodes } from "@pushback/protocol"
 import { Effect, type ManagedRuntime } from "effect"
-import type { Metrics, MetricsShape } from "../stats/Metrics.js"
+import type { MetricsShape } from "../stats/Metrics.js"
 import { isLive, type Session } from "./Session.js"
 import type { SessionsShape } from "./Sessions.js"
 import { Store } from "../storage/Store.js"
@@ -25,7 +25,7 @@ const RESUME_CONCURRENCY = 8
 
 /** The repair service of one node. */
 export const makeRepair = (
-  runtime: ManagedRuntime.ManagedRuntime<Store | Metrics, never>,
+  runtime: ManagedRuntime.ManagedRuntime<Store, never>,
   sessions: SessionsShape,
   metrics: MetricsShape
 ) => {

@@ -124,6 +124,8 @@ export const makeWsConnection = <R>(
   onClosed: () => void
 ): WsConnection => {
   const { runtime, config, sessions, metrics } = deps
+  // Where it starts is decided at the end, once the transitions exist: `authenticate` with a
+  // token from the URL, else `awaitHello`.
   let state: WsState = { _tag: "authenticating" }
 
   // --- transitions: the only assignments to `state` ---

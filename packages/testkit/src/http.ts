@@ -1,7 +1,11 @@
 /**
- * Tiny JSON-over-HTTP helpers for tests: every call returns status, headers and parsed body.
+ * Tiny JSON-over-HTTP helpers for tests: every call returns status, headers and parsed body;
+ * and the steps nearly every test takes through the API (create an app, register users, mint a
+ * user token, notify), each throwing with the server's answer when it is not the expected one.
  */
+import type { NotifyResponse, RegisterUsersResponse, UserRef } from "@pushback/protocol/types"
 
+/** An answer: status, headers, the body parsed as JSON (or the text when it is not JSON). */
 export interface Reply<T = unknown> {
   readonly status: number
   readonly headers: Headers
@@ -9,6 +13,7 @@ export interface Reply<T = unknown> {
   readonly text: string
 }
 
+/** What `request` sends besides the method and path. */
 export interface RequestOptions {
   readonly token?: string
   readonly body?: unknown
@@ -42,51 +47,87 @@ export const request = async <T = unknown>(
   return { status: res.status, headers: res.headers, body: parsed as T, text }
 }
 
+/** An app as created: its id, name and secret. */
 export interface TestApp {
   readonly id: string
   readonly secret: string
   readonly name: string
 }
 
-/** Creates an app through the operator API and returns its id and secret. */
+/** Where a test reaches a server: a node, or a load balancer in front of several. */
+export interface Endpoint {
+  /** `http://HOST:PORT` */
+  readonly url: string
+}
+
+let apps = 0
+
+/** The body of an answer with `status` and a JSON content type; throws naming `what` and the answer otherwise. */
+const expected = <T>(res: Reply<T>, status: number, what: string): T => {
+  if (res.status !== status || !(res.headers.get("content-type") ?? "").startsWith("application/json"))
+    throw new Error(`${what} failed: ${res.status} ${res.headers.get("content-type")} ${res.text}`)
+  return res.body
+}
+
+/** Creates an app through the operator API (named `name`, or a name of its own) and returns its id and secret. */
 export const createApp = async (
-  server: { url: string; adminToken: string },
-  name = "test-app"
+  server: Endpoint & { readonly adminToken: string },
+  name = `app-${process.pid}-${++apps}`
 ): Promise<TestApp> => {
   const res = await request<TestApp>(server.url, "POST", "/v1/apps", {
     token: server.adminToken,
     body: { name }
   })
-  if (res.status !== 201) throw new Error(`createApp failed: ${res.status} ${res.text}`)
-  return res.body
+  return expected(res, 201, "createApp")
 }
 
-/** Mints a user token through `POST /v1/tokens`. */
+/** Registers users (`POST /v1/users`, an upsert); throws on anything but 200. */
+export const registerUsers = async (
+  server: Endpoint,
+  app: TestApp,
+  users: ReadonlyArray<UserRef>
+): Promise<RegisterUsersResponse> => {
+  const res = await request<RegisterUsersResponse>(server.url, "POST", "/v1/users", {
+    token: app.secret,
+    body: { users }
+  })
+  return expected(res, 200, "registerUsers")
+}
+
+/** How `userToken` mints. */
+export interface UserTokenOptions {
+  /** The token's lifetime; the server's default when left out. */
+  readonly ttlSeconds?: number
+  /** Register the user first (so the backend API lists it and counts its sessions). */
+  readonly register?: boolean
+}
+
+/** Mints a user token through `POST /v1/tokens` (the one way a test asks the server for one). */
 export const userToken = async (
-  server: { url: string },
+  server: Endpoint,
   app: TestApp,
   user: string,
-  ttlSeconds?: number
+  options: UserTokenOptions = {}
 ): Promise<string> => {
+  if (options.register === true) await registerUsers(server, app, [user])
   const res = await request<{ token: string }>(server.url, "POST", "/v1/tokens", {
     token: app.secret,
-    body: ttlSeconds === undefined ? { user } : { user, ttlSeconds }
+    body: options.ttlSeconds === undefined ? { user } : { user, ttlSeconds: options.ttlSeconds }
   })
-  if (res.status !== 200) throw new Error(`token failed: ${res.status} ${res.text}`)
-  return res.body.token
+  return expected(res, 200, "userToken").token
 }
 
-/** One notify call with the app secret; throws on anything but 202. */
-export const notify = async (server: { url: string }, app: TestApp, body: Record<string, unknown>) => {
-  const res = await request<{ id: string; recipients: number; online: number; emails: number }>(
-    server.url,
-    "POST",
-    "/v1/notify",
-    {
-      token: app.secret,
-      body
-    }
-  )
-  if (res.status !== 202) throw new Error(`notify failed: ${res.status} ${res.text}`)
-  return res.body
+/** One notify call with the app secret (and extra headers, e.g. `Idempotency-Key`); throws on anything but a 202 JSON answer. */
+export const notify = async (
+  server: Endpoint,
+  app: TestApp,
+  body: Record<string, unknown>,
+  headers?: Record<string, string>
+): Promise<NotifyResponse> => {
+  const res = await request<NotifyResponse>(server.url, "POST", "/v1/notify", {
+    token: app.secret,
+    body,
+    ...(headers === undefined ? {} : { headers })
+  })
+  return expected(res, 202, "notify")
 }

@@ -1,24 +1,40 @@
 /**
- * Signs arbitrary JWTs in tests (expired, forged, `alg: none`, other app) to exercise the
- * server's token checks from the outside.
+ * The one HS256 signer of the suites, for tokens a test makes itself: valid ones signed with an
+ * app's secret as `@pushback/node`'s `createUserToken` would, and forged ones (expired, signed
+ * with the wrong key, `alg: none`, another app's claims) to exercise the server's token checks
+ * from the outside. Tokens minted by the server go through `userToken` (http.ts).
  */
 import { createHmac } from "node:crypto"
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url")
 
-/** Signs `claims` with HS256 and `key`, or with the given header (e.g. `{alg: "none"}`, no signature). */
+/**
+ * A JWT of `header` and `claims`, signed with HMAC-SHA256 over `key` whatever the header says
+ * (so `{alg: "none"}` with a key still carries a signature), or unsigned (`header.claims.`)
+ * when `key` is null.
+ */
 export const signJwt = (
   claims: Record<string, unknown>,
-  key: string,
+  key: string | null,
   header: Record<string, unknown> = { alg: "HS256", typ: "JWT" }
 ): string => {
   const body = `${b64(header)}.${b64(claims)}`
-  if (header["alg"] !== "HS256") return `${body}.`
-  return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`
+  const signature = key === null ? "" : createHmac("sha256", key).update(body).digest("base64url")
+  return `${body}.${signature}`
 }
+
+/** The current time in whole seconds, as JWT claims count it. */
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 
 /** Claims for `user` of `app` expiring `inSeconds` from now (negative: already expired). */
 export const claimsFor = (appId: string, user: string, inSeconds: number) => {
-  const now = Math.floor(Date.now() / 1000)
+  const now = nowSeconds()
   return { app: appId, sub: user, iat: now, exp: now + inSeconds }
 }
+
+/** A user token signed locally with the app's secret, valid `inSeconds` (default 10 minutes; negative: expired). */
+export const localToken = (
+  app: { readonly id: string; readonly secret: string },
+  user: string,
+  inSeconds = 600
+): string => signJwt(claimsFor(app.id, user, inSeconds), app.secret)

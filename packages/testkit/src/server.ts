@@ -1,6 +1,10 @@
 /**
- * A real PushBack server as a disposable test resource.
+ * A real PushBack server as a disposable test resource: the built CLI spawned on a free port
+ * with its own data directory (and its own database, database.ts), stopped, killed or restarted
+ * by the test. Spawning the real CLI (not an in-process copy) is what lets tests SIGKILL and
+ * restart it. A test file usually takes one through `useServer` (use.ts).
  */
+/// <reference lib="esnext.disposable" />
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -23,9 +27,12 @@ export interface StartOptions {
   readonly port?: number
   /** The `--db` URL; default a database of its own (testDatabaseUrl). Nodes of one cluster share one. */
   readonly databaseUrl?: string
+  /** A config file's content (e.g. `{limits: {…}}`), written to a temp file and passed as `--config`. */
+  readonly config?: Record<string, unknown>
 }
 
-export interface TestServer {
+/** A running server started by `startServer`; `await using` disposes of it. */
+export interface TestServer extends AsyncDisposable {
   /** `http://127.0.0.1:PORT` */
   readonly url: string
   /** `ws://127.0.0.1:PORT` */
@@ -124,6 +131,7 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
     String(options.port ?? 0),
     "--db",
     options.databaseUrl ?? (await testDatabaseUrl(dataDir)),
+    ...(options.config === undefined ? [] : ["--config", configFile(options.config)]),
     ...(options.args ?? [])
   ]
   const ready = await spawnReady(process.execPath, args, {
@@ -151,14 +159,25 @@ export const startServer = async (options: StartOptions = {}): Promise<TestServe
     dispose: async () => {
       await server.kill()
       rmSync(dataDir, { recursive: true, force: true })
-    }
+    },
+    [Symbol.asyncDispose]: () => server.dispose()
   }
   return server
 }
 
-/** Writes a JSON config file (e.g. `{limits: {…}}`) to a temp dir; pass it as `args: ["--config", path]`. */
-export const configFile = (config: Record<string, unknown>): string => {
+const configDirs: Array<string> = []
+
+/**
+ * Writes a JSON config file (e.g. `{limits: {…}}`) to a temp dir, removed when the test process
+ * exits, and answers its path: pass it as `args: ["--config", path]` (or give `config` to
+ * `startServer`).
+ */
+export const configFile = (config: unknown): string => {
   const dir = mkdtempSync(join(tmpdir(), "pushback-config-"))
+  if (configDirs.push(dir) === 1)
+    process.once("exit", () => {
+      for (const d of configDirs) rmSync(d, { recursive: true, force: true })
+    })
   const path = join(dir, "config.json")
   writeFileSync(path, JSON.stringify(config))
   return path

@@ -3,38 +3,32 @@
  * malformed, forged, expired, of another app or of the wrong kind is 401 `unauthorized`,
  * and a refused request changes nothing.
  */
-import { connectWs, createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
-  expectError,
-  expectOk,
-  inbox,
+  connectWs,
   localToken,
-  notify,
   nowSeconds,
-  registerUsers,
+  request,
   signJwt,
-  stats
-} from "./helpers.js"
+  type TestApp,
+  useServer
+} from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import { expectError, expectOk, inbox, stats } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let a: TestApp
 let b: TestApp
 let aliceToken: string
 let notificationId: string
 
 beforeAll(async () => {
-  server = await startServer()
-  a = await createApp(server, "auth-a")
-  b = await createApp(server, "auth-b")
-  await registerUsers(server.url, a, ["alice", "bob"])
-  await registerUsers(server.url, b, ["alice", "carol"])
-  await notify(server.url, a, { users: ["alice"], content: "for alice" })
+  a = await server.newApp("auth-a")
+  b = await server.newApp("auth-b")
+  await server.registerUsers(a, ["alice", "bob"])
+  await server.registerUsers(b, ["alice", "carol"])
+  await server.notify(a, { users: ["alice"], content: "for alice" })
   aliceToken = localToken(a, "alice")
   notificationId = (await inbox(server.url, aliceToken)).results[0]!.id
-})
-afterAll(async () => {
-  await server?.dispose()
 })
 
 type Endpoint = { method: string; path: () => string; body?: unknown }

@@ -6,61 +6,49 @@
  * Every message is in plain words, never a schema's syntax.
  */
 import {
-  createApp,
+  localToken,
   type Reply,
   request,
   schemaSyntaxIn,
-  startServer,
   type TestApp,
-  type TestServer
+  type TestServer,
+  useServers
 } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import {
-  configFile,
   expectAlive,
   expectBadField,
   expectError,
   expectErrorShape,
   expectOk,
-  localToken,
-  type NotificationList,
-  notify,
-  registerUsers
+  type NotificationList
 } from "./helpers.js"
 
-let server: TestServer
-let small: TestServer
-let config: { path: string; remove: () => void }
+const [server, small] = useServers({}, { config: { limits: { requestBodyBytes: 1024 } } })
 let app: TestApp
 let other: TestApp
 let smallApp: TestApp
 let aliceId: string
 
 beforeAll(async () => {
-  config = configFile({ limits: { requestBodyBytes: 1024 } })
-  ;[server, small] = await Promise.all([startServer(), startServer({ args: ["--config", config.path] })])
-  app = await createApp(server, "bad-input")
-  other = await createApp(server, "bad-input-other")
-  smallApp = await createApp(small, "bad-input-small")
+  app = await server.newApp("bad-input")
+  other = await server.newApp("bad-input-other")
+  smallApp = await small.newApp("bad-input-small")
   expectOk(
     await request(server.url, "PUT", "/v1/event-types/like", { token: app.secret, body: { title: "Like" } })
   )
-  await registerUsers(server.url, app, [{ id: "alice", email: "alice@example.com" }, "bob"])
-  await registerUsers(server.url, other, ["carol"])
-  await notify(server.url, app, { users: ["alice"], type: "like", content: "hello" })
-  await notify(server.url, other, { users: ["carol"], content: "carol's" })
-  await registerUsers(small.url, smallApp, ["alice"])
-  await notify(small.url, smallApp, { users: ["alice"], content: "small" })
+  await server.registerUsers(app, [{ id: "alice", email: "alice@example.com" }, "bob"])
+  await server.registerUsers(other, ["carol"])
+  await server.notify(app, { users: ["alice"], type: "like", content: "hello" })
+  await server.notify(other, { users: ["carol"], content: "carol's" })
+  await small.registerUsers(smallApp, ["alice"])
+  await small.notify(smallApp, { users: ["alice"], content: "small" })
   const list = expectOk(
     await request<NotificationList>(server.url, "GET", "/v1/me/notifications", {
       token: localToken(app, "alice")
     })
   )
   aliceId = list.results[0]!.id
-})
-afterAll(async () => {
-  await Promise.all([server?.dispose(), small?.dispose()])
-  config?.remove()
 })
 
 /** Everything the calls below could change, seen with the right credentials. */

@@ -3,25 +3,16 @@
  * carry Access-Control-Allow-Origin; preflights answer 204 allowing the listed methods and
  * headers; a configured origin list is honoured.
  */
-import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { configFile, localToken } from "./helpers.js"
+import { localToken, request, type TestApp, type TestServer, useServers } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 
-let open: TestServer
-let restricted: TestServer
-let config: { path: string; remove: () => void }
+const [open, restricted] = useServers({}, { config: { corsOrigins: ["https://a.example"] } })
 let appOpen: TestApp
 let appRestricted: TestApp
 
 beforeAll(async () => {
-  config = configFile({ corsOrigins: ["https://a.example"] })
-  ;[open, restricted] = await Promise.all([startServer(), startServer({ args: ["--config", config.path] })])
-  appOpen = await createApp(open, "cors-open")
-  appRestricted = await createApp(restricted, "cors-restricted")
-})
-afterAll(async () => {
-  await Promise.all([open?.dispose(), restricted?.dispose()])
-  config?.remove()
+  appOpen = await open.newApp("cors-open")
+  appRestricted = await restricted.newApp("cors-restricted")
 })
 
 const ORIGIN = "https://app.example.com"

@@ -3,20 +3,18 @@
  * (one snapshot), so a client can add exactly the stream entries after it — the body stays
  * exactly the contract's `{unseen, unread, total}`.
  */
-import { createApp, request, startServer, type TestApp, type TestServer, userToken } from "@pushback/testkit"
-import { afterAll, beforeAll, expect, it } from "vitest"
+import { request, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, expect, it } from "vitest"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "counts-cursor")
+  app = await server.newApp("counts-cursor")
 })
-afterAll(() => server.dispose())
 
 it("answers the seq the counts reflect in PushBack-Cursor, exposed to other origins", async () => {
-  const token = await userToken(server, app, "cc")
+  const token = await server.userToken(app, "cc")
   const empty = await request(server.url, "GET", "/v1/me/counts", { token })
   expect(empty.headers.get("pushback-cursor")).toBe("0")
   for (const content of ["a", "b", "c"]) {

@@ -4,18 +4,11 @@
  * `/dashboard/*` path is the page (client routing), a missing asset and an unknown API path
  * are 404 with the JSON error body, and the page loads nothing from another origin.
  */
-import { request, startServer, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, expect, it } from "vitest"
+import { request, useServer } from "@pushback/testkit"
+import { expect, it } from "vitest"
 import { expectError } from "./helpers.js"
 
-let server: TestServer
-
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
+const server = useServer()
 
 const get = (path: string, method = "GET") => fetch(`${server.url}${path}`, { method, redirect: "manual" })
 

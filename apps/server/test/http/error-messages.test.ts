@@ -7,38 +7,22 @@
  * Walks the invalid fixtures of every request schema (packages/protocol/test/fixtures) through
  * the endpoint that decodes it; docs and SDKs name the same fields.
  */
-import {
-  createApp,
-  type Reply,
-  request,
-  schemaSyntaxIn,
-  startServer,
-  type TestApp,
-  type TestServer
-} from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { localToken, type Reply, request, schemaSyntaxIn, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 import { invalidFixtures } from "../../../../packages/protocol/test/loadFixtures.js"
-import {
-  expectBadField,
-  expectOk,
-  localToken,
-  type NotificationList,
-  notify,
-  registerUsers
-} from "./helpers.js"
+import { expectBadField, expectOk, type NotificationList } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 let id: string
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "error-messages")
+  app = await server.newApp("error-messages")
   expectOk(
     await request(server.url, "PUT", "/v1/event-types/like", { token: app.secret, body: { title: "Like" } })
   )
-  await registerUsers(server.url, app, ["alice"])
-  await notify(server.url, app, { users: ["alice"], type: "like", content: "hi" })
+  await server.registerUsers(app, ["alice"])
+  await server.notify(app, { users: ["alice"], type: "like", content: "hi" })
   const list = expectOk(
     await request<NotificationList>(server.url, "GET", "/v1/me/notifications", {
       token: localToken(app, "alice")
@@ -46,7 +30,6 @@ beforeAll(async () => {
   )
   id = list.results[0]!.id
 })
-afterAll(() => server?.dispose())
 
 const alice = () => localToken(app, "alice")
 const query = (input: unknown) => new URLSearchParams(input as Record<string, string>).toString()

@@ -2,18 +2,11 @@
  * Event types (PROTOCOL.md §3.2): declare (upsert), list, delete, validation, and how declared
  * types gate notify and appear in preferences.
  */
-import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { expectBadField, expectError, expectOk, localToken, notify } from "./helpers.js"
+import { localToken, request, type TestApp, useServer } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
+import { expectBadField, expectError, expectOk } from "./helpers.js"
 
-let server: TestServer
-
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
+const server = useServer()
 
 interface EventType {
   name: string
@@ -33,7 +26,7 @@ const del = (app: TestApp, name: string) =>
 
 describe("PUT /v1/event-types/{name}", () => {
   it("declares a type: 200 the type {name, title, description}", async () => {
-    const app = await createApp(server, "types-put")
+    const app = await server.newApp("types-put")
     const res = await put(app, "post_like", { title: "Post liked", description: "Someone liked a post" })
     expect(expectOk(res)).toEqual({
       name: "post_like",
@@ -48,7 +41,7 @@ describe("PUT /v1/event-types/{name}", () => {
   })
 
   it("description is optional (null when omitted)", async () => {
-    const app = await createApp(server, "types-nodesc")
+    const app = await server.newApp("types-nodesc")
     expect(expectOk(await put(app, "comment", { title: "Comment" }))).toEqual({
       name: "comment",
       title: "Comment",
@@ -57,7 +50,7 @@ describe("PUT /v1/event-types/{name}", () => {
   })
 
   it("is an upsert: a second PUT updates title and description, no duplicate", async () => {
-    const app = await createApp(server, "types-upsert")
+    const app = await server.newApp("types-upsert")
     expectOk(await put(app, "post_like", { title: "Old", description: "old" }))
     expect(expectOk(await put(app, "post_like", { title: "New", description: "new" }))).toMatchObject({
       name: "post_like",
@@ -68,7 +61,7 @@ describe("PUT /v1/event-types/{name}", () => {
   })
 
   it("lists several types", async () => {
-    const app = await createApp(server, "types-several")
+    const app = await server.newApp("types-several")
     for (const name of ["a", "b.c", "d:e", "f-g", "H_9"])
       expectOk(await put(app, name, { title: `T ${name}` }))
     const names = (await list(app)).types.map((t) => t.name).sort()
@@ -76,14 +69,14 @@ describe("PUT /v1/event-types/{name}", () => {
   })
 
   it("accepts a 64-character name and refuses a 65-character one with 400", async () => {
-    const app = await createApp(server, "types-long")
+    const app = await server.newApp("types-long")
     expectOk(await put(app, "n".repeat(64), { title: "Long" }))
     expectError(await put(app, "n".repeat(65), { title: "Too long" }), 400, "bad_request")
     expect((await list(app)).types.map((t) => t.name)).toEqual(["n".repeat(64)])
   })
 
   it("refuses a missing, empty or non-string title and a non-string description: 400 naming the field", async () => {
-    const app = await createApp(server, "types-bad")
+    const app = await server.newApp("types-bad")
     expectBadField(await put(app, "x", {}), "title")
     expectBadField(await put(app, "x", { title: "" }), "title")
     expectBadField(await put(app, "x", { title: 5 }), "title")
@@ -100,7 +93,7 @@ describe("PUT /v1/event-types/{name}", () => {
 
 describe("DELETE /v1/event-types/{name}", () => {
   it("204; gone from the list; deleting again is 404", async () => {
-    const app = await createApp(server, "types-delete")
+    const app = await server.newApp("types-delete")
     expectOk(await put(app, "keep", { title: "Keep" }))
     expectOk(await put(app, "drop", { title: "Drop" }))
     const res = await del(app, "drop")
@@ -114,10 +107,10 @@ describe("DELETE /v1/event-types/{name}", () => {
 
 describe("types and notify", () => {
   it("a deleted type is refused by notify while other types are declared; with none declared any type goes", async () => {
-    const app = await createApp(server, "types-notify")
+    const app = await server.newApp("types-notify")
     expectOk(await put(app, "one", { title: "One" }))
     expectOk(await put(app, "two", { title: "Two" }))
-    await notify(server.url, app, { users: ["u"], type: "two", content: "x" })
+    await server.notify(app, { users: ["u"], type: "two", content: "x" })
     expect((await del(app, "two")).status).toBe(204)
     expectBadField(
       await request(server.url, "POST", "/v1/notify", {
@@ -127,12 +120,12 @@ describe("types and notify", () => {
       "type"
     )
     expect((await del(app, "one")).status).toBe(204)
-    await notify(server.url, app, { users: ["u"], type: "two", content: "y" })
-    await notify(server.url, app, { users: ["u"], type: "whatever", content: "z" })
+    await server.notify(app, { users: ["u"], type: "two", content: "y" })
+    await server.notify(app, { users: ["u"], type: "whatever", content: "z" })
   })
 
   it("a type name that is not a valid name is refused by notify with 400 naming `type`", async () => {
-    const app = await createApp(server, "types-notify-badname")
+    const app = await server.newApp("types-notify-badname")
     expectBadField(
       await request(server.url, "POST", "/v1/notify", {
         token: app.secret,
@@ -145,7 +138,7 @@ describe("types and notify", () => {
 
 describe("types and preferences", () => {
   it("declared types appear in a user's preferences, enabled in-app by default", async () => {
-    const app = await createApp(server, "types-prefs")
+    const app = await server.newApp("types-prefs")
     expectOk(await put(app, "post_like", { title: "Like" }))
     expectOk(await put(app, "comment", { title: "Comment" }))
     const prefs = expectOk(

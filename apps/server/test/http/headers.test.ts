@@ -7,22 +7,11 @@
  * idle keep-alive connection outlives a proxy's (65 s), so reusing one never meets a reset.
  */
 import { connect } from "node:net"
-import { type Reply, request, startServer, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { configFile, expectAlive, expectError } from "./helpers.js"
+import { type Reply, request, type TestServer, useServers } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
+import { expectAlive, expectError } from "./helpers.js"
 
-let server: TestServer
-let small: TestServer
-let config: { path: string; remove: () => void }
-
-beforeAll(async () => {
-  config = configFile({ limits: { requestHeaderBytes: 4096 } })
-  ;[server, small] = await Promise.all([startServer(), startServer({ args: ["--config", config.path] })])
-})
-afterAll(async () => {
-  await Promise.all([server?.dispose(), small?.dispose()])
-  config?.remove()
-})
+const [server, small] = useServers({}, { config: { limits: { requestHeaderBytes: 4096 } } })
 
 /**
  * Sends `raw` whole over a plain TCP socket and reads the answer to the end, as a Reply.

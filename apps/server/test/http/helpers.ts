@@ -1,13 +1,14 @@
 /**
- * Helpers shared by the HTTP API tests (PROTOCOL.md §2, §3): error-body checks, JWTs signed
- * by hand, config files, small waits. Everything here talks to the server from the outside.
+ * What the HTTP API tests (PROTOCOL.md §2, §3) check on top of the testkit: the shape of every
+ * error body and success answer, a JWT taken apart, timestamps, and the reads of the inbox,
+ * counts and statistics those checks are made on. Everything here talks to the server from the
+ * outside; servers, apps, tokens, notify and `eventually` come from @pushback/testkit.
  */
-import { createHmac } from "node:crypto"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import type { Notification, NotificationList } from "@pushback/protocol/types"
 import { type Reply, request, type TestApp } from "@pushback/testkit"
 import { expect } from "vitest"
+
+export type { Notification, NotificationList }
 
 /** The status of each error code of PROTOCOL.md §3.5. */
 export const ERROR_STATUS: Record<string, number> = {
@@ -83,29 +84,9 @@ export const expectOk = <T>(res: Reply<T>, status = 200): T => {
   return res.body
 }
 
-// ------------------------------------------------------------------ JWT by hand
+// ------------------------------------------------------------------ JWT taken apart
 
-export const b64url = (value: string | Buffer): string => Buffer.from(value).toString("base64url")
-
-/** A JWT with the given header and claims, signed with HMAC-SHA256 over `key` (or unsigned). */
-export const signJwt = (
-  claims: Record<string, unknown>,
-  key: string | null,
-  header: Record<string, unknown> = { alg: "HS256", typ: "JWT" }
-): string => {
-  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`
-  const signature = key === null ? "" : createHmac("sha256", key).update(input).digest("base64url")
-  return `${input}.${signature}`
-}
-
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
-
-/** A valid user token made locally, as `@pushback/node` `createUserToken` would. */
-export const localToken = (app: TestApp, user: string, ttlSeconds = 600): string => {
-  const iat = nowSeconds()
-  return signJwt({ app: app.id, sub: user, iat, exp: iat + ttlSeconds }, app.secret)
-}
-
+/** The parts of a JWT: header and claims decoded, the signature and the input it signs. */
 export const decodeJwt = (token: string) => {
   const [h, c, s] = token.split(".")
   return {
@@ -118,29 +99,10 @@ export const decodeJwt = (token: string) => {
 
 // ------------------------------------------------------------------ misc
 
-/** Writes a JSON config file in a temp dir; returns its path and a cleanup. */
-export const configFile = (config: unknown): { path: string; remove: () => void } => {
-  const dir = mkdtempSync(join(tmpdir(), "pushback-config-"))
-  const path = join(dir, "config.json")
-  writeFileSync(path, JSON.stringify(config))
-  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) }
-}
-
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms))
-
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-export const eventually = async (check: () => Promise<boolean>, what: string, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
-
 /** An ISO-8601 UTC timestamp naming a real instant. */
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
+/** A timestamp string of a real instant within `toleranceMs` of `near`. */
 export const expectTimestamp = (value: unknown, near = Date.now(), toleranceMs = 10 * 60_000) => {
   expect(typeof value, `timestamp ${String(value)}`).toBe("string")
   expect(value as string).toMatch(ISO_UTC)
@@ -154,30 +116,6 @@ export const expectAlive = async (baseUrl: string) => {
   const res = await request(baseUrl, "GET", "/v1/status/ping")
   expect(res.status).toBe(200)
   expect(res.body).toEqual({ ok: true })
-}
-
-export interface Notification {
-  id: string
-  user: string
-  type: string | null
-  title: string | null
-  content: unknown
-  url: string | null
-  icon: string | null
-  image: string | null
-  data: unknown
-  author: string | null
-  createdAt: string
-  seenAt: string | null
-  readAt: string | null
-  deliveredAt: string | null
-}
-
-export interface NotificationList {
-  count: number
-  next: string | null
-  previous: string | null
-  results: Notification[]
 }
 
 /** Exactly the fields of the Notification object of PROTOCOL.md §3.3 (with §8's `deliveredAt`). */
@@ -198,30 +136,11 @@ export const NOTIFICATION_KEYS = [
   "user"
 ]
 
-/** Notify helper: POST /v1/notify with the app secret, expecting 202. */
-export const notify = async (
-  baseUrl: string,
-  app: TestApp,
-  body: Record<string, unknown>,
-  headers?: Record<string, string>
-): Promise<{ id: string; recipients: number; online: number }> => {
-  const res = await request<{ id: string; recipients: number; online: number }>(
-    baseUrl,
-    "POST",
-    "/v1/notify",
-    {
-      token: app.secret,
-      body,
-      ...(headers ? { headers } : {})
-    }
-  )
-  return expectOk(res, 202)
-}
-
 /** The signed-in user's list. */
 export const inbox = async (baseUrl: string, token: string, query = ""): Promise<NotificationList> =>
   expectOk(await request<NotificationList>(baseUrl, "GET", `/v1/me/notifications${query}`, { token }))
 
+/** The signed-in user's counts. */
 export const counts = async (baseUrl: string, token: string) =>
   expectOk(
     await request<{ unseen: number; unread: number; total: number }>(baseUrl, "GET", "/v1/me/counts", {
@@ -229,13 +148,6 @@ export const counts = async (baseUrl: string, token: string) =>
     })
   )
 
+/** An app's statistics. */
 export const stats = async (baseUrl: string, app: TestApp) =>
   expectOk(await request<Record<string, number>>(baseUrl, "GET", "/v1/stats", { token: app.secret }))
-
-export const registerUsers = async (baseUrl: string, app: TestApp, users: unknown[]) =>
-  expectOk(
-    await request<{ registered: number }>(baseUrl, "POST", "/v1/users", {
-      token: app.secret,
-      body: { users }
-    })
-  )

@@ -2,8 +2,9 @@
  * The end-user API (PROTOCOL.md §3.3): list with filters and paging links, get, mark one,
  * mark many, delete, counts, preferences; and the stream entries marks produce.
  */
-import { connectWs, createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { NotificationFrame } from "@pushback/protocol/types"
+import { connectWs, localToken, request, sleep, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 import {
   counts,
   expectBadField,
@@ -11,20 +12,16 @@ import {
   expectOk,
   expectTimestamp,
   inbox,
-  localToken,
-  NOTIFICATION_KEYS,
   type Notification,
-  type NotificationList,
-  notify,
-  sleep
+  NOTIFICATION_KEYS,
+  type NotificationList
 } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "inbox")
+  app = await server.newApp("inbox")
   for (const name of ["like", "comment"]) {
     expectOk(
       await request(server.url, "PUT", `/v1/event-types/${name}`, {
@@ -34,20 +31,17 @@ beforeAll(async () => {
     )
   }
 })
-afterAll(async () => {
-  await server?.dispose()
-})
 
 const tokenOf = (user: string) => localToken(app, user)
 
 /** Sends `n` notifications to `user` one after another; content is the index (0 = oldest). */
 const fill = async (user: string, n: number, extra: Record<string, unknown> = {}) => {
-  for (let i = 0; i < n; i++) await notify(server.url, app, { users: [user], content: i, ...extra })
+  for (let i = 0; i < n; i++) await server.notify(app, { users: [user], content: i, ...extra })
 }
 
 /** Notifications of `user`, oldest first. */
 const oldestFirst = async (user: string) =>
-  (await inbox(server.url, tokenOf(user), "?limit=100")).results.reverse()
+  (await inbox(server.url, tokenOf(user), "?limit=100")).results.toReversed()
 
 /** Follows a `next`/`previous` link (absolute or relative) with the user's token. */
 const follow = async (link: string, token: string) => {
@@ -161,8 +155,8 @@ describe("GET /v1/me/notifications", () => {
     await sleep(60)
     const middle = new Date().toISOString()
     await sleep(60)
-    await notify(server.url, app, { users: ["timed"], content: "late-1" })
-    await notify(server.url, app, { users: ["timed"], content: "late-2" })
+    await server.notify(app, { users: ["timed"], content: "late-1" })
+    await server.notify(app, { users: ["timed"], content: "late-2" })
     const token = tokenOf("timed")
     const since = await inbox(server.url, token, `?since=${encodeURIComponent(middle)}`)
     expect(since.count).toBe(2)
@@ -206,7 +200,7 @@ describe("GET /v1/me/notifications", () => {
   it("a limit above the largest page is refused or capped, never more than 100 results", async () => {
     for (let i = 0; i < 105; i += 15) {
       await Promise.all(
-        Array.from({ length: 15 }, (_, j) => notify(server.url, app, { users: ["big"], content: i + j }))
+        Array.from({ length: 15 }, (_, j) => server.notify(app, { users: ["big"], content: i + j }))
       )
     }
     const res = await request<NotificationList>(server.url, "GET", "/v1/me/notifications?limit=1000", {
@@ -427,10 +421,10 @@ describe("preferences", () => {
 
   it("a user who disabled a type in-app gets no notification of that type; others and other types still arrive", async () => {
     expectOk(await putPrefs("muted", { types: { like: { inApp: false } } }))
-    await notify(server.url, app, { users: ["muted", "unmuted"], type: "like", content: "a like" })
-    await notify(server.url, app, { type: "like", users: ["muted"], content: "another like" })
-    await notify(server.url, app, { users: ["muted"], type: "comment", content: "a comment" })
-    await notify(server.url, app, { users: ["muted"], content: "untyped" })
+    await server.notify(app, { users: ["muted", "unmuted"], type: "like", content: "a like" })
+    await server.notify(app, { type: "like", users: ["muted"], content: "another like" })
+    await server.notify(app, { users: ["muted"], type: "comment", content: "a comment" })
+    await server.notify(app, { users: ["muted"], content: "untyped" })
     const muted = await inbox(server.url, tokenOf("muted"))
     expect(muted.results.map((n) => n.content)).toEqual(["untyped", "a comment"])
     expect(await counts(server.url, tokenOf("muted"))).toEqual({ unseen: 2, unread: 2, total: 2 })
@@ -440,8 +434,8 @@ describe("preferences", () => {
     const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(tokenOf("muted"))}`)
     try {
       await ws.next((f) => f.type === "welcome")
-      await notify(server.url, app, { users: ["muted"], type: "like", content: "live like" })
-      await notify(server.url, app, { users: ["muted"], type: "comment", content: "live comment" })
+      await server.notify(app, { users: ["muted"], type: "like", content: "live like" })
+      await server.notify(app, { users: ["muted"], type: "comment", content: "live comment" })
       const frame = await ws.next((f) => f.type === "notification")
       expect((frame["notification"] as Notification).content).toBe("live comment")
     } finally {
@@ -450,7 +444,7 @@ describe("preferences", () => {
 
     // enabling it again restores delivery
     expectOk(await putPrefs("muted", { types: { like: { inApp: true } } }))
-    await notify(server.url, app, { users: ["muted"], type: "like", content: "welcome back" })
+    await server.notify(app, { users: ["muted"], type: "like", content: "welcome back" })
     expect((await inbox(server.url, tokenOf("muted"))).results[0]!.content).toBe("welcome back")
   })
 })
@@ -463,8 +457,8 @@ describe("marks reach every session as exactly one stream entry", () => {
     try {
       await s1.next((f) => f.type === "welcome")
       await s2.next((f) => f.type === "welcome")
-      await notify(server.url, app, { users: ["streamer"], content: "a" })
-      await notify(server.url, app, { users: ["streamer"], content: "b" })
+      await server.notify(app, { users: ["streamer"], content: "a" })
+      await server.notify(app, { users: ["streamer"], content: "b" })
       const [fa, fb] = await s1.collect(2, (f) => f.type === "notification")
       const a = (fa!["notification"] as Notification).id
       const b = (fb!["notification"] as Notification).id
@@ -477,7 +471,7 @@ describe("marks reach every session as exactly one stream entry", () => {
       expectOk(await patchOne("streamer", b, { seen: true }))
       expect(expectOk(await patchMany("streamer", { ids: [a, b], read: true }))).toEqual({ updated: 1 })
       expect((await request(server.url, "DELETE", `/v1/me/notifications/${a}`, { token })).status).toBe(204)
-      await notify(server.url, app, { users: ["streamer"], content: "c" })
+      await server.notify(app, { users: ["streamer"], content: "c" })
 
       const expected = [
         { type: "read", ids: [a] },
@@ -492,10 +486,10 @@ describe("marks reach every session as exactly one stream entry", () => {
         let expectedSeq = seq
         for (const [i, entry] of entries.entries()) {
           expectedSeq += 1
-          expect(entry["seq"], `seq of ${JSON.stringify(entry)}`).toBe(expectedSeq)
-          if (i < expected.length) expect(entry["ids"]).toEqual(expected[i]!.ids)
+          expect("seq" in entry ? entry.seq : undefined, `seq of ${JSON.stringify(entry)}`).toBe(expectedSeq)
+          if (i < expected.length) expect("ids" in entry ? entry.ids : undefined).toEqual(expected[i]!.ids)
         }
-        expect((entries[4]!["notification"] as Notification).content).toBe("c")
+        expect((entries[4] as NotificationFrame).notification.content).toBe("c")
       }
       // nothing else arrived
       await sleep(100)

@@ -3,22 +3,19 @@
  * user `alice`, never see or touch each other's users, notifications, event types, preferences,
  * idempotency keys, sessions or stats.
  */
-import { connectWs, createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectWs, localToken, request, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 import {
   counts,
   expectError,
   expectOk,
   inbox,
-  localToken,
   type Notification,
   type NotificationList,
-  notify,
-  registerUsers,
   stats
 } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let a: TestApp
 let b: TestApp
 let aliceA: string
@@ -26,18 +23,14 @@ let aliceB: string
 let aNotification: Notification
 
 beforeAll(async () => {
-  server = await startServer()
-  a = await createApp(server, "iso-a")
-  b = await createApp(server, "iso-b")
-  await registerUsers(server.url, a, [{ id: "alice", email: "alice@a.example", name: "Alice A" }, "bob"])
-  await registerUsers(server.url, b, [{ id: "alice", email: "alice@b.example", name: "Alice B" }])
-  await notify(server.url, a, { users: ["alice"], content: "A for alice" })
+  a = await server.newApp("iso-a")
+  b = await server.newApp("iso-b")
+  await server.registerUsers(a, [{ id: "alice", email: "alice@a.example", name: "Alice A" }, "bob"])
+  await server.registerUsers(b, [{ id: "alice", email: "alice@b.example", name: "Alice B" }])
+  await server.notify(a, { users: ["alice"], content: "A for alice" })
   aliceA = localToken(a, "alice")
   aliceB = localToken(b, "alice")
   aNotification = (await inbox(server.url, aliceA)).results[0]!
-})
-afterAll(async () => {
-  await server?.dispose()
 })
 
 const backendList = async (app: TestApp, user: string) =>
@@ -82,15 +75,15 @@ describe("users", () => {
     expectError(await request(server.url, "DELETE", "/v1/users/bob", { token: b.secret }), 404, "not_found")
     expectOk(await request(server.url, "GET", "/v1/users/bob", { token: a.secret }))
 
-    const c = await createApp(server, "iso-c")
-    await registerUsers(server.url, c, ["alice"])
+    const c = await server.newApp("iso-c")
+    await server.registerUsers(c, ["alice"])
     expect((await request(server.url, "DELETE", "/v1/users/alice", { token: c.secret })).status).toBe(204)
     expectOk(await request(server.url, "GET", "/v1/users/alice", { token: a.secret }))
     expect((await backendList(a, "alice")).results.map((n) => n.id)).toContain(aNotification.id)
   })
 
   it("upserting alice in B does not change alice in A", async () => {
-    await registerUsers(server.url, b, [{ id: "alice", email: "changed@b.example", name: "Changed" }])
+    await server.registerUsers(b, [{ id: "alice", email: "changed@b.example", name: "Changed" }])
     const inA = expectOk(
       await request<{ email: string; name: string }>(server.url, "GET", "/v1/users/alice", {
         token: a.secret
@@ -139,7 +132,7 @@ describe("notifications", () => {
   })
 
   it("B's `all: true` marks touch only B's notifications", async () => {
-    await notify(server.url, b, { users: ["alice"], content: "B for alice" })
+    await server.notify(b, { users: ["alice"], content: "B for alice" })
     const before = await counts(server.url, aliceA)
     expectOk(
       await request(server.url, "PATCH", "/v1/me/notifications", {
@@ -158,11 +151,11 @@ describe("notifications", () => {
   })
 
   it("a broadcast in B reaches only B's users", async () => {
-    const d = await createApp(server, "iso-d")
-    const e = await createApp(server, "iso-e")
-    await registerUsers(server.url, d, ["alice", "dan"])
-    await registerUsers(server.url, e, ["alice", "eve", "erin"])
-    expect((await notify(server.url, e, { content: "E broadcast" })).recipients).toBe(3)
+    const d = await server.newApp("iso-d")
+    const e = await server.newApp("iso-e")
+    await server.registerUsers(d, ["alice", "dan"])
+    await server.registerUsers(e, ["alice", "eve", "erin"])
+    expect((await server.notify(e, { content: "E broadcast" })).recipients).toBe(3)
     expect((await backendList(d, "alice")).count).toBe(0)
     expect((await backendList(d, "dan")).count).toBe(0)
     expect((await backendList(e, "alice")).count).toBe(1)
@@ -172,9 +165,9 @@ describe("notifications", () => {
     const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(aliceB)}`)
     try {
       await ws.next((f) => f.type === "welcome")
-      const fromA = await notify(server.url, a, { users: ["alice"], content: "A live" })
+      const fromA = await server.notify(a, { users: ["alice"], content: "A live" })
       expect(fromA.online).toBe(0)
-      await notify(server.url, b, { users: ["alice"], content: "B live" })
+      await server.notify(b, { users: ["alice"], content: "B live" })
       const frame = await ws.next((f) => f.type === "notification")
       expect((frame["notification"] as Notification).content).toBe("B live")
       expect(
@@ -201,24 +194,24 @@ describe("notifications", () => {
   })
 
   it("idempotency keys are per app: the same key in A and B creates one notification in each", async () => {
-    const x = await createApp(server, "iso-x")
-    const y = await createApp(server, "iso-y")
-    const first = await notify(server.url, x, { users: ["alice"], content: "x", idempotencyKey: "shared" })
-    const second = await notify(server.url, y, { users: ["alice"], content: "y", idempotencyKey: "shared" })
+    const x = await server.newApp("iso-x")
+    const y = await server.newApp("iso-y")
+    const first = await server.notify(x, { users: ["alice"], content: "x", idempotencyKey: "shared" })
+    const second = await server.notify(y, { users: ["alice"], content: "y", idempotencyKey: "shared" })
     expect(second.id).not.toBe(first.id)
     expect((await backendList(x, "alice")).results.map((n) => n.content)).toEqual(["x"])
     expect((await backendList(y, "alice")).results.map((n) => n.content)).toEqual(["y"])
     const header = { "idempotency-key": "shared-header" }
-    await notify(server.url, x, { users: ["alice"], content: "x2" }, header)
-    await notify(server.url, y, { users: ["alice"], content: "y2" }, header)
+    await server.notify(x, { users: ["alice"], content: "x2" }, header)
+    await server.notify(y, { users: ["alice"], content: "y2" }, header)
     expect((await backendList(y, "alice")).results.map((n) => n.content)).toEqual(["y2", "y"])
   })
 })
 
 describe("event types and preferences", () => {
   it("types declared in A are invisible to B and cannot be deleted by B", async () => {
-    const p = await createApp(server, "iso-types-a")
-    const q = await createApp(server, "iso-types-b")
+    const p = await server.newApp("iso-types-a")
+    const q = await server.newApp("iso-types-b")
     expectOk(
       await request(server.url, "PUT", "/v1/event-types/a_only", { token: p.secret, body: { title: "A" } })
     )
@@ -241,7 +234,7 @@ describe("event types and preferences", () => {
     expect(pTypes.types.map((t) => t.name)).toEqual(["a_only"])
 
     // B has no declared types: any type goes, A's declaration does not constrain B
-    await notify(server.url, q, { users: ["alice"], type: "anything", content: "x" })
+    await server.notify(q, { users: ["alice"], type: "anything", content: "x" })
     // once B declares its own, A's type is unknown to B
     expectOk(
       await request(server.url, "PUT", "/v1/event-types/b_only", { token: q.secret, body: { title: "B" } })
@@ -264,8 +257,8 @@ describe("event types and preferences", () => {
   })
 
   it("alice muting a type in A does not mute it for alice in B", async () => {
-    const p = await createApp(server, "iso-prefs-a")
-    const q = await createApp(server, "iso-prefs-b")
+    const p = await server.newApp("iso-prefs-a")
+    const q = await server.newApp("iso-prefs-b")
     for (const app of [p, q]) {
       expectOk(
         await request(server.url, "PUT", "/v1/event-types/like", { token: app.secret, body: { title: "L" } })
@@ -283,8 +276,8 @@ describe("event types and preferences", () => {
       })
     )
     expect(qPrefs.types["like"]!.inApp).toBe(true)
-    await notify(server.url, p, { users: ["alice"], type: "like", content: "p" })
-    await notify(server.url, q, { users: ["alice"], type: "like", content: "q" })
+    await server.notify(p, { users: ["alice"], type: "like", content: "p" })
+    await server.notify(q, { users: ["alice"], type: "like", content: "q" })
     expect((await inbox(server.url, localToken(p, "alice"))).count).toBe(0)
     expect((await inbox(server.url, localToken(q, "alice"))).results.map((n) => n.content)).toEqual(["q"])
   })
@@ -292,10 +285,10 @@ describe("event types and preferences", () => {
 
 describe("stats", () => {
   it("each app's stats count only its own users, notifications, marks and connections", async () => {
-    const p = await createApp(server, "iso-stats-a")
-    const q = await createApp(server, "iso-stats-b")
-    await registerUsers(server.url, p, ["alice", "p1", "p2"])
-    await notify(server.url, p, { content: "p broadcast" })
+    const p = await server.newApp("iso-stats-a")
+    const q = await server.newApp("iso-stats-b")
+    await server.registerUsers(p, ["alice", "p1", "p2"])
+    await server.notify(p, { content: "p broadcast" })
     const pAlice = localToken(p, "alice")
     expectOk(
       await request(server.url, "PATCH", "/v1/me/notifications", {
@@ -331,9 +324,9 @@ describe("stats", () => {
 
 describe("deleting an app", () => {
   it("erases only that app: B's alice, her notifications and B's secret keep working", async () => {
-    const p = await createApp(server, "iso-del-a")
-    const q = await createApp(server, "iso-del-b")
-    for (const app of [p, q]) await notify(server.url, app, { users: ["alice"], content: app.name })
+    const p = await server.newApp("iso-del-a")
+    const q = await server.newApp("iso-del-b")
+    for (const app of [p, q]) await server.notify(app, { users: ["alice"], content: app.name })
     expect(
       (await request(server.url, "DELETE", `/v1/apps/${p.id}`, { token: server.adminToken })).status
     ).toBe(204)
@@ -341,7 +334,7 @@ describe("deleting an app", () => {
     expect((await backendList(q, "alice")).results.map((n) => n.content)).toEqual(["iso-del-b"])
     expect((await inbox(server.url, localToken(q, "alice"))).count).toBe(1)
     // an app created later never inherits the deleted app's data
-    const r = await createApp(server, "iso-del-a")
+    const r = await server.newApp("iso-del-a")
     const users = expectOk(
       await request<{ count: number }>(server.url, "GET", "/v1/users", { token: r.secret })
     )

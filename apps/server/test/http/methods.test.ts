@@ -3,19 +3,17 @@
  * methods it does serve, code `bad_request` (PROTOCOL.md §10), and changes nothing; an unknown
  * path is still 404. `PUT /v1/notify` used to answer 404 "no route".
  */
-import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { expectError, localToken, registerUsers, stats } from "./helpers.js"
+import { localToken, request, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import { expectError, stats } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "methods")
-  await registerUsers(server.url, app, ["alice"])
+  app = await server.newApp("methods")
+  await server.registerUsers(app, ["alice"])
 })
-afterAll(() => server?.dispose())
 
 /** Every path of the contract with the methods it serves; `cors` paths also answer preflights. */
 const PATHS: Array<{ path: () => string; methods: Array<string>; cors?: true }> = [

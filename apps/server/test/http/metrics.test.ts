@@ -5,18 +5,10 @@
  * handling time, fan-out, notify→frame delay and store commit time, the sessions by transport
  * gauge and the email and bus counters count what happened.
  */
-import { connectWs, createApp, startServer, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { localToken, notify } from "./helpers.js"
+import { connectWs, localToken, useServer } from "@pushback/testkit"
+import { expect, it } from "vitest"
 
-let server: TestServer
-
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
+const server = useServer()
 
 interface Family {
   type: string
@@ -111,13 +103,13 @@ it("exposes the histograms, gauges and counters of §8 in the text format, count
   ] as const) {
     expect(before.get(name)?.type, name).toBe(type)
   }
-  const app = await createApp(server, "metrics")
+  const app = await server.newApp("metrics")
   const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(localToken(app, "m1"))}`)
   try {
     await ws.next((f) => f.type === "welcome")
     const mid = await scrape()
     expect(value(mid, "pushback_connections", "pushback_connections", { transport: "ws" })).toBe(1)
-    await notify(server.url, app, { users: ["m1", "m2", "m3"], content: "x" })
+    await server.notify(app, { users: ["m1", "m2", "m3"], content: "x" })
     await ws.next((f) => f.type === "notification")
     const after = await scrape()
     const count = (name: string, of = before) => value(of, name, `${name}_count`) ?? 0

@@ -2,35 +2,20 @@
  * POST /v1/notify (PROTOCOL.md §3.2): recipients, broadcast, registration on the fly,
  * idempotency, declared types, the `online` count, the rate limit and the users limit.
  */
-import { connectWs, createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectWs, localToken, request, type TestApp, useServers } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
 import {
-  configFile,
   expectBadField,
   expectError,
   expectOk,
   expectTimestamp,
   inbox,
-  localToken,
   NOTIFICATION_KEYS,
   type NotificationList,
-  notify,
-  registerUsers,
   stats
 } from "./helpers.js"
 
-let server: TestServer
-let limited: TestServer
-let config: { path: string; remove: () => void }
-
-beforeAll(async () => {
-  config = configFile({ limits: { notifyPerSecond: 5, usersPerNotify: 3 } })
-  ;[server, limited] = await Promise.all([startServer(), startServer({ args: ["--config", config.path] })])
-})
-afterAll(async () => {
-  await Promise.all([server?.dispose(), limited?.dispose()])
-  config?.remove()
-})
+const [server, limited] = useServers({}, { config: { limits: { notifyPerSecond: 5, usersPerNotify: 3 } } })
 
 const backendList = async (app: TestApp, user: string, s = server) =>
   expectOk(
@@ -41,8 +26,8 @@ const backendList = async (app: TestApp, user: string, s = server) =>
 
 describe("POST /v1/notify: recipients", () => {
   it("202 {id, recipients, online, emails}; the named user's inbox holds the full Notification", async () => {
-    const app = await createApp(server, "notify-basic")
-    await registerUsers(server.url, app, ["u1", "u2"])
+    const app = await server.newApp("notify-basic")
+    await server.registerUsers(app, ["u1", "u2"])
     const res = await request<{ id: string; recipients: number; online: number }>(
       server.url,
       "POST",
@@ -78,10 +63,10 @@ describe("POST /v1/notify: recipients", () => {
   })
 
   it("carries every optional field and any JSON content unchanged", async () => {
-    const app = await createApp(server, "notify-fields")
+    const app = await server.newApp("notify-fields")
     const content = { text: "Bob liked your post", nested: { list: [1, 2.5, "x", null, true], empty: {} } }
     const data = { postId: 42, tags: ["a", "b"], unicode: "ünï 😀" }
-    await notify(server.url, app, {
+    await server.notify(app, {
       users: ["u1"],
       type: "post_like",
       title: "New like",
@@ -103,15 +88,15 @@ describe("POST /v1/notify: recipients", () => {
       data
     })
     for (const value of [42, ["a", 1], false, ""]) {
-      await notify(server.url, app, { users: ["u2"], content: value })
+      await server.notify(app, { users: ["u2"], content: value })
     }
     const contents = (await inbox(server.url, localToken(app, "u2"))).results.map((x) => x.content)
     expect(contents).toEqual(["", false, ["a", 1], 42])
   })
 
   it("one notify to many users creates one notification per user", async () => {
-    const app = await createApp(server, "notify-many")
-    const answer = await notify(server.url, app, { users: ["a", "b", "c"], content: "all three" })
+    const app = await server.newApp("notify-many")
+    const answer = await server.notify(app, { users: ["a", "b", "c"], content: "all three" })
     expect(answer.recipients).toBe(3)
     const ids = new Set<string>()
     for (const u of ["a", "b", "c"]) {
@@ -125,11 +110,11 @@ describe("POST /v1/notify: recipients", () => {
   })
 
   it("broadcasts to every registered user of the app when `users` is omitted", async () => {
-    const app = await createApp(server, "notify-broadcast")
-    const other = await createApp(server, "notify-broadcast-other")
-    await registerUsers(server.url, app, ["b1", "b2", "b3", "b4"])
-    await registerUsers(server.url, other, ["b1", "x9"])
-    const answer = await notify(server.url, app, { content: "everyone" })
+    const app = await server.newApp("notify-broadcast")
+    const other = await server.newApp("notify-broadcast-other")
+    await server.registerUsers(app, ["b1", "b2", "b3", "b4"])
+    await server.registerUsers(other, ["b1", "x9"])
+    const answer = await server.notify(app, { content: "everyone" })
     expect(answer.recipients).toBe(4)
     for (const u of ["b1", "b2", "b3", "b4"]) {
       const list = await backendList(app, u)
@@ -140,9 +125,9 @@ describe("POST /v1/notify: recipients", () => {
   })
 
   it("registers users it does not know yet, with the email given", async () => {
-    const app = await createApp(server, "notify-registers")
-    await registerUsers(server.url, app, [{ id: "known", email: "known@example.com" }])
-    const answer = await notify(server.url, app, {
+    const app = await server.newApp("notify-registers")
+    await server.registerUsers(app, [{ id: "known", email: "known@example.com" }])
+    const answer = await server.notify(app, {
       users: ["known", { id: "new1", email: "new1@example.com" }, "new2"],
       content: "welcome"
     })
@@ -165,12 +150,12 @@ describe("POST /v1/notify: recipients", () => {
     expect(users.count).toBe(3)
     expect((await backendList(app, "new1")).count).toBe(1)
     // a later broadcast reaches the users registered on the fly
-    expect((await notify(server.url, app, { content: "broadcast" })).recipients).toBe(3)
+    expect((await server.notify(app, { content: "broadcast" })).recipients).toBe(3)
   })
 
   it("accepts an email block (no SMTP configured) and still stores the in-app notification", async () => {
-    const app = await createApp(server, "notify-email")
-    const answer = await notify(server.url, app, {
+    const app = await server.newApp("notify-email")
+    const answer = await server.notify(app, {
       users: [{ id: "m1", email: "m1@example.com" }],
       content: "with email",
       email: { send: true, force: false, subject: "Hi", content: "<b>hi</b>", contentType: "text/html" }
@@ -182,7 +167,7 @@ describe("POST /v1/notify: recipients", () => {
 
 describe("POST /v1/notify: idempotency", () => {
   it("the same body `idempotencyKey` answers the first answer and creates nothing new", async () => {
-    const app = await createApp(server, "idem-body")
+    const app = await server.newApp("idem-body")
     const body = { users: ["u1", "u2"], content: "once", idempotencyKey: "order-42" }
     const first = await request(server.url, "POST", "/v1/notify", { token: app.secret, body })
     const second = await request(server.url, "POST", "/v1/notify", { token: app.secret, body })
@@ -193,12 +178,12 @@ describe("POST /v1/notify: idempotency", () => {
     expect((await backendList(app, "u2")).count).toBe(1)
     expect((await stats(server.url, app))["notifications"]).toBe(2)
     // a different key creates a new one
-    await notify(server.url, app, { ...body, idempotencyKey: "order-43" })
+    await server.notify(app, { ...body, idempotencyKey: "order-43" })
     expect((await backendList(app, "u1")).count).toBe(2)
   })
 
   it("the `Idempotency-Key` header works the same", async () => {
-    const app = await createApp(server, "idem-header")
+    const app = await server.newApp("idem-header")
     const body = { users: ["u1"], content: "once" }
     const headers = { "idempotency-key": "hdr-1" }
     const first = await request(server.url, "POST", "/v1/notify", { token: app.secret, body, headers })
@@ -208,13 +193,13 @@ describe("POST /v1/notify: idempotency", () => {
     expect(second.body).toEqual(first.body)
     expect((await backendList(app, "u1")).count).toBe(1)
     // without the header: a new notification
-    await notify(server.url, app, body)
+    await server.notify(app, body)
     expect((await backendList(app, "u1")).count).toBe(2)
   })
 
   it("a repeat with the same key but another body is 409 conflict and creates nothing (§10)", async () => {
-    const app = await createApp(server, "idem-changed")
-    const first = await notify(server.url, app, { users: ["u1"], content: "original", idempotencyKey: "k" })
+    const app = await server.newApp("idem-changed")
+    const first = await server.notify(app, { users: ["u1"], content: "original", idempotencyKey: "k" })
     const res = await request(server.url, "POST", "/v1/notify", {
       token: app.secret,
       body: { users: ["u1", "u2"], content: "changed", idempotencyKey: "k" }
@@ -234,8 +219,8 @@ describe("POST /v1/notify: idempotency", () => {
   })
 
   it("in one shared commit, a conflicting key fails only its own call", async () => {
-    const app = await createApp(server, "idem-batch")
-    await notify(server.url, app, { users: ["owner"], content: "first", idempotencyKey: "taken" })
+    const app = await server.newApp("idem-batch")
+    await server.notify(app, { users: ["owner"], content: "first", idempotencyKey: "taken" })
     const calls = Array.from({ length: 12 }, (_, i) =>
       request(server.url, "POST", "/v1/notify", {
         token: app.secret,
@@ -255,7 +240,7 @@ describe("POST /v1/notify: idempotency", () => {
   })
 
   it("concurrent repeats of one key create one notification", async () => {
-    const app = await createApp(server, "idem-concurrent")
+    const app = await server.newApp("idem-concurrent")
     const body = { users: ["u1"], content: "race", idempotencyKey: "race-1" }
     const answers = await Promise.all(
       Array.from({ length: 5 }, () => request(server.url, "POST", "/v1/notify", { token: app.secret, body }))
@@ -270,14 +255,14 @@ describe("POST /v1/notify: idempotency", () => {
 
 describe("POST /v1/notify: event types", () => {
   it("when the app declared types, `type` must be one of them (else 400 naming `type`, nothing stored)", async () => {
-    const app = await createApp(server, "notify-types")
+    const app = await server.newApp("notify-types")
     expectOk(
       await request(server.url, "PUT", "/v1/event-types/post_like", {
         token: app.secret,
         body: { title: "Like" }
       })
     )
-    await registerUsers(server.url, app, ["u1"])
+    await server.registerUsers(app, ["u1"])
     const res = await request(server.url, "POST", "/v1/notify", {
       token: app.secret,
       body: { users: ["u1", "fresh"], type: "post_unknown", content: "x" }
@@ -287,36 +272,36 @@ describe("POST /v1/notify: event types", () => {
     expectError(await request(server.url, "GET", "/v1/users/fresh", { token: app.secret }), 404, "not_found")
     expect((await stats(server.url, app))["notifications"]).toBe(0)
 
-    await notify(server.url, app, { users: ["u1"], type: "post_like", content: "ok" })
+    await server.notify(app, { users: ["u1"], type: "post_like", content: "ok" })
     // no type at all is still allowed
-    await notify(server.url, app, { users: ["u1"], content: "untyped" })
+    await server.notify(app, { users: ["u1"], content: "untyped" })
     const list = await backendList(app, "u1")
     expect(list.results.map((n) => n.type)).toEqual([null, "post_like"])
   })
 
   it("an app without declared types accepts any type name", async () => {
-    const app = await createApp(server, "notify-free-types")
-    await notify(server.url, app, { users: ["u1"], type: "anything.goes:here-1", content: "x" })
+    const app = await server.newApp("notify-free-types")
+    await server.notify(app, { users: ["u1"], type: "anything.goes:here-1", content: "x" })
     expect((await backendList(app, "u1")).results[0]!.type).toBe("anything.goes:here-1")
   })
 })
 
 describe("POST /v1/notify: online", () => {
   it("counts recipients with at least one live session, and delivers to them", async () => {
-    const app = await createApp(server, "notify-online")
-    await registerUsers(server.url, app, ["on", "off", "twice"])
+    const app = await server.newApp("notify-online")
+    await server.registerUsers(app, ["on", "off", "twice"])
     const on = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(localToken(app, "on"))}`)
     const t1 = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(localToken(app, "twice"))}`)
     const t2 = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(localToken(app, "twice"))}`)
     try {
       for (const ws of [on, t1, t2]) await ws.next((f) => f.type === "welcome")
-      const answer = await notify(server.url, app, { users: ["on", "off", "twice"], content: "live" })
+      const answer = await server.notify(app, { users: ["on", "off", "twice"], content: "live" })
       expect(answer).toMatchObject({ recipients: 3, online: 2 })
       for (const ws of [on, t1, t2]) {
         const frame = await ws.next((f) => f.type === "notification")
         expect((frame["notification"] as { content: unknown }).content).toBe("live")
       }
-      const onlyOff = await notify(server.url, app, { users: ["off"], content: "offline" })
+      const onlyOff = await server.notify(app, { users: ["off"], content: "offline" })
       expect(onlyOff).toMatchObject({ recipients: 1, online: 0 })
     } finally {
       await Promise.all([on.close(), t1.close(), t2.close()])
@@ -326,8 +311,8 @@ describe("POST /v1/notify: online", () => {
 
 describe("POST /v1/notify: limits", () => {
   it("answers 429 rate_limited with Retry-After past notifyPerSecond; refused calls store nothing", async () => {
-    const app = await createApp(limited, "rate")
-    const other = await createApp(limited, "rate-other")
+    const app = await limited.newApp("rate")
+    const other = await limited.newApp("rate-other")
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         request(limited.url, "POST", "/v1/notify", { token: app.secret, body: { users: ["u1"], content: i } })
@@ -355,7 +340,7 @@ describe("POST /v1/notify: limits", () => {
   })
 
   it("refuses more users than usersPerNotify with 400 naming `users`, registering none", async () => {
-    const app = await createApp(limited, "users-limit")
+    const app = await limited.newApp("users-limit")
     const res = await request(limited.url, "POST", "/v1/notify", {
       token: app.secret,
       body: { users: ["a", "b", "c", "d"], content: "too many" }
@@ -381,7 +366,7 @@ describe("POST /v1/notify: limits", () => {
   })
 
   it("refuses 10,001 users with the default limit: 400 naming `users`, nothing registered", async () => {
-    const app = await createApp(server, "users-limit-default")
+    const app = await server.newApp("users-limit-default")
     const users = Array.from({ length: 10_001 }, (_, i) => `u${i}`)
     const res = await request(server.url, "POST", "/v1/notify", {
       token: app.secret,

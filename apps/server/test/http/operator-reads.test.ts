@@ -3,33 +3,21 @@
  * counts, its users (search, paging, online), its recent calls newest first with their counts,
  * its live connections by transport and node, and a test notification sent as the app.
  */
-import { connectWs, createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectWs, eventually, localToken, request, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 import { connectSse } from "../transports/clients.js"
-import {
-  eventually,
-  expectBadField,
-  expectError,
-  expectOk,
-  localToken,
-  notify,
-  registerUsers
-} from "./helpers.js"
+import { expectBadField, expectError, expectOk } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "operator-reads")
-  await registerUsers(server.url, app, [
+  app = await server.newApp("operator-reads")
+  await server.registerUsers(app, [
     { id: "ann", email: "ann@example.com", name: "Ann Lee" },
     { id: "bob", email: "bob@example.com", name: "Bob" },
     { id: "cyd", email: "cyd@corp.example", name: "Cyd 100%_done" }
   ])
-})
-afterAll(async () => {
-  await server?.dispose()
 })
 
 const admin = <T>(method: string, path: string, body?: unknown) =>
@@ -94,9 +82,9 @@ describe("the operator's view of an app", () => {
     const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(localToken(app, "ann"))}`)
     try {
       await ws.next((f) => f.type === "welcome")
-      const first = await notify(server.url, app, { users: ["ann", "bob"], title: "First", content: "1" })
+      const first = await server.notify(app, { users: ["ann", "bob"], title: "First", content: "1" })
       await ws.next((f) => f.type === "notification")
-      const second = await notify(server.url, app, { users: ["cyd"], content: "2" })
+      const second = await server.notify(app, { users: ["cyd"], content: "2" })
       const token = localToken(app, "ann")
       const inbox = expectOk(
         await request<Page<{ id: string }>>(server.url, "GET", "/v1/me/notifications", { token })
@@ -109,10 +97,9 @@ describe("the operator's view of an app", () => {
       )
       const calls = async () =>
         expectOk(await admin<Page<Record<string, unknown>>>("GET", `/v1/apps/${app.id}/calls`))
-      await eventually(
-        async () => (await calls()).results[1]?.["delivered"] === 1,
-        "the delivery to be counted"
-      )
+      await eventually(async () => (await calls()).results[1]?.["delivered"] === 1, {
+        what: "the delivery to be counted"
+      })
       const body = await calls()
       expect(body.count).toBe(2)
       expect(body.results.map((c) => c["id"])).toEqual([second.id, first.id])

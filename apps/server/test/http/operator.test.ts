@@ -1,28 +1,18 @@
 /**
  * Operator API (PROTOCOL.md §3.1): apps, secret rotation, deletion, error bodies.
  */
-import { connectWs, createApp, request, startServer, type TestServer, userToken } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectWs, localToken, request, useServer } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
 import {
   expectAlive,
   expectBadField,
   expectError,
   expectErrorShape,
   expectOk,
-  expectTimestamp,
-  localToken,
-  notify,
-  registerUsers
+  expectTimestamp
 } from "./helpers.js"
 
-let server: TestServer
-
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
+const server = useServer()
 
 const admin = () => server.adminToken
 
@@ -50,15 +40,15 @@ describe("POST /v1/apps", () => {
   })
 
   it("gives every app its own id and secret, even with the same name", async () => {
-    const a = await createApp(server, "twin")
-    const b = await createApp(server, "twin")
+    const a = await server.newApp("twin")
+    const b = await server.newApp("twin")
     expect(a.id).not.toBe(b.id)
     expect(a.secret).not.toBe(b.secret)
     expect(a.secret.slice(a.id.length + 1)).not.toBe(b.secret.slice(b.id.length + 1))
   })
 
   it("the new secret works on the backend API at once", async () => {
-    const app = await createApp(server, "works")
+    const app = await server.newApp("works")
     const res = await request(server.url, "GET", "/v1/users", { token: app.secret })
     expect(expectOk(res)).toEqual({ count: 0, results: [] })
   })
@@ -100,8 +90,8 @@ describe("POST /v1/apps", () => {
 
 describe("GET /v1/apps", () => {
   it("lists every app as {id, name, createdAt}, never with its secret", async () => {
-    const a = await createApp(server, "listed-a")
-    const b = await createApp(server, "listed-b")
+    const a = await server.newApp("listed-a")
+    const b = await server.newApp("listed-b")
     const res = await request<{ apps: Array<Record<string, unknown>> }>(server.url, "GET", "/v1/apps", {
       token: admin()
     })
@@ -124,7 +114,7 @@ describe("GET /v1/apps", () => {
 
 describe("POST /v1/apps/{appId}/secret (rotation)", () => {
   it("answers 200 {secret} with a new secret of the same form", async () => {
-    const app = await createApp(server, "rotate-form")
+    const app = await server.newApp("rotate-form")
     const res = await request<{ secret: string }>(server.url, "POST", `/v1/apps/${app.id}/secret`, {
       token: admin()
     })
@@ -136,10 +126,10 @@ describe("POST /v1/apps/{appId}/secret (rotation)", () => {
   })
 
   it("old secret → 401, old user tokens → 401, the new secret and its tokens work, data is kept", async () => {
-    const app = await createApp(server, "rotate")
-    await registerUsers(server.url, app, ["alice", "bob"])
-    await notify(server.url, app, { users: ["alice"], content: "before rotation" })
-    const oldMinted = await userToken(server, app, "alice")
+    const app = await server.newApp("rotate")
+    await server.registerUsers(app, ["alice", "bob"])
+    await server.notify(app, { users: ["alice"], content: "before rotation" })
+    const oldMinted = await server.userToken(app, "alice")
     const oldLocal = localToken(app, "alice")
     // both old tokens work before the rotation
     expectOk(await request(server.url, "GET", "/v1/me/counts", { token: oldMinted }))
@@ -177,7 +167,7 @@ describe("POST /v1/apps/{appId}/secret (rotation)", () => {
     )
     expect(users.count).toBe(2)
     expect(users.results.map((u) => u.id).sort()).toEqual(["alice", "bob"])
-    const newToken = await userToken(server, fresh, "alice")
+    const newToken = await server.userToken(fresh, "alice")
     const list = expectOk(
       await request<{ count: number; results: Array<{ content: unknown }> }>(
         server.url,
@@ -192,7 +182,7 @@ describe("POST /v1/apps/{appId}/secret (rotation)", () => {
   })
 
   it("a second rotation retires the first new secret too", async () => {
-    const app = await createApp(server, "rotate-twice")
+    const app = await server.newApp("rotate-twice")
     const first = expectOk(
       await request<{ secret: string }>(server.url, "POST", `/v1/apps/${app.id}/secret`, { token: admin() })
     )
@@ -206,8 +196,8 @@ describe("POST /v1/apps/{appId}/secret (rotation)", () => {
   })
 
   it("an old token is refused on the WebSocket too (closed with 4001)", async () => {
-    const app = await createApp(server, "rotate-ws")
-    await registerUsers(server.url, app, ["alice"])
+    const app = await server.newApp("rotate-ws")
+    await server.registerUsers(app, ["alice"])
     const old = localToken(app, "alice")
     expectOk(await request(server.url, "POST", `/v1/apps/${app.id}/secret`, { token: admin() }))
     const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(old)}`)
@@ -217,8 +207,8 @@ describe("POST /v1/apps/{appId}/secret (rotation)", () => {
   })
 
   it("rotating one app leaves other apps' secrets working", async () => {
-    const a = await createApp(server, "rotate-a")
-    const b = await createApp(server, "rotate-b")
+    const a = await server.newApp("rotate-a")
+    const b = await server.newApp("rotate-b")
     expectOk(await request(server.url, "POST", `/v1/apps/${a.id}/secret`, { token: admin() }))
     expectOk(await request(server.url, "GET", "/v1/users", { token: b.secret }))
     expectOk(await request(server.url, "GET", "/v1/me/counts", { token: localToken(b, "x") }))
@@ -235,13 +225,13 @@ describe("POST /v1/apps/{appId}/secret (rotation)", () => {
 
 describe("DELETE /v1/apps/{appId}", () => {
   it("answers 204 with no body, removes the app from the list, and its secret and tokens → 401", async () => {
-    const app = await createApp(server, "doomed")
-    const keep = await createApp(server, "kept")
-    await registerUsers(server.url, app, ["alice", { id: "bob", email: "bob@example.com" }])
-    await notify(server.url, app, { content: "bye" })
-    await registerUsers(server.url, keep, ["alice"])
-    await notify(server.url, keep, { content: "stay" })
-    const token = await userToken(server, app, "alice")
+    const app = await server.newApp("doomed")
+    const keep = await server.newApp("kept")
+    await server.registerUsers(app, ["alice", { id: "bob", email: "bob@example.com" }])
+    await server.notify(app, { content: "bye" })
+    await server.registerUsers(keep, ["alice"])
+    await server.notify(keep, { content: "stay" })
+    const token = await server.userToken(app, "alice")
 
     const res = await request(server.url, "DELETE", `/v1/apps/${app.id}`, { token: admin() })
     expect(res.status, res.text).toBe(204)
@@ -277,7 +267,7 @@ describe("DELETE /v1/apps/{appId}", () => {
   })
 
   it("a deleted app cannot be rotated or deleted again: 404", async () => {
-    const app = await createApp(server, "gone")
+    const app = await server.newApp("gone")
     expect((await request(server.url, "DELETE", `/v1/apps/${app.id}`, { token: admin() })).status).toBe(204)
     expectError(
       await request(server.url, "DELETE", `/v1/apps/${app.id}`, { token: admin() }),
@@ -307,7 +297,7 @@ describe("DELETE /v1/apps/{appId}", () => {
 
 describe("errors", () => {
   it("every non-2xx answer carries {error: {code, message}}", async () => {
-    const app = await createApp(server, "errors")
+    const app = await server.newApp("errors")
     const answers = [
       await request(server.url, "GET", "/v1/apps"),
       await request(server.url, "GET", "/v1/apps", { token: "wrong-admin-token" }),

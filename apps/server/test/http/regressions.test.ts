@@ -2,18 +2,16 @@
  * Regressions found by the HTTP suite, each named after what broke.
  */
 import { connect } from "node:net"
-import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { expectErrorShape, localToken } from "./helpers.js"
+import { localToken, request, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, expect, it } from "vitest"
+import { expectErrorShape } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "regressions")
+  app = await server.newApp("regressions")
 })
-afterAll(() => server.dispose())
 
 it("HEAD on a GET route answers like GET, without a body (was 404)", async () => {
   const res = await fetch(`${server.url}/v1/status/ping`, { method: "HEAD" })
@@ -72,7 +70,7 @@ it("minting a token registers the user, so their sessions can be seen (was 404)"
 // Found by the REST fuzz (issue 17): the SQLite statement bound numbered parameters, which
 // better-sqlite3 refuses, so a typed broadcast was always a 500 and stored nothing.
 it("a notify to every user with a type reaches those who did not opt out (was 500 on SQLite)", async () => {
-  const typed = await createApp(server, "regressions-typed-broadcast")
+  const typed = await server.newApp("regressions-typed-broadcast")
   const put = await request(server.url, "PUT", "/v1/event-types/news", {
     token: typed.secret,
     body: { title: "News" }

@@ -4,19 +4,21 @@
  * include empty buckets, refuse bad ranges, and are still exact after a `kill -9`, as is
  * every `deliveredAt`.
  */
-import { connectWs, createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
+  connectWs,
+  createApp,
   eventually,
-  expectBadField,
-  expectError,
-  expectOk,
-  inbox,
   localToken,
-  type NotificationList,
   notify,
-  sleep
-} from "./helpers.js"
+  request,
+  sleep,
+  startServer,
+  type TestApp,
+  type TestServer,
+  useServer
+} from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
+import { expectBadField, expectError, expectOk, inbox, type NotificationList } from "./helpers.js"
 
 interface Point {
   t: string
@@ -32,14 +34,7 @@ interface Series {
   points: Array<Point>
 }
 
-let server: TestServer
-
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
+const server = useServer()
 
 const minuteOf = (ms: number) => `${new Date(ms).toISOString().slice(0, 16)}:00.000Z`
 
@@ -70,7 +65,7 @@ const fiveTwoOne = async (s: TestServer, app: TestApp) => {
   )
   try {
     for (const ws of online) await ws.next((f) => f.type === "welcome")
-    expect(await notify(s.url, app, { users, content: "hello" })).toMatchObject({ recipients: 5, online: 2 })
+    expect(await notify(s, app, { users, content: "hello" })).toMatchObject({ recipients: 5, online: 2 })
     for (const ws of online) await ws.next((f) => f.type === "notification")
   } finally {
     await Promise.all(online.map((ws) => ws.close()))
@@ -83,15 +78,14 @@ const fiveTwoOne = async (s: TestServer, app: TestApp) => {
 
 describe("GET /v1/stats/series", () => {
   it("counts 5 notified, 2 delivered, 1 seen and read in the current bucket, over HTTP", async () => {
-    const app = await createApp(server, "series-521")
+    const app = await server.newApp("series-521")
     await awayFromMinuteEnd()
     const started = Date.now()
     await fiveTwoOne(server, app)
     // Deliveries are stored about once a second: wait for them, then check every counter.
-    await eventually(
-      async () => (await currentMinute(server, app)).delivered >= 2,
-      "deliveries to be counted"
-    )
+    await eventually(async () => (await currentMinute(server, app)).delivered >= 2, {
+      what: "deliveries to be counted"
+    })
     const point = await currentMinute(server, app)
     expect(point).toEqual({
       t: minuteOf(started),
@@ -118,7 +112,7 @@ describe("GET /v1/stats/series", () => {
   })
 
   it("includes every empty bucket of the range, oldest first", async () => {
-    const app = await createApp(server, "series-empty")
+    const app = await server.newApp("series-empty")
     const body = await series(
       server,
       app,
@@ -143,7 +137,7 @@ describe("GET /v1/stats/series", () => {
   })
 
   it("refuses bad from, to and interval values and more than 1,000 points with 400", async () => {
-    const app = await createApp(server, "series-bad")
+    const app = await server.newApp("series-bad")
     const get = (query: string) =>
       request(server.url, "GET", `/v1/stats/series?${query}`, { token: app.secret })
     expectBadField(await get("interval=week"), "interval")
@@ -157,7 +151,7 @@ describe("GET /v1/stats/series", () => {
   })
 
   it("the operator's endpoint needs the admin token and an existing app", async () => {
-    const app = await createApp(server, "series-admin")
+    const app = await server.newApp("series-admin")
     const path = `/v1/apps/${app.id}/stats/series`
     expectError(await request(server.url, "GET", path, { token: app.secret }), 401, "unauthorized")
     expectError(await request(server.url, "GET", path), 401, "unauthorized")
@@ -184,10 +178,10 @@ describe("after kill -9", () => {
       const token = await fiveTwoOne(own, app)
       const total = async (s: TestServer) =>
         (await series(s, app, query)).points.reduce((n, p) => n + p.delivered, 0)
-      await eventually(async () => (await total(own)) >= 2, "deliveries")
+      await eventually(async () => (await total(own)) >= 2, { what: "deliveries" })
       const before = await series(own, app, query)
       const deliveredAt = async (s: TestServer) => {
-        const all: Array<string | null> = []
+        const all: Array<string | null | undefined> = []
         for (const u of ["u1", "u2", "u3", "u4", "u5"]) {
           const list = expectOk(
             await request<NotificationList>(s.url, "GET", "/v1/me/notifications", {

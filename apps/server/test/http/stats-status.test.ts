@@ -1,36 +1,29 @@
 /**
  * GET /v1/stats (PROTOCOL.md §3.2) and the status and operations endpoints (§3.4).
  */
-import { connectWs, createApp, request, startServer, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, expectOk, inbox, localToken, notify, registerUsers, stats } from "./helpers.js"
+import { connectWs, eventually, localToken, request, useServer } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
+import { expectOk, inbox, stats } from "./helpers.js"
 
-let server: TestServer
-
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
+const server = useServer()
 
 const STATS_KEYS = ["connections", "delivered", "notifications", "onlineUsers", "read", "seen", "users"]
 
 describe("GET /v1/stats", () => {
   it("a new app has every counter at zero", async () => {
-    const app = await createApp(server, "stats-zero")
+    const app = await server.newApp("stats-zero")
     const body = await stats(server.url, app)
     expect(Object.keys(body).sort()).toEqual(STATS_KEYS)
     for (const key of STATS_KEYS) expect(body[key], key).toBe(0)
   })
 
   it("counts users, notifications, seen, read, online users, connections and live deliveries", async () => {
-    const app = await createApp(server, "stats-counts")
-    await registerUsers(server.url, app, ["u1", "u2", "u3"])
+    const app = await server.newApp("stats-counts")
+    await server.registerUsers(app, ["u1", "u2", "u3"])
     expect(await stats(server.url, app)).toMatchObject({ users: 3, notifications: 0, seen: 0, read: 0 })
 
-    await notify(server.url, app, { users: ["u1", "u2"], content: "x" })
-    await notify(server.url, app, { users: ["u1"], content: "y" })
+    await server.notify(app, { users: ["u1", "u2"], content: "x" })
+    await server.notify(app, { users: ["u1"], content: "y" })
     expect(await stats(server.url, app)).toMatchObject({ users: 3, notifications: 3, delivered: 0 })
 
     const t1 = localToken(app, "u1")
@@ -57,18 +50,23 @@ describe("GET /v1/stats", () => {
     try {
       for (const ws of [a, b, c]) await ws.next((f) => f.type === "welcome")
       expect(await stats(server.url, app)).toMatchObject({ onlineUsers: 2, connections: 3 })
-      await notify(server.url, app, { users: ["u1"], content: "live" })
+      await server.notify(app, { users: ["u1"], content: "live" })
       await a.next((f) => f.type === "notification")
       await b.next((f) => f.type === "notification")
-      await eventually(async () => (await stats(server.url, app))["delivered"]! >= 1, "delivered to count up")
+      await eventually(async () => (await stats(server.url, app))["delivered"]! >= 1, {
+        what: "delivered to count up"
+      })
       expect((await stats(server.url, app))["notifications"]).toBe(4)
     } finally {
       await Promise.all([a.close(), b.close(), c.close()])
     }
-    await eventually(async () => {
-      const s = await stats(server.url, app)
-      return s["connections"] === 0 && s["onlineUsers"] === 0
-    }, "connections to drop to 0 after closing")
+    await eventually(
+      async () => {
+        const s = await stats(server.url, app)
+        return s["connections"] === 0 && s["onlineUsers"] === 0
+      },
+      { what: "connections to drop to 0 after closing" }
+    )
 
     expect((await request(server.url, "DELETE", "/v1/users/u3", { token: app.secret })).status).toBe(204)
     expect((await stats(server.url, app))["users"]).toBe(2)
@@ -104,8 +102,8 @@ describe("status (no credential)", () => {
 
   it("GET /metrics → 200 Prometheus text exposition", async () => {
     // make something happen first
-    const app = await createApp(server, "metrics")
-    await notify(server.url, app, { users: ["m"], content: "x" })
+    const app = await server.newApp("metrics")
+    await server.notify(app, { users: ["m"], content: "x" })
     const res = await request(server.url, "GET", "/metrics")
     expect(res.status).toBe(200)
     expect(res.headers.get("content-type") ?? "").toMatch(/^text\/plain/)

@@ -3,19 +3,15 @@
  * signed with the app secret, with claims {app, sub, iat, exp}; lifetime 1 h by default, 1 s to 24 h.
  */
 import { createHmac } from "node:crypto"
-import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { decodeJwt, expectBadField, expectError, expectOk, ISO_UTC, nowSeconds, sleep } from "./helpers.js"
+import { nowSeconds, request, sleep, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import { decodeJwt, expectBadField, expectError, expectOk, ISO_UTC } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "tokens")
-})
-afterAll(async () => {
-  await server?.dispose()
+  app = await server.newApp("tokens")
 })
 
 const mint = (body: unknown) =>

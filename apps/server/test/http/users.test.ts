@@ -2,31 +2,20 @@
  * Backend users API (PROTOCOL.md §3.2): register (upsert), list, get, delete, and the
  * backend's view of a user's notifications.
  */
-import { connectWs, createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectWs, eventually, localToken, request, type TestApp, useServer } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
 import {
   counts,
-  eventually,
   expectBadField,
   expectError,
   expectOk,
   expectTimestamp,
-  localToken,
   NOTIFICATION_KEYS,
   type NotificationList,
-  notify,
-  registerUsers,
   stats
 } from "./helpers.js"
 
-let server: TestServer
-
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server?.dispose()
-})
+const server = useServer()
 
 interface User {
   id: string
@@ -50,7 +39,7 @@ const listUsers = async (app: TestApp, query = "") =>
 
 describe("POST /v1/users", () => {
   it("registers ids and objects: 200 {registered: n}", async () => {
-    const app = await createApp(server, "users-register")
+    const app = await server.newApp("users-register")
     const res = await request(server.url, "POST", "/v1/users", {
       token: app.secret,
       body: { users: ["u1", { id: "u2", email: "u2@example.com", name: "User Two" }, { id: "u3" }] }
@@ -72,10 +61,10 @@ describe("POST /v1/users", () => {
   })
 
   it("upserts: registering again updates email and name and creates no duplicate", async () => {
-    const app = await createApp(server, "users-upsert")
-    await registerUsers(server.url, app, [{ id: "u1", email: "old@example.com", name: "Old" }])
+    const app = await server.newApp("users-upsert")
+    await server.registerUsers(app, [{ id: "u1", email: "old@example.com", name: "Old" }])
     const first = expectOk(await getUser(app, "u1"))
-    await registerUsers(server.url, app, [{ id: "u1", email: "new@example.com", name: "New" }])
+    await server.registerUsers(app, [{ id: "u1", email: "new@example.com", name: "New" }])
     const second = expectOk(await getUser(app, "u1"))
     expect(second).toMatchObject({ id: "u1", email: "new@example.com", name: "New" })
     expect(second.createdAt).toBe(first.createdAt)
@@ -86,9 +75,9 @@ describe("POST /v1/users", () => {
   })
 
   it("accepts ids of exactly 1 and 128 characters and any characters, including unicode and spaces", async () => {
-    const app = await createApp(server, "users-ids")
+    const app = await server.newApp("users-ids")
     const ids = ["x", "y".repeat(128), "alice@example.com", "名前 with space", "a+b=c&d?e#f", "ünïcödé-😀"]
-    expect(await registerUsers(server.url, app, ids)).toEqual({ registered: ids.length })
+    expect(await server.registerUsers(app, ids)).toEqual({ registered: ids.length })
     for (const id of ids) {
       const user = expectOk(await getUser(app, id))
       expect(user.id).toBe(id)
@@ -97,15 +86,15 @@ describe("POST /v1/users", () => {
   })
 
   it("serves a user whose id contains a slash via its percent-encoded path", async () => {
-    const app = await createApp(server, "users-slash")
-    await registerUsers(server.url, app, ["team/alice"])
+    const app = await server.newApp("users-slash")
+    await server.registerUsers(app, ["team/alice"])
     const res = await getUser(app, "team/alice")
     expect(expectOk(res).id).toBe("team/alice")
   })
 
   it("refuses an empty list, a non-array, a 129-character id, an empty id, a bad email: 400 naming `users`", async () => {
-    const app = await createApp(server, "users-bad")
-    await registerUsers(server.url, app, ["existing"])
+    const app = await server.newApp("users-bad")
+    await server.registerUsers(app, ["existing"])
     const bodies = [
       { users: [] },
       { users: "u1" },
@@ -131,8 +120,8 @@ describe("POST /v1/users", () => {
 
 describe("GET /v1/users", () => {
   it("answers {count, results} with every field, count being the total", async () => {
-    const app = await createApp(server, "users-list")
-    await registerUsers(server.url, app, ["a", "b", { id: "c", email: "c@example.com", name: "C" }])
+    const app = await server.newApp("users-list")
+    await server.registerUsers(app, ["a", "b", { id: "c", email: "c@example.com", name: "C" }])
     const list = await listUsers(app)
     expect(Object.keys(list).sort()).toEqual(["count", "results"])
     expect(list.count).toBe(3)
@@ -146,9 +135,9 @@ describe("GET /v1/users", () => {
   })
 
   it("pages with limit and offset; count stays the total; pages are disjoint and cover everyone", async () => {
-    const app = await createApp(server, "users-pages")
+    const app = await server.newApp("users-pages")
     const ids = Array.from({ length: 7 }, (_, i) => `p${i}`)
-    await registerUsers(server.url, app, ids)
+    await server.registerUsers(app, ids)
     const seen: string[] = []
     for (const offset of [0, 3, 6]) {
       const page = await listUsers(app, `?limit=3&offset=${offset}`)
@@ -162,7 +151,7 @@ describe("GET /v1/users", () => {
   })
 
   it("refuses bad paging parameters with 400 naming them", async () => {
-    const app = await createApp(server, "users-bad-query")
+    const app = await server.newApp("users-bad-query")
     for (const [query, field] of [
       ["?limit=0", "limit"],
       ["?limit=abc", "limit"],
@@ -177,8 +166,8 @@ describe("GET /v1/users", () => {
 
 describe("GET /v1/users/{userId}", () => {
   it("reports online and the number of live sessions", async () => {
-    const app = await createApp(server, "users-online")
-    await registerUsers(server.url, app, ["alice", "bob"])
+    const app = await server.newApp("users-online")
+    await server.registerUsers(app, ["alice", "bob"])
     const token = localToken(app, "alice")
     const first = await connectWs(`${server.wsUrl}/v1/ws?token=${encodeURIComponent(token)}`)
     await first.next((f) => f.type === "welcome")
@@ -192,31 +181,29 @@ describe("GET /v1/users/{userId}", () => {
     expect(listed.results.find((u) => u.id === "bob")?.online).toBe(false)
 
     await first.close()
-    await eventually(
-      async () => expectOk(await getUser(app, "alice")).sessions === 1,
-      "alice to have 1 session after one closed"
-    )
+    await eventually(async () => expectOk(await getUser(app, "alice")).sessions === 1, {
+      what: "alice to have 1 session after one closed"
+    })
     expect(expectOk(await getUser(app, "alice")).online).toBe(true)
     await second.close()
-    await eventually(
-      async () => expectOk(await getUser(app, "alice")).sessions === 0,
-      "alice to have no session after both closed"
-    )
+    await eventually(async () => expectOk(await getUser(app, "alice")).sessions === 0, {
+      what: "alice to have no session after both closed"
+    })
     expect(expectOk(await getUser(app, "alice")).online).toBe(false)
   })
 
   it("404 not_found for an unknown user", async () => {
-    const app = await createApp(server, "users-unknown")
+    const app = await server.newApp("users-unknown")
     expectError(await getUser(app, "nobody"), 404, "not_found")
   })
 })
 
 describe("DELETE /v1/users/{userId}", () => {
   it("204; the user, their notifications and stream are erased; others are untouched", async () => {
-    const app = await createApp(server, "users-delete")
-    await registerUsers(server.url, app, ["gone", "stays"])
-    await notify(server.url, app, { content: "one" })
-    await notify(server.url, app, { users: ["gone"], content: "two" })
+    const app = await server.newApp("users-delete")
+    await server.registerUsers(app, ["gone", "stays"])
+    await server.notify(app, { content: "one" })
+    await server.notify(app, { users: ["gone"], content: "two" })
     expect((await stats(server.url, app))["users"]).toBe(2)
 
     const res = await request(server.url, "DELETE", "/v1/users/gone", { token: app.secret })
@@ -233,7 +220,7 @@ describe("DELETE /v1/users/{userId}", () => {
     )
 
     // registering the same id again starts from nothing
-    await registerUsers(server.url, app, ["gone"])
+    await server.registerUsers(app, ["gone"])
     const list = expectOk(
       await request<NotificationList>(server.url, "GET", "/v1/users/gone/notifications", {
         token: app.secret
@@ -252,7 +239,7 @@ describe("DELETE /v1/users/{userId}", () => {
   })
 
   it("404 not_found for an unknown user", async () => {
-    const app = await createApp(server, "users-delete-unknown")
+    const app = await server.newApp("users-delete-unknown")
     expectError(
       await request(server.url, "DELETE", "/v1/users/nobody", { token: app.secret }),
       404,
@@ -263,11 +250,11 @@ describe("DELETE /v1/users/{userId}", () => {
 
 describe("GET /v1/users/{userId}/notifications", () => {
   it("lists that user's notifications, newest first, in the Notification shape", async () => {
-    const app = await createApp(server, "users-notifications")
-    await registerUsers(server.url, app, ["alice", "bob"])
-    await notify(server.url, app, { users: ["alice"], content: "first" })
-    await notify(server.url, app, { users: ["alice"], content: { second: true }, title: "Two" })
-    await notify(server.url, app, { users: ["bob"], content: "bob's" })
+    const app = await server.newApp("users-notifications")
+    await server.registerUsers(app, ["alice", "bob"])
+    await server.notify(app, { users: ["alice"], content: "first" })
+    await server.notify(app, { users: ["alice"], content: { second: true }, title: "Two" })
+    await server.notify(app, { users: ["bob"], content: "bob's" })
     const list = expectOk(
       await request<NotificationList>(server.url, "GET", "/v1/users/alice/notifications", {
         token: app.secret
@@ -302,8 +289,8 @@ describe("GET /v1/users/{userId}/notifications", () => {
   })
 
   it("serves a user id with a slash and a space, and its paging links keep it encoded", async () => {
-    const app = await createApp(server, "users-notifications-odd-id")
-    for (const content of [1, 2]) await notify(server.url, app, { users: ["team/a b"], content })
+    const app = await server.newApp("users-notifications-odd-id")
+    for (const content of [1, 2]) await server.notify(app, { users: ["team/a b"], content })
     const path = `/v1/users/${encodeURIComponent("team/a b")}/notifications`
     const first = expectOk(
       await request<NotificationList>(server.url, "GET", `${path}?limit=1`, { token: app.secret })
@@ -318,7 +305,7 @@ describe("GET /v1/users/{userId}/notifications", () => {
   })
 
   it("404 for an unknown user", async () => {
-    const app = await createApp(server, "users-notifications-unknown")
+    const app = await server.newApp("users-notifications-unknown")
     expectError(
       await request(server.url, "GET", "/v1/users/nobody/notifications", { token: app.secret }),
       404,

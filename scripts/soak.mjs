@@ -4,7 +4,7 @@
 // 20,000 WebSocket frame sequences, 20,000 reconnects, 10,000 clients in the storm, 80,000
 // connect/close cycles, 1,000 slow consumers — then one summary line per property, from the
 // report the tests append to. `--scale 0.1` shortens every count (never below the CI count).
-// Needs `pnpm build` first, like every suite that spawns the server. Exits as Vitest did.
+// Builds first when src/ changed, like every suite that spawns the server. Exits as Vitest did.
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 
@@ -20,16 +20,7 @@ rmSync(report, { force: true })
 const started = Date.now()
 const result = spawnSync(
   "pnpm",
-  [
-    "exec",
-    "vitest",
-    "run",
-    "--project",
-    "server",
-    "apps/server/test/reliability",
-    "--testTimeout",
-    "7200000"
-  ],
+  ["exec", "vitest", "run", "--project", "slow", "apps/server/test/reliability", "--testTimeout", "7200000"],
   {
     stdio: "inherit",
     env: {

@@ -26,5 +26,5 @@ describe("bench/cluster/channels smoke run", () => {
     for (const variant of ["user", "bus", "subscribe"])
       expect(record.rounds[variant]).toHaveLength(record.params.rounds)
     expect(record.summary.bus.bytes).toBeLessThan(record.summary.user.bytes)
-  })
+  }, 180_000)
 })

@@ -49,5 +49,5 @@ describe("bench/peers smoke run", () => {
     expect(record.counts).toHaveLength(names.length * 4)
     expect(record.complete).toBe(true)
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
-  })
+  }, 540_000)
 })

@@ -14,8 +14,9 @@ import {
   sqlitePath
 } from "./config/Config.js"
 import { isPostgresUrl, shownDatabaseUrl } from "./config/DatabaseUrl.js"
-import { mintUserToken } from "./tenancy/backend.js"
-import { createApp } from "./tenancy/operator.js"
+import { issueUserToken } from "./auth/tokens.js"
+import { Control } from "./cluster/control/Control.js"
+import { createApp, deleteApp, listApps } from "./tenancy/apps.js"
 import { layerStoreFor } from "./node/layers.js"
 import { startServer } from "./node/Server.js"
 import { StartupError, storageFailure } from "./config/StartupError.js"
@@ -89,10 +90,21 @@ const serve = async (flags: ConfigFlags) => {
   process.on("SIGINT", () => stop("SIGINT"))
 }
 
+/**
+ * Control for the CLI: it holds no sessions and tells no node. The nodes' app watch finds what
+ * it changed in storage and closes the sessions concerned (stream/appWatch.ts).
+ */
+const layerCliControl = Layer.succeed(Control, { close: () => Effect.void })
+
 /** Runs an effect against the configured database only (no HTTP). */
-const withStore = async <A>(flags: ConfigFlags, effect: Effect.Effect<A, unknown, Store>): Promise<A> => {
+const withStore = async <A>(
+  flags: ConfigFlags,
+  effect: Effect.Effect<A, unknown, Store | Config | Control>
+): Promise<A> => {
   const config = loadConfig(flags, process.env, false)
-  const runtime = ManagedRuntime.make(layerStoreFor(config).pipe(Layer.merge(Layer.succeed(Config, config))))
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(layerStoreFor(config), Layer.succeed(Config, config), layerCliControl)
+  )
   try {
     await runtime.runtime().catch((e: unknown) => {
       throw storageFailure(e, config.databaseUrl, sqlitePath(config.databaseUrl))
@@ -153,20 +165,14 @@ const main = async () => {
     return
   }
   if (command === "apps" && sub === "list") {
-    const apps = await withStore(
-      flags,
-      Effect.flatMap(Store, (s) => s.listApps)
-    )
+    const apps = await withStore(flags, listApps)
     for (const a of apps) console.log(`${a.id}\t${a.createdAt}\t${a.name}`)
     if (apps.length === 0) console.log("no apps yet: pushback apps create NAME")
     return
   }
   if (command === "apps" && sub === "delete") {
     const id = rest[0] ?? fail("apps delete: give an APP_ID")
-    const deleted = await withStore(
-      flags,
-      Effect.flatMap(Store, (s) => s.deleteApp(id))
-    )
+    const deleted = await withStore(flags, deleteApp(id))
     if (!deleted) fail(`apps delete: no app ${id}`)
     console.log(`deleted ${id}`)
     return
@@ -181,17 +187,15 @@ const main = async () => {
       fail(`token: --ttl must be 1-${config.limits.maxTokenTtlSeconds} seconds`)
     }
     if (user.length > 128) fail("token: USER_ID is at most 128 characters")
-    const app = await withStore(
+    const issued = await withStore(
       flags,
       Effect.gen(function* () {
-        const store = yield* Store
-        const found = yield* store.getApp(appId)
-        if (found !== undefined) yield* store.upsertUsers(appId, [{ id: user }], new Date().toISOString())
-        return found
+        const app = yield* (yield* Store).getApp(appId)
+        return app === undefined ? undefined : yield* issueUserToken(app, user, ttl)
       })
     )
-    if (app === undefined) fail(`token: no app ${appId}`)
-    console.log(mintUserToken(app!, user, ttl).token)
+    if (issued === undefined) fail(`token: no app ${appId}`)
+    console.log(issued!.token)
     return
   }
   fail(`unknown command: ${positionals.join(" ")}\n\n${USAGE}`)

@@ -3,19 +3,17 @@
  * with the `readed` filter, its marks and deletes (through Delivery, so every session sees
  * them), and its type filter (the user's in-app preferences) — all in that seed's shapes.
  */
-import { ListQuery, Timestamp } from "@pushback/protocol"
+import { Timestamp } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
 import { type ApiError, badRequest } from "../http/ApiError.js"
 import { Config } from "../config/Config.js"
-import { Delivery } from "../notify/Delivery.js"
-import { readPreferences, updatePreferences } from "../inbox/me.js"
-import { decodeQuery, found, noContent, ok, type RequestContext, route } from "../http/Route.js"
+import { decodeQuery, noContent, ok, PageQuery, type RequestContext, route } from "../http/Route.js"
+import { deleteNotification, markNotification, markNotifications } from "../inbox/inbox.js"
+import { readPreferences, updatePreferences } from "../tenancy/preferences.js"
 import type { ListFilter } from "../inbox/records.js"
 import { Store } from "../storage/Store.js"
 import { drnShape, drnShapes } from "./drnShape.js"
 import { idText, seedUser } from "./seedInput.js"
-
-const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
 
 /** `readed=true|false|<YYYY-MM-DDTHH:MM:SS>` (a time without a zone is UTC) as list filters. */
 const readedFilter = (value: string | null): Effect.Effect<Partial<ListFilter>, ApiError> => {
@@ -79,8 +77,7 @@ export const drnRoutes = [
     Effect.gen(function* () {
       const me = yield* seedUser(ctx)
       const ids = yield* idList(ctx.body)
-      const changed = yield* (yield* Delivery).mark(me.app.id, me.user, "read", { ids })
-      return ok({ updated: changed.length })
+      return ok({ updated: yield* markNotifications(me.app.id, me.user, "read", { ids }) })
     })
   ),
   // Before `/notifications/:id`, which would take `filter` for an id.
@@ -110,21 +107,14 @@ export const drnRoutes = [
   route("PATCH", "/notifications/:id", (ctx) =>
     Effect.gen(function* () {
       const me = yield* seedUser(ctx)
-      const id = ctx.params["id"]!
-      const store = yield* Store
-      yield* found(yield* store.getNotification(me.app.id, me.user, id), "notification")
-      yield* (yield* Delivery).mark(me.app.id, me.user, "read", { ids: [id] })
-      const n = yield* found(yield* store.getNotification(me.app.id, me.user, id), "notification")
-      return ok(drnShape(n, yield* store.listEventTypes(me.app.id)))
+      const n = yield* markNotification(me.app.id, me.user, ctx.params["id"]!, "read")
+      return ok(drnShape(n, yield* (yield* Store).listEventTypes(me.app.id)))
     })
   ),
   route("DELETE", "/notifications/:id", (ctx) =>
     Effect.gen(function* () {
       const me = yield* seedUser(ctx)
-      const changed = yield* (yield* Delivery).mark(me.app.id, me.user, "deleted", {
-        ids: [ctx.params["id"]!]
-      })
-      yield* found(changed[0], "notification")
+      yield* deleteNotification(me.app.id, me.user, ctx.params["id"]!)
       return noContent
     })
   )

@@ -1,14 +1,15 @@
 /**
  * The PushBack (Django) seed's backend calls and page script (PROTOCOL.md §9): register users,
  * notify them, and the script-tag build of the browser SDK at the two URLs its pages load it
- * from. Each call is the v1 one (`registerUsers`, `notifyFor`) after its fields are mapped.
+ * from. Each call is the v1 use case (`registerUsers`, `notify`) after its fields are mapped.
  */
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { Effect } from "effect"
 import { ApiError } from "../http/ApiError.js"
-import { notifyFor, registerUsers } from "../tenancy/backend.js"
-import { type Answer, type RequestContext, route } from "../http/Route.js"
+import { type Answer, ok, type RequestContext, route } from "../http/Route.js"
+import { notify } from "../notify/calls.js"
+import { registerUsers } from "../tenancy/users.js"
 import { defined, fieldsOf, idText, isFormBody, seedApp, usersOf } from "./seedInput.js"
 
 /** The v1 notify fields the seed's notify passes on as they are, besides `users` and `content`. */
@@ -56,7 +57,7 @@ export const pushbackDjangoRoutes = [
         const app = yield* seedApp(ctx)
         const fields = yield* fieldsOf(ctx)
         const users = yield* usersOf(fields["users"], "users", isFormBody(ctx))
-        return yield* registerUsers(app, defined({ users }))
+        return ok(yield* registerUsers(app, defined({ users })))
       }),
     { forms: true }
   ),
@@ -66,7 +67,8 @@ export const pushbackDjangoRoutes = [
     (ctx) =>
       Effect.gen(function* () {
         const app = yield* seedApp(ctx)
-        return yield* notifyFor(app, { ...ctx, body: yield* notifyBody(ctx) })
+        const body = yield* notifyBody(ctx)
+        return ok(yield* notify(app, body, ctx.headers["idempotency-key"]), 202)
       }),
     { forms: true }
   ),

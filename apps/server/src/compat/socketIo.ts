@@ -6,11 +6,11 @@
 import { UserId } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
 import { badRequest } from "../http/ApiError.js"
-import { mintUserToken, notifyFor } from "../tenancy/backend.js"
+import { issueUserToken } from "../auth/tokens.js"
 import { ok, type RequestContext, route } from "../http/Route.js"
 import { statusRoutes } from "../http/status.js"
 import { Config } from "../config/Config.js"
-import { Store } from "../storage/Store.js"
+import { notify } from "../notify/calls.js"
 import { defined, fieldsOf, seedApp } from "./seedInput.js"
 
 /** The `{userId}` of the path, checked as v1 checks a user id. */
@@ -54,8 +54,7 @@ export const socketIoRoutes = [
       Effect.gen(function* () {
         const app = yield* seedApp(ctx)
         const user = yield* pathUser(ctx)
-        yield* (yield* Store).upsertUsers(app.id, [{ id: user }], new Date().toISOString())
-        return ok(mintUserToken(app, user, (yield* Config).limits.tokenTtlSeconds))
+        return ok(yield* issueUserToken(app, user, (yield* Config).limits.tokenTtlSeconds))
       }),
     { forms: true }
   ),
@@ -73,12 +72,12 @@ export const socketIoRoutes = [
           content: message["body"],
           data: message["params"]
         })
-        return yield* notifyFor(app, { ...ctx, body })
+        return ok(yield* notify(app, body, ctx.headers["idempotency-key"]), 202)
       }),
     { forms: true }
   ),
   // `/api/status/ping` and `/api/status/info` are `/v1/status/*`, the same handlers.
   ...statusRoutes
     .filter((r) => r.pattern.startsWith("/v1/status/"))
-    .map((r) => route(r.method, r.pattern.replace("/v1/", "/api/"), r.handler))
+    .map((r) => ({ ...r, pattern: r.pattern.replace("/v1/", "/api/") }))
 ]

@@ -5,8 +5,8 @@
  */
 import { Effect } from "effect"
 import { badRequest } from "../http/ApiError.js"
-import { notifyFor } from "../tenancy/backend.js"
-import { route } from "../http/Route.js"
+import { ok, route } from "../http/Route.js"
+import { notify } from "../notify/calls.js"
 import { defined, fieldsOf, flagOf, seedApp, usersOf } from "./seedInput.js"
 
 /** The seed's `email_type`: a MIME type, or its short name. */
@@ -61,7 +61,7 @@ export const webserviceRoutes = [
           users: yield* usersOf(fields["users"], "users", false),
           email: yield* emailOf(fields)
         })
-        return yield* notifyFor(app, { ...ctx, body })
+        return ok(yield* notify(app, body, ctx.headers["idempotency-key"]), 202)
       }),
     { forms: true }
   )

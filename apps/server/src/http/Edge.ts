@@ -10,7 +10,6 @@ import { ApiError, badRequest, methodNotAllowed } from "./ApiError.js"
 import { bearer } from "../auth/Auth.js"
 import type { ServerConfig } from "../config/Config.js"
 import type { MetricsShape } from "../stats/Metrics.js"
-import type { Services } from "../node/Services.js"
 import { allowHeader, type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
 
 const CORS_PATH = /^\/(v1\/(me(\/|$)|sse$|poll$|ws$|status\/)|notifications(\/|$)|api\/status\/)/
@@ -149,10 +148,13 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on("error", () => resolve(null))
   })
 
-/** The request listener for node:http. */
-export const makeRequestListener = (
-  routes: ReadonlyArray<Route>,
-  runtime: ManagedRuntime.ManagedRuntime<Services, never>,
+/**
+ * The request listener for node:http. The runtime must provide every service the routes
+ * need (`R`, inferred from the routes alone), which the type checker proves where it is called.
+ */
+export const makeRequestListener = <R>(
+  routes: ReadonlyArray<Route<R>>,
+  runtime: ManagedRuntime.ManagedRuntime<NoInfer<R>, never>,
   config: ServerConfig,
   metrics: MetricsShape
 ) => {

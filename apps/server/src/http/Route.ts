@@ -1,12 +1,13 @@
 /**
  * Routes: a handler per method and path pattern, as plain data. A handler is an Effect that
- * answers JSON (or pre-encoded JSON text) or fails with an ApiError.
+ * answers JSON (or pre-encoded JSON text) or fails with an ApiError, and its type names the
+ * services it uses: `route` infers them (as Effect's `HttpServer.serve` infers `R`), a route
+ * table needs the union of its routes' needs, and the node's runtime must provide that union.
  */
 import type { IncomingHttpHeaders } from "node:http"
-import { describeParseError } from "@pushback/protocol"
+import { describeParseError, ListQuery } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
 import { ApiError, badInput, badRequest } from "./ApiError.js"
-import type { Services } from "../node/Services.js"
 
 /** What a handler sees of a request. */
 export interface RequestContext {
@@ -31,14 +32,14 @@ export interface Answer {
   readonly headers?: Readonly<Record<string, string>>
 }
 
-/** A request handler. */
-export type Handler = (ctx: RequestContext) => Effect.Effect<Answer, ApiError, Services>
+/** A request handler that uses the services `R`. */
+export type Handler<R> = (ctx: RequestContext) => Effect.Effect<Answer, ApiError, R>
 
-/** A route: method, pattern such as `/v1/users/:userId`, handler. */
-export interface Route {
+/** A route: method, pattern such as `/v1/users/:userId`, and a handler using the services `R`. */
+export interface Route<R> {
   readonly method: string
   readonly pattern: string
-  readonly handler: Handler
+  readonly handler: Handler<R>
   /**
    * Also takes `application/x-www-form-urlencoded` bodies (the seed-compatible endpoints of
    * PROTOCOL.md §9): the handler then sees an object of strings, an array for a repeated name.
@@ -46,13 +47,16 @@ export interface Route {
   readonly forms?: boolean
 }
 
-/** Shorthand for a route. */
-export const route = (
+/** The services a route needs; for a union of routes (a table's element type), the union of theirs. */
+export type RouteNeeds<T> = T extends Route<infer R> ? R : never
+
+/** Shorthand for a route; its needs are inferred from the handler. */
+export const route = <R = never>(
   method: string,
   pattern: string,
-  handler: Handler,
+  handler: Handler<R>,
   options: { forms?: boolean } = {}
-): Route => ({
+): Route<R> => ({
   method,
   pattern,
   handler,
@@ -64,6 +68,9 @@ export const ok = (json: unknown, status = 200): Answer => ({ status, json })
 
 /** 204 with no body. */
 export const noContent: Answer = { status: 204 }
+
+/** `limit` and `offset` of a page (strings on the wire). */
+export const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
 
 /** Decodes a JSON body with a protocol schema; a failure is 400 naming the field. */
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: unknown): Effect.Effect<A, ApiError> => {
@@ -93,7 +100,7 @@ export const decodeQuery = <A, I>(
 }
 
 /** Compiles patterns once and finds the route and params for a request. */
-export const makeRouter = (routes: ReadonlyArray<Route>) => {
+export const makeRouter = <R>(routes: ReadonlyArray<Route<R>>) => {
   const compiled = routes.map((r) => {
     const names: Array<string> = []
     const source = r.pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => {
@@ -105,7 +112,7 @@ export const makeRouter = (routes: ReadonlyArray<Route>) => {
   return (
     method: string,
     path: string
-  ): { route: Route; params: Record<string, string> } | { route: undefined; allowed: Array<string> } => {
+  ): { route: Route<R>; params: Record<string, string> } | { route: undefined; allowed: Array<string> } => {
     const allowed: Array<string> = []
     for (const r of compiled) {
       const match = r.regex.exec(path)

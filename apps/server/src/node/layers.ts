@@ -26,7 +26,6 @@ import { Store } from "../storage/Store.js"
 import { layerSqliteStore } from "../storage/sqlite/sqlite.js"
 import { layerReceipts } from "../stream/Receipts.js"
 import { layerSessions } from "../stream/Sessions.js"
-import type { Services } from "./Services.js"
 
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
 export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store | OutboxStore> =>
@@ -64,7 +63,7 @@ const layerCluster = (config: ServerConfig) =>
       )
 
 /** Every service of one node, from a resolved config. */
-export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
+export const layerServices = (config: ServerConfig) => {
   const base = Layer.mergeAll(
     layerConfig(config),
     layerSessions.pipe(Layer.provideMerge(layerReceipts), Layer.provideMerge(layerMetrics))
@@ -75,3 +74,6 @@ export const layerServices = (config: ServerConfig): Layer.Layer<Services> => {
   )
   return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
 }
+
+/** The services a node's runtime provides: what its routes, transports and duties may need. */
+export type NodeServices = Layer.Layer.Success<ReturnType<typeof layerServices>>

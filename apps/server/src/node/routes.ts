@@ -5,13 +5,13 @@
 import { Effect } from "effect"
 import { compatRoutes } from "../compat/index.js"
 import { badRequest } from "../http/ApiError.js"
-import { route } from "../http/Route.js"
+import { type Route, type RouteNeeds, route } from "../http/Route.js"
 import { statusRoutes } from "../http/status.js"
-import { meRoutes } from "../inbox/me.js"
-import { callRoutes } from "../notify/calls.js"
-import { appReadRoutes } from "../tenancy/appReads.js"
-import { backendRoutes } from "../tenancy/backend.js"
-import { operatorRoutes } from "../tenancy/operator.js"
+import { authRoutes } from "../auth/routes.js"
+import { inboxRoutes } from "../inbox/routes.js"
+import { notifyRoutes } from "../notify/routes.js"
+import { statsRoutes } from "../stats/routes.js"
+import { tenancyRoutes } from "../tenancy/routes.js"
 
 /**
  * A transport endpoint in the route table. Its real requests never reach the table (upgrades and
@@ -33,14 +33,19 @@ const transportRoutes = [
   )
 ]
 
-/** All HTTP routes. */
-export const routes = [
+const all = [
   ...statusRoutes,
-  ...operatorRoutes,
-  ...appReadRoutes,
-  ...backendRoutes,
-  ...callRoutes,
-  ...meRoutes,
+  ...tenancyRoutes,
+  ...authRoutes,
+  ...notifyRoutes,
+  ...inboxRoutes,
+  ...statsRoutes,
   ...compatRoutes,
   ...transportRoutes
 ]
+
+/** What the route table needs: the union of every route's needs (the node's runtime provides it). */
+export type RoutesNeed = RouteNeeds<(typeof all)[number]>
+
+/** All HTTP routes. */
+export const routes: ReadonlyArray<Route<RoutesNeed>> = all

@@ -1,40 +1,85 @@
 /**
- * One notify call as its backend sees it afterwards (PROTOCOL.md §7): `GET /v1/notify/{callId}`
- * answers the call's counts, its email counts and a page of its recipients, each with their
- * delivery, reading and email state. `callDetail` is the one implementation, for the operator's
- * view of a call too.
+ * Notify calls (PROTOCOL.md §7): make one — the rate limit, the body and its Idempotency-Key
+ * validated, then Delivery stores and publishes it — and read them afterwards: a page of an
+ * app's recent calls, and one call with its counts, its email counts and a page of its
+ * recipients. The v1 API, the operator's test notification and every seed's notify call these.
  */
-import { DefaultLimits } from "@pushback/protocol"
+import { DefaultLimits, NotifyRequest } from "@pushback/protocol"
 import { Effect } from "effect"
-import type { ApiError } from "../http/ApiError.js"
-import { Auth } from "../auth/Auth.js"
+import { Limits } from "../cluster/limits/Limits.js"
+import { ApiError, badRequest } from "../http/ApiError.js"
+import { decodeBody, found } from "../http/Route.js"
+import { Metrics } from "../stats/Metrics.js"
 import { Store } from "../storage/Store.js"
-import { PageQuery } from "../tenancy/backend.js"
-import { type Answer, decodeQuery, found, ok, type RequestContext, route } from "../http/Route.js"
+import { Delivery } from "./Delivery.js"
 
 /** What a call id looks like; anything else names no call (and never reaches the database). */
 const CALL_ID = /^call_[A-Za-z0-9_-]{1,64}$/
 
-/** The call `callId` of `app` with the page of recipients the query asks for; 404 when unknown. */
-export const callDetail = (
-  app: string,
-  callId: string,
-  query: URLSearchParams
-): Effect.Effect<Answer, ApiError, Store> =>
+/** Calls listed per page when `limit` is not given. */
+const CALLS_PAGE = 20
+
+/** A page of a list: how many to skip and to answer (defaults where not given). */
+export interface Page {
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
+
+/** The `Idempotency-Key` header's value, checked: 1-255 characters. */
+const idempotencyKeyOf = (
+  header: string | ReadonlyArray<string> | undefined
+): Effect.Effect<string | undefined, ApiError> => {
+  if (header === undefined) return Effect.succeed(undefined)
+  const key = typeof header === "string" ? header : header[0]
+  if (key === undefined || key.length === 0 || key.length > DefaultLimits.maxIdempotencyKeyLength) {
+    return Effect.fail(badRequest("Idempotency-Key: must be 1-255 characters", "Idempotency-Key"))
+  }
+  return Effect.succeed(key)
+}
+
+/**
+ * A notify call of `app`: its rate limit taken, then its body (not yet validated) and its
+ * `Idempotency-Key` header checked, stored and published by Delivery, and counted in the metrics.
+ */
+export const notify = (
+  app: { readonly id: string },
+  body: unknown,
+  idempotencyKey: string | ReadonlyArray<string> | undefined
+) =>
   Effect.gen(function* () {
-    const q = yield* decodeQuery(PageQuery, query, ["limit", "offset"])
-    const call = CALL_ID.test(callId)
-      ? yield* (yield* Store).emails.call(app, callId, q.limit ?? DefaultLimits.pageLimit, q.offset ?? 0)
-      : undefined
-    return ok(yield* found(call, "notify call"))
+    const wait = yield* (yield* Limits).takeNotify(app.id)
+    if (wait > 0) {
+      return yield* new ApiError({ code: "rate_limited", message: "too many notify calls", retryAfter: wait })
+    }
+    const request = yield* decodeBody(NotifyRequest, body)
+    const key = yield* idempotencyKeyOf(idempotencyKey)
+    const started = performance.now()
+    const response = yield* (yield* Delivery).notify(app.id, request, key)
+    const metrics = yield* Metrics
+    metrics.histograms.notifySeconds.observe((performance.now() - started) / 1000)
+    metrics.histograms.fanout.observe(response.recipients)
+    metrics.counters.notifyCalls++
+    metrics.counters.notificationsStored += response.recipients
+    return response
   })
 
-/** The call routes (app secret). */
-export const callRoutes = [
-  route("GET", "/v1/notify/:callId", (ctx: RequestContext) =>
-    Effect.gen(function* () {
-      const app = yield* (yield* Auth).app(ctx.credential)
-      return yield* callDetail(app.id, ctx.params["callId"]!, ctx.query)
-    })
-  )
-]
+/** The call `callId` of `app` with a page of its recipients; 404 when unknown. */
+export const callDetail = (app: string, callId: string, page: Page) =>
+  Effect.gen(function* () {
+    const call = CALL_ID.test(callId)
+      ? yield* (yield* Store).emails.call(
+          app,
+          callId,
+          page.limit ?? DefaultLimits.pageLimit,
+          page.offset ?? 0
+        )
+      : undefined
+    return yield* found(call, "notify call")
+  })
+
+/** A page of the app's recent notify calls with their counts, newest first. */
+export const listCalls = (app: string, page: Page) =>
+  Effect.gen(function* () {
+    const { count, calls } = yield* (yield* Store).listCalls(app, page.limit ?? CALLS_PAGE, page.offset ?? 0)
+    return { count, results: calls }
+  })

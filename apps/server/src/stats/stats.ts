@@ -1,17 +1,16 @@
 /**
  * An app's statistics, as a backend (`GET /v1/stats`, `GET /v1/stats/series`) and the operator
- * (`GET /v1/apps/{appId}/stats`, `…/stats/series`) read them (PROTOCOL.md §3.2, §8): the
- * totals, with who is online now, and series of time buckets with the empty ones included,
- * from the stored buckets (statsBuckets.ts).
+ * (`GET /v1/apps/{appId}/stats`, `…/stats/series`, `…/connections`) read them (PROTOCOL.md
+ * §3.2, §8): the totals, with who is online now, series of time buckets with the empty ones
+ * included, from the stored buckets (statsBuckets.ts), and the live connections, all cluster-wide.
  */
-import { SeriesQuery, type StatsInterval, type StatsPoint } from "@pushback/protocol"
+import type { SeriesQuery, StatsInterval, StatsPoint } from "@pushback/protocol"
 import { Effect } from "effect"
 import { type ApiError, badRequest } from "../http/ApiError.js"
 import { Presence } from "../cluster/presence/Presence.js"
 import type { StatsRow } from "./StatsStore.js"
 import { Store } from "../storage/Store.js"
 import { bucketStart } from "./statsBuckets.js"
-import { decodeQuery, ok, type RequestContext } from "../http/Route.js"
 
 /** Most points one series answers (PROTOCOL.md §8). */
 export const MAX_SERIES_POINTS = 1000
@@ -46,10 +45,9 @@ const bucketsOf = (
   )
 }
 
-/** The series of `app` for the request's `from`, `to` and `interval` (default: hours of the last day). */
-export const seriesAnswer = (app: string, ctx: RequestContext) =>
+/** The series of `app` for a query's `from`, `to` and `interval` (default: hours of the last day). */
+export const series = (app: string, q: typeof SeriesQuery.Type) =>
   Effect.gen(function* () {
-    const q = yield* decodeQuery(SeriesQuery, ctx.query, ["from", "to", "interval"])
     const interval = q.interval ?? "hour"
     const to = q.to === undefined ? new Date().toISOString() : new Date(q.to).toISOString()
     const from =
@@ -60,7 +58,7 @@ export const seriesAnswer = (app: string, ctx: RequestContext) =>
     const rows = yield* (yield* Store).series(app, interval, buckets[0]!, buckets[buckets.length - 1]!)
     const byStart = new Map<string, StatsRow>(rows.map((r) => [r.t, r]))
     const points: Array<StatsPoint> = buckets.map((t) => ({ ...EMPTY, ...byStart.get(t), t }))
-    return ok({ interval, points })
+    return { interval, points }
   })
 
 /** The app's totals (`GET /v1/stats`): stored counts, and who is online now on any node. */
@@ -69,4 +67,12 @@ export const appTotals = (app: string) =>
     const stored = yield* (yield* Store).stats(app)
     const census = yield* (yield* Presence).census(app)
     return { ...stored, onlineUsers: census.onlineUsers, connections: census.connections }
+  })
+
+/** The app's live connections on every node: the census, and each connection's user, transport and node. */
+export const connections = (app: string) =>
+  Effect.gen(function* () {
+    const presence = yield* Presence
+    const census = yield* presence.census(app)
+    return { ...census, results: yield* presence.connections(app) }
   })

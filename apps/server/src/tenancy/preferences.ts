@@ -1,0 +1,49 @@
+/**
+ * A user's preferences (PROTOCOL.md §3.3): per event type, whether it reaches the inbox and
+ * email. Every declared type is on until the user turns it off; the Django REST
+ * Notifications seed's type filter (compat/drn.ts) is a view of the same preferences.
+ */
+import type { Preferences } from "@pushback/protocol"
+import { Effect } from "effect"
+import { unknownEventType } from "../http/ApiError.js"
+import { Store } from "../storage/Store.js"
+
+/** A user's preferences: every declared type (on by default) and every stored choice. */
+export const readPreferences = (app: string, user: string) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    const types: Record<string, { inApp: boolean; email: boolean }> = {}
+    for (const t of yield* store.listEventTypes(app)) types[t.name] = { inApp: true, email: true }
+    for (const p of yield* store.getPreferences(app, user)) types[p.type] = { inApp: p.inApp, email: p.email }
+    return { types } satisfies Preferences
+  })
+
+/**
+ * Changes some of a user's type preferences (the rest kept) and answers them all; a type the
+ * app has not declared (when it declares any) is 400 and changes nothing.
+ */
+export const updatePreferences = (
+  app: string,
+  user: string,
+  types: Readonly<
+    Record<string, { readonly inApp?: boolean | undefined; readonly email?: boolean | undefined }>
+  >
+) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    const declared = yield* store.listEventTypes(app)
+    const current = yield* readPreferences(app, user)
+    const changes = []
+    for (const [type, change] of Object.entries(types)) {
+      if (declared.length > 0 && !declared.some((t) => t.name === type)) {
+        return yield* unknownEventType(
+          `types.${type}`,
+          declared.map((t) => t.name)
+        )
+      }
+      const was = current.types[type] ?? { inApp: true, email: true }
+      changes.push({ type, inApp: change.inApp ?? was.inApp, email: change.email ?? was.email })
+    }
+    yield* store.putPreferences(app, user, changes)
+    return yield* readPreferences(app, user)
+  })

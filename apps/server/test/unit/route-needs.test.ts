@@ -18,6 +18,8 @@ import { Config, loadConfig } from "../../src/config/Config.js"
 import type { ApiError } from "../../src/http/ApiError.js"
 import type { Answer, RequestContext, Route, RouteNeeds } from "../../src/http/Route.js"
 import type { Delivery } from "../../src/notify/Delivery.js"
+import type { NodeServices } from "../../src/node/layers.js"
+import type { RoutesNeed } from "../../src/node/routes.js"
 import type { notifyRoutes } from "../../src/notify/routes.js"
 import type { Metrics } from "../../src/stats/Metrics.js"
 import { layerSqliteStore } from "../../src/storage/sqlite/sqlite.js"
@@ -92,6 +94,11 @@ describe("a route's type names what its handler uses", () => {
     expectTypeOf<RouteNeeds<(typeof notifyRoutes)[number]>>().toEqualTypeOf<
       Auth | Delivery | Limits | Metrics | Store
     >()
+  })
+
+  it("the route table needs no service a node does not provide", () => {
+    expectTypeOf<RoutesNeed>().toExtend<NodeServices>()
+    expectTypeOf<NodeServices>().not.toExtend<RoutesNeed>()
   })
 
   it("a runtime without a service a route names does not type-check", () => {

@@ -2,11 +2,22 @@
 // Brings a fresh machine (Node >= 20 and npm only) to a working checkout: pnpm, the
 // workspace's dependencies, a build, and with --test the system packages the test suite
 // uses. Idempotent, so `npm start` and `npm test` can always call it first.
-import { execSync } from "node:child_process"
+//
+//   node scripts/setup.mjs [--test] [--pnpm-only] [-- COMMAND ARGS…]
+//
+// pnpm: the pnpm 10 on PATH, whatever its minor version, with its switch to the pinned version
+// off (scripts/pnpm.mjs says why); the pinned one is installed only when there is no pnpm 10.
+// After `--`, COMMAND runs with that pnpm and setting (`npm test` runs `pnpm run check` so);
+// --pnpm-only skips everything but choosing pnpm.
+import { execSync, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
+import { choosePnpm } from "./pnpm.mjs"
 
-const PNPM_VERSION = "10.34.8"
-const forTests = process.argv.includes("--test")
+const dash = process.argv.indexOf("--")
+const flags = dash < 0 ? process.argv.slice(2) : process.argv.slice(2, dash)
+const then = dash < 0 ? [] : process.argv.slice(dash + 1)
+const forTests = flags.includes("--test")
+const pnpmOnly = flags.includes("--pnpm-only")
 // System binaries the test suite runs for real. With CI=true a missing one is a failure.
 // nginx: the deploy test runs docs/deploy.md's site in front of a node (with a certificate
 // made by openssl), and the peers benchmark's smoke run (bench/peers) runs nchan as a
@@ -25,7 +36,8 @@ const SYSTEM_DEPS = [
 ]
 
 const log = (msg) => console.log(`[setup] ${msg}`)
-const run = (cmd) => execSync(cmd, { stdio: "inherit" })
+let env = process.env
+const run = (cmd) => execSync(cmd, { stdio: "inherit", env })
 const has = (cmd) => {
   try {
     execSync(`command -v ${cmd}`, { stdio: "ignore", shell: "/bin/sh" })
@@ -41,10 +53,16 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1)
 }
 
-if (!has("pnpm")) {
-  log(`installing pnpm@${PNPM_VERSION} with npm`)
-  run(`npm install --global pnpm@${PNPM_VERSION}`)
+env = choosePnpm(log)
+
+/** Runs the command after `--` (if any) with the chosen pnpm, and exits as it did. */
+const runThen = () => {
+  if (then.length === 0) return
+  const result = spawnSync(then[0], then.slice(1), { stdio: "inherit", env })
+  if (result.error) console.error(`[setup] ${then[0]}: ${result.error.message}`)
+  process.exit(result.status ?? 1)
 }
+if (pnpmOnly) runThen()
 
 log("installing dependencies (the first run compiles better-sqlite3, about a minute)")
 run("pnpm install --frozen-lockfile")
@@ -71,3 +89,4 @@ if (forTests) {
 
 log("building")
 run("pnpm run build")
+runThen()

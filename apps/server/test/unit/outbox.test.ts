@@ -4,7 +4,8 @@
  * permanent failure, or a used retry budget, fails the job for good with its error and counts
  * it; a job a dead node claimed is taken up again only when its lease ends, and that node's
  * late settlement changes nothing; two workers on one store send each job once; a worker
- * sends only the kinds it has a sender for, and says once why it has none.
+ * sends only the kinds it has a sender for, and says once why it has none; retention drops the
+ * jobs done long ago and keeps the rest.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -18,6 +19,7 @@ import type { Sender, SendResult } from "../../src/outbox/Sender.js"
 import { makeSqliteOutbox } from "../../src/outbox/sqliteOutbox.js"
 import { makeSqliteStatsBump } from "../../src/stats/sqliteBuckets.js"
 import { layerSqliteStore } from "../../src/storage/sqlite/sqlite.js"
+import { Store } from "../../src/storage/Store.js"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -109,7 +111,7 @@ const fakeSender = (script: (job: OutboxJob) => SendResult, options: Partial<Sen
   return { sender, attempts, observed }
 }
 
-const run = <A>(program: Effect.Effect<A, never, OutboxStore | Scope.Scope>) =>
+const run = <A>(program: Effect.Effect<A, never, OutboxStore | Store | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Layer.orDie(store))))
 
 describe("the outbox worker", () => {
@@ -236,5 +238,33 @@ describe("the outbox worker", () => {
     } finally {
       log.mockRestore()
     }
+  })
+
+  it("retention drops jobs done (sent, failed, cancelled) and due long ago, never a queued or a recent one", async () => {
+    const old = "2000-01-01T00:00:00.000Z"
+    const ids = ["job_old_sent", "job_old_failed", "job_old_cancelled", "job_old_queued", "job_new_sent"]
+    const left = await run(
+      Effect.gen(function* () {
+        const outbox = yield* OutboxStore
+        yield* enqueue(
+          ids.map((id) => ({ ...job(id, "prune"), ...(id.includes("old") ? { dueAt: old } : {}) }))
+        )
+        const now = new Date().toISOString()
+        const claimed = yield* outbox.claim("prune", now, { owner: "me", until: now }, 10)
+        expect(claimed.map((j) => j.id).sort()).toEqual([...ids].sort())
+        const settled = [
+          ["job_old_sent", { state: "sent", at: now }],
+          ["job_old_failed", { state: "failed", at: now, error: "550" }],
+          ["job_old_cancelled", { state: "cancelled", at: now }],
+          ["job_old_queued", { state: "retry", dueAt: old, error: "451" }],
+          ["job_new_sent", { state: "sent", at: now }]
+        ] as const
+        for (const [id, settlement] of settled) expect(yield* outbox.settle(id, "me", settlement)).toBe(true)
+        const hourAgo = new Date(Date.now() - 3_600_000).toISOString()
+        yield* (yield* Store).prune(hourAgo, 1_000_000, old, { minute: old, hour: old, day: old })
+        return ids.filter((id) => rowOf(id) !== undefined)
+      })
+    )
+    expect(left).toEqual(["job_old_queued", "job_new_sent"])
   })
 })

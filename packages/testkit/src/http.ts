@@ -55,7 +55,7 @@ export interface TestApp {
 }
 
 /** Where a test reaches a server: a node, or a load balancer in front of several. */
-export interface Endpoint {
+export interface HttpEndpoint {
   /** `http://HOST:PORT` */
   readonly url: string
 }
@@ -71,7 +71,7 @@ const expected = <T>(res: Reply<T>, status: number, what: string): T => {
 
 /** Creates an app through the operator API (named `name`, or a name of its own) and returns its id and secret. */
 export const createApp = async (
-  server: Endpoint & { readonly adminToken: string },
+  server: HttpEndpoint & { readonly adminToken: string },
   name = `app-${process.pid}-${++apps}`
 ): Promise<TestApp> => {
   const res = await request<TestApp>(server.url, "POST", "/v1/apps", {
@@ -83,7 +83,7 @@ export const createApp = async (
 
 /** Registers users (`POST /v1/users`, an upsert); throws on anything but 200. */
 export const registerUsers = async (
-  server: Endpoint,
+  server: HttpEndpoint,
   app: TestApp,
   users: ReadonlyArray<UserRef>
 ): Promise<RegisterUsersResponse> => {
@@ -104,7 +104,7 @@ export interface UserTokenOptions {
 
 /** Mints a user token through `POST /v1/tokens` (the one way a test asks the server for one). */
 export const userToken = async (
-  server: Endpoint,
+  server: HttpEndpoint,
   app: TestApp,
   user: string,
   options: UserTokenOptions = {}
@@ -119,7 +119,7 @@ export const userToken = async (
 
 /** One notify call with the app secret (and extra headers, e.g. `Idempotency-Key`); throws on anything but a 202 JSON answer. */
 export const notify = async (
-  server: Endpoint,
+  server: HttpEndpoint,
   app: TestApp,
   body: Record<string, unknown>,
   headers?: Record<string, string>

@@ -5,19 +5,20 @@
  * transport refuses or ends a session differs, so each adapter also says what to expect.
  */
 import { request as httpGet, type IncomingMessage } from "node:http"
-import { connectWs, type WsClient } from "@pushback/testkit"
+import type { PollResponse } from "@pushback/protocol/types"
+import { connectWs, type Ending, type FrameStream, recordFrames, type ServerFrame } from "@pushback/testkit"
 import { ErrorEvent, EventSource } from "eventsource"
-import { type Endpoint, type Ending, type Frame, makeRecorder, type Recorder } from "./helpers.js"
+import type { Endpoint } from "./helpers.js"
 
-/** A connected client of any transport. */
-export interface StreamClient extends Omit<Recorder, "push" | "end"> {
+/** A connected client of any transport: the frames it recorded (testkit's recorder). */
+export interface StreamClient extends FrameStream {
   /** Stops the client (closes the socket, the event stream, or the poll loop). */
   readonly close: () => Promise<void>
 }
 
 /** A client that can stop reading, to play a slow consumer. */
 export interface PausableClient {
-  readonly recorder: Recorder
+  readonly recorder: FrameStream
   readonly pause: () => void
   readonly resume: () => void
   readonly close: () => void
@@ -48,37 +49,22 @@ const STREAM_TYPES = ["welcome", "notification", "seen", "read", "deleted", "res
 
 // ------------------------------------------------------------------------------ WebSocket
 
-/** Mirrors the testkit client's frames (recorded from the first message on) into a recorder. */
-const recordWs = (ws: WsClient): Recorder => {
-  const rec = makeRecorder()
-  const sync = () => {
-    for (let i = rec.frames.length; i < ws.frames.length; i++) rec.push(ws.frames[i]!)
-  }
-  ws.socket.on("message", sync)
-  sync()
-  void ws.closed.then(({ code }) => {
-    sync()
-    rec.end({ code })
-  })
-  return rec
-}
-
 const wsAdapter: TransportAdapter = {
   name: "ws",
   welcomeOnResume: true,
   connect: async (server, token, cursor) => {
-    const ws = await connectWs(`${server.wsUrl}/v1/ws?${query(token, cursor)}`)
-    const { push: _p, end: _e, ...view } = recordWs(ws)
-    return { ...view, close: () => ws.close() }
+    const { frames, ended, isEnded, next, collect, close } = await connectWs(
+      `${server.wsUrl}/v1/ws?${query(token, cursor)}`
+    )
+    return { frames, ended, isEnded, next, collect, close }
   },
   refused: { unauthorized: { code: 4001 }, expired: { code: 4009 }, badCursor: { code: 4400 } },
   expiresAs: { code: 4009 },
   pausable: async (server, token) => {
     const ws = await connectWs(`${server.wsUrl}/v1/ws?${query(token)}`)
-    const rec = recordWs(ws)
-    await rec.next((f) => f.type === "welcome")
+    await ws.next((f) => f.type === "welcome")
     return {
-      recorder: rec,
+      recorder: ws,
       pause: () => ws.socket.pause(),
       resume: () => ws.socket.resume(),
       close: () => ws.socket.terminate()
@@ -104,17 +90,17 @@ export const openEventSource = (url: string, lastEventId?: string) =>
  */
 export const connectSse = (url: string, lastEventId?: string): Promise<StreamClient & { ids: string[] }> =>
   new Promise((resolveOpen) => {
-    const rec = makeRecorder()
+    const rec = recordFrames()
     const ids: Array<string> = []
     const source = openEventSource(url, lastEventId)
     let lastError: string | undefined
     for (const type of STREAM_TYPES) {
       source.addEventListener(type, (ev: Event) => {
         if (!(ev instanceof MessageEvent)) return
-        const frame = JSON.parse(String(ev.data)) as Frame
+        const frame = JSON.parse(String(ev.data)) as ServerFrame
         if (frame.type !== type) throw new Error(`event ${type} carries a ${frame.type} frame`)
         if (ev.lastEventId !== "") ids.push(ev.lastEventId)
-        if (frame.type === "error") lastError = String(frame["code"])
+        if (frame.type === "error") lastError = String(frame.code)
         rec.push(frame)
       })
     }
@@ -193,13 +179,14 @@ const sseAdapter: TransportAdapter = {
   refused: { unauthorized: { status: 401 }, expired: { status: 401 }, badCursor: { status: 400 } },
   expiresAs: { error: "token_expired" },
   pausable: async (server, token) => {
-    const rec = makeRecorder()
+    const rec = recordFrames()
     let buffer = ""
     const { res, close } = await rawSse(`${server.url}/v1/sse?${query(token)}`, (chunk) => {
       buffer += chunk
       const blocks = buffer.split("\n\n")
       buffer = blocks.pop()!
-      for (const event of parseSse(blocks.join("\n\n") + "\n\n")) rec.push(JSON.parse(event.data) as Frame)
+      for (const event of parseSse(blocks.join("\n\n") + "\n\n"))
+        rec.push(JSON.parse(event.data) as ServerFrame)
     })
     res.on("close", () => rec.end({}))
     await rec.next((f) => f.type === "welcome")
@@ -216,7 +203,7 @@ const pollAdapter: TransportAdapter = {
   name: "poll",
   welcomeOnResume: false,
   connect: async (server, token, cursor) => {
-    const rec = makeRecorder()
+    const rec = recordFrames()
     const stop = new AbortController()
     let next: number | string | undefined = cursor
     const loop = async () => {
@@ -225,7 +212,7 @@ const pollAdapter: TransportAdapter = {
           signal: stop.signal
         })
         if (res.status !== 200) return rec.end({ status: res.status })
-        const body = (await res.json()) as { frames: Array<Frame>; cursor: number }
+        const body = (await res.json()) as PollResponse
         for (const frame of body.frames) rec.push(frame)
         next = body.cursor
       }

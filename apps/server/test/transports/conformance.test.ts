@@ -4,28 +4,29 @@
  * adapters of clients.ts. What differs by transport (how a refusal shows, whether a resumed
  * poll starts with `welcome`) is data in the adapter, not branches here.
  */
-import { request, type TestApp, type TestServer, startServer } from "@pushback/testkit"
+import type { NotificationFrame } from "@pushback/protocol/types"
+import {
+  createApp,
+  eventually,
+  isEntry,
+  localToken,
+  request,
+  type ServerFrame,
+  startServer,
+  type TestApp,
+  userToken,
+  useServer
+} from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type StreamClient, transport, transports } from "./clients.js"
-import {
-  configArgs,
-  eventually,
-  type Frame,
-  isEntry,
-  liveSessions,
-  metric,
-  newApp,
-  notify,
-  notifyMany,
-  register,
-  tokenExpiringIn,
-  tokenFor
-} from "./helpers.js"
+import { liveSessions, metric, notifyMany } from "./helpers.js"
 
-const entries = (frames: ReadonlyArray<Frame>) => frames.filter(isEntry)
+const entries = (frames: ReadonlyArray<ServerFrame>) => frames.filter(isEntry)
+
+// One server for the three transports' suites; each suite has an app of its own.
+const server = useServer()
 
 describe.each(transports)("$name transport", (adapter) => {
-  let server: TestServer
   let app: TestApp
   const open: Array<StreamClient> = []
   const connect = async (token: string, cursor?: number | string) => {
@@ -35,22 +36,20 @@ describe.each(transports)("$name transport", (adapter) => {
   }
 
   beforeAll(async () => {
-    server = await startServer()
-    app = await newApp(server)
+    app = await server.newApp()
   })
   afterAll(async () => {
     await Promise.all(open.map((c) => c.close()))
-    await server?.dispose()
   })
 
   it("opens with welcome, then delivers a notification live", async () => {
-    const token = await tokenFor(server, app, "alice")
+    const token = await server.userToken(app, "alice", { register: true })
     const client = await connect(token)
     const welcome = await client.next((f) => f.type === "welcome")
     expect(welcome).toMatchObject({ type: "welcome", user: "alice", cursor: 0, unseen: 0 })
     expect(typeof welcome["session"]).toBe("string")
 
-    const sent = await notify(server, app, { users: ["alice"], title: "Hi", content: { text: "hello" } })
+    const sent = await server.notify(app, { users: ["alice"], title: "Hi", content: { text: "hello" } })
     const frame = await client.next((f) => f.type === "notification")
     expect(frame).toMatchObject({
       type: "notification",
@@ -63,7 +62,7 @@ describe.each(transports)("$name transport", (adapter) => {
   })
 
   it("resumes from a cursor with exactly the missed entries, in order, then goes live", async () => {
-    const token = await tokenFor(server, app, "bob")
+    const token = await server.userToken(app, "bob", { register: true })
     const first = await connect(token)
     const welcome = await first.next((f) => f.type === "welcome")
     await notifyMany(server, app, "bob", 2, "before")
@@ -85,7 +84,7 @@ describe.each(transports)("$name transport", (adapter) => {
       cursor + 4,
       cursor + 5
     ])
-    expect(replayed.map((f) => (f["notification"] as { content: string }).content)).toEqual([
+    expect(replayed.map((f) => (f as NotificationFrame).notification.content)).toEqual([
       "missed0",
       "missed1",
       "missed2",
@@ -93,9 +92,9 @@ describe.each(transports)("$name transport", (adapter) => {
       "missed4"
     ])
 
-    await notify(server, app, { users: ["bob"], content: "live" })
+    await server.notify(app, { users: ["bob"], content: "live" })
     const live = await second.next((f) => isEntry(f) && f.seq === cursor + 6)
-    expect((live["notification"] as { content: string }).content).toBe("live")
+    expect((live as NotificationFrame).notification.content).toBe("live")
     // No duplicate and no stray frame: exactly six entries, each once.
     await new Promise((r) => setTimeout(r, 200))
     expect(entries(second.frames).map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6].map((i) => cursor + i))
@@ -103,34 +102,34 @@ describe.each(transports)("$name transport", (adapter) => {
   })
 
   it("resumes from the latest cursor with nothing replayed", async () => {
-    const token = await tokenFor(server, app, "carol")
+    const token = await server.userToken(app, "carol", { register: true })
     await notifyMany(server, app, "carol", 3)
     const client = await connect(token, 3)
     if (adapter.welcomeOnResume) expect(await client.next()).toMatchObject({ type: "welcome", cursor: 3 })
-    await notify(server, app, { users: ["carol"], content: "fourth" })
+    await server.notify(app, { users: ["carol"], content: "fourth" })
     expect(await client.next(isEntry)).toMatchObject({ type: "notification", seq: 4 })
     expect(entries(client.frames)).toHaveLength(1)
     await client.close()
   })
 
   it("answers a future cursor with reset to the latest seq", async () => {
-    const token = await tokenFor(server, app, "dave")
+    const token = await server.userToken(app, "dave", { register: true })
     await notifyMany(server, app, "dave", 2)
     const client = await connect(token, 1000)
     const reset = await client.next((f) => f.type === "reset")
     expect(reset).toEqual({ type: "reset", cursor: 2 })
     if (adapter.welcomeOnResume) expect(client.frames[0]).toMatchObject({ type: "welcome", cursor: 2 })
     // Live from the reset cursor on.
-    await notify(server, app, { users: ["dave"], content: "after reset" })
+    await server.notify(app, { users: ["dave"], content: "after reset" })
     expect(await client.next(isEntry)).toMatchObject({ seq: 3 })
     await client.close()
   })
 
   it("passes a read made over REST to the session as a stream entry", async () => {
-    const token = await tokenFor(server, app, "erin")
+    const token = await server.userToken(app, "erin", { register: true })
     const client = await connect(token)
     await client.next((f) => f.type === "welcome")
-    await notify(server, app, { users: ["erin"], content: "read me" })
+    await server.notify(app, { users: ["erin"], content: "read me" })
     const n = await client.next((f) => f.type === "notification")
     const id = (n["notification"] as { id: string }).id
     const res = await request(server.url, "PATCH", `/v1/me/notifications/${id}`, {
@@ -147,18 +146,18 @@ describe.each(transports)("$name transport", (adapter) => {
   })
 
   it("refuses a forged, a malformed and an expired token", async () => {
-    const forged = tokenExpiringIn({ ...app, secret: `${app.id}.${"x".repeat(43)}` }, "frank", 600)
+    const forged = localToken({ ...app, secret: `${app.id}.${"x".repeat(43)}` }, "frank", 600)
     for (const token of [forged, "not-a-token"]) {
       const client = await connect(token)
       expect(await client.ended).toMatchObject(adapter.refused.unauthorized)
     }
-    const expired = await connect(tokenExpiringIn(app, "frank", -5))
+    const expired = await connect(localToken(app, "frank", -5))
     expect(await expired.ended).toMatchObject(adapter.refused.expired)
   })
 
   it("ends the session when its token expires", async () => {
-    await register(server, app, "grace")
-    const client = await connect(tokenExpiringIn(app, "grace", 2))
+    await server.registerUsers(app, ["grace"])
+    const client = await connect(localToken(app, "grace", 2))
     await client.next((f) => f.type === "welcome")
     const ending = await Promise.race([
       client.ended,
@@ -174,12 +173,12 @@ describe.each(transports)("$name transport", (adapter) => {
     "keeps a session open with a token expiring in %i days, as REST accepts it",
     async (days) => {
       const user = `far-${days}`
-      await register(server, app, user)
-      const token = tokenExpiringIn(app, user, days * 86_400)
+      await server.registerUsers(app, [user])
+      const token = localToken(app, user, days * 86_400)
       expect((await request(server.url, "GET", "/v1/me/counts", { token })).status).toBe(200)
       const client = await connect(token)
       await client.next((f) => f.type === "welcome")
-      await notify(server, app, { users: [user], content: "still open" })
+      await server.notify(app, { users: [user], content: "still open" })
       expect(await client.next(isEntry)).toMatchObject({ notification: { content: "still open" } })
       expect(client.isEnded()).toBe(false)
       await client.close()
@@ -187,7 +186,7 @@ describe.each(transports)("$name transport", (adapter) => {
   )
 
   it("refuses negative and non-numeric cursors and keeps serving", async () => {
-    const token = await tokenFor(server, app, "heidi")
+    const token = await server.userToken(app, "heidi", { register: true })
     for (const cursor of ["-1", "abc", "1.5", "1e3"]) {
       const client = await connect(token, cursor)
       expect(await client.ended).toMatchObject(adapter.refused.badCursor)
@@ -198,7 +197,7 @@ describe.each(transports)("$name transport", (adapter) => {
   })
 
   it("drops the session from the hub when the client goes away", async () => {
-    const token = await tokenFor(server, app, "ivan")
+    const token = await server.userToken(app, "ivan", { register: true })
     const client = await connect(token)
     await client.next((f) => f.type === "welcome")
     if (adapter.name !== "poll") expect(await liveSessions(server, app, "ivan")).toBe(1)
@@ -208,17 +207,16 @@ describe.each(transports)("$name transport", (adapter) => {
 })
 
 describe("every transport at once", () => {
-  let server: TestServer
+  // A server of its own: the connection gauge below counts every session of the node.
+  const server = useServer()
   let app: TestApp
 
   beforeAll(async () => {
-    server = await startServer()
-    app = await newApp(server)
+    app = await server.newApp()
   })
-  afterAll(() => server?.dispose())
 
   it("gives every session of one user, whatever its transport, the same entries with the same seq", async () => {
-    const token = await tokenFor(server, app, "multi")
+    const token = await server.userToken(app, "multi", { register: true })
     const clients = await Promise.all([
       transport("ws").connect(server, token),
       transport("sse").connect(server, token),
@@ -235,7 +233,7 @@ describe("every transport at once", () => {
     }
 
     // A read over REST reaches them all as one entry with one seq.
-    const ids = got[0]!.map((f) => (f["notification"] as { id: string }).id)
+    const ids = got[0]!.map((f) => (f as NotificationFrame).notification.id)
     const res = await request(server.url, "PATCH", "/v1/me/notifications", {
       token,
       body: { ids: ids.slice(0, 2), read: true }
@@ -254,7 +252,7 @@ describe("every transport at once", () => {
   })
 
   it("counts sessions by transport in /metrics", async () => {
-    const token = await tokenFor(server, app, "counted")
+    const token = await server.userToken(app, "counted", { register: true })
     const clients = await Promise.all([
       transport("ws").connect(server, token),
       transport("sse").connect(server, token)
@@ -267,47 +265,41 @@ describe("every transport at once", () => {
   })
 
   it("ends every session on shutdown (1001 / going_away / an early answer)", async () => {
-    const other = await startServer()
-    try {
-      const otherApp = await newApp(other)
-      const token = await tokenFor(other, otherApp, "leaving")
-      const ws = await transport("ws").connect(other, token)
-      const sse = await transport("sse").connect(other, token)
-      await ws.next((f) => f.type === "welcome")
-      await sse.next((f) => f.type === "welcome")
-      // A poll held with a cursor, answered early by the shutdown.
-      const held = fetch(`${other.url}/v1/poll?token=${token}&cursor=0&wait=30`)
-      held.catch(() => {})
-      await eventually(async () => (await liveSessions(other, otherApp, "leaving")) === 3)
-      const started = Date.now()
-      await other.stop()
-      expect(await ws.ended).toMatchObject({ code: 1001 })
-      expect(await sse.ended).toMatchObject({ error: "going_away" })
-      const answer = await held
-      expect(answer.status).toBe(200)
-      expect(await answer.json()).toEqual({ frames: [], cursor: 0 })
-      expect(Date.now() - started).toBeLessThan(5000)
-    } finally {
-      await other.dispose()
-    }
+    await using other = await startServer()
+    const otherApp = await createApp(other)
+    const token = await userToken(other, otherApp, "leaving", { register: true })
+    const ws = await transport("ws").connect(other, token)
+    const sse = await transport("sse").connect(other, token)
+    await ws.next((f) => f.type === "welcome")
+    await sse.next((f) => f.type === "welcome")
+    // A poll held with a cursor, answered early by the shutdown.
+    const held = fetch(`${other.url}/v1/poll?token=${token}&cursor=0&wait=30`)
+    held.catch(() => {})
+    await eventually(async () => (await liveSessions(other, otherApp, "leaving")) === 3)
+    const started = Date.now()
+    await other.stop()
+    expect(await ws.ended).toMatchObject({ code: 1001 })
+    expect(await sse.ended).toMatchObject({ error: "going_away" })
+    const answer = await held
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ frames: [], cursor: 0 })
+    expect(Date.now() - started).toBeLessThan(5000)
   })
 })
 
 describe("cursors older than what is retained", () => {
-  let server: TestServer
+  const server = useServer({ config: { limits: { retentionEntries: 3 } } })
   let app: TestApp
 
   beforeAll(async () => {
-    server = await startServer({ args: configArgs({ limits: { retentionEntries: 3 } }) })
-    app = await newApp(server)
+    app = await server.newApp()
     await notifyMany(server, app, "old", 8)
     // Pruning runs at start: restart to age out all but the last 3 entries.
-    server = await server.restart()
+    await server.restart()
   })
-  afterAll(() => server?.dispose())
 
   it.each(transports)("$name: a too-old cursor gets reset to the latest seq", async (adapter) => {
-    const token = await tokenFor(server, app, "old")
+    const token = await server.userToken(app, "old", { register: true })
     const client = await adapter.connect(server, token, 2)
     expect(await client.next((f) => f.type === "reset")).toEqual({ type: "reset", cursor: 8 })
     if (adapter.welcomeOnResume) expect(client.frames[0]).toMatchObject({ type: "welcome", cursor: 8 })
@@ -316,7 +308,7 @@ describe("cursors older than what is retained", () => {
   })
 
   it.each(transports)("$name: a cursor just inside what is retained resumes", async (adapter) => {
-    const token = await tokenFor(server, app, "old")
+    const token = await server.userToken(app, "old", { register: true })
     const client = await adapter.connect(server, token, 5)
     const replayed = await client.collect(3, isEntry)
     expect(replayed.map((f) => f["seq"])).toEqual([6, 7, 8])
@@ -326,18 +318,16 @@ describe("cursors older than what is retained", () => {
 })
 
 describe.each(transports.filter((t) => t.pausable !== undefined))("$name slow consumer", (adapter) => {
-  let server: TestServer
+  const server = useServer({ config: { limits: { sessionQueueBytes: 64 * 1024 } } })
   let app: TestApp
 
   beforeAll(async () => {
-    server = await startServer({ args: configArgs({ limits: { sessionQueueBytes: 64 * 1024 } }) })
-    app = await newApp(server)
+    app = await server.newApp()
   })
-  afterAll(() => server?.dispose())
 
   it("is cut off once its unsent data passes sessionQueueBytes; the server stays healthy", async () => {
-    const slow = await adapter.pausable!(server, await tokenFor(server, app, "slow"))
-    const healthy = await adapter.connect(server, await tokenFor(server, app, "fast"))
+    const slow = await adapter.pausable!(server, await server.userToken(app, "slow", { register: true }))
+    const healthy = await adapter.connect(server, await server.userToken(app, "fast", { register: true }))
     await healthy.next((f) => f.type === "welcome")
     slow.pause()
     const before = await metric(server, "pushback_slow_consumers_closed_total")
@@ -347,7 +337,7 @@ describe.each(transports.filter((t) => t.pausable !== undefined))("$name slow co
     let sent = 0
     while ((await metric(server, "pushback_slow_consumers_closed_total")) === before) {
       await Promise.all(
-        Array.from({ length: 20 }, () => notify(server, app, { users: ["slow"], content: big }))
+        Array.from({ length: 20 }, () => server.notify(app, { users: ["slow"], content: big }))
       )
       sent += 20
       if (sent > 2000) throw new Error("the slow consumer was never cut off")
@@ -365,7 +355,7 @@ describe.each(transports.filter((t) => t.pausable !== undefined))("$name slow co
     expect(seqs.length).toBeLessThan(sent)
 
     // Everyone else is fine.
-    await notify(server, app, { users: ["fast"], content: "still here" })
+    await server.notify(app, { users: ["fast"], content: "still here" })
     expect(await healthy.next((f) => f.type === "notification")).toMatchObject({ seq: 1 })
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
     await eventually(async () => (await liveSessions(server, app, "slow")) === 0)

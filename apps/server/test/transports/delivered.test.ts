@@ -4,21 +4,16 @@
  * live or replayed on resume (issue 17: resumed deliveries used to be missed), and counts
  * once however often it is written again (another tab, another resume).
  */
-import { request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { eventually, request, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 import type { NotificationList } from "../http/helpers.js"
 import { transports } from "./clients.js"
-import { eventually, newApp, notify, tokenFor } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await newApp(server)
-})
-afterAll(async () => {
-  await server?.dispose()
+  app = await server.newApp()
 })
 
 const delivered = async (): Promise<number> => {
@@ -32,7 +27,7 @@ const expectDelivered = async (n: number) => {
   expect(await delivered()).toBe(n)
 }
 
-const deliveredAtOf = async (token: string): Promise<Record<string, string | null>> => {
+const deliveredAtOf = async (token: string): Promise<Record<string, string | null | undefined>> => {
   const res = await request<NotificationList>(server.url, "GET", "/v1/me/notifications", { token })
   return Object.fromEntries(res.body.results.map((n) => [n.id, n.deliveredAt]))
 }
@@ -41,9 +36,9 @@ describe.each(transports)("$name", (adapter) => {
   it("counts a delivery on resume once, and a live one to two sessions once", async () => {
     const before = await delivered()
     const user = `offline-${adapter.name}`
-    const token = await tokenFor(server, app, user)
-    const first = await notify(server, app, { users: [user], content: "while away 1" })
-    await notify(server, app, { users: [user], content: "while away 2" })
+    const token = await server.userToken(app, user, { register: true })
+    const first = await server.notify(app, { users: [user], content: "while away 1" })
+    await server.notify(app, { users: [user], content: "while away 2" })
     expect(first.online).toBe(0)
     expect(Object.values(await deliveredAtOf(token))).toEqual([null, null])
 
@@ -61,7 +56,7 @@ describe.each(transports)("$name", (adapter) => {
       const b = await adapter.connect(server, token, 0)
       try {
         await b.collect(2, (f) => f.type === "notification")
-        await notify(server, app, { users: [user], content: "live" })
+        await server.notify(app, { users: [user], content: "live" })
         await a.collect(3, (f) => f.type === "notification")
         await b.collect(3, (f) => f.type === "notification")
         await expectDelivered(before + 3)

@@ -6,23 +6,21 @@
  * replayed from storage, with multi-byte text intact (the poll answer's Content-Length counts
  * bytes, not characters).
  */
-import { startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import type { NotificationFrame } from "@pushback/protocol/types"
+import { type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { SHARED_BODY_MIN_BYTES } from "../../src/stream/frames.js"
 import { type StreamClient, transports } from "./clients.js"
-import { type Frame, newApp, notify, tokenFor } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 const open: Array<StreamClient> = []
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await newApp(server)
+  app = await server.newApp()
 })
 afterAll(async () => {
   await Promise.all(open.map((c) => c.close()))
-  await server?.dispose()
 })
 
 /** Content well over the threshold, with two- and four-byte characters and escapes in it. */
@@ -31,19 +29,19 @@ const content = {
   list: Array.from({ length: 50 }, (_, i) => ({ i, word: "ünïcødé" }))
 }
 
-const notificationOf = (f: Frame) => f["notification"] as Record<string, unknown>
+const notificationOf = (f: ServerFrame) => (f as NotificationFrame).notification as Record<string, unknown>
 
 it("reaches every transport live as one whole frame, the same on each", async () => {
   const users = transports.map((t) => `live-${t.name}`)
   const clients = await Promise.all(
     transports.map(async (t, i) => {
-      const client = await t.connect(server, await tokenFor(server, app, users[i]!))
+      const client = await t.connect(server, await server.userToken(app, users[i]!, { register: true }))
       open.push(client)
       await client.next((f) => f.type === "welcome")
       return client
     })
   )
-  await notify(server, app, { users, title: "big", content })
+  await server.notify(app, { users, title: "big", content })
   const frames = await Promise.all(clients.map((c) => c.next((f) => f.type === "notification")))
   frames.forEach((f, i) => {
     expect(f).toMatchObject({ type: "notification", seq: 1 })
@@ -65,9 +63,9 @@ it("reaches every transport live as one whole frame, the same on each", async ()
 
 it("is replayed whole from storage on every transport", async () => {
   const users = transports.map((t) => `later-${t.name}`)
-  const tokens = await Promise.all(users.map((u) => tokenFor(server, app, u)))
-  await notify(server, app, { users, content })
-  await notify(server, app, { users, content: "small, after it" })
+  const tokens = await Promise.all(users.map((u) => server.userToken(app, u, { register: true })))
+  await server.notify(app, { users, content })
+  await server.notify(app, { users, content: "small, after it" })
   const replayed = await Promise.all(
     transports.map(async (t, i) => {
       const client = await t.connect(server, tokens[i]!, 0)

@@ -4,25 +4,16 @@
  * `sessionQueueBytes`, the per-user limit of concurrent polls (429), and no state kept per
  * poller — a restarted node continues from the client's cursor.
  */
-import { request, type TestApp, type TestServer, startServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  configArgs,
-  eventually,
-  type Frame,
-  liveSessions,
-  newApp,
-  notify,
-  notifyMany,
-  tokenFor
-} from "./helpers.js"
+import { eventually, request, type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import { type Endpoint, liveSessions, notifyMany } from "./helpers.js"
 
 interface PollAnswer {
-  readonly frames: Array<Frame & { seq?: number }>
+  readonly frames: Array<ServerFrame & { seq?: number }>
   readonly cursor: number
 }
 
-const poll = async (server: TestServer, query: string, init: RequestInit = {}) => {
+const poll = async (server: Endpoint, query: string, init: RequestInit = {}) => {
   const started = Date.now()
   const res = await fetch(`${server.url}/v1/poll?${query}`, init)
   const body = (await res.json()) as PollAnswer & { error?: { code: string; details?: { field: string } } }
@@ -30,19 +21,15 @@ const poll = async (server: TestServer, query: string, init: RequestInit = {}) =
 }
 
 describe("GET /v1/poll", () => {
-  let server: TestServer
+  const server = useServer({ config: { maxPollsPerUser: 2, limits: { sessionQueueBytes: 8 * 1024 } } })
   let app: TestApp
 
   beforeAll(async () => {
-    server = await startServer({
-      args: configArgs({ maxPollsPerUser: 2, limits: { sessionQueueBytes: 8 * 1024 } })
-    })
-    app = await newApp(server)
+    app = await server.newApp()
   })
-  afterAll(() => server?.dispose())
 
   it("without a cursor answers at once with welcome and the latest cursor, uncached, with CORS", async () => {
-    const token = await tokenFor(server, app, "first")
+    const token = await server.userToken(app, "first", { register: true })
     await notifyMany(server, app, "first", 2)
     const { res, body, ms } = await poll(server, `token=${token}&wait=30`, {
       headers: { origin: "http://elsewhere.example" }
@@ -58,7 +45,7 @@ describe("GET /v1/poll", () => {
   })
 
   it("with a cursor answers at once with the entries after it, and no welcome", async () => {
-    const token = await tokenFor(server, app, "behind")
+    const token = await server.userToken(app, "behind", { register: true })
     await notifyMany(server, app, "behind", 3)
     const { body, ms } = await poll(server, `token=${token}&cursor=1&wait=30`)
     expect(ms).toBeLessThan(2000)
@@ -70,11 +57,11 @@ describe("GET /v1/poll", () => {
   })
 
   it("holds a caught-up poll and answers as soon as an entry arrives", async () => {
-    const token = await tokenFor(server, app, "waiting")
+    const token = await server.userToken(app, "waiting", { register: true })
     const held = poll(server, `token=${token}&cursor=0&wait=20`)
     await eventually(async () => (await liveSessions(server, app, "waiting")) === 1)
     const sent = Date.now()
-    await notify(server, app, { users: ["waiting"], content: "now" })
+    await server.notify(app, { users: ["waiting"], content: "now" })
     const { body } = await held
     expect(Date.now() - sent).toBeLessThan(1000)
     expect(body.frames).toHaveLength(1)
@@ -84,7 +71,7 @@ describe("GET /v1/poll", () => {
   })
 
   it("answers an empty poll with the same cursor when the wait runs out", async () => {
-    const token = await tokenFor(server, app, "quiet")
+    const token = await server.userToken(app, "quiet", { register: true })
     await notifyMany(server, app, "quiet", 1)
     const one = await poll(server, `token=${token}&cursor=1&wait=1`)
     expect(one.body).toEqual({ frames: [], cursor: 1 })
@@ -98,7 +85,7 @@ describe("GET /v1/poll", () => {
   })
 
   it("refuses a wait out of range or not a number with 400 naming wait", async () => {
-    const token = await tokenFor(server, app, "impatient")
+    const token = await server.userToken(app, "impatient", { register: true })
     for (const wait of ["-1", "61", "abc", "1e2", "Infinity", "NaN", "0x10"]) {
       const { res, body } = await poll(server, `token=${token}&cursor=0&wait=${wait}`)
       expect(res.status, `wait=${wait}`).toBe(400)
@@ -109,11 +96,11 @@ describe("GET /v1/poll", () => {
   })
 
   it("brings entries that arrive together in one answer and loses none", async () => {
-    const token = await tokenFor(server, app, "burst")
+    const token = await server.userToken(app, "burst", { register: true })
     const held = poll(server, `token=${token}&cursor=0&wait=20`)
     await eventually(async () => (await liveSessions(server, app, "burst")) === 1)
     await Promise.all(
-      Array.from({ length: 5 }, (_, i) => notify(server, app, { users: ["burst"], content: i }))
+      Array.from({ length: 5 }, (_, i) => server.notify(app, { users: ["burst"], content: i }))
     )
     const seqs: Array<number> = []
     let answer = (await held).body
@@ -126,10 +113,10 @@ describe("GET /v1/poll", () => {
   })
 
   it("splits a backlog larger than sessionQueueBytes over several answers, with no gap", async () => {
-    const token = await tokenFor(server, app, "backlog")
+    const token = await server.userToken(app, "backlog", { register: true })
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        notify(server, app, { users: ["backlog"], content: `${i}`.repeat(2000) })
+        server.notify(app, { users: ["backlog"], content: `${i}`.repeat(2000) })
       )
     )
     const seqs: Array<number> = []
@@ -148,7 +135,7 @@ describe("GET /v1/poll", () => {
   })
 
   it("refuses more than maxPollsPerUser concurrent polls with 429 and Retry-After", async () => {
-    const token = await tokenFor(server, app, "greedy")
+    const token = await server.userToken(app, "greedy", { register: true })
     const stop = new AbortController()
     const held = [1, 2].map(() =>
       fetch(`${server.url}/v1/poll?token=${token}&cursor=0&wait=20`, { signal: stop.signal }).catch(
@@ -165,7 +152,7 @@ describe("GET /v1/poll", () => {
     expect(third.headers.get("access-control-allow-origin")).toBe("*")
 
     // Another user is not affected.
-    const other = await tokenFor(server, app, "modest")
+    const other = await server.userToken(app, "modest", { register: true })
     expect((await poll(server, `token=${other}&cursor=0&wait=0`)).res.status).toBe(200)
 
     // Once the held polls end, polling works again.
@@ -176,7 +163,7 @@ describe("GET /v1/poll", () => {
   })
 
   it("answers bad cursors with 400 and a future cursor with reset", async () => {
-    const token = await tokenFor(server, app, "odd")
+    const token = await server.userToken(app, "odd", { register: true })
     await notifyMany(server, app, "odd", 2)
     for (const cursor of ["-1", "abc", "2.0", "99999999999999999999"]) {
       const { res, body } = await poll(server, `token=${token}&cursor=${cursor}&wait=0`)
@@ -190,7 +177,7 @@ describe("GET /v1/poll", () => {
   })
 
   it("accepts the token as a bearer header too, and never logs it", async () => {
-    const token = await tokenFor(server, app, "header")
+    const token = await server.userToken(app, "header", { register: true })
     const { res, body } = await poll(server, "wait=0", { headers: { authorization: `Bearer ${token}` } })
     expect(res.status).toBe(200)
     expect(body.frames[0]).toMatchObject({ type: "welcome", user: "header" })
@@ -200,24 +187,22 @@ describe("GET /v1/poll", () => {
 })
 
 describe("long-polling keeps no state per poller", () => {
-  let server: TestServer
+  const server = useServer()
   let app: TestApp
 
   beforeAll(async () => {
-    server = await startServer()
-    app = await newApp(server)
+    app = await server.newApp()
   })
-  afterAll(() => server?.dispose())
 
   it("continues from the client's cursor on a restarted node", async () => {
-    const token = await tokenFor(server, app, "roaming")
+    const token = await server.userToken(app, "roaming", { register: true })
     const first = await poll(server, `token=${token}`)
     expect(first.body.cursor).toBe(0)
     await notifyMany(server, app, "roaming", 2)
     const second = await poll(server, `token=${token}&cursor=0&wait=5`)
     expect(second.body.cursor).toBe(2)
 
-    server = await server.restart()
+    await server.restart()
     await notifyMany(server, app, "roaming", 1)
     const third = await poll(server, `token=${token}&cursor=${second.body.cursor}&wait=5`)
     expect(third.body.frames.map((f) => f.seq)).toEqual([3])

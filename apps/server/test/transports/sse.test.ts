@@ -3,32 +3,21 @@
  * headers, `id:` lines that let EventSource's own reconnect resume, `Last-Event-ID` winning
  * over `?cursor=`, the `retry:` hint, comment heartbeats, CORS, and the JSON error body.
  */
-import { request, type TestApp, type TestServer, startServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { eventually, isEntry, request, type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 import { connectSse, openEventSource, parseSse, rawSse } from "./clients.js"
-import {
-  configArgs,
-  eventually,
-  type Frame,
-  isEntry,
-  newApp,
-  notify,
-  notifyMany,
-  tokenFor
-} from "./helpers.js"
+import { notifyMany } from "./helpers.js"
 
 describe("GET /v1/sse", () => {
-  let server: TestServer
+  const server = useServer({ config: { limits: { heartbeatSeconds: 1 } } })
   let app: TestApp
 
   beforeAll(async () => {
-    server = await startServer({ args: configArgs({ limits: { heartbeatSeconds: 1 } }) })
-    app = await newApp(server)
+    app = await server.newApp()
   })
-  afterAll(() => server?.dispose())
 
   it("answers an event stream with the headers proxies and browsers need, and CORS", async () => {
-    const token = await tokenFor(server, app, "headers")
+    const token = await server.userToken(app, "headers", { register: true })
     const { res, close } = await rawSse(`${server.url}/v1/sse?token=${token}`, () => {}, {
       origin: "http://elsewhere.example"
     })
@@ -41,11 +30,11 @@ describe("GET /v1/sse", () => {
   })
 
   it("frames every frame as one event: event = type, data = the JSON, id = the cursor after it", async () => {
-    const token = await tokenFor(server, app, "framing")
+    const token = await server.userToken(app, "framing", { register: true })
     await notifyMany(server, app, "framing", 2)
     const { text, close } = await rawSse(`${server.url}/v1/sse?token=${token}&cursor=1`)
     await eventually(() => parseSse(text()).length >= 2)
-    await notify(server, app, { users: ["framing"], content: "multi\nline\r\ncontent" })
+    await server.notify(app, { users: ["framing"], content: "multi\nline\r\ncontent" })
     await eventually(() => parseSse(text()).length >= 3)
     close()
 
@@ -61,21 +50,21 @@ describe("GET /v1/sse", () => {
       ["notification", "2"],
       ["notification", "3"]
     ])
-    for (const e of events) expect((JSON.parse(e.data) as Frame).type).toBe(e.event)
+    for (const e of events) expect((JSON.parse(e.data) as ServerFrame).type).toBe(e.event)
     const last = JSON.parse(events[2]!.data) as { seq: number; notification: { content: string } }
     expect(last.seq).toBe(3)
     expect(last.notification.content).toBe("multi\nline\r\ncontent")
   })
 
   it("sends a comment heartbeat at least every heartbeatSeconds", async () => {
-    const token = await tokenFor(server, app, "heartbeat")
+    const token = await server.userToken(app, "heartbeat", { register: true })
     const { text, close } = await rawSse(`${server.url}/v1/sse?token=${token}`)
-    await eventually(() => (text().match(/^:.*\n\n/gm) ?? []).length >= 2, 4000)
+    await eventually(() => (text().match(/^:.*\n\n/gm) ?? []).length >= 2, { timeout: 4000 })
     close()
   })
 
   it("lets Last-Event-ID win over ?cursor=", async () => {
-    const token = await tokenFor(server, app, "lastid")
+    const token = await server.userToken(app, "lastid", { register: true })
     await notifyMany(server, app, "lastid", 4)
     const client = await connectSse(`${server.url}/v1/sse?token=${token}&cursor=1`, "3")
     expect(await client.next()).toMatchObject({ type: "welcome", cursor: 3 })
@@ -86,7 +75,7 @@ describe("GET /v1/sse", () => {
   })
 
   it("refuses a malformed Last-Event-ID with 400 naming the header", async () => {
-    const token = await tokenFor(server, app, "badid")
+    const token = await server.userToken(app, "badid", { register: true })
     const res = await request(server.url, "GET", `/v1/sse?token=${token}&cursor=1`, {
       headers: { "last-event-id": "-3" }
     })
@@ -119,7 +108,7 @@ describe("GET /v1/sse", () => {
   })
 
   it("never writes the token to the log", async () => {
-    const token = await tokenFor(server, app, "secretive")
+    const token = await server.userToken(app, "secretive", { register: true })
     const client = await connectSse(`${server.url}/v1/sse?token=${token}&cursor=abc`)
     await client.ended
     await request(server.url, "GET", `/v1/sse?token=${token}x`)
@@ -128,32 +117,30 @@ describe("GET /v1/sse", () => {
 })
 
 describe("EventSource's own reconnect", () => {
-  let server: TestServer
+  const server = useServer()
   let app: TestApp
 
   beforeAll(async () => {
-    server = await startServer()
-    app = await newApp(server)
+    app = await server.newApp()
   })
-  afterAll(() => server?.dispose())
 
   it("resumes with no gap or duplicate across a server restart, even before any entry was seen", async () => {
-    const token = await tokenFor(server, app, "reconnecting")
-    const frames: Array<Frame> = []
+    const token = await server.userToken(app, "reconnecting", { register: true })
+    const frames: Array<ServerFrame> = []
     const source = openEventSource(`${server.url}/v1/sse?token=${token}`)
     for (const type of ["welcome", "notification", "reset"]) {
       source.addEventListener(type, (ev: Event) =>
-        frames.push(JSON.parse(String((ev as MessageEvent).data)) as Frame)
+        frames.push(JSON.parse(String((ev as MessageEvent).data)) as ServerFrame)
       )
     }
     try {
       await eventually(() => frames.length === 1)
       expect(frames[0]).toMatchObject({ type: "welcome", cursor: 0 })
       // The server goes away; entries are stored while the browser waits to reconnect.
-      server = await server.restart()
+      await server.restart()
       await notifyMany(server, app, "reconnecting", 3, "while away")
-      await eventually(() => frames.filter(isEntry).length >= 3, 15_000)
-      await notify(server, app, { users: ["reconnecting"], content: "after" })
+      await eventually(() => frames.filter(isEntry).length >= 3, { timeout: 15_000 })
+      await server.notify(app, { users: ["reconnecting"], content: "after" })
       await eventually(() => frames.filter(isEntry).length >= 4)
       await new Promise((r) => setTimeout(r, 200))
       expect(frames.filter(isEntry).map((f) => f.seq)).toEqual([1, 2, 3, 4])

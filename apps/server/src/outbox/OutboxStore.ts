@@ -25,14 +25,8 @@ export interface OutboxRow {
 }
 
 /** A job a node claimed: it holds it until its lease ends. */
-export interface OutboxJob {
-  readonly id: string
-  readonly kind: string
+export interface OutboxJob extends Omit<OutboxRow, "dueAt"> {
   readonly app: string
-  readonly callId: string | null
-  readonly notificationId: string | null
-  readonly userId: string | null
-  readonly payload: string
   /** Attempts so far, this one included. */
   readonly attempts: number
 }
@@ -66,16 +60,8 @@ export type Settlement =
   | { readonly state: "cancelled"; readonly at: string }
 
 /** A job as the operator sees it. */
-export interface OutboxRecord {
-  readonly id: string
-  readonly kind: string
-  readonly app: string
-  readonly callId: string | null
-  readonly notificationId: string | null
-  readonly userId: string | null
-  readonly payload: string
+export interface OutboxRecord extends OutboxJob {
   readonly state: string
-  readonly attempts: number
   readonly lastError: string | null
   readonly createdAt: string
   /** When it was sent, failed or cancelled. */

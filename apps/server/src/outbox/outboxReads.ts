@@ -4,20 +4,13 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import type { OutboxRecord, OutboxStoreShape } from "./OutboxStore.js"
+import { type OutboxRecord, type OutboxStoreShape, outboxJobOf } from "./OutboxStore.js"
 
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 
 const toRecord = (r: Record<string, unknown>): OutboxRecord => ({
-  id: String(r["id"]),
-  kind: String(r["kind"]),
-  app: String(r["app"]),
-  callId: strOrNull(r["call_id"]),
-  notificationId: strOrNull(r["notification_id"]),
-  userId: strOrNull(r["user_id"]),
-  payload: String(r["payload"]),
+  ...outboxJobOf(r),
   state: String(r["state"]),
-  attempts: Number(r["attempts"]),
   lastError: strOrNull(r["last_error"]),
   createdAt: String(r["created_at"]),
   settledAt: strOrNull(r["settled_at"])

@@ -1,7 +1,8 @@
 // The workspace packages' entry points, mapped to their TypeScript sources. The `unit` Vitest
 // project resolves `@pushback/protocol` and `@pushback/browser` with this table (their
 // package.json exports point at dist/), so in-process tests run from a checkout where only
-// `pnpm install` was done; the SQLite writer thread is bundled with the same table.
+// `pnpm install` was done; what a unit test bundles with esbuild (the SQLite writer thread,
+// the browser SDK's size budget) resolves them with the same table.
 import { fileURLToPath } from "node:url"
 
 /** The repository root. */
@@ -25,3 +26,14 @@ export const sourceAliases = Object.entries(workspaceSources).map(([specifier, f
   find: new RegExp(`^${specifier.replace(/[/]/g, "\\/")}$`),
   replacement: file
 }))
+
+/** The table as an esbuild plugin: workspace specifiers resolve to their sources. */
+export const esbuildSources = {
+  name: "workspace-sources",
+  setup(build) {
+    build.onResolve({ filter: /^@pushback\// }, (args) => {
+      const path = workspaceSources[args.path]
+      return path === undefined ? undefined : { path }
+    })
+  }
+}

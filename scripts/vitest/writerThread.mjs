@@ -8,18 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { build } from "tsup"
-import { root, workspaceSources } from "./sources.mjs"
-
-/** Resolves the workspace packages' specifiers to their sources (esbuild plugin). */
-const fromSources = {
-  name: "workspace-sources",
-  setup(b) {
-    b.onResolve({ filter: /^@pushback\// }, (args) => {
-      const path = workspaceSources[args.path]
-      return path === undefined ? undefined : { path }
-    })
-  }
-}
+import { esbuildSources, root } from "./sources.mjs"
 
 /** @param {import("vitest/node").TestProject} project */
 export default async function setup(project) {
@@ -40,7 +29,7 @@ export default async function setup(project) {
     clean: false,
     silent: true,
     skipNodeModulesBundle: true,
-    esbuildPlugins: [fromSources]
+    esbuildPlugins: [esbuildSources]
   })
   project.provide("pushbackWriterThread", pathToFileURL(join(outDir, "writer-thread.js")).href)
   return () => rmSync(outDir, { recursive: true, force: true })

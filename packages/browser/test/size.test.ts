@@ -1,13 +1,15 @@
 /**
  * The size budget: the ESM entry, bundled and minified as an app's bundler would, stays under
  * 6 KB gzipped. The source is bundled here (the same esbuild that tsup runs), so the check
- * does not depend on a previous build; the built `dist/index.js` is checked too when present.
+ * does not depend on a previous build (`@pushback/protocol/codes`, bundled in, from its source
+ * too); the built `dist/index.js` is checked too when present.
  */
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { build } from "esbuild"
 import { expect, it } from "vitest"
+import { esbuildSources } from "../../../scripts/vitest/sources.mjs"
 
 const BUDGET = 6144
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
@@ -21,7 +23,8 @@ const gzippedBundle = async (entry: string): Promise<number> => {
     platform: "browser",
     target: "es2020",
     write: false,
-    logLevel: "silent"
+    logLevel: "silent",
+    plugins: [esbuildSources]
   })
   return gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length
 }

@@ -39,7 +39,11 @@ export interface FrameStream<F = ServerFrame> {
   /** Resolves once the stream ended, with how. */
   readonly ended: Promise<Ending>
   readonly isEnded: () => boolean
-  /** The next frame matching `predicate` after the last one `next` returned (default 5 s). */
+  /**
+   * The earliest frame, received or to come, that matches `predicate` and that no call of
+   * `next` returned before (default timeout 5 s): frames of independent kinds (a reply and the
+   * entry its action made) can be awaited in either order.
+   */
   readonly next: NextFrame<F>
   /** The first `count` frames matching `predicate`, once that many arrived (default 5 s). */
   readonly collect: CollectFrames<F>
@@ -60,11 +64,14 @@ export const isEntry = (f: ServerFrame): f is StreamEntryFrame =>
 export const seqsOf = (frames: ReadonlyArray<ServerFrame>): Array<number> =>
   frames.filter(isEntry).map((f) => f.seq)
 
+/** The `result` of a reply frame (undefined for an error reply or any other frame). */
+export const resultOf = (f: ServerFrame): unknown => (f as { readonly result?: unknown }).result
+
 /** A new, empty recorder. */
 export const recordFrames = <F = ServerFrame>(): FrameRecorder<F> => {
   const frames: Array<F> = []
   const waiters = new Set<() => void>()
-  let consumed = 0
+  const taken = new Set<number>()
   let ending: Ending | undefined
   let resolveEnded: (e: Ending) => void = () => {}
   const ended = new Promise<Ending>((r) => {
@@ -100,10 +107,10 @@ export const recordFrames = <F = ServerFrame>(): FrameRecorder<F> => {
   const next = (predicate: (f: F) => boolean = () => true, timeoutMs = 5000) =>
     waitFor(
       () => {
-        for (let i = consumed; i < frames.length; i++) {
+        for (let i = 0; i < frames.length; i++) {
           const f = frames[i]!
-          if (predicate(f)) {
-            consumed = i + 1
+          if (!taken.has(i) && predicate(f)) {
+            taken.add(i)
             return f
           }
         }

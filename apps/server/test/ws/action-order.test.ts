@@ -6,27 +6,28 @@
  * applied too, in order, not dropped. A socket that piles up frames without reading its
  * answers is closed 4008 rather than queued without bound.
  */
-import { connectWs, type TestApp, type TestServer, startServer, userToken } from "@pushback/testkit"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { connectUser, newApp, notify } from "./helpers.js"
+import type { ReplyFrame } from "@pushback/protocol/types"
+import { connectWs, resultOf, type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, expect, it } from "vitest"
+import { connectUser } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await newApp(server)
+  app = await server.newApp()
 })
-afterAll(() => server.dispose())
 
 type Page = { results: Array<{ id: string; seenAt: string | null; readAt: string | null }> }
-const reply = (ref: string) => (f: { type: string; [k: string]: unknown }) =>
-  f.type === "reply" && f["ref"] === ref
+const reply =
+  (ref: string) =>
+  (f: ServerFrame): f is ReplyFrame =>
+    f.type === "reply" && f.ref === ref
 
 it("a page right after a read sees it read, every time (was answered still unread)", async () => {
   const { client } = await connectUser(server, app, "order-1")
   for (let round = 0; round < 25; round++) {
-    await notify(server, app, { users: ["order-1"], content: `n${round}` })
+    await server.notify(app, { users: ["order-1"], content: `n${round}` })
     const entry = await client.next((f) => f.type === "notification")
     const id = (entry["notification"] as { id: string }).id
     // back to back, no waiting for the first reply; the first without a ref (fire and forget)
@@ -34,11 +35,11 @@ it("a page right after a read sees it read, every time (was answered still unrea
     client.send({ type: "page", limit: 1, ref: `page-${round}` })
     client.send({ type: "delete", ids: [id], ref: `delete-${round}` })
     client.send({ type: "page", limit: 1, status: "all", ref: `after-${round}` })
-    const page = (await client.next(reply(`page-${round}`)))["result"] as Page
+    const page = resultOf(await client.next(reply(`page-${round}`))) as Page
     expect(page.results[0]?.id, `round ${round}`).toBe(id)
     expect(page.results[0]?.readAt, `round ${round}: read before the page`).not.toBeNull()
-    expect((await client.next(reply(`delete-${round}`)))["result"]).toEqual({ updated: 1 })
-    const after = (await client.next(reply(`after-${round}`)))["result"] as Page
+    expect(resultOf(await client.next(reply(`delete-${round}`)))).toEqual({ updated: 1 })
+    const after = resultOf(await client.next(reply(`after-${round}`))) as Page
     expect(
       after.results.map((n) => n.id),
       `round ${round}: deleted before the page`
@@ -53,8 +54,8 @@ it("a page right after a read sees it read, every time (was answered still unrea
 })
 
 it("actions sent before welcome (the token still being checked) are applied, in order", async () => {
-  await notify(server, app, { users: ["order-2"], content: "early" })
-  const token = await userToken(server, app, "order-2")
+  await server.notify(app, { users: ["order-2"], content: "early" })
+  const token = await server.userToken(app, "order-2")
   for (const how of ["query", "hello"] as const) {
     const client = await connectWs(`${server.wsUrl}/v1/ws${how === "query" ? `?token=${token}` : ""}`)
     if (how === "hello") client.send({ type: "hello", token })
@@ -62,9 +63,9 @@ it("actions sent before welcome (the token still being checked) are applied, in 
     client.send({ type: "ping" })
     client.send({ type: "page", ref: "p" })
     expect((await client.next())["type"]).toBe("welcome")
-    const unseen = (await client.next(reply("u")))["result"] as Array<{ id: string }>
+    const unseen = resultOf(await client.next(reply("u"))) as Array<{ id: string }>
     expect(unseen.length, how).toBe(how === "query" ? 1 : 0)
-    const page = (await client.next(reply("p")))["result"] as Page
+    const page = resultOf(await client.next(reply("p"))) as Page
     expect(page.results.length, how).toBe(1)
     expect(
       client.frames.some((f) => f.type === "pong"),
@@ -72,7 +73,7 @@ it("actions sent before welcome (the token still being checked) are applied, in 
     ).toBe(true)
     // the first connection marks it seen, the second sees it so
     if (how === "query") client.send({ type: "seen", ids: [page.results[0]!.id], ref: "s" })
-    if (how === "query") expect((await client.next(reply("s")))["result"]).toEqual({ updated: 1 })
+    if (how === "query") expect(resultOf(await client.next(reply("s")))).toEqual({ updated: 1 })
     await client.close()
   }
 })
@@ -86,6 +87,6 @@ it("a socket that sends more than 256 frames faster than they are answered is cl
   expect((await client.closed).code).toBe(4008)
   const { client: again } = await connectUser(server, app, "order-3")
   again.send({ type: "page", ref: "ok" })
-  expect((await again.next(reply("ok")))["ok"]).toBe(true)
+  expect((await again.next(reply("ok"))).ok).toBe(true)
   await again.close()
 })

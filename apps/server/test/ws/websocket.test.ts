@@ -2,31 +2,20 @@
  * The WebSocket transport against a real server: welcome, live delivery with per-user seq,
  * several sessions per user, client actions and their stream entries, close codes.
  */
-import {
-  claimsFor,
-  connectWs,
-  request,
-  signJwt,
-  startServer,
-  type TestApp,
-  type TestServer,
-  userToken
-} from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connectUser, newApp, notify } from "./helpers.js"
+import { claimsFor, connectWs, request, resultOf, signJwt, type TestApp, useServer } from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import { connectUser } from "./helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await newApp(server)
+  app = await server.newApp()
 })
-afterAll(() => server.dispose())
 
 describe("connect", () => {
   it("welcomes a ?token= client with its user, cursor 0 and unseen count", async () => {
-    await notify(server, app, { users: ["w1"], content: "before" })
+    await server.notify(app, { users: ["w1"], content: "before" })
     const { client, welcome } = await connectUser(server, app, "w1")
     expect(welcome).toMatchObject({ type: "welcome", user: "w1", cursor: 1, unseen: 1 })
     expect(typeof welcome["session"]).toBe("string")
@@ -34,8 +23,8 @@ describe("connect", () => {
   })
 
   it("accepts the token in a first hello frame, with a cursor", async () => {
-    await notify(server, app, { users: ["w2"], content: "one" })
-    const token = await userToken(server, app, "w2")
+    await server.notify(app, { users: ["w2"], content: "one" })
+    const token = await server.userToken(app, "w2")
     const client = await connectWs(`${server.wsUrl}/v1/ws`)
     client.send({ type: "hello", token, cursor: 0 })
     expect(await client.next()).toMatchObject({ type: "welcome", user: "w2", cursor: 0, unseen: 1 })
@@ -60,7 +49,7 @@ describe("delivery", () => {
     const a = await connectUser(server, app, "d1")
     const b = await connectUser(server, app, "d1")
     const other = await connectUser(server, app, "d2")
-    const answer = await notify(server, app, {
+    const answer = await server.notify(app, {
       users: ["d1"],
       title: "t",
       content: { n: 1 },
@@ -68,7 +57,7 @@ describe("delivery", () => {
       data: { k: [1] }
     })
     expect(answer).toMatchObject({ recipients: 1, online: 1 })
-    await notify(server, app, { users: ["d1"], content: { n: 2 } })
+    await server.notify(app, { users: ["d1"], content: { n: 2 } })
     for (const s of [a, b]) {
       const [f1, f2] = await s.client.collect(2, (f) => f.type === "notification")
       expect(f1).toMatchObject({
@@ -77,14 +66,14 @@ describe("delivery", () => {
       })
       expect(f2).toMatchObject({ seq: 2, notification: { content: { n: 2 } } })
     }
-    await notify(server, app, { users: ["d2"], content: "for d2" })
+    await server.notify(app, { users: ["d2"], content: "for d2" })
     expect(await other.client.next((f) => f.type === "notification")).toMatchObject({ seq: 1 })
     expect(a.client.frames.filter((f) => f.type === "notification")).toHaveLength(2)
     await Promise.all([a.client.close(), b.client.close(), other.client.close()])
   })
 
   it("a read in one session reaches the others as one read entry, and a no-op read makes none", async () => {
-    await notify(server, app, { users: ["r1"], content: "read me" })
+    await server.notify(app, { users: ["r1"], content: "read me" })
     const a = await connectUser(server, app, "r1", 0)
     const b = await connectUser(server, app, "r1", 0)
     const n = await a.client.next((f) => f.type === "notification")
@@ -122,8 +111,8 @@ describe("delivery", () => {
   })
 
   it("REST marks and deletes reach WebSocket sessions as stream entries", async () => {
-    await notify(server, app, { users: ["m1"], content: "a" })
-    await notify(server, app, { users: ["m1"], content: "b" })
+    await server.notify(app, { users: ["m1"], content: "a" })
+    await server.notify(app, { users: ["m1"], content: "b" })
     const s = await connectUser(server, app, "m1", 0)
     const [n1, n2] = await s.client.collect(2, (f) => f.type === "notification")
     const id1 = (n1!["notification"] as { id: string }).id
@@ -141,17 +130,17 @@ describe("delivery", () => {
   })
 
   it("answers unseen and page actions by reference", async () => {
-    await notify(server, app, { users: ["p1"], content: 1 })
-    await notify(server, app, { users: ["p1"], content: 2 })
-    await notify(server, app, { users: ["p1"], content: 3 })
+    await server.notify(app, { users: ["p1"], content: 1 })
+    await server.notify(app, { users: ["p1"], content: 2 })
+    await server.notify(app, { users: ["p1"], content: 3 })
     const s = await connectUser(server, app, "p1")
     s.client.send({ type: "unseen", ref: "u" })
     const unseen = await s.client.next((f) => f.type === "reply")
     expect(unseen).toMatchObject({ ref: "u", ok: true })
-    expect((unseen["result"] as Array<{ content: number }>).map((n) => n.content)).toEqual([3, 2, 1])
+    expect((resultOf(unseen) as Array<{ content: number }>).map((n) => n.content)).toEqual([3, 2, 1])
     s.client.send({ type: "page", ref: "p", limit: 2, offset: 0 })
     const page = await s.client.next((f) => f.type === "reply")
-    const result = page["result"] as {
+    const result = resultOf(page) as {
       count: number
       next: string | null
       previous: string | null
@@ -182,10 +171,10 @@ describe("close codes", () => {
     expect((await closeOf(`${server.wsUrl}/v1/ws?token=garbage`)).code).toBe(4001)
     const forged = signJwt(claimsFor(app.id, "u", 600), "not-the-secret")
     expect((await closeOf(`${server.wsUrl}/v1/ws?token=${forged}`)).code).toBe(4001)
-    const other = await newApp(server)
+    const other = await server.newApp()
     const crossed = signJwt(claimsFor(app.id, "u", 600), other.secret)
     expect((await closeOf(`${server.wsUrl}/v1/ws?token=${crossed}`)).code).toBe(4001)
-    const none = signJwt(claimsFor(app.id, "u", 600), "", { alg: "none", typ: "JWT" })
+    const none = signJwt(claimsFor(app.id, "u", 600), null, { alg: "none", typ: "JWT" })
     expect((await closeOf(`${server.wsUrl}/v1/ws`, (c) => c.send({ type: "hello", token: none }))).code).toBe(
       4001
     )
@@ -201,7 +190,7 @@ describe("close codes", () => {
   })
 
   it("4400 for garbage, binary, unknown or non-hello first frames and for a bad cursor", async () => {
-    const token = await userToken(server, app, "c1")
+    const token = await server.userToken(app, "c1")
     const url = `${server.wsUrl}/v1/ws?token=${token}`
     const garbage = await connectWs(url)
     await garbage.next((f) => f.type === "welcome")

@@ -37,6 +37,11 @@ interface DrnNotification {
     data: unknown
   }
 }
+/** A frame of the seed's `/ws/notifications` socket (not the v1 stream's frames). */
+interface DrnFrame {
+  action: "new" | "readed"
+  notification: DrnNotification
+}
 interface DrnList {
   count: number
   next: string | null
@@ -60,7 +65,7 @@ const notify = async (body: Record<string, unknown>) => {
 const v1Counts = async () =>
   (await request(server.url, "GET", "/v1/me/counts", { token })).body as { unread: number; total: number }
 
-let device: WsClient
+let device: WsClient<DrnFrame>
 
 beforeAll(async () => {
   server = await startServer()
@@ -71,7 +76,9 @@ beforeAll(async () => {
     body: { title: "New comment", description: "Someone commented" }
   })
   await request(server.url, "PUT", "/v1/event-types/like", { token: app.secret, body: { title: "Like" } })
-  device = await connectWs(`${server.wsUrl}/ws/notifications?token=${await userToken(server, app, "7")}`)
+  device = await connectWs<DrnFrame>(
+    `${server.wsUrl}/ws/notifications?token=${await userToken(server, app, "7")}`
+  )
 })
 afterAll(async () => {
   await device.close()

@@ -82,8 +82,8 @@ describe("kill -9 during notify", () => {
           `${server.wsUrl}/v1/ws?token=${await userToken(server, app, user)}&cursor=0`
         )
         const entries = await client.collect(seen.length, (f) => f.type === "notification", 15_000)
-        expect(entries.map((f) => f["seq"])).toEqual(seen.map((_, i) => i + 1))
-        expect(entries.map((f) => (f["notification"] as { content: { n: number } }).content.n)).toEqual(seen)
+        expect(entries.map((f) => f.seq)).toEqual(seen.map((_, i) => i + 1))
+        expect(entries.map((f) => (f.notification.content as { n: number }).n)).toEqual(seen)
         await client.close()
       }
       expect(acked.size).toBeGreaterThanOrEqual(ROUNDS * 60)

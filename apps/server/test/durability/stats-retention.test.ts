@@ -5,7 +5,7 @@
  * they had been counted long ago.
  */
 import { join } from "node:path"
-import { configFile, createApp, request, startServer } from "@pushback/testkit"
+import { createApp, request, startServer } from "@pushback/testkit"
 import Database from "better-sqlite3"
 import { expect, it } from "vitest"
 
@@ -15,11 +15,8 @@ const hourOf = (ms: number) => `${new Date(ms).toISOString().slice(0, 13)}:00:00
 const dayOf = (ms: number) => `${new Date(ms).toISOString().slice(0, 10)}T00:00:00.000Z`
 
 it("prunes buckets past each grain's retention and keeps the rest", async () => {
-  const args = [
-    "--config",
-    configFile({ limits: { statsMinuteDays: 1, statsHourDays: 3, statsDayDays: 10 } })
-  ]
-  let server = await startServer({ args })
+  const config = { limits: { statsMinuteDays: 1, statsHourDays: 3, statsDayDays: 10 } }
+  let server = await startServer({ config })
   try {
     const app = await createApp(server, "retention")
     await server.stop()
@@ -38,7 +35,7 @@ it("prunes buckets past each grain's retention and keeps the rest", async () => 
     )
     for (const [grain, t, n] of rows) insert.run(app.id, grain, t, n)
     db.close()
-    server = await startServer({ dataDir: server.dataDir, args })
+    server = await startServer({ dataDir: server.dataDir, config })
     const sum = async (interval: string, at: string) => {
       const q = `interval=${interval}&from=${at}&to=${at}`
       const res = await request<{ points: Array<{ notifications: number }> }>(

@@ -5,16 +5,10 @@
  */
 import Database from "better-sqlite3"
 import { join } from "node:path"
-import { createApp, request, startServer, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createApp, request, useServer } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await server.dispose()
-})
+const server = useServer()
 
 const commits = async (): Promise<number> => {
   const text = (await request(server.url, "GET", "/metrics")).text

@@ -5,20 +5,11 @@
  * device gets `new`, then `readed`. The effect is checked through the v1 API; bad input is the
  * v1 error body and changes nothing. `readed` is null or the read time, never a boolean (§16).
  */
-import {
-  connectWs,
-  createApp,
-  request,
-  startServer,
-  type TestApp,
-  type TestServer,
-  userToken,
-  type WsClient
-} from "@pushback/testkit"
+import { connectWs, request, type TestApp, useServer, type WsClient } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { expectError } from "../http/helpers.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 let token: string
 
@@ -56,11 +47,7 @@ const drn = <T = unknown>(method: string, path: string, body?: unknown, as = tok
     ...(body === undefined ? {} : { body })
   })
 
-const notify = async (body: Record<string, unknown>) => {
-  const res = await request<{ id: string }>(server.url, "POST", "/v1/notify", { token: app.secret, body })
-  expect(res.status, res.text).toBe(202)
-  return res.body
-}
+const notify = (body: Record<string, unknown>) => server.notify(app, body)
 
 const v1Counts = async () =>
   (await request(server.url, "GET", "/v1/me/counts", { token })).body as { unread: number; total: number }
@@ -68,21 +55,19 @@ const v1Counts = async () =>
 let device: WsClient<DrnFrame>
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "drn")
-  token = await userToken(server, app, "7")
+  app = await server.newApp("drn")
+  token = await server.userToken(app, "7")
   await request(server.url, "PUT", "/v1/event-types/comment", {
     token: app.secret,
     body: { title: "New comment", description: "Someone commented" }
   })
   await request(server.url, "PUT", "/v1/event-types/like", { token: app.secret, body: { title: "Like" } })
   device = await connectWs<DrnFrame>(
-    `${server.wsUrl}/ws/notifications?token=${await userToken(server, app, "7")}`
+    `${server.wsUrl}/ws/notifications?token=${await server.userToken(app, "7")}`
   )
 })
 afterAll(async () => {
   await device.close()
-  await server.dispose()
 })
 
 describe("Django REST Notifications", () => {

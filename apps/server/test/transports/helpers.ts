@@ -31,3 +31,10 @@ export const metric = async (server: Endpoint, name: string): Promise<number> =>
   const line = text.split("\n").find((l) => l.startsWith(`${name} `))
   return line === undefined ? Number.NaN : Number(line.split(" ")[1])
 }
+
+/**
+ * The testkit's one `eventually`, named here too for package/packed.test.ts, which imports it
+ * from this module (that file is restructured with the slow project; it can import it from
+ * @pushback/testkit directly and this line can go).
+ */
+export { eventually } from "@pushback/testkit"

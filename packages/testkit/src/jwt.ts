@@ -11,14 +11,16 @@ const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toStr
 /**
  * A JWT of `header` and `claims`, signed with HMAC-SHA256 over `key` whatever the header says
  * (so `{alg: "none"}` with a key still carries a signature), or unsigned (`header.claims.`)
- * when `key` is null.
+ * when `key` is null. Claims given as a string are the payload verbatim (for values
+ * `JSON.stringify` cannot write, such as `1e999`).
  */
 export const signJwt = (
-  claims: Record<string, unknown>,
+  claims: Record<string, unknown> | string,
   key: string | null,
   header: Record<string, unknown> = { alg: "HS256", typ: "JWT" }
 ): string => {
-  const body = `${b64(header)}.${b64(claims)}`
+  const payload = typeof claims === "string" ? Buffer.from(claims).toString("base64url") : b64(claims)
+  const body = `${b64(header)}.${payload}`
   const signature = key === null ? "" : createHmac("sha256", key).update(body).digest("base64url")
   return `${body}.${signature}`
 }

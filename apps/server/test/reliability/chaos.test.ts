@@ -6,28 +6,23 @@
  * no duplicate, up to the last entry written. (Server crashes, `kill -9` under concurrent
  * writers, are durability/kill9.test.ts.)
  */
-import { createApp, startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import type { PollResponse } from "@pushback/protocol/types"
+import { localToken, type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
 import WebSocket from "ws"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { localToken, notify, registerUsers } from "../http/helpers.js"
+import { beforeAll, expect, it } from "vitest"
 import { report, scaled, tally } from "./support.js"
 
 const RECONNECTS = scaled(1000, 20_000)
 const PER_TRANSPORT = 4
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "chaos")
-})
-afterAll(async () => {
-  await server?.dispose()
+  app = await server.newApp("chaos")
 })
 
 type Transport = "ws" | "sse" | "poll"
-type Frame = { type: string; seq?: number }
 
 /**
  * One connection from `cursor`, cut off after `lifeMs` (or when the poll answers); every frame
@@ -38,14 +33,14 @@ const connectOnce = (
   token: string,
   cursor: number,
   lifeMs: number,
-  onFrame: (f: Frame) => void
+  onFrame: (f: ServerFrame) => void
 ) => {
   const q = `token=${encodeURIComponent(token)}&cursor=${cursor}`
   if (transport === "ws") {
     return new Promise<void>((resolve) => {
       const ws = new WebSocket(`${server.wsUrl}/v1/ws?${q}`)
       const timer = setTimeout(() => ws.terminate(), lifeMs)
-      ws.on("message", (data) => onFrame(JSON.parse(data.toString()) as Frame))
+      ws.on("message", (data) => onFrame(JSON.parse(data.toString()) as ServerFrame))
       ws.on("close", () => {
         clearTimeout(timer)
         resolve()
@@ -60,7 +55,7 @@ const connectOnce = (
     const res = await fetch(`${server.url}${path}`, { signal: stop.signal })
     expect(res.status).toBe(200)
     if (transport === "poll") {
-      const body = (await res.json()) as { frames: Array<Frame> }
+      const body = (await res.json()) as PollResponse
       for (const f of body.frames) onFrame(f)
       return
     }
@@ -75,7 +70,7 @@ const connectOnce = (
       buffer = events.pop()!
       for (const event of events) {
         const data = event.split("\n").find((l) => l.startsWith("data: "))
-        if (data !== undefined) onFrame(JSON.parse(data.slice(6)) as Frame)
+        if (data !== undefined) onFrame(JSON.parse(data.slice(6)) as ServerFrame)
       }
     }
   }
@@ -93,8 +88,7 @@ it(
     const clients = transports.flatMap((t) =>
       Array.from({ length: PER_TRANSPORT }, (_, i) => ({ transport: t, user: `${t}-${i}`, last: 0 }))
     )
-    await registerUsers(
-      server.url,
+    await server.registerUsers(
       app,
       clients.map((c) => c.user)
     )
@@ -105,16 +99,16 @@ it(
     const writer = Promise.all(
       Array.from({ length: 4 }, async () => {
         while (writing) {
-          await notify(server.url, app, { users, content: "chaos" })
+          await server.notify(app, { users, content: "chaos" })
           written++
         }
       })
     )
     const outcomes = tally()
     let reconnects = 0
-    const onFrameOf = (c: (typeof clients)[number]) => (f: Frame) => {
+    const onFrameOf = (c: (typeof clients)[number]) => (f: ServerFrame) => {
       expect(f.type, `${c.user}: no reset`).not.toBe("reset")
-      if (f.seq === undefined) return
+      if (!("seq" in f)) return
       // No gap, no duplicate: each entry is the one after the last seen.
       expect(f.seq, `${c.user} after ${c.last}`).toBe(c.last + 1)
       c.last = f.seq

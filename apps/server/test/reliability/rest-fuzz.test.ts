@@ -7,10 +7,10 @@
  * the state after the last accepted one (a snapshot is ten reads, so that property gets fewer
  * runs). Several thousand runs in CI; `pnpm test:soak` runs 100,000 and 20,000.
  */
-import { createApp, startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import { localToken, nowSeconds, signJwt, type TestApp, useServer } from "@pushback/testkit"
 import { FastCheck as fc } from "effect"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { expectErrorShape, localToken, notify, nowSeconds, registerUsers, signJwt } from "../http/helpers.js"
+import { beforeAll, expect, it } from "vitest"
+import { expectErrorShape } from "../http/helpers.js"
 import { type FuzzWorld, requestArb } from "./arbitraries.js"
 import { report, scaled, tally } from "./support.js"
 import { send, type WireRequest } from "./wire.js"
@@ -19,21 +19,20 @@ import { stateOf } from "./state.js"
 const RUNS = scaled(2000, 100_000)
 const STATE_RUNS = scaled(250, 20_000)
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 let other: TestApp
 let world: FuzzWorld
 
 beforeAll(async () => {
-  server = await startServer()
-  ;[app, other] = await Promise.all([createApp(server, "fuzz"), createApp(server, "fuzz-other")])
-  const victim = await createApp(server, "fuzz-victim")
-  await registerUsers(server.url, app, [{ id: "alice", email: "alice@example.com" }, "bob"])
-  await registerUsers(server.url, other, ["carol"])
+  ;[app, other] = await Promise.all([server.newApp("fuzz"), server.newApp("fuzz-other")])
+  const victim = await server.newApp("fuzz-victim")
+  await server.registerUsers(app, [{ id: "alice", email: "alice@example.com" }, "bob"])
+  await server.registerUsers(other, ["carol"])
   const ids: Array<string> = []
   for (const content of ["one", "two", { nested: [1, 2] }])
-    ids.push((await notify(server.url, app, { users: ["alice"], content })).id)
-  await notify(server.url, other, { users: ["carol"], content: "carol's" })
+    ids.push((await server.notify(app, { users: ["alice"], content })).id)
+  await server.notify(other, { users: ["carol"], content: "carol's" })
   const list = async (a: TestApp, user: string) =>
     (await fetch(`${server.url}/v1/me/notifications?limit=100`, {
       headers: { authorization: `Bearer ${localToken(a, user, 86_400)}` }
@@ -56,9 +55,6 @@ beforeAll(async () => {
     app: app.id,
     calls: [...ids, ids[0]!.replace(/.$/, "0")]
   }
-})
-afterAll(async () => {
-  await server?.dispose()
 })
 
 /** Sends one generated request and checks what every answer must be; returns its status. */

@@ -8,10 +8,9 @@
  */
 import { randomBytes } from "node:crypto"
 import { connect, type Socket } from "node:net"
-import { configFile, createApp, startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import { localToken, type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
 import WebSocket from "ws"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { localToken, notify, registerUsers } from "../http/helpers.js"
+import { beforeAll, expect, it } from "vitest"
 import { metric } from "../transports/helpers.js"
 import { processStats, report, scaled } from "./support.js"
 
@@ -19,15 +18,11 @@ const SLOW = scaled(300, 1000)
 const HEALTHY = 4
 const QUEUE = 64 * 1024
 
-let server: TestServer
+const server = useServer({ config: { limits: { sessionQueueBytes: QUEUE } } })
 let app: TestApp
 
 beforeAll(async () => {
-  server = await startServer({ args: ["--config", configFile({ limits: { sessionQueueBytes: QUEUE } })] })
-  app = await createApp(server, "slow")
-})
-afterAll(async () => {
-  await server?.dispose()
+  app = await server.newApp("slow")
 })
 
 /** A socket that completes the WebSocket handshake and then never reads again. */
@@ -55,7 +50,7 @@ it(
   async () => {
     const slowUsers = Array.from({ length: SLOW }, (_, i) => `s${i}`)
     const healthyUsers = Array.from({ length: HEALTHY }, (_, i) => `h${i}`)
-    await registerUsers(server.url, app, [...slowUsers, ...healthyUsers, "resumer"])
+    await server.registerUsers(app, [...slowUsers, ...healthyUsers, "resumer"])
     const rssBefore = processStats(server.process.pid!).rssKiB
     const sockets: Array<Socket> = []
     for (let i = 0; i < SLOW; i += 50)
@@ -68,9 +63,9 @@ it(
             const ws = new WebSocket(`${server.wsUrl}/v1/ws?token=${localToken(app, u)}`)
             const seqs: Array<number> = []
             ws.on("message", (d) => {
-              const f = JSON.parse(d.toString()) as { type: string; seq?: number }
+              const f = JSON.parse(d.toString()) as ServerFrame
               if (f.type === "welcome") resolve({ ws, seqs })
-              if (f.seq !== undefined) seqs.push(f.seq)
+              if ("seq" in f) seqs.push(f.seq)
             })
           })
       )
@@ -80,12 +75,12 @@ it(
     const resumerClosed = new Promise<number>((resolve) => resumer.on("close", (code) => resolve(code)))
     await new Promise<void>((resolve) =>
       resumer.on("message", (d) => {
-        const f = JSON.parse(d.toString()) as { type: string; seq?: number }
+        const f = JSON.parse(d.toString()) as ServerFrame
         if (f.type === "welcome") {
           resumer.pause()
           resolve()
         }
-        if (f.seq !== undefined) resumerSeqs.push(f.seq)
+        if ("seq" in f) resumerSeqs.push(f.seq)
       })
     )
     // Broadcast big notifications until every stalled session (and the paused one) is cut off.
@@ -93,7 +88,7 @@ it(
     let sent = 0
     let peakRss = rssBefore
     while ((await closedSlow()) < SLOW + 1 && sent < 400) {
-      await Promise.all(Array.from({ length: 4 }, () => notify(server.url, app, { content: big })))
+      await Promise.all(Array.from({ length: 4 }, () => server.notify(app, { content: big })))
       sent += 4
       peakRss = Math.max(peakRss, processStats(server.process.pid!).rssKiB)
     }

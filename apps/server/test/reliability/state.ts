@@ -5,8 +5,7 @@
  * online and what was delivered are left out: they follow the sessions that come and go (the
  * fuzz opens event streams and polls), not stored data.
  */
-import { request, type TestApp, type TestServer } from "@pushback/testkit"
-import { localToken } from "../http/helpers.js"
+import { localToken, request, type TestApp, type TestServer } from "@pushback/testkit"
 
 const LIVE = new Set(["online", "onlineUsers", "connections", "sessions", "delivered", "deliveredAt"])
 

@@ -5,42 +5,35 @@
  * file descriptors where they were, within a generous bound only a real leak would cross.
  * Both figures are printed.
  */
-import { createApp, startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import { localToken, type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
 import WebSocket from "ws"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { localToken, notify, registerUsers } from "../http/helpers.js"
+import { beforeAll, expect, it } from "vitest"
 import { processStats, report, scaled } from "./support.js"
 
 const CLIENTS = scaled(2000, 10_000)
 const USERS = 500
 const CYCLES = scaled(20_000, 80_000)
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 const users = Array.from({ length: USERS }, (_, i) => `u${i}`)
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "storms")
-  await registerUsers(server.url, app, users)
+  app = await server.newApp("storms")
+  await server.registerUsers(app, users)
 })
-afterAll(async () => {
-  await server?.dispose()
-})
-
-type Frame = { type: string; seq?: number; cursor?: number }
 
 /** Opens a WebSocket and resolves once `until` says enough frames came; then closes it. */
-const session = (url: string, until: (frames: Array<Frame>) => boolean): Promise<Array<Frame>> =>
+const session = (url: string, until: (frames: Array<ServerFrame>) => boolean): Promise<Array<ServerFrame>> =>
   new Promise((resolve, reject) => {
     const ws = new WebSocket(url)
-    const frames: Array<Frame> = []
+    const frames: Array<ServerFrame> = []
     const timer = setTimeout(() => {
       ws.terminate()
       reject(new Error(`timed out with ${JSON.stringify(frames).slice(0, 300)}`))
     }, 60_000)
     ws.on("message", (data) => {
-      frames.push(JSON.parse(data.toString()) as Frame)
+      frames.push(JSON.parse(data.toString()) as ServerFrame)
       if (until(frames)) {
         clearTimeout(timer)
         ws.close()
@@ -70,10 +63,10 @@ it(
     const urlOf = (i: number, cursor?: number) =>
       `${server.wsUrl}/v1/ws?token=${tokens.get(users[i % USERS]!)}${cursor === undefined ? "" : `&cursor=${cursor}`}`
     // Two entries each, seen by some clients before they went away: cursors 0, 1 or 2.
-    for (let k = 0; k < 2; k++) await notify(server.url, app, { content: `seen ${k}` })
+    for (let k = 0; k < 2; k++) await server.notify(app, { content: `seen ${k}` })
     const cursors = Array.from({ length: CLIENTS }, (_, i) => i % 3)
     // Three more while all are away.
-    for (let k = 0; k < 3; k++) await notify(server.url, app, { content: `missed ${k}` })
+    for (let k = 0; k < 3; k++) await server.notify(app, { content: `missed ${k}` })
     // Everyone comes back at the same moment, from its cursor.
     const started = Date.now()
     const resumed = await Promise.all(

@@ -9,18 +9,17 @@
  * none stays open; and nothing of another user or app ever changes.
  */
 import { ClientFrame, PageActionFrame } from "@pushback/protocol"
-import { createApp, request, startServer, type TestApp, type TestServer } from "@pushback/testkit"
+import { localToken, request, type ServerFrame, type TestApp, useServer } from "@pushback/testkit"
 import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
 import WebSocket from "ws"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { localToken, notify, registerUsers } from "../http/helpers.js"
+import { beforeAll, expect, it } from "vitest"
 import { hostileValue } from "./arbitraries.js"
 import { report, scaled, tally } from "./support.js"
 
 const RUNS = scaled(200, 20_000)
 const FRAME_LIMIT = 16 * 1024
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 let other: TestApp
 let ids: { own: Array<string>; bob: Array<string>; carol: Array<string> }
@@ -42,22 +41,18 @@ const untouched = async () => ({
 })
 
 beforeAll(async () => {
-  server = await startServer()
-  ;[app, other] = await Promise.all([createApp(server, "ws-fuzz"), createApp(server, "ws-fuzz-other")])
-  await registerUsers(server.url, app, ["alice", "bob"])
-  await registerUsers(server.url, other, ["carol"])
+  ;[app, other] = await Promise.all([server.newApp("ws-fuzz"), server.newApp("ws-fuzz-other")])
+  await server.registerUsers(app, ["alice", "bob"])
+  await server.registerUsers(other, ["carol"])
   for (let i = 0; i < 5; i++) {
-    await notify(server.url, app, { users: ["alice", "bob"], content: `n${i}` })
-    await notify(server.url, other, { users: ["carol"], content: `c${i}` })
+    await server.notify(app, { users: ["alice", "bob"], content: `n${i}` })
+    await server.notify(other, { users: ["carol"], content: `c${i}` })
   }
   ids = {
     own: await listIds(app, "alice"),
     bob: await listIds(app, "bob"),
     carol: await listIds(other, "carol")
   }
-})
-afterAll(async () => {
-  await server?.dispose()
 })
 
 /** One frame as bytes on the wire. */
@@ -179,7 +174,7 @@ const run = (url: string, frames: ReadonlyArray<Wire>, expectClose: boolean, pin
       if (!expectClose) ws.send('{"type":"ping"}')
     })
     ws.on("message", (data) => {
-      const frame = JSON.parse(data.toString()) as { type: string; ref?: string }
+      const frame = JSON.parse(data.toString()) as ServerFrame
       if (frame.type === "reply" && frame.ref !== undefined) replies.push(frame.ref)
       if (frame.type === "pong" && !expectClose && ++pongs === pings + 1) {
         clearTimeout(timer)

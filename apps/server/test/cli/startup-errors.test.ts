@@ -7,22 +7,19 @@ import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { CLI_PATH, configFile, startServer, type TestServer } from "@pushback/testkit"
+import { CLI_PATH, configFile, startServer, useServer } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const dir = mkdtempSync(join(tmpdir(), "pushback-startup-"))
-let running: TestServer
+/** A server holding a port, for the port-in-use case. */
+const running = useServer()
 
-beforeAll(async () => {
-  running = await startServer()
+beforeAll(() => {
   writeFileSync(join(dir, "a-file"), "I am a file\n")
   writeFileSync(join(dir, "not-a-db.db"), "plain text, not SQLite ".repeat(20))
   mkdirSync(join(dir, "a-directory.db"))
 })
-afterAll(async () => {
-  await running?.dispose()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** The `pushback` CLI with exactly these arguments and variables, to its exit. */
 const cli = (args: Array<string>, env: Record<string, string> = {}) =>
@@ -146,11 +143,7 @@ describe("a first start that fails", () => {
     })
     expectOneLine(result, "--port", /already in use/)
     expect(existsSync(join(dataDir, "admin-token"))).toBe(false)
-    const server = await startServer({ dataDir, env: { PUSHBACK_ADMIN_TOKEN: "" } })
-    try {
-      expect(server.output()).toContain("generated an admin token")
-    } finally {
-      await server.dispose()
-    }
+    await using server = await startServer({ dataDir, env: { PUSHBACK_ADMIN_TOKEN: "" } })
+    expect(server.output()).toContain("generated an admin token")
   })
 })

@@ -11,9 +11,9 @@ import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Protocol from "@pushback/protocol"
 import { describeParseError } from "@pushback/protocol"
-import { createApp, notify, request, startServer, type TestServer, userToken } from "@pushback/testkit"
+import { request, useServer } from "@pushback/testkit"
 import { Either, Schema } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 
 const doc = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../docs/protocol.md")
 const markdown = readFileSync(doc, "utf8")
@@ -127,20 +127,19 @@ const kindOf = (name: string, value: unknown): string =>
     : name
 
 describe("the ids of the examples have the form of the server's", () => {
-  let server: TestServer
+  const server = useServer()
   /** Real answers (and frames) by kind. */
   const real = new Map<string, unknown>()
 
   beforeAll(async () => {
-    server = await startServer()
     const created = await request(server.url, "POST", "/v1/apps", {
       token: server.adminToken,
       body: { name: "Acme Web" }
     })
     real.set("CreatedApp", created.body)
-    const app = await createApp(server, "docs")
-    real.set("NotifyResponse", await notify(server, app, { users: ["alice"], content: "hi" }))
-    const token = await userToken(server, app, "alice")
+    const app = await server.newApp("docs")
+    real.set("NotifyResponse", await server.notify(app, { users: ["alice"], content: "hi" }))
+    const token = await server.userToken(app, "alice")
     const me = { token }
     const list = await request<{ results: Array<{ id: string }> }>(
       server.url,
@@ -166,7 +165,6 @@ describe("the ids of the examples have the form of the server's", () => {
     // a client's mark actions carry notification ids
     for (const type of ["seen", "read", "delete"]) real.set(`ClientFrame:${type}`, { type, ids: [id] })
   })
-  afterAll(() => server?.dispose())
 
   it.each(examples)("%s (%s)", (where, name, value) => {
     const sample = real.get(kindOf(name, value))

@@ -12,22 +12,22 @@ import { connect as tlsConnect } from "node:tls"
 import { fileURLToPath } from "node:url"
 import {
   connectWs,
-  createApp,
+  eventually,
   freePort,
   nginxWorkDir,
   notify,
   request,
+  resultOf,
   startNginx,
-  startServer,
   type TestApp,
   type TestNginx,
   type TestServer,
-  userToken
+  userToken,
+  useServer
 } from "@pushback/testkit"
 import { Agent, setGlobalDispatcher } from "undici"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { connectSse, transport } from "../transports/clients.js"
-import { eventually } from "../transports/helpers.js"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../..")
 const SITE = join(root, "deploy/nginx/pushback.conf")
@@ -59,7 +59,7 @@ const adaptSite = (
   return adapted
 }
 
-let node: TestServer
+const node = useServer()
 let app: TestApp
 let nginx: TestNginx
 let cert: string
@@ -94,8 +94,7 @@ beforeAll(async () => {
   // fetch (REST, SSE, long-poll) trusts this certificate, and only this one
   setGlobalDispatcher(new Agent({ connect: { ca: cert } }))
 
-  node = await startServer()
-  app = await createApp(node, "through-nginx")
+  app = await node.newApp("through-nginx")
   const [httpPort, tlsPort] = [await freePort(), await freePort()]
   const site = adaptSite(readFileSync(SITE, "utf8"), {
     httpPort,
@@ -117,7 +116,7 @@ beforeAll(async () => {
         (r) => r.ok,
         () => false
       ),
-    10_000
+    { timeout: 10_000 }
   ).catch(() => {
     throw new Error(`nginx did not come up:\n${nginx.log()}`)
   })
@@ -125,7 +124,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nginx?.stop()
-  await node?.dispose()
 })
 
 /** The node's view of a server, but at nginx's address: what the transport clients connect to. */
@@ -197,7 +195,7 @@ describe("the three transports through nginx", () => {
       const reply = await ws.next((f) => f.type === "reply")
       expect(reply).toMatchObject({ ref: "p1", ok: true })
       // the list link in a page names the public address too
-      expect((reply["result"] as { next: unknown }).next).toBeNull()
+      expect((resultOf(reply) as { next: unknown }).next).toBeNull()
     } finally {
       await ws.close()
     }

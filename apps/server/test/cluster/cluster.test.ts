@@ -7,43 +7,52 @@
  */
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { CLI_PATH, connectWs, createApp, request, type TestApp, type TestServer } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { NotificationFrame } from "@pushback/protocol/types"
+import {
+  CLI_PATH,
+  connectWs,
+  createApp,
+  eventually,
+  isEntry,
+  notify,
+  registerUsers,
+  request,
+  seqsOf,
+  type TestApp,
+  type TestServer,
+  useCluster,
+  userToken
+} from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
 import { transport } from "../transports/clients.js"
-import { eventually, isEntry, liveSessions, notify, register, tokenFor } from "../transports/helpers.js"
-import { startCluster, type TestCluster } from "./cluster.js"
+import { liveSessions } from "../transports/helpers.js"
 
 const run = promisify(execFile)
 
-let cluster: TestCluster
+const cluster = useCluster({ nginx: true })
 let app: TestApp
 
 beforeAll(async () => {
-  cluster = await startCluster({ nginx: true })
   app = await createApp(cluster.lb, "cluster")
-})
-afterAll(async () => {
-  await cluster?.stop()
 })
 
 /** A live WebSocket session of a user of `of` on each node, past its welcome. */
 const oneSessionPerNode = async (of: TestApp) => {
   const sockets = []
   for (const [i, node] of cluster.nodes.entries()) {
-    const ws = await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, of, `on-node-${i}`)}`)
+    const ws = await connectWs(
+      `${node.wsUrl}/v1/ws?token=${await userToken(node, of, `on-node-${i}`, { register: true })}`
+    )
     await ws.next((f) => f.type === "welcome")
     sockets.push(ws)
   }
   return sockets
 }
 
-const seqsOf = (frames: ReadonlyArray<{ type: string; [k: string]: unknown }>) =>
-  frames.filter(isEntry).map((f) => f.seq)
-
 describe("three nodes behind nginx", () => {
   it("a notify through any node reaches the user's sessions on every node, on all three transports", async () => {
     const [a, b, c] = cluster.nodes as [TestServer, TestServer, TestServer]
-    const token = await tokenFor(cluster.lb, app, "everywhere")
+    const token = await userToken(cluster.lb, app, "everywhere", { register: true })
     const ws = await transport("ws").connect(a, token, 0)
     const sse = await transport("sse").connect(b, token, 0)
     const poll = await transport("poll").connect(c, token, 0)
@@ -58,7 +67,7 @@ describe("three nodes behind nginx", () => {
     for (const client of [ws, sse, poll]) {
       const frames = await client.collect(3, isEntry, 10_000)
       expect(seqsOf(frames)).toEqual([1, 2, 3])
-      expect(frames.map((f) => (f["notification"] as { content: string }).content)).toEqual(
+      expect(frames.map((f) => (f as NotificationFrame).notification.content)).toEqual(
         cluster.nodes.map((n) => n.url)
       )
     }
@@ -66,13 +75,13 @@ describe("three nodes behind nginx", () => {
   })
 
   it("long-polling through round-robin (each poll on another node) sees every entry once, in order", async () => {
-    const token = await tokenFor(cluster.lb, app, "poller")
+    const token = await userToken(cluster.lb, app, "poller", { register: true })
     const poll = await transport("poll").connect(cluster.lb, token, 0)
     const n = 30
     for (let i = 0; i < n; i++) await notify(cluster.lb, app, { users: ["poller"], content: i })
     const frames = await poll.collect(n, isEntry, 20_000)
     expect(seqsOf(frames)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
-    expect(frames.map((f) => (f["notification"] as { content: number }).content)).toEqual(
+    expect(frames.map((f) => (f as NotificationFrame).notification.content)).toEqual(
       Array.from({ length: n }, (_, i) => i)
     )
     await poll.close()
@@ -83,7 +92,11 @@ describe("three nodes behind nginx", () => {
     const other = await createApp(cluster.lb, "stats")
     const clients = []
     for (const [i, node] of cluster.nodes.entries()) {
-      clients.push(await connectWs(`${node.wsUrl}/v1/ws?token=${await tokenFor(node, other, `s${i}`)}`))
+      clients.push(
+        await connectWs(
+          `${node.wsUrl}/v1/ws?token=${await userToken(node, other, `s${i}`, { register: true })}`
+        )
+      )
     }
     const stats = async (node: (typeof cluster.nodes)[number]) =>
       (
@@ -103,7 +116,9 @@ describe("three nodes behind nginx", () => {
 
   it("deleting a user through node A closes their session on node C within 2 s (4001)", async () => {
     const [a, , c] = cluster.nodes
-    const ws = await connectWs(`${c!.wsUrl}/v1/ws?token=${await tokenFor(c!, app, "doomed")}`)
+    const ws = await connectWs(
+      `${c!.wsUrl}/v1/ws?token=${await userToken(c!, app, "doomed", { register: true })}`
+    )
     await ws.next((f) => f.type === "welcome")
     const started = Date.now()
     expect((await request(a!.url, "DELETE", "/v1/users/doomed", { token: app.secret })).status).toBe(204)
@@ -134,7 +149,7 @@ describe("three nodes behind nginx", () => {
   })
 
   it("the same idempotency key sent to two nodes at once stores one notification set", async () => {
-    await register(cluster.lb, app, "once")
+    await registerUsers(cluster.lb, app, ["once"])
     const body = { users: ["once"], content: "only one", idempotencyKey: "race-1" }
     const answers = await Promise.all(cluster.nodes.slice(0, 2).map((node) => notify(node, app, body)))
     expect(answers[0]!.id).toBe(answers[1]!.id)
@@ -161,12 +176,10 @@ describe("three nodes behind nginx", () => {
     expect(answers).toHaveLength(200)
     for (const user of users) {
       const ws = await connectWs(
-        `${cluster.lb.wsUrl}/v1/ws?token=${await tokenFor(cluster.lb, app, user)}&cursor=0`
+        `${cluster.lb.wsUrl}/v1/ws?token=${await userToken(cluster.lb, app, user, { register: true })}&cursor=0`
       )
       const frames = await ws.collect(expected.get(user)!, (f) => f.type === "notification", 10_000)
-      expect(frames.map((f) => f["seq"])).toEqual(
-        Array.from({ length: expected.get(user)! }, (_, k) => k + 1)
-      )
+      expect(frames.map((f) => f.seq)).toEqual(Array.from({ length: expected.get(user)! }, (_, k) => k + 1))
       await ws.close()
     }
   })

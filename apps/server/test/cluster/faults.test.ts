@@ -7,27 +7,25 @@
  * notify stored by a node that is not on the bus reaches the cluster's sessions anyway).
  */
 import { randomUUID } from "node:crypto"
-import { createApp, request, startServer, type TestApp } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, register, tokenFor } from "../transports/helpers.js"
 import {
-  contiguous,
-  type Endpoint,
-  type Follower,
-  follow,
-  startCluster,
-  type TestCluster
-} from "./cluster.js"
+  type ClusterEndpoint,
+  createApp,
+  eventually,
+  registerUsers,
+  request,
+  startServer,
+  type TestApp,
+  useCluster,
+  userToken
+} from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import { contiguous, follow, type Follower } from "./cluster.js"
 
-let cluster: TestCluster
+const cluster = useCluster({ nginx: true })
 let app: TestApp
 
 beforeAll(async () => {
-  cluster = await startCluster({ nginx: true })
   app = await createApp(cluster.lb, "faults")
-})
-afterAll(async () => {
-  await cluster?.stop()
 })
 
 /**
@@ -35,7 +33,7 @@ afterAll(async () => {
  * retried with it until it is acknowledged (a node dying mid-call answers 502 through nginx):
  * answers the acknowledged calls per user, by their key (also their content).
  */
-const load = (endpoint: () => Endpoint, users: ReadonlyArray<string>) => {
+const load = (endpoint: () => ClusterEndpoint, users: ReadonlyArray<string>) => {
   const acked = new Map<string, Array<string>>(users.map((u) => [u, []]))
   let stopped = false
   const worker = async () => {
@@ -88,7 +86,7 @@ const expectComplete = async (followers: Map<string, Follower>, acked: Map<strin
   for (const [user, follower] of followers) {
     const stored = (await inbox(user)).sort()
     expect(stored).toEqual([...acked.get(user)!].sort()) // every 2xx exactly once, nothing else
-    await eventually(() => follower.seqs.length >= stored.length, 10_000)
+    await eventually(() => follower.seqs.length >= stored.length, { timeout: 10_000 })
     expect(contiguous(follower.seqs, stored.length), `${user}: ${follower.seqs.join(",")}`).toBe(true)
   }
 }
@@ -97,8 +95,8 @@ const followAll = async (prefix: string, count: number) => {
   const users = Array.from({ length: count }, (_, i) => `${prefix}${i}`)
   const followers = new Map<string, Follower>()
   for (const user of users) {
-    await register(cluster.lb, app, user)
-    followers.set(user, await follow(cluster.lb, () => tokenFor(cluster.lb, app, user)))
+    await registerUsers(cluster.lb, app, [user])
+    followers.set(user, await follow(cluster.lb, () => userToken(cluster.lb, app, user, { register: true })))
   }
   return { users, followers }
 }
@@ -108,9 +106,9 @@ describe("faults of a cluster", () => {
     const { users, followers } = await followAll("k", 12)
     const traffic = load(() => cluster.lb, users)
     try {
-      await eventually(() => [...traffic.acked.values()].flat().length >= 30, 15_000)
+      await eventually(() => [...traffic.acked.values()].flat().length >= 30, { timeout: 15_000 })
       await cluster.nodes[2]!.kill()
-      await eventually(() => [...traffic.acked.values()].flat().length >= 90, 20_000)
+      await eventually(() => [...traffic.acked.values()].flat().length >= 90, { timeout: 20_000 })
       const acked = await traffic.stop()
       await expectComplete(followers, acked)
       // The dead node's clients did reconnect (to the others).
@@ -126,7 +124,7 @@ describe("faults of a cluster", () => {
     const { users, followers } = await followAll("r", 6)
     // The load goes to node 0; the followers are spread over the nodes by nginx.
     const traffic = load(() => cluster.nodes[0]!, users)
-    await eventually(() => [...traffic.acked.values()].flat().length >= 10, 10_000)
+    await eventually(() => [...traffic.acked.values()].flat().length >= 10, { timeout: 10_000 })
     await cluster.redis.stop()
     const during = [...traffic.acked.values()].flat().length
     for (const node of cluster.nodes) {
@@ -147,7 +145,9 @@ describe("faults of a cluster", () => {
     const acked = await traffic.stop()
     const back = Date.now()
     for (const node of cluster.nodes) {
-      await eventually(async () => (await request(node.url, "GET", "/readyz")).status === 200, 10_000)
+      await eventually(async () => (await request(node.url, "GET", "/readyz")).status === 200, {
+        timeout: 10_000
+      })
     }
     await expectComplete(followers, acked)
     expect(Date.now() - back).toBeLessThan(10_000)
@@ -156,25 +156,22 @@ describe("faults of a cluster", () => {
 
   it("a wake-up that never comes is repaired from storage within 10 s", async () => {
     // A node on the same database but not on the bus: what it stores, nobody is told about.
-    const silent = await startServer({
+    await using silent = await startServer({
       databaseUrl: cluster.databaseUrl,
       env: { PUSHBACK_NODE_ID: "silent" }
     })
-    try {
-      const { followers } = await followAll("q", 2)
-      const stored = Date.now()
-      for (const user of followers.keys()) {
-        const res = await request(silent.url, "POST", "/v1/notify", {
-          token: app.secret,
-          body: { users: [user], content: "quiet" }
-        })
-        expect(res.status).toBe(202)
-      }
-      for (const follower of followers.values()) await eventually(() => follower.seqs.length === 1, 12_000)
-      expect(Date.now() - stored).toBeLessThan(10_000)
-      await Promise.all([...followers.values()].map((f) => f.stop()))
-    } finally {
-      await silent.dispose()
+    const { followers } = await followAll("q", 2)
+    const stored = Date.now()
+    for (const user of followers.keys()) {
+      const res = await request(silent.url, "POST", "/v1/notify", {
+        token: app.secret,
+        body: { users: [user], content: "quiet" }
+      })
+      expect(res.status).toBe(202)
     }
+    for (const follower of followers.values())
+      await eventually(() => follower.seqs.length === 1, { timeout: 12_000 })
+    expect(Date.now() - stored).toBeLessThan(10_000)
+    await Promise.all([...followers.values()].map((f) => f.stop()))
   })
 })

@@ -4,27 +4,31 @@
  * one would. And a node whose Redis does not answer refuses to start, saying so.
  */
 import { spawnSync } from "node:child_process"
-import { CLI_PATH, createApp, freePort, request, type TestApp } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { configArgs, eventually, liveSessions, tokenFor } from "../transports/helpers.js"
-import { startCluster, type TestCluster } from "./cluster.js"
+import {
+  CLI_PATH,
+  createApp,
+  eventually,
+  freePort,
+  request,
+  type TestApp,
+  useCluster,
+  userToken
+} from "@pushback/testkit"
+import { beforeAll, describe, expect, it } from "vitest"
+import { liveSessions } from "../transports/helpers.js"
 
 const RATE = 10
-let cluster: TestCluster
+const cluster = useCluster({
+  nodes: 2,
+  node: {
+    config: { limits: { notifyPerSecond: RATE } },
+    env: { PUSHBACK_MAX_POLLS_PER_USER: "2" }
+  }
+})
 let app: TestApp
 
 beforeAll(async () => {
-  cluster = await startCluster({
-    size: 2,
-    node: {
-      args: configArgs({ limits: { notifyPerSecond: RATE } }),
-      env: { PUSHBACK_MAX_POLLS_PER_USER: "2" }
-    }
-  })
   app = await createApp(cluster.nodes[0]!, "limits")
-})
-afterAll(async () => {
-  await cluster?.stop()
 })
 
 describe("limits across nodes", () => {
@@ -48,7 +52,7 @@ describe("limits across nodes", () => {
   })
 
   it("a user's concurrent long-polls are capped across nodes", async () => {
-    const token = await tokenFor(cluster.nodes[0]!, app, "poller")
+    const token = await userToken(cluster.nodes[0]!, app, "poller", { register: true })
     const poll = (node: number, wait: number, signal?: AbortSignal) =>
       fetch(
         `${cluster.nodes[node]!.url}/v1/poll?token=${token}&cursor=0&wait=${wait}`,
@@ -72,7 +76,7 @@ describe("limits across nodes", () => {
     // before the session opens); only then is a third sent, or it could take a slot first.
     await eventually(
       async () => endedEarly !== undefined || (await liveSessions(cluster.nodes[0]!, app, "poller")) === 2,
-      15_000
+      { timeout: 15_000 }
     )
     expect(endedEarly).toBeUndefined()
     // The third, on either node, is refused.

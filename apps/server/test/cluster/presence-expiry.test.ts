@@ -3,26 +3,29 @@
  * §6): its keys in Redis live 30 s past its last heartbeat. Its own file, because the wait is
  * long and idle: Vitest runs it beside the other suites.
  */
-import { createApp, request, type TestApp } from "@pushback/testkit"
-import { connectWs } from "@pushback/testkit"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { eventually, tokenFor } from "../transports/helpers.js"
-import { startCluster, type TestCluster } from "./cluster.js"
+import {
+  connectWs,
+  createApp,
+  eventually,
+  request,
+  type TestApp,
+  useCluster,
+  userToken
+} from "@pushback/testkit"
+import { beforeAll, expect, it } from "vitest"
 
-let cluster: TestCluster
+const cluster = useCluster({ nodes: 2 })
 let app: TestApp
 
 beforeAll(async () => {
-  cluster = await startCluster({ size: 2 })
   app = await createApp(cluster.nodes[0]!, "expiry")
-})
-afterAll(async () => {
-  await cluster?.stop()
 })
 
 it("the sessions of a node killed with SIGKILL stop counting within 30 s", async () => {
   const [alive, doomed] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
-  const ws = await connectWs(`${doomed.wsUrl}/v1/ws?token=${await tokenFor(alive, app, "ghost")}`)
+  const ws = await connectWs(
+    `${doomed.wsUrl}/v1/ws?token=${await userToken(alive, app, "ghost", { register: true })}`
+  )
   await ws.next((f) => f.type === "welcome")
   const sessions = async () =>
     (
@@ -35,7 +38,7 @@ it("the sessions of a node killed with SIGKILL stop counting within 30 s", async
   const killed = Date.now()
   // Still counted for a while (nothing told the others), then gone.
   expect((await sessions()).online).toBe(true)
-  await eventually(async () => (await sessions()).sessions === 0, 40_000)
+  await eventually(async () => (await sessions()).sessions === 0, { timeout: 40_000 })
   expect(Date.now() - killed).toBeLessThan(30_000)
   expect((await sessions()).online).toBe(false)
 }, 60_000)

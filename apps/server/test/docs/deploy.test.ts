@@ -1,7 +1,7 @@
 /**
  * docs/deploy.md shows the deployment files whole, and those are the files the tests run
  * (deploy/nginx/pushback.conf in test/deploy/nginx.test.ts, deploy/nginx/pushback-cluster.conf
- * in test/cluster/cluster.ts; deploy/systemd/pushback.service and
+ * in packages/testkit/src/cluster.ts; deploy/systemd/pushback.service and
  * the Dockerfile in test/package/packed.test.ts). This keeps the page and the files the same.
  */
 import { readFileSync } from "node:fs"

@@ -6,28 +6,22 @@
  */
 import {
   connectWs,
-  createApp,
   request,
   startServer,
   type TestApp,
   type TestServer,
-  userToken
+  userToken,
+  useServer
 } from "@pushback/testkit"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 
-let a: TestServer
-let b: TestServer
+const a = useServer()
+// A second node on the same database (the data dir names the database), started after the first.
+const b = useServer(() => ({ dataDir: a.dataDir }))
 let app: TestApp
 
 beforeAll(async () => {
-  a = await startServer()
-  // A second node on the same database (the data dir names the database).
-  b = await startServer({ dataDir: a.dataDir })
-  app = await createApp(a, "concurrency")
-})
-afterAll(async () => {
-  await b?.kill()
-  await a?.dispose()
+  app = await a.newApp("concurrency")
 })
 
 const post = (server: TestServer, body: unknown, headers: Record<string, string> = {}) =>
@@ -43,7 +37,7 @@ const streamOf = async (user: string, expected: number) => {
   const client = await connectWs(`${b.wsUrl}/v1/ws?token=${token}&cursor=0`)
   const entries = await client.collect(expected, (f) => f.type === "notification", 15_000)
   await client.close()
-  return entries.map((f) => f["seq"] as number)
+  return entries.map((f) => f.seq)
 }
 
 describe("PostgreSQL, two nodes on one database", () => {

@@ -3,7 +3,8 @@
  * whole run, every test server gets its own database on it (testkit database.ts), stopped and
  * removed at the end. A missing PostgreSQL fails the run, it is never skipped.
  */
-import { startPostgres } from "@pushback/testkit"
+// The testkit's PostgreSQL alone: its index registers Vitest hooks, which a globalSetup cannot load.
+import { startPostgres } from "@pushback/testkit/postgres"
 import type { TestProject } from "vitest/node"
 
 declare module "vitest" {

@@ -10,7 +10,7 @@
 import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { connectWs, request, startServer, type TestServer, type WsClient } from "@pushback/testkit"
+import { connectWs, request, useServer, type WsClient } from "@pushback/testkit"
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { launchChromium } from "./chromium.js"
@@ -20,21 +20,19 @@ const results = join(root, "test-results")
 const docsImg = join(root, "docs/img")
 
 describe("the dashboard in Chromium", () => {
-  let server: TestServer
+  const server = useServer()
   let browser: Browser
   let page: Page
   let ws: WsClient | undefined
 
   beforeAll(async () => {
     mkdirSync(results, { recursive: true })
-    server = await startServer()
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   })
   afterAll(async () => {
     await ws?.close()
     await browser?.close()
-    await server?.dispose()
   })
 
   const shot = async (name: string, docs = false) => {

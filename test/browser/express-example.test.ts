@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { createApp, type TestApp, type TestServer, startServer } from "@pushback/testkit"
+import { type TestApp, useServer } from "@pushback/testkit"
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { launchChromium } from "./chromium.js"
@@ -39,7 +39,7 @@ const startExample = (env: Record<string, string>): Promise<{ child: ChildProces
 }
 
 describe("the express-backend example in Chromium", () => {
-  let server: TestServer
+  const server = useServer()
   let app: TestApp
   let example: ChildProcess | undefined
   let origin: string
@@ -60,8 +60,7 @@ describe("the express-backend example in Chromium", () => {
   }
 
   beforeAll(async () => {
-    server = await startServer()
-    app = await createApp(server, "express-example-e2e")
+    app = await server.newApp("express-example-e2e")
     const started = await startExample({ PUSHBACK_URL: server.url, PUSHBACK_SECRET: app.secret })
     example = started.child
     origin = started.url
@@ -75,7 +74,6 @@ describe("the express-backend example in Chromium", () => {
       example.kill("SIGTERM")
       await exited
     }
-    await server?.dispose()
   })
 
   it("serves the SDK's script-tag build", async () => {

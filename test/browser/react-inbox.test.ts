@@ -15,7 +15,7 @@ import { tmpdir } from "node:os"
 import { dirname, extname, join, normalize, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { createApp, request, type TestApp, type TestServer, startServer, userToken } from "@pushback/testkit"
+import { type TestApp, userToken, useServer } from "@pushback/testkit"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { launchChromium } from "./chromium.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -53,7 +53,7 @@ const readJson = async (req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 describe("the React inbox example in Chromium", () => {
-  let server: TestServer
+  const server = useServer()
   let app: TestApp
   let dist: string
   let site: Server
@@ -62,13 +62,8 @@ describe("the React inbox example in Chromium", () => {
   let context: BrowserContext
   const errors: Array<string> = []
 
-  const notify = async (user: string, title: string, content: string) => {
-    const res = await request(server.url, "POST", "/v1/notify", {
-      token: app.secret,
-      body: { users: [user], title, content }
-    })
-    expect(res.status).toBe(202)
-  }
+  const notify = (user: string, title: string, content: string) =>
+    server.notify(app, { users: [user], title, content })
 
   const open = async (user: string): Promise<Page> => {
     const page = await context.newPage()
@@ -82,9 +77,8 @@ describe("the React inbox example in Chromium", () => {
 
   beforeAll(async () => {
     dist = mkdtempSync(join(tmpdir(), "pushback-react-inbox-"))
-    const [started] = await Promise.all([startServer(), buildExample(dist)])
-    server = started
-    app = await createApp(server, "react-inbox-e2e")
+    await buildExample(dist)
+    app = await server.newApp("react-inbox-e2e")
     // The example's backend: the session (server URL and a user token) and the demo notify.
     site = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://localhost")
@@ -120,7 +114,6 @@ describe("the React inbox example in Chromium", () => {
   afterAll(async () => {
     await browser?.close()
     await new Promise((done) => site?.close(done))
-    await server?.dispose()
     if (dist) rmSync(dist, { recursive: true, force: true })
   })
 

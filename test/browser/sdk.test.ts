@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
-import { createApp, request, type TestApp, type TestServer, startServer, userToken } from "@pushback/testkit"
+import { eventually, request, type TestApp, userToken, useServer } from "@pushback/testkit"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { launchChromium } from "./chromium.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -39,7 +39,7 @@ type PageWindow = {
   PushBack: Record<string, unknown> & { markRead: (ids: Array<string>) => Promise<number> }
 }
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 let site: Site
 let browser: Browser
@@ -50,9 +50,8 @@ beforeAll(async () => {
   if (!existsSync(GLOBAL_BUILD)) {
     execFileSync("pnpm", ["--filter", "@pushback/browser", "build"], { stdio: "ignore" })
   }
-  server = await startServer()
-  app = await createApp(server, "browser-sdk")
-  site = await startSite((user) => userToken(server, app, user, tokenTtl))
+  app = await server.newApp("browser-sdk")
+  site = await startSite((user) => server.userToken(app, user, { ttlSeconds: tokenTtl }))
   browser = await launchChromium()
 })
 
@@ -60,7 +59,6 @@ afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {})
   await browser?.close()
   await site?.close()
-  await server?.dispose()
 })
 
 /** A fresh browser profile; `without` removes platform globals before any page script runs. */
@@ -113,15 +111,6 @@ const notify = async (user: string, text: string): Promise<void> => {
       // The server is restarting: try again.
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-/** Polls `check` until it holds (or fails after `timeoutMs`). */
-const until = async (check: () => Promise<boolean>, what: string, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 
@@ -248,7 +237,7 @@ describe("a server restart in the middle of a stream", () => {
     // Restart while notifications keep coming: those sent while it is down are retried.
     const restarted = server.restart()
     for (const text of texts.slice(4, 8)) await notify(user, text)
-    server = await restarted
+    await restarted
     for (const text of texts.slice(8)) await notify(user, text)
     await waitReceived(page, texts.length)
     const final = await log(page)
@@ -279,7 +268,10 @@ describe("tabs of one browser", () => {
     await notify(user, "b")
     await waitReceived(second, 2)
     await waitConnected(second)
-    await until(async () => (await sessions(user)) === 1, "one session after the takeover")
+    await eventually(async () => (await sessions(user)) === 1, {
+      what: "one session after the takeover",
+      timeout: 20_000
+    })
     await notify(user, "c")
     await waitReceived(second, 3)
     const final = await log(second)

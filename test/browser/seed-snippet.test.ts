@@ -5,23 +5,21 @@
  * callbacks of `PushBack.subscribe`. A notify reaches the first as the seed's `e.data`; the
  * server stopping reaches the second.
  */
-import { createApp, notify, startServer, type TestApp, type TestServer, userToken } from "@pushback/testkit"
+import { type TestApp, userToken, useServer } from "@pushback/testkit"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { launchChromium } from "./chromium.js"
 
-let server: TestServer
+const server = useServer()
 let app: TestApp
 let browser: Browser
 
 beforeAll(async () => {
-  server = await startServer()
-  app = await createApp(server, "seed-page")
+  app = await server.newApp("seed-page")
   browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()
-  await server?.dispose()
 })
 
 type SeedWindow = { got: Array<unknown>; lost: number; PushBack: { state: string } }
@@ -46,7 +44,7 @@ it("runs the seed's snippet: e.data on notify, the disconnect callback when the 
       timeout: 20_000
     }
   )
-  await notify(server, app, { users: ["42"], title: "Hi", content: "hello from the backend" })
+  await server.notify(app, { users: ["42"], title: "Hi", content: "hello from the backend" })
   await page.waitForFunction(() => (window as unknown as SeedWindow).got.length === 1, undefined, {
     timeout: 20_000
   })

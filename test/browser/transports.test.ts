@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { createApp, request, type TestApp, type TestServer, startServer, userToken } from "@pushback/testkit"
+import { request, type ServerFrame, type TestApp, userToken, useServer } from "@pushback/testkit"
 import type { Browser, Page } from "playwright-core"
 import { launchChromium } from "./chromium.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -76,10 +76,8 @@ const PAGE = `<!doctype html>
 </script>
 </body></html>`
 
-type Frame = { type: string; seq?: number; ids?: string[]; notification?: { id: string; content: unknown } }
-
 describe("SSE and long-poll in Chromium, from another origin", () => {
-  let server: TestServer
+  const server = useServer()
   let app: TestApp
   let pages: Server
   let pageOrigin: string
@@ -87,8 +85,7 @@ describe("SSE and long-poll in Chromium, from another origin", () => {
   let page: Page
 
   beforeAll(async () => {
-    server = await startServer()
-    app = await createApp(server, "browser-transports")
+    app = await server.newApp("browser-transports")
     pages = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(PAGE)
     })
@@ -100,11 +97,13 @@ describe("SSE and long-poll in Chromium, from another origin", () => {
   afterAll(async () => {
     await browser?.close()
     await new Promise((resolve) => pages?.close(resolve))
-    await server?.dispose()
   })
 
   const received = (list: "sse" | "poll") =>
-    page.evaluate((l) => (window as unknown as { received: Record<string, Frame[]> }).received[l]!, list)
+    page.evaluate(
+      (l) => (window as unknown as { received: Record<string, ServerFrame[]> }).received[l]!,
+      list
+    )
 
   it("receives a notification through EventSource and through fetch long-polling", async () => {
     const token = await userToken(server, app, "ada")
@@ -140,7 +139,7 @@ describe("SSE and long-poll in Chromium, from another origin", () => {
 
   it("sends a read made over REST from the page to both streams with one seq", async () => {
     const [notification] = (await received("sse")).filter((f) => f.type === "notification")
-    const id = notification!.notification!.id
+    const id = notification!.notification.id
     expect(
       await page.evaluate(
         (i) => (window as unknown as { markRead: (id: string) => Promise<number> }).markRead(i),

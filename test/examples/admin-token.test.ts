@@ -15,7 +15,7 @@ import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { request, startServer, type TestServer } from "@pushback/testkit"
+import { request, startServer, type TestServer, useServer } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
@@ -106,13 +106,11 @@ const appNames = async (server: TestServer, token: string) =>
   )
 
 describe("next to a server started with plain `pnpm start` (admin token generated, kept in data/)", () => {
-  let server: TestServer
+  const server = useServer({ env: { PUSHBACK_ADMIN_TOKEN: "" } })
   let token: string
-  beforeAll(async () => {
-    server = await startServer({ env: { PUSHBACK_ADMIN_TOKEN: "" } })
+  beforeAll(() => {
     token = readFileSync(join(server.dataDir, "admin-token"), "utf8").trim()
   })
-  afterAll(() => server?.dispose())
 
   for (const order of [
     ["express", "react"],

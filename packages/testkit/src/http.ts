@@ -97,7 +97,7 @@ export const registerUsers = async (
 /** How `userToken` mints. */
 export interface UserTokenOptions {
   /** The token's lifetime; the server's default when left out. */
-  readonly ttlSeconds?: number
+  readonly ttlSeconds?: number | undefined
   /** Register the user first (so the backend API lists it and counts its sessions). */
   readonly register?: boolean
 }

@@ -47,8 +47,6 @@ const drn = <T = unknown>(method: string, path: string, body?: unknown, as = tok
     ...(body === undefined ? {} : { body })
   })
 
-const notify = (body: Record<string, unknown>) => server.notify(app, body)
-
 const v1Counts = async () =>
   (await request(server.url, "GET", "/v1/me/counts", { token })).body as { unread: number; total: number }
 
@@ -76,7 +74,7 @@ describe("Django REST Notifications", () => {
 
   it("lists unread notifications in the seed's shape, and the second device gets `new`", async () => {
     call = (
-      await notify({
+      await server.notify(app, {
         users: ["7"],
         type: "comment",
         title: "Re: post",
@@ -85,7 +83,7 @@ describe("Django REST Notifications", () => {
         data: { post: 1 }
       })
     ).id
-    await notify({ users: ["7"], type: "like", content: { n: 2 } })
+    await server.notify(app, { users: ["7"], type: "like", content: { n: 2 } })
     const list = await drn<DrnList>("GET", "/notifications?readed=false")
     expect(list.status).toBe(200)
     expect(list.body.count).toBe(2)
@@ -165,7 +163,7 @@ describe("Django REST Notifications", () => {
   })
 
   it("PATCH /notifications with a list of ids reads them all, DELETE removes one", async () => {
-    const more = await notify({ users: ["7"], content: "third" })
+    const more = await server.notify(app, { users: ["7"], content: "third" })
     const list = await drn<DrnList>("GET", "/notifications?readed=false")
     const unread = list.body.results.map((n) => n.id)
     expect(unread).toHaveLength(2)
@@ -199,7 +197,7 @@ describe("Django REST Notifications", () => {
     })
     // applied: a `like` is no longer delivered in-app
     const before = (await v1Counts()).total
-    await notify({ users: ["7"], type: "like", content: "filtered" })
+    await server.notify(app, { users: ["7"], type: "like", content: "filtered" })
     expect((await v1Counts()).total).toBe(before)
   })
 

@@ -8,6 +8,7 @@
  */
 import type { ServerFrame, StreamEntryFrame } from "@pushback/protocol/types"
 
+/** The protocol's frame types the recorder is typed with, for the suites. */
 export type { ServerFrame, StreamEntryFrame }
 
 /** How a stream ended: a WebSocket close code, an HTTP status, or an `error` frame's code. */

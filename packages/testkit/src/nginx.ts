@@ -11,6 +11,7 @@ import { join } from "node:path"
 const NGINX = "/usr/sbin/nginx"
 const TEMPS = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
 
+/** A running nginx started by `startNginx`. */
 export interface TestNginx {
   /** The work directory (for certificates and such a test writes beside the config). */
   readonly dir: string

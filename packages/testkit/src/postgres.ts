@@ -20,6 +20,7 @@ export const PG_BIN = process.env["PUSHBACK_PG_BIN"] ?? "/usr/lib/postgresql/15/
 /** The variable naming a running test cluster (`postgres://postgres@127.0.0.1:PORT`) for startServer. */
 export const TEST_POSTGRES_ENV = "PUSHBACK_TEST_POSTGRES"
 
+/** A running PostgreSQL started by `startPostgres`. */
 export interface TestPostgres {
   /** `postgres://postgres@127.0.0.1:PORT` (the cluster, no database). */
   readonly url: string

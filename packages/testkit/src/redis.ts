@@ -10,6 +10,7 @@ import { freePort } from "./net.js"
 
 const REDIS_SERVER = process.env["PUSHBACK_REDIS_SERVER"] ?? "/usr/bin/redis-server"
 
+/** A running redis-server started by `startRedis`. */
 export interface TestRedis {
   /** `redis://127.0.0.1:PORT` */
   readonly url: string

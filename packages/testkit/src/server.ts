@@ -16,6 +16,7 @@ const here = fileURLToPath(new URL(".", import.meta.url))
 /** The built CLI of `@pushback/server`. Tests run after `pnpm build`. */
 export const CLI_PATH = resolve(here, "../../../apps/server/dist/cli.js")
 
+/** How `startServer` starts a node. */
 export interface StartOptions {
   /** Reuse a data directory (to restart on the same database). Default: a new temp dir. */
   readonly dataDir?: string

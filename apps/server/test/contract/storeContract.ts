@@ -8,6 +8,7 @@ import type { Layer } from "effect"
 import { describe } from "vitest"
 import type { Store } from "../../src/storage/Store.js"
 import { deliveryContract } from "./delivery.js"
+import { emailContract } from "./email.js"
 import { maintenanceContract, streamsContract } from "./streams.js"
 import { useStore } from "./support.js"
 import { tenancyContract } from "./tenancy.js"
@@ -23,6 +24,7 @@ export const describeStoreContract = (name: string, freshStore: () => Layer.Laye
     tenancyContract(run)
     deliveryContract(run)
     streamsContract(run)
+    emailContract(run)
     describe("on a database of its own", () => {
       maintenanceContract(useStore(freshStore))
     })

@@ -5,6 +5,7 @@
  */
 import { Effect, type Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, inject } from "vitest"
+import type { EmailPlan } from "../../src/email/emailPlan.js"
 import { encodeShared, recipientId } from "../../src/notify/Encode.js"
 import type { NotifyJob, NotifyOutcome } from "../../src/notify/NotifyStore.js"
 import { Store, type StoreShape } from "../../src/storage/Store.js"
@@ -66,6 +67,8 @@ export const notifyJob = (
     readonly title?: string
     readonly idempotency?: { key: string; bodyHash: string; notBefore?: string }
     readonly online?: ReadonlyArray<string>
+    /** The call's `email` block (JSON text) and the plan Delivery makes of it. */
+    readonly email?: { readonly block: string; readonly plan: EmailPlan }
   } = {}
 ): NotifyJob => {
   const stem = `c${++stems}${Date.now().toString(36)}`
@@ -89,8 +92,8 @@ export const notifyJob = (
     shared: encodeShared(fields),
     users: users?.map((u) => (typeof u === "string" ? { id: u } : u)),
     online: options.online ?? [],
-    email: null,
-    emailPlan: undefined,
+    email: options.email?.block ?? null,
+    emailPlan: options.email?.plan,
     idempotency:
       idem === undefined
         ? undefined

@@ -20,7 +20,8 @@ import { sourceAliases } from "./scripts/vitest/sources.mjs"
  * Test files run at a time: twice the cores (at most 8), PUSHBACK_TEST_WORKERS to override.
  * Vitest's default is one less than the cores, one file at a time on the 2-core CI machine,
  * but a process test mostly waits (on its servers, sockets and timers), so two files per core
- * keep both cores busy: the whole run went from 1,437 s to about 420 s there, every test kept.
+ * keep both cores busy (a fresh-clone CI run's tests, with other work on the machine: 1,437 s one
+ * at a time, 364 s four at a time).
  */
 const maxWorkers = Number(process.env["PUSHBACK_TEST_WORKERS"] ?? Math.min(8, 2 * availableParallelism()))
 

@@ -2,6 +2,8 @@
 // peers), behind one shape so the load generator treats them alike. Each `start(dir, http)`
 // launches the server(s) pinned to core 0 and answers with:
 //   pids                     the processes whose CPU time (with their children) is measured
+//   procs                    PushBack only: [{pid, role}], role "node" (CPU read per thread),
+//                            "PostgreSQL" or "Redis" (CPU read whole, with children)
 //   port                     where requests go, unless a request names its own `port`
 //   addUsers(users)          what must happen before users connect (PushBack registers them)
 //   connect(user, onPayload) opens one WebSocket for the user; onPayload gets each pushed payload
@@ -97,12 +99,12 @@ const pushback = ({ name, label, short, store, nodes }) => ({
       const bus = []
       if (store === "postgres") {
         const pg = await startPostgres({ core: SERVER_CORE })
-        shared.push(pg)
+        shared.push({ ...pg, role: "PostgreSQL" })
         db = pg.url
       }
       if (nodes > 1) {
         const redis = await startRedis({ core: SERVER_CORE })
-        shared.push(redis)
+        shared.push({ ...redis, role: "Redis" })
         bus.push("--redis", redis.url)
       }
       const node = async () => {
@@ -110,7 +112,7 @@ const pushback = ({ name, label, short, store, nodes }) => ({
           args: ["serve", "--host", "127.0.0.1", "--port", "0", "--db", db, ...bus, "--config", config],
           vars: { PUSHBACK_ADMIN_TOKEN: ADMIN }
         })
-        servers.push({ pid: child.pid, stop: () => stop(child) })
+        servers.push({ pid: child.pid, role: "node", stop: () => stop(child) })
         return port
       }
       // the first node migrates the database; the others start on it together
@@ -136,6 +138,7 @@ const pushback = ({ name, label, short, store, nodes }) => ({
     const secret = created.secret
     return {
       pids: [...servers, ...shared].map((s) => s.pid),
+      procs: [...servers, ...shared].map(({ pid, role }) => ({ pid, role })),
       async addUsers(users) {
         for (let i = 0; i < users.length; i += 5000) {
           await http.json(ports[0], api("/v1/users", secret, { users: users.slice(i, i + 5000) }))

@@ -4,7 +4,7 @@
 // run, so a late frame from an earlier one is never counted. Everything is bounded: a fixed
 // number of calls, a time cap, and a drain deadline after which what is missing is lost.
 import { Agent, request } from "node:http"
-import { cpuMicros } from "./proc.mjs"
+import { cpuByThread, cpuDelta, cpuMicros } from "./proc.mjs"
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const pct = (sorted, p) =>
@@ -142,10 +142,12 @@ const failures = () => {
 /**
  * Workload 1: `count` one-user calls (or `maxMs`, whichever ends first) with `inflight` calls
  * in flight, each to the next user in a fixed stride. Deliveries/s, latency and the server's CPU
- * per call.
+ * per call; for a contender that names its processes' roles (`inst.procs`), that CPU per call
+ * split by thread and process (`cpuThreads`: main, writer, V8 helpers, …, PostgreSQL, Redis).
  */
 export const perUser = async ({ inst, http, tracker, users, count, inflight, maxMs }) => {
   const w = tracker.begin(count)
+  const threads0 = inst.procs && cpuByThread(inst.procs)
   const cpu0 = cpuOf(inst.pids)
   const t0 = performance.now()
   const stopAt = t0 + maxMs
@@ -162,6 +164,7 @@ export const perUser = async ({ inst, http, tracker, users, count, inflight, max
   const sentCount = next
   const r = await tracker.drain(sentCount)
   const cpu = cpuOf(inst.pids) - cpu0
+  const threads = threads0 && cpuDelta(threads0, cpuByThread(inst.procs, threads0))
   const seconds = (r.last - t0) / 1000
   return {
     sent: sentCount,
@@ -171,7 +174,10 @@ export const perUser = async ({ inst, http, tracker, users, count, inflight, max
     rate: r.received / seconds,
     p50: r.p50,
     p99: r.p99,
-    cpuPerCall: cpu / sentCount
+    cpuPerCall: cpu / sentCount,
+    ...(threads && {
+      cpuThreads: Object.fromEntries(Object.entries(threads).map(([g, us]) => [g, us / sentCount]))
+    })
   }
 }
 

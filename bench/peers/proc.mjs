@@ -2,7 +2,7 @@
 // prints when ready, read its CPU time from /proc, and stop it. Every process started here is
 // tracked, so whatever happens (an exception, a signal, a deadline) `killAll` ends them all.
 import { execFileSync, spawn } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { cpus } from "node:os"
 
@@ -109,6 +109,104 @@ export const cpuMicros = (pid) => {
     } catch {}
   }
   return (ticks * 1e6) / clockTicks
+}
+
+/** Kernel ticks of user + system time from a /proc stat line. */
+const statTicks = (stat) => {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return { ticks: Number(fields[11]) + Number(fields[12]), start: Number(fields[19]) }
+}
+const read = (path) => {
+  try {
+    return readFileSync(path, "utf8")
+  } catch {
+    return undefined
+  }
+}
+// epoll_wait / epoll_pwait on x86_64 (232, 281) and epoll_pwait on arm64 (22): a thread parked
+// there runs an event loop of its own (a worker thread, or V8's delayed-task scheduler).
+const EPOLL = new Set(["232", "281", "22"])
+const V8_PLATFORM = 5 // Node's default platform: a delayed-task scheduler and 4 workers
+
+/**
+ * Names the threads of a Node process by role: "main" (tid = pid), "writer" (a worker thread:
+ * the SQLite writer), "V8 helpers" and "libuv pool + other". Node 22+ names its threads
+ * ("V8 DefaultWorke", "libuv-worker", …), Node 20 names them all "node": then roles come from
+ * the order threads start in (the platform's 5 threads come first) and where each is parked
+ * (a worker thread waits in epoll, the pools on futexes). Read while the server is idle.
+ */
+const threadRoles = (pid) => {
+  const tids = listTasks(pid)
+    .map((tid) => {
+      const stat = read(`/proc/${pid}/task/${tid}/stat`)
+      if (!stat) return undefined
+      const comm = (read(`/proc/${pid}/task/${tid}/comm`) ?? "").trim()
+      const syscall = (read(`/proc/${pid}/task/${tid}/syscall`) ?? "").split(" ")[0]
+      return { tid, comm, epoll: EPOLL.has(syscall), start: statTicks(stat).start }
+    })
+    .filter(Boolean)
+    .sort((a, b) => a.start - b.start || a.tid - b.tid)
+  const mainComm = tids.find((t) => t.tid === pid)?.comm
+  const roles = new Map()
+  let order = 0
+  for (const t of tids) {
+    if (t.tid === pid) roles.set(t.tid, "main")
+    else if (/^V8 /.test(t.comm)) roles.set(t.tid, "V8 helpers")
+    else if (/libuv/.test(t.comm)) roles.set(t.tid, "libuv pool + other")
+    else if (t.comm !== mainComm) roles.set(t.tid, t.epoll ? "writer" : "libuv pool + other")
+    else if (order++ < V8_PLATFORM) roles.set(t.tid, "V8 helpers")
+    else roles.set(t.tid, t.epoll ? "writer" : "libuv pool + other")
+  }
+  return roles
+}
+
+const listTasks = (pid) => {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * A snapshot of where CPU time went so far: for each `{pid, role}` a Node process's threads by
+ * role (see threadRoles), anything else (PostgreSQL, Redis) whole, with its descendants. Pass the
+ * previous snapshot to keep the roles it gave (a thread started since counts as "other").
+ * Answers {roles, micros: {group: µs}, threads: Map<"pid/tid", {group, micros}>}.
+ */
+export const cpuByThread = (procs, before) => {
+  const threads = new Map()
+  const micros = {}
+  const add = (group, us) => {
+    micros[group] = (micros[group] ?? 0) + us
+  }
+  const roles =
+    before?.roles ?? new Map(procs.filter((p) => p.role === "node").map((p) => [p.pid, threadRoles(p.pid)]))
+  for (const { pid, role } of procs) {
+    if (role !== "node") {
+      add(role, cpuMicros(pid))
+      continue
+    }
+    const known = roles.get(pid) ?? new Map()
+    for (const tid of listTasks(pid)) {
+      const stat = read(`/proc/${pid}/task/${tid}/stat`)
+      if (!stat) continue
+      const group = known.get(tid) ?? "libuv pool + other"
+      threads.set(`${pid}/${tid}`, { group, micros: (statTicks(stat).ticks * 1e6) / clockTicks })
+    }
+  }
+  return { roles, micros, threads }
+}
+
+/** CPU per group between two cpuByThread snapshots: {group: µs}. */
+export const cpuDelta = (before, after) => {
+  const out = {}
+  for (const [key, t] of after.threads) {
+    out[t.group] = (out[t.group] ?? 0) + t.micros - (before.threads.get(key)?.micros ?? 0)
+  }
+  for (const [group, us] of Object.entries(after.micros))
+    out[group] = (out[group] ?? 0) + us - (before.micros[group] ?? 0)
+  return out
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (for servers that cannot take port 0). */

@@ -100,12 +100,22 @@ export const measures = (p) => {
   ]
 }
 
-/** Medians over rounds: {contender: {measureKey: value}}. */
+/** The groups of the per-thread CPU table, in its order (bench/peers/proc.mjs names them). */
+export const THREAD_GROUPS = ["main", "writer", "V8 helpers", "libuv pool + other", "PostgreSQL", "Redis"]
+
+/**
+ * Medians over rounds: {contender: {measureKey: value}}, and for PushBack `threads`: the
+ * per-user workload's CPU per call by thread or process group, {group: µs}.
+ */
 export const summarize = (results, p) => {
   const out = {}
   for (const [name, rounds] of Object.entries(results)) {
     out[name] = {}
     for (const m of measures(p)) out[name][m.key] = median(rounds.map(m.get))
+    const split = rounds.map((r) => r.w1.cpuThreads).filter(Boolean)
+    if (split.length === 0) continue
+    const groups = [...new Set(split.flatMap(Object.keys))]
+    out[name].threads = Object.fromEntries(groups.map((g) => [g, median(split.map((t) => t[g] ?? 0))]))
   }
   return out
 }
@@ -158,6 +168,30 @@ export const table = (summary, contenders, p) => {
     const rs = ratios.map(([a, b]) => ratio(summary[a][m.key], summary[b][m.key]))
     lines.push(`| ${[m.label, ...cells, ...rs].join(" | ")} |`)
   }
+  return lines.join("\n")
+}
+
+/**
+ * Where the CPU of a notify call goes, for the contenders that split it (PushBack): one row per
+ * thread or process group, in µs per call of the per-user workload, then their sum; empty
+ * when no contender has the split (a record from before it was measured).
+ */
+export const threadTable = (summary, contenders, p) => {
+  const split = contenders.filter((c) => summary[c.name]?.threads)
+  if (split.length === 0) return ""
+  const seen = new Set(split.flatMap((c) => Object.keys(summary[c.name].threads)))
+  const groups = [
+    ...THREAD_GROUPS.filter((g) => seen.has(g)),
+    ...[...seen].filter((g) => !THREAD_GROUPS.includes(g))
+  ]
+  const head = `server CPU per notify call by thread (per-user notify, ${p.inflight} in flight), µs`
+  const lines = [`| ${[head, ...split.map((c) => c.label)].join(" | ")} |`]
+  lines.push(`|${" --- |".repeat(split.length + 1)}`)
+  const cell = (v) => (v === undefined ? "–" : `${fmt(v)} µs`)
+  for (const g of groups)
+    lines.push(`| ${[g, ...split.map((c) => cell(summary[c.name].threads[g]))].join(" | ")} |`)
+  const total = (c) => Object.values(summary[c.name].threads).reduce((a, b) => a + b, 0)
+  lines.push(`| ${["total", ...split.map((c) => cell(total(c)))].join(" | ")} |`)
   return lines.join("\n")
 }
 

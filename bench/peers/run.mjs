@@ -5,6 +5,8 @@
 // runs alone on core 0, this process (client sockets and the HTTP pusher) on core 1. Rounds
 // alternate the contenders, each with a fresh server (and database):
 //   1. per-user notify, 50 in flight, to N1 connected users: deliveries/s, p50/p99, CPU per call
+//      (for PushBack also split by thread, read from /proc: main, writer, V8 helpers, the pools;
+//      PostgreSQL and Redis apart from the nodes; a second table after the main one)
 //   2. one notify to all N1 connected: ms until every socket has it
 //   3. one notify to all N2 connected
 //   4. per-user notify at a fixed rate: notify → frame p50/p99
@@ -23,7 +25,7 @@ import { CONTENDERS } from "./contenders.mjs"
 import { broadcastAll, fixedRate, makeHttp, makeTracker, perUser } from "./load.mjs"
 import { ensureNchan } from "./nginx.mjs"
 import { canPin, killAll } from "./proc.mjs"
-import { spreadTable, summarize, svg, table, tally, writeJson, writeText } from "./report.mjs"
+import { spreadTable, summarize, svg, table, tally, threadTable, writeJson, writeText } from "./report.mjs"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
 const { values: args } = parseArgs({
@@ -181,6 +183,8 @@ const publish = (record, { json, chart }) => {
   const title = `PushBack${clustered ? " (SQLite; PostgreSQL ×1, ×3)" : ""} vs socket.io, raw ws and nchan`
   console.log(`\n${title} (${m.cpu}, ${m.cores} cores, Node ${m.node}; ${where})\n`)
   console.log(table(summary, cs, params))
+  const byThread = threadTable(summary, cs, params)
+  if (byThread) console.log(`\n${byThread}`)
   if (params.rounds > 1) console.log(`\n${spreadTable(record.rounds, cs, params)}`)
   const bad = record.counts.filter((x) => x.delivered !== x.sent || x.errors || x.dups)
   console.log(

@@ -1,7 +1,8 @@
 // Keeps the peers benchmark working: runs `run.mjs --smoke` (about 50 clients, a few hundred
 // calls, one round, every contender: PushBack on SQLite, on PostgreSQL and as 3 nodes with
 // PostgreSQL + Redis, and nginx + nchan among the peers) and checks that every contender
-// delivered every message of every workload. Counts only: timings are never asserted.
+// delivered every message of every workload, and that PushBack's CPU is split by thread (main,
+// writer, …; PostgreSQL and Redis apart). Counts only: timings are never asserted.
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -48,6 +49,13 @@ describe("bench/peers smoke run", () => {
     }
     expect(record.counts).toHaveLength(names.length * 4)
     expect(record.complete).toBe(true)
+    // PushBack's CPU split by thread and process (which groups exist, never how much they took)
+    const groups = (name) => Object.keys(record.summary[name].threads ?? {})
+    expect(groups("pushback")).toEqual(expect.arrayContaining(["main", "writer", "V8 helpers"]))
+    expect(groups("pushbackPg")).toEqual(expect.arrayContaining(["main", "PostgreSQL"]))
+    expect(groups("pushbackPg")).not.toContain("writer")
+    expect(groups("pushback3")).toEqual(expect.arrayContaining(["main", "PostgreSQL", "Redis"]))
+    expect(record.summary.socketio.threads).toBeUndefined()
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
   }, 540_000)
 })

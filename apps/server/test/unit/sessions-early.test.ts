@@ -4,27 +4,13 @@
  * in order; if it never comes, the held entries are written after a second, as before.
  */
 import { expect, it } from "vitest"
-import { makeSession, offer } from "../../src/stream/Session.js"
+import { offer } from "../../src/stream/Session.js"
+import { recordingSession } from "./recordingSession.js"
 
-const session = () => {
-  const written: Array<string> = []
-  const s = makeSession({
-    app: "a",
-    user: "u",
-    transport: "ws",
-    appSecret: "secret",
-    supportsClientActions: true,
-    write: (frame) => {
-      written.push(typeof frame === "string" ? frame : frame.payload)
-    },
-    close: () => undefined
-  })
-  return { s, written }
-}
 const entry = (seq: number) => ({ user: "u", seq, payload: `e${seq}` })
 
 it("holds entries that come early and writes them in seq order once the gap fills", () => {
-  const { s, written } = session()
+  const { s, written } = recordingSession()
   for (const seq of [1, 3, 5, 2, 4, 4, 6]) offer(s, entry(seq))
   expect(written).toEqual(["e1", "e2", "e3", "e4", "e5", "e6"])
   // Nothing held any more: back from `holding` to `live`.
@@ -32,7 +18,7 @@ it("holds entries that come early and writes them in seq order once the gap fill
 })
 
 it("writes held entries after a second when the missing one never arrives", async () => {
-  const { s, written } = session()
+  const { s, written } = recordingSession()
   offer(s, entry(1))
   offer(s, entry(3))
   offer(s, entry(4))

@@ -5,8 +5,9 @@
  * overwrote, so the second server's filler caught up the first server's sessions.
  */
 import { afterEach, beforeEach, expect, it, vi } from "vitest"
-import { makeSession, type Session } from "../../src/stream/Session.js"
+import type { Session } from "../../src/stream/Session.js"
 import { makeSessions } from "../../src/stream/Sessions.js"
+import { recordingSession } from "./recordingSession.js"
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -15,21 +16,6 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const session = (user: string) => {
-  const written: Array<string> = []
-  const s = makeSession({
-    app: "a",
-    user,
-    transport: "ws",
-    appSecret: "secret",
-    supportsClientActions: true,
-    write: (frame) => {
-      written.push(typeof frame === "string" ? frame : frame.payload)
-    },
-    close: () => undefined
-  })
-  return { s, written }
-}
 const entry = (user: string, seq: number) => ({ user, seq, payload: `${user}${seq}` })
 
 it("two hubs in one process: each fills only its own sessions' gaps", () => {
@@ -38,8 +24,8 @@ it("two hubs in one process: each fills only its own sessions' gaps", () => {
   const filledByA: Array<Session> = []
   const filledByB: Array<Session> = []
   hubA.fillGapsWith((s) => filledByA.push(s))
-  const a = session("u")
-  const b = session("u")
+  const a = recordingSession({ user: "u" })
+  const b = recordingSession({ user: "u" })
   hubA.add(a.s)
   hubB.add(b.s)
   // Set after hub A's filler: it must not replace it, nor reach A's sessions.
@@ -58,8 +44,8 @@ it("a hub with no filler writes the held entries after the wait, whatever anothe
   const without = makeSessions()
   const filled: Array<Session> = []
   withFiller.fillGapsWith((s) => filled.push(s))
-  const a = session("u")
-  const b = session("u")
+  const a = recordingSession({ user: "u" })
+  const b = recordingSession({ user: "u" })
   withFiller.add(a.s)
   without.add(b.s)
 
@@ -79,7 +65,7 @@ it("a filler cleared with undefined writes held entries again", () => {
   const filled: Array<Session> = []
   hub.fillGapsWith((s) => filled.push(s))
   hub.fillGapsWith(undefined)
-  const a = session("u")
+  const a = recordingSession({ user: "u" })
   hub.add(a.s)
   hub.deliver("a", [entry("u", 1), entry("u", 3)])
   vi.advanceTimersByTime(1000)

@@ -8,27 +8,10 @@
 import { expect, it } from "vitest"
 import { makeReceipts } from "../../src/stream/Receipts.js"
 import type { Receipt } from "../../src/stream/StreamStore.js"
-import { goLive, handBacklog, makeSession, placeAt, startCatchUp } from "../../src/stream/Session.js"
+import { goLive, handBacklog, placeAt, startCatchUp } from "../../src/stream/Session.js"
 import { makeSessions } from "../../src/stream/Sessions.js"
+import { recordingSession } from "./recordingSession.js"
 
-const session = (takes: (payload: string) => boolean = () => true) => {
-  const written: Array<string> = []
-  const s = makeSession({
-    app: "a",
-    user: "u",
-    transport: "sse",
-    appSecret: "secret",
-    supportsClientActions: false,
-    write: (frame) => {
-      const payload = typeof frame === "string" ? frame : frame.payload
-      if (!takes(payload)) return false
-      written.push(payload)
-      return true
-    },
-    close: () => undefined
-  })
-  return { s, written }
-}
 const entry = (seq: number) => ({ user: "u", seq, payload: `e${seq}` })
 const notification = (seq: number, id: string) => ({
   user: "u",
@@ -38,7 +21,7 @@ const notification = (seq: number, id: string) => ({
 
 it("holds live entries while catching up, then writes each once, in seq order, after the backlog", () => {
   const hub = makeSessions()
-  const { s, written } = session()
+  const { s, written } = recordingSession({ transport: "sse" })
   expect(startCatchUp(s)).toBe(true)
   hub.add(s)
   placeAt(s, 2)
@@ -58,7 +41,7 @@ it("a session closed before it joins never enters the hub, and Presence hears no
   const hub = makeSessions()
   const changes: Array<boolean> = []
   hub.onChange((_, joined) => changes.push(joined))
-  const { s, written } = session()
+  const { s, written } = recordingSession({ transport: "sse" })
   hub.remove(s) // its transport went away while the stream was opening
   expect(startCatchUp(s)).toBe(false)
   hub.add(s)
@@ -74,7 +57,7 @@ it("a session closed while its backlog is read is written no more and stays clos
   const hub = makeSessions()
   const changes: Array<boolean> = []
   hub.onChange((_, joined) => changes.push(joined))
-  const { s, written } = session()
+  const { s, written } = recordingSession({ transport: "sse" })
   startCatchUp(s)
   hub.add(s)
   hub.deliver("a", [entry(9)])
@@ -93,7 +76,7 @@ it("records a first delivery only for a frame the transport took", async () => {
     batches.push(batch)
   })
   const hub = makeSessions(receipts)
-  const { s } = session((payload) => !payload.includes("ntf_refused"))
+  const { s } = recordingSession({ transport: "sse", takes: (payload) => !payload.includes("ntf_refused") })
   hub.add(s)
   hub.deliver("a", [notification(1, "ntf_taken"), notification(2, "ntf_refused")])
   await receipts.flush()

@@ -9,6 +9,7 @@ import { hostname } from "node:os"
 import { Context } from "effect"
 import { dataDirOf, resolveAdminToken, sqlitePath } from "./adminToken.js"
 import { isPostgresUrl } from "./DatabaseUrl.js"
+import { readPushSettings } from "./pushSettings.js"
 import { type ConfigFlags, DEFAULT_EMAIL_FROM, type ServerConfig } from "./settings.js"
 import { storageFailure } from "./StartupError.js"
 import {
@@ -29,6 +30,7 @@ export {
   DEFAULT_EMAIL_FROM,
   DefaultEmailTuning,
   type EmailTuning,
+  type PushSettings,
   type ServerConfig
 } from "./settings.js"
 export { ConfigError } from "./values.js"
@@ -106,6 +108,7 @@ export const loadConfig = (
       pick("PUSHBACK_EMAIL_FROM", undefined, "PUSHBACK_EMAIL_FROM", "emailFrom", DEFAULT_EMAIL_FROM).value
     ),
     email: readEmailTuning(file, where),
+    push: readPushSettings(file, env, where),
     adminToken: admin.token,
     adminTokenGenerated: admin.generated,
     dataDir,

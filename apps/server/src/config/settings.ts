@@ -18,6 +18,8 @@ export interface ServerConfig {
   readonly emailFrom: string
   /** How the email outbox polls and retries. */
   readonly email: EmailTuning
+  /** Web Push: VAPID subject and keys, allowed endpoints, outbox tuning (pushSettings.ts). */
+  readonly push: PushSettings
   readonly adminToken: string
   /** True when the admin token was generated on this start (print it once). */
   readonly adminTokenGenerated: boolean
@@ -41,6 +43,21 @@ export interface EmailTuning {
   readonly retryForSeconds: number
   /** How long a node holds a job it is sending before another may take it over. */
   readonly leaseSeconds: number
+}
+
+/** How push is set up. */
+export interface PushSettings {
+  /** The VAPID `sub`; undefined: no push is sent (said once in the log). */
+  readonly vapidSubject: string | undefined
+  /** A key pair the operator gave (base64url, as `web-push` makes them); else the database's. */
+  readonly publicKey: string | undefined
+  readonly privateKey: string | undefined
+  /** Host patterns an endpoint may name (`*.mozilla.com`: any subdomain; a plain name: that host). */
+  readonly allowedHosts: ReadonlyArray<string>
+  /** Endpoints on private, loopback or link-local addresses are accepted (tests only). */
+  readonly allowPrivate: boolean
+  /** How the outbox polls and retries push jobs (the email tuning's shape). */
+  readonly tuning: EmailTuning
 }
 
 /** The email tuning defaults. */

@@ -15,8 +15,15 @@ export const APP_ROW_TABLES = [
   "event_types",
   "idempotency_keys",
   "stats_buckets",
-  "outbox"
+  "outbox",
+  "push_subscriptions"
 ] as const
 
 /** The tables that hold a user's rows besides `users`: what erasing a user deletes, with the user. */
-export const USER_ROW_TABLES = ["entries", "notifications", "preferences", "outbox"] as const
+export const USER_ROW_TABLES = [
+  "entries",
+  "notifications",
+  "preferences",
+  "outbox",
+  "push_subscriptions"
+] as const

@@ -18,6 +18,7 @@ import {
   readConfigFile,
   readEmailTuning,
   readLimits,
+  readWebhookTuning,
   toPort,
   toPositiveInt,
   toSmtpUrl
@@ -31,7 +32,8 @@ export {
   DefaultEmailTuning,
   type EmailTuning,
   type PushSettings,
-  type ServerConfig
+  type ServerConfig,
+  type WebhookTuning
 } from "./settings.js"
 export { ConfigError } from "./values.js"
 
@@ -108,6 +110,7 @@ export const loadConfig = (
       pick("PUSHBACK_EMAIL_FROM", undefined, "PUSHBACK_EMAIL_FROM", "emailFrom", DEFAULT_EMAIL_FROM).value
     ),
     email: readEmailTuning(file, where),
+    webhooks: readWebhookTuning(file, where),
     push: readPushSettings(file, env, where),
     adminToken: admin.token,
     adminTokenGenerated: admin.generated,

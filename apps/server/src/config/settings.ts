@@ -18,6 +18,8 @@ export interface ServerConfig {
   readonly emailFrom: string
   /** How the email outbox polls and retries. */
   readonly email: EmailTuning
+  /** How webhooks are sent (PROTOCOL.md §15): private targets, retries, timeout. */
+  readonly webhooks: WebhookTuning
   /** Web Push: VAPID subject and keys, allowed endpoints, outbox tuning (pushSettings.ts). */
   readonly push: PushSettings
   readonly adminToken: string
@@ -67,6 +69,38 @@ export const DefaultEmailTuning: EmailTuning = {
   retryMaxMs: 3_600_000,
   retryForSeconds: 86_400,
   leaseSeconds: 120
+}
+
+/** How webhooks are sent: the protocol's defaults, shortened by tests through the config file. */
+export interface WebhookTuning {
+  /** Allows private, loopback and link-local targets (tests, a private network): off by default. */
+  readonly allowPrivate: boolean
+  /** The delay before each retry, in seconds (jitter added); after the last, the event fails. */
+  readonly retrySeconds: ReadonlyArray<number>
+  /** An endpoint that only failed for this long is disabled (5 days). */
+  readonly disableAfterSeconds: number
+  /** An attempt that has no answer within this long failed. */
+  readonly timeoutMs: number
+  /** Most time between two looks for events queued by other nodes. */
+  readonly pollMs: number
+  /** How long a node holds an event it is sending before another may take it over. */
+  readonly leaseSeconds: number
+  /** How long an online or offline user must stay so before `user.online`/`user.offline` is sent. */
+  readonly presenceDebounceMs: number
+  /** How long a rotated-out secret still signs (both signatures are sent). */
+  readonly previousSecretSeconds: number
+}
+
+/** The webhook defaults (PROTOCOL.md §15). */
+export const DefaultWebhookTuning: WebhookTuning = {
+  allowPrivate: false,
+  retrySeconds: [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+  disableAfterSeconds: 5 * 86400,
+  timeoutMs: 15_000,
+  pollMs: 5_000,
+  leaseSeconds: 60,
+  presenceDebounceMs: 5_000,
+  previousSecretSeconds: 86400
 }
 
 /** The default From of emails. */

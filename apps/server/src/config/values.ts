@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs"
 import { DefaultLimits, type Limits } from "@pushback/protocol"
-import { DefaultEmailTuning, type EmailTuning } from "./settings.js"
+import { DefaultEmailTuning, DefaultWebhookTuning, type EmailTuning, type WebhookTuning } from "./settings.js"
 import { StartupError } from "./StartupError.js"
 
 /** A config problem the CLI reports (one line naming the setting) and exits on. */
@@ -101,6 +101,28 @@ export const readEmailTuning = (file: Record<string, unknown>, where: string): E
     tuning[key] = value
   }
   return tuning as unknown as EmailTuning
+}
+
+/** The file's `webhooks` block over the webhook defaults (PROTOCOL.md §15). */
+export const readWebhookTuning = (file: Record<string, unknown>, where: string): WebhookTuning => {
+  const given = file["webhooks"]
+  if (given === undefined) return DefaultWebhookTuning
+  if (typeof given !== "object" || given === null || Array.isArray(given))
+    throw new ConfigError(`"webhooks" in ${where}: must be an object`)
+  const tuning: Record<string, unknown> = { ...DefaultWebhookTuning }
+  const positive = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0
+  for (const [key, value] of Object.entries(given)) {
+    const at = `"webhooks.${key}" in ${where}`
+    if (!(key in tuning)) throw new ConfigError(`${at}: unknown setting`)
+    if (key === "allowPrivate") {
+      if (typeof value !== "boolean") throw new ConfigError(`${at}: must be true or false`)
+    } else if (key === "retrySeconds") {
+      if (!Array.isArray(value) || !value.every(positive))
+        throw new ConfigError(`${at}: must be a list of positive numbers`)
+    } else if (!positive(value)) throw new ConfigError(`${at}: must be a positive number`)
+    tuning[key] = value
+  }
+  return tuning as unknown as WebhookTuning
 }
 
 /** An SMTP URL as given: `smtp://` or `smtps://` with a host (its password is never repeated). */

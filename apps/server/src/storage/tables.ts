@@ -16,7 +16,9 @@ export const APP_ROW_TABLES = [
   "idempotency_keys",
   "stats_buckets",
   "outbox",
-  "push_subscriptions"
+  "push_subscriptions",
+  "webhook_endpoints",
+  "webhook_attempts"
 ] as const
 
 /** The tables that hold a user's rows besides `users`: what erasing a user deletes, with the user. */

@@ -8,6 +8,7 @@ import { Migrator } from "@effect/sql"
 import { author, init, settings, sharedContent } from "./steps0001to0004.js"
 import { email, outbox, stats } from "./steps0005to0007.js"
 import { push } from "./step0008push.js"
+import { webhooks } from "./step0009webhooks.js"
 
 /** Every migration step, by `NNNN_name` (a test builds an old database from the first ones). */
 export const migrationSteps = {
@@ -18,7 +19,8 @@ export const migrationSteps = {
   "0005_email": email,
   "0006_stats": stats,
   "0007_outbox": outbox,
-  "0008_push": push
+  "0008_push": push,
+  "0009_webhooks": webhooks
 }
 
 /** Every migration, in order. */

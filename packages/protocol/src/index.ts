@@ -5,6 +5,7 @@
  */
 export * from "./Api.js"
 export * from "./NotifyApi.js"
+export * from "./PushApi.js"
 export * from "./Codes.js"
 export * from "./Common.js"
 export * from "./Errors.js"

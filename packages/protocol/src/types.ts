@@ -4,6 +4,7 @@
  */
 export type * from "./Api.js"
 export type * from "./NotifyApi.js"
+export type * from "./PushApi.js"
 export type * from "./Errors.js"
 export type * from "./Frames.js"
 export type * from "./Notification.js"

@@ -21,6 +21,8 @@ import { layerStoreFor } from "./node/layers.js"
 import { startServer } from "./node/Server.js"
 import { StartupError, storageFailure } from "./config/StartupError.js"
 import { Store } from "./storage/Store.js"
+import { PushStore } from "./push/PushStore.js"
+import { generateVapidKeys } from "./push/vapid.js"
 
 const USAGE = `Usage:
   pushback serve [--port 8080] [--host 0.0.0.0] [--db sqlite:./data/pushback.db | postgres://…] [--config file.json]
@@ -30,6 +32,7 @@ const USAGE = `Usage:
   pushback token APP_ID USER_ID [--ttl SECONDS]   mint a user token
   pushback emails failed [--app APP_ID]           list emails given up on, with their last error
   pushback emails retry [JOB_ID…] [--app APP_ID]  queue failed emails again (the given ones, else all)
+  pushback push keys               print the VAPID public key browsers subscribe with
 
 Every option is also an environment variable (PUSHBACK_PORT, PUSHBACK_HOST,
 PUSHBACK_DATABASE_URL, PUSHBACK_REDIS_URL, PUSHBACK_SMTP_URL, PUSHBACK_EMAIL_FROM,
@@ -99,7 +102,7 @@ const layerCliControl = Layer.succeed(Control, { close: () => Effect.void })
 /** Runs an effect against the configured database only (no HTTP). */
 const withStore = async <A>(
   flags: ConfigFlags,
-  effect: Effect.Effect<A, unknown, Store | Config | Control>
+  effect: Effect.Effect<A, unknown, Store | PushStore | Config | Control>
 ): Promise<A> => {
   const config = loadConfig(flags, process.env, false)
   const runtime = ManagedRuntime.make(
@@ -178,6 +181,20 @@ const main = async () => {
     return
   }
   if (command === "emails") return emails(flags, sub, rest, values.app)
+  if (command === "push" && sub === "keys") {
+    // The configured pair, else the database's (made now when this is its first use).
+    const config = loadConfig(flags, process.env, false)
+    const key =
+      config.push.publicKey ??
+      (
+        await withStore(
+          flags,
+          Effect.flatMap(PushStore, (s) => s.keepKeys(generateVapidKeys()))
+        )
+      ).publicKey
+    console.log(key)
+    return
+  }
   if (command === "token") {
     const appId = sub ?? fail("token: give APP_ID USER_ID")
     const user = rest[0] ?? fail("token: give APP_ID USER_ID")

@@ -20,6 +20,8 @@ import { emailSender } from "../email/emailSender.js"
 import { layerDelivery } from "../notify/Delivery.js"
 import { layerOutbox } from "../outbox/Outbox.js"
 import type { OutboxStore } from "../outbox/OutboxStore.js"
+import { PushStore } from "../push/PushStore.js"
+import { layerPushKeys } from "../push/vapid.js"
 import { layerMetrics } from "../stats/Metrics.js"
 import { layerPgStore } from "../storage/postgres/pg.js"
 import { Store } from "../storage/Store.js"
@@ -27,10 +29,21 @@ import { layerSqliteStore } from "../storage/sqlite/sqlite.js"
 import { layerReceipts } from "../stream/Receipts.js"
 import { layerSessions } from "../stream/Sessions.js"
 
+/** Push's store on PostgreSQL until pg.ts provides it (issue 22's rewrite first): keys per node, nothing kept. */
+const layerPgPushPending = Layer.succeed(PushStore, {
+  keepKeys: (fresh) => Effect.succeed(fresh),
+  subscribe: () => Effect.dieMessage("push subscriptions on PostgreSQL are not wired yet"),
+  unsubscribe: () => Effect.succeed(false),
+  forget: () => Effect.void,
+  list: () => Effect.succeed([]),
+  target: () => Effect.succeed(undefined),
+  content: () => Effect.succeed(undefined)
+})
+
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
-export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store | OutboxStore> =>
+export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store | OutboxStore | PushStore> =>
   isPostgresUrl(config.databaseUrl)
-    ? layerPgStore(config.databaseUrl)
+    ? Layer.merge(layerPgStore(config.databaseUrl), layerPgPushPending)
     : layerSqliteStore(sqlitePath(config.databaseUrl))
 
 /**
@@ -68,9 +81,10 @@ export const layerServices = (config: ServerConfig) => {
     layerConfig(config),
     layerSessions.pipe(Layer.provideMerge(layerReceipts), Layer.provideMerge(layerMetrics))
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
+  const keyed = layerPushKeys.pipe(Layer.provideMerge(base))
   // The outbox's senders, one per kind (web push and webhooks add theirs here).
   const cluster = Layer.mergeAll(layerCluster(config), layerOutbox([emailSender])).pipe(
-    Layer.provideMerge(base)
+    Layer.provideMerge(keyed)
   )
   return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
 }

@@ -10,6 +10,7 @@ import { statusRoutes } from "../http/status.js"
 import { authRoutes } from "../auth/routes.js"
 import { inboxRoutes } from "../inbox/routes.js"
 import { notifyRoutes } from "../notify/routes.js"
+import { pushRoutes } from "../push/routes.js"
 import { statsRoutes } from "../stats/routes.js"
 import { tenancyRoutes } from "../tenancy/routes.js"
 
@@ -40,6 +41,7 @@ const all = [
   ...notifyRoutes,
   ...inboxRoutes,
   ...statsRoutes,
+  ...pushRoutes,
   ...compatRoutes,
   ...transportRoutes
 ]

@@ -17,6 +17,9 @@ import { makeCatalog } from "./catalog.js"
 import { makeEmailStore } from "../../email/emailReads.js"
 import { makeOutboxReads } from "../../outbox/outboxReads.js"
 import { OutboxStore, type OutboxStoreShape } from "../../outbox/OutboxStore.js"
+import { makePushReads } from "../../push/pushReads.js"
+import { PushStore, type PushStoreShape } from "../../push/PushStore.js"
+import { makeSqlitePushWrites } from "../../push/sqlitePushWrites.js"
 import { runMigrations } from "../migrations/migrations.js"
 import { makeSqlReads } from "../sqlReads.js"
 import { startWriter } from "./writer.js"
@@ -29,12 +32,21 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
     const reads = yield* makeSqlReads
     const writer = yield* startWriter(filename, writerThread)
     // The catalog reads on a connection of this thread: a microsecond, no message to the writer.
-    const catalog = makeCatalog(
-      yield* Effect.acquireRelease(
-        Effect.sync(() => new Database(filename)),
-        (db) => Effect.sync(() => db.close())
-      )
+    const mainDb = yield* Effect.acquireRelease(
+      Effect.sync(() => new Database(filename)),
+      (db) => Effect.sync(() => db.close())
     )
+    const catalog = makeCatalog(mainDb)
+    // Push's rare writes (a browser subscribing) on this thread's connection for now.
+    const pushWrites = makeSqlitePushWrites(mainDb)
+    const push: PushStoreShape = {
+      ...(yield* makePushReads),
+      keepKeys: (fresh) => Effect.sync(() => pushWrites.keepPushKeys(fresh)),
+      subscribe: (app, user, id, sub, now, max) =>
+        Effect.sync(() => mainDb.transaction(() => pushWrites.subscribePush(app, user, id, sub, now, max))()),
+      unsubscribe: (app, user, id) => Effect.sync(() => pushWrites.unsubscribePush(app, user, id)),
+      forget: (app, id) => Effect.sync(() => pushWrites.forgetPush(app, id))
+    }
 
     const outbox: OutboxStoreShape = {
       ...(yield* makeOutboxReads),
@@ -71,11 +83,14 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
         writer.run("prune", before, keep, keysBefore, statsBefore),
       emails: yield* makeEmailStore(outbox)
     }
-    return Context.make(Store, store).pipe(Context.add(OutboxStore, outbox))
+    return Context.make(Store, store).pipe(Context.add(OutboxStore, outbox), Context.add(PushStore, push))
   })
 
-/** Store (and the outbox's store) on a SQLite file (created with its directory when missing). */
-export const layerSqliteStore = (filename: string, writerThread?: URL): Layer.Layer<Store | OutboxStore> => {
+/** Store (and the outbox's and push's stores) on a SQLite file (created with its directory when missing). */
+export const layerSqliteStore = (
+  filename: string,
+  writerThread?: URL
+): Layer.Layer<Store | OutboxStore | PushStore> => {
   const client = Layer.unwrapEffect(
     Effect.sync(() => {
       mkdirSync(dirname(filename), { recursive: true })

@@ -30,6 +30,8 @@ export interface MetricsShape {
     sessionsRepaired: number
     emailsSent: number
     emailsFailed: number
+    pushesSent: number
+    pushesFailed: number
   }
   /** Distributions (PROTOCOL.md §8), observed where the work happens. */
   readonly histograms: {
@@ -77,6 +79,11 @@ const HELP: Record<keyof MetricsShape["counters"], [string, string]> = {
   emailsFailed: [
     "pushback_emails_failed_total",
     "Email messages given up on (a 5xx answer, or retried for a day)"
+  ],
+  pushesSent: ["pushback_pushes_sent_total", "Web Push messages accepted by a push service"],
+  pushesFailed: [
+    "pushback_pushes_failed_total",
+    "Web Push messages given up on (the subscription gone, a 4xx answer, or retried for a day)"
   ]
 }
 
@@ -95,7 +102,9 @@ export const makeMetrics = (): MetricsShape => {
     busFailed: 0,
     sessionsRepaired: 0,
     emailsSent: 0,
-    emailsFailed: 0
+    emailsFailed: 0,
+    pushesSent: 0,
+    pushesFailed: 0
   }
   const histograms: MetricsShape["histograms"] = {
     notifySeconds: makeHistogram(

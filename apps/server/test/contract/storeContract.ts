@@ -7,6 +7,7 @@
 import type { Layer } from "effect"
 import { describe } from "vitest"
 import type { Store } from "../../src/storage/Store.js"
+import { batchesContract } from "./batches.js"
 import { deliveryContract } from "./delivery.js"
 import { emailContract } from "./email.js"
 import { maintenanceContract, streamsContract } from "./streams.js"
@@ -23,6 +24,7 @@ export const describeStoreContract = (name: string, freshStore: () => Layer.Laye
     const run = useStore(freshStore)
     tenancyContract(run)
     deliveryContract(run)
+    batchesContract(run)
     streamsContract(run)
     emailContract(run)
     describe("on a database of its own", () => {

@@ -3,8 +3,10 @@
  * pool (`@effect/sql-pg` on node-postgres), migrated on start by the one migration history
  * (the migrator locks its table, so nodes starting together migrate once). Reads are the
  * portable ones of sqlReads.ts; writes are whole operations, each one transaction, several
- * at once from the pool (pgNotify.ts, pgWrites.ts). Apps and event types are read through:
- * a primary-key read costs the same round trip as checking a cached catalog's version.
+ * at once from the pool (pgNotify.ts, pgWrites.ts), except notify calls to named users, which
+ * share a transaction with the calls that arrive meanwhile (pgGroupCommit.ts). Apps are read
+ * through — never cached, so a rotated secret or a deleted app counts at once on every node —
+ * but the apps asked for in one turn of the event loop share one round trip (perTurn.ts).
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
@@ -17,10 +19,13 @@ import { pgQueueEmails } from "../../email/pgEmails.js"
 import { makeOutboxReads } from "../../outbox/outboxReads.js"
 import { OutboxStore, type OutboxStoreShape } from "../../outbox/OutboxStore.js"
 import { makePgOutbox } from "../../outbox/pgOutbox.js"
+import { makePgGroupCommit } from "./pgGroupCommit.js"
 import { makePgNotify } from "./pgNotify.js"
+import { batchable, makePgNotifyBatch } from "./pgNotifyBatch.js"
 import { withoutNulKeys } from "./pgNul.js"
 import { makePgWrites } from "./pgWrites.js"
 import { makeSqlReads } from "../sqlReads.js"
+import { perTurnLoader } from "../../batching/perTurn.js"
 
 /** Connections per node: enough for concurrent calls, few enough for many nodes on one server. */
 const POOL_SIZE = 10
@@ -38,9 +43,35 @@ const makePgStore = Effect.gen(function* () {
       }),
       Effect.orDie
     )
-  const { notify, mark } = makePgNotify(sql, transaction, pgQueueEmails(sql))
+  const one = makePgNotify(sql, transaction, pgQueueEmails(sql))
+  const { notifyBatch } = makePgNotifyBatch(sql)
+  const grouped = makePgGroupCommit((jobs) => transaction(notifyBatch(jobs)), one.notify)
+  const mark = one.mark
+  /** Calls to named users with nothing for the outbox share a transaction; others have their own. */
+  const notify: StoreShape["notify"] = (job) => (batchable(job) ? grouped.notify(job) : one.notify(job))
   const outbox: OutboxStoreShape = { ...(yield* makeOutboxReads), ...makePgOutbox(sql, transaction) }
   const writes = makePgWrites(sql, transaction)
+
+  /** The apps asked for in one turn (every request's credential), read in one round trip. */
+  const appsThisTurn = perTurnLoader((ids) =>
+    sql`SELECT id, name, secret, created_at FROM apps WHERE id = ANY(${ids}::text[])`.pipe(
+      Effect.map(
+        (rows) =>
+          new Map(
+            rows.map((r): [string, AppRecord] => [
+              String(r["id"]),
+              {
+                id: String(r["id"]),
+                name: String(r["name"]),
+                secret: String(r["secret"]),
+                createdAt: String(r["created_at"])
+              }
+            ])
+          )
+      ),
+      Effect.orDie
+    )
+  )
 
   const store: StoreShape = {
     ...reads,
@@ -53,20 +84,7 @@ const makePgStore = Effect.gen(function* () {
       synchronous: `synchronous_commit=${String(setting?.["value"])}`,
       commits
     })),
-    getApp: (id) =>
-      sql`SELECT id, name, secret, created_at FROM apps WHERE id = ${id}`.pipe(
-        Effect.map(([r]): AppRecord | undefined =>
-          r === undefined
-            ? undefined
-            : {
-                id: String(r["id"]),
-                name: String(r["name"]),
-                secret: String(r["secret"]),
-                createdAt: String(r["created_at"])
-              }
-        ),
-        Effect.orDie
-      ),
+    getApp: (id) => appsThisTurn(id),
     listEventTypes: (app) =>
       sql`SELECT name, title, description FROM event_types WHERE app = ${app} ORDER BY name COLLATE "C"`.pipe(
         Effect.map((rows) =>

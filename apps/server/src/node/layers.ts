@@ -28,6 +28,7 @@ import { Store } from "../storage/Store.js"
 import { layerSqliteStore } from "../storage/sqlite/sqlite.js"
 import { layerReceipts } from "../stream/Receipts.js"
 import { layerSessions } from "../stream/Sessions.js"
+import { layerWebhookStore, webhookSender } from "../webhooks/webhookLayer.js"
 
 /** Push's store on PostgreSQL until pg.ts provides it (issue 22's rewrite first): keys per node, nothing kept. */
 const layerPgPushPending = Layer.succeed(PushStore, {
@@ -83,8 +84,10 @@ export const layerServices = (config: ServerConfig) => {
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
   const keyed = layerPushKeys.pipe(Layer.provideMerge(base))
   // The outbox's senders, one per kind (web push and webhooks add theirs here).
-  const cluster = Layer.mergeAll(layerCluster(config), layerOutbox([emailSender])).pipe(
-    Layer.provideMerge(keyed)
+  const senders = [emailSender, webhookSender] as const
+  const outbox = layerOutbox<Effect.Effect.Context<(typeof senders)[number]>>(senders)
+  const cluster = Layer.mergeAll(layerCluster(config), outbox).pipe(
+    Layer.provideMerge(layerWebhookStore(config).pipe(Layer.provideMerge(keyed)))
   )
   return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
 }

@@ -13,6 +13,7 @@ import { notifyRoutes } from "../notify/routes.js"
 import { pushRoutes } from "../push/routes.js"
 import { statsRoutes } from "../stats/routes.js"
 import { tenancyRoutes } from "../tenancy/routes.js"
+import { webhookRoutes } from "../webhooks/routes.js"
 
 /**
  * A transport endpoint in the route table. Its real requests never reach the table (upgrades and
@@ -42,6 +43,7 @@ const all = [
   ...inboxRoutes,
   ...statsRoutes,
   ...pushRoutes,
+  ...webhookRoutes,
   ...compatRoutes,
   ...transportRoutes
 ]

@@ -1,0 +1,140 @@
+/**
+ * Webhooks' sender of the outbox (PROTOCOL.md §15): a `webhook` job is one event for one
+ * endpoint. It is signed with the Standard Webhooks scheme (the `standardwebhooks` library; both
+ * secrets for a day after a rotation) and POSTed (post.ts). The retry schedule is the sender's
+ * own — `webhooks.retrySeconds` with jitter, counted in real attempts (the attempts log), at
+ * least what `Retry-After` asks — so a job that merely waits for an earlier event of its user
+ * (per-endpoint, per-user order) uses none of it: the worker's `retryIn` is always 0 and each
+ * failure says how long to wait. A 410 disables the endpoint at once, as do five days of only
+ * failures; a disabled endpoint's events fail without an attempt, a deleted one's are cancelled.
+ * Leases, once per cluster and surviving `kill -9` are the outbox's.
+ */
+import { Effect } from "effect"
+import { Webhook } from "standardwebhooks"
+import { Config } from "../config/Config.js"
+import type { WebhookTuning } from "../config/settings.js"
+import type { OutboxJob } from "../outbox/OutboxStore.js"
+import type { Sender, SendResult } from "../outbox/Sender.js"
+import { typeOfBody } from "./events.js"
+import { postWebhook } from "./post.js"
+import { type EndpointRecord, partsOfJobId, WEBHOOK, WebhookStore } from "./WebhookStore.js"
+
+/** How long a job waits for an earlier event of its user that a node is sending right now. */
+const IN_FLIGHT_WAIT_MS = 200
+
+/** ±20 % of `ms`: retries of many events spread out instead of arriving together. */
+const jittered = (ms: number): number => Math.round(ms * (0.8 + Math.random() * 0.4))
+
+/** The delay before retry number `tries` (after that many failed attempts), or undefined: none left. */
+export const retryDelay = (tuning: WebhookTuning, tries: number): number | undefined => {
+  const seconds = tuning.retrySeconds[tries - 1]
+  return seconds === undefined ? undefined : jittered(seconds * 1000)
+}
+
+/** The `webhook-signature` header: the current secret's, and the previous one's while it still signs. */
+export const signatures = (endpoint: EndpointRecord, id: string, at: Date, body: string): string => {
+  const current = new Webhook(endpoint.secret).sign(id, at, body)
+  const previous =
+    endpoint.previousSecret !== null &&
+    endpoint.previousUntil !== null &&
+    Date.parse(endpoint.previousUntil) > at.getTime()
+      ? new Webhook(endpoint.previousSecret).sign(id, at, body)
+      : undefined
+  return previous === undefined ? current : `${current} ${previous}`
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The webhook sender, on the config and the WebhookStore in context. */
+export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookStore> = Effect.gen(
+  function* () {
+    const tuning = (yield* Config).webhooks
+    const store = yield* WebhookStore
+
+    const send = (job: OutboxJob): Effect.Effect<SendResult> =>
+      Effect.gen(function* () {
+        const { eventId, endpointId } = partsOfJobId(job.id)
+        const endpoint = yield* store.get(job.app, endpointId)
+        if (endpoint === undefined) return { _tag: "Cancelled" } as const
+        const type = typeOfBody(job.payload)
+        if (!endpoint.enabled && type !== "webhook.test") {
+          return { _tag: "Failed", error: "the endpoint is disabled", permanent: true } as const
+        }
+        if (job.userId !== null) {
+          const before = yield* store.earlier(job.app, endpointId, job.userId, job.id)
+          if (before !== undefined) {
+            const wait = before.held
+              ? IN_FLIGHT_WAIT_MS
+              : Math.max(IN_FLIGHT_WAIT_MS, Date.parse(before.dueAt) - Date.now())
+            return {
+              _tag: "Failed",
+              error: `waiting for ${before.id}`,
+              permanent: false,
+              retryAfterMs: wait
+            } as const
+          }
+        }
+        const tries = (yield* store.tries(job.id)) + 1
+        const at = new Date()
+        const outcome = yield* Effect.promise(() =>
+          postWebhook({
+            url: endpoint.url,
+            body: job.payload,
+            headers: {
+              "webhook-id": eventId,
+              "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+              "webhook-signature": signatures(endpoint, eventId, at, job.payload)
+            },
+            timeoutMs: tuning.timeoutMs,
+            allowPrivate: tuning.allowPrivate
+          })
+        )
+        const now = Date.now()
+        const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
+        const gone = outcome.status === 410
+        const scheduled = ok || gone ? undefined : retryDelay(tuning, tries)
+        const delay =
+          scheduled === undefined || outcome.status === null
+            ? scheduled
+            : Math.max(scheduled, outcome.retryAfterMs ?? 0)
+        const error = outcome.status === null ? outcome.error : ok ? null : `HTTP ${outcome.status}`
+        const disabled = yield* store.record(
+          {
+            app: job.app,
+            endpointId,
+            jobId: job.id,
+            eventId,
+            type,
+            at: at.toISOString(),
+            status: outcome.status,
+            ms: outcome.ms,
+            error,
+            next: delay === undefined ? null : iso(now + delay)
+          },
+          {
+            success: ok,
+            disable: gone ? "410 Gone" : undefined,
+            failingBefore: iso(now - tuning.disableAfterSeconds * 1000)
+          }
+        )
+        if (ok) return { _tag: "Sent" } as const
+        if (disabled)
+          console.log(`[pushback] webhook endpoint ${endpointId} of ${job.app} disabled (${error})`)
+        return {
+          _tag: "Failed",
+          error: error ?? "failed",
+          permanent: delay === undefined || disabled,
+          retryAfterMs: delay
+        } as const
+      })
+
+    return {
+      kind: WEBHOOK,
+      send,
+      // The schedule is the sender's (each failure says its delay), counted in real attempts.
+      retryIn: () => 0,
+      leaseMs: tuning.leaseSeconds * 1000,
+      pollMs: tuning.pollMs
+    } satisfies Sender
+  }
+)

@@ -5,6 +5,7 @@
  * link-local, `localhost`) — leaving nothing stored. Endpoints are subscribed to events that
  * never fire here, so no request ever leaves this machine even if a refusal were missing.
  */
+import { hostname } from "node:os"
 import { useServer } from "@pushback/testkit"
 import { describe, expect, it } from "vitest"
 
@@ -78,7 +79,9 @@ describe("webhook endpoints", () => {
     )
     expect(mine.body.webhooks.map((w) => [w.id, w.batch])).toEqual([[made.body.id, true]])
     // Another app sees nothing of it, and cannot touch it.
-    const theirs = await server.request<{ webhooks: Array<unknown> }>("GET", "/v1/webhooks", { token: other.secret })
+    const theirs = await server.request<{ webhooks: Array<unknown> }>("GET", "/v1/webhooks", {
+      token: other.secret
+    })
     expect(theirs.body.webhooks).toEqual([])
     for (const [method, path] of [
       ["GET", ""],
@@ -94,11 +97,19 @@ describe("webhook endpoints", () => {
       })
       expect(res.status, `${method} ${path}`).toBe(404)
     }
-    const byAdmin = await server.request<{ webhooks: Array<unknown> }>("GET", `/v1/apps/${app.id}/webhooks`, admin)
+    const byAdmin = await server.request<{ webhooks: Array<unknown> }>(
+      "GET",
+      `/v1/apps/${app.id}/webhooks`,
+      admin
+    )
     expect(byAdmin.body.webhooks).toHaveLength(1)
-    expect((await server.request("GET", `/v1/apps/${app.id}/webhooks`, { token: app.secret })).status).toBe(401)
+    expect((await server.request("GET", `/v1/apps/${app.id}/webhooks`, { token: app.secret })).status).toBe(
+      401
+    )
     expect((await server.request("GET", "/v1/webhooks")).status).toBe(401)
-    expect((await server.request("DELETE", `/v1/apps/${app.id}/webhooks/${made.body.id}`, admin)).status).toBe(204)
+    expect(
+      (await server.request("DELETE", `/v1/apps/${app.id}/webhooks/${made.body.id}`, admin)).status
+    ).toBe(204)
   })
 
   it("refuses bad bodies and private targets with 400 naming the field, storing nothing", async () => {
@@ -123,7 +134,9 @@ describe("webhook endpoints", () => {
       [{ url: "http://172.20.0.1/x", events }, "url"],
       [{ url: "http://169.254.169.254/latest/meta-data", events }, "url"],
       [{ url: "http://0.0.0.0/x", events }, "url"],
-      [{ url: "http://[fd00::1]/x", events }, "url"]
+      [{ url: "http://[fd00::1]/x", events }, "url"],
+      // This machine's name resolves to a loopback or private address (/etc/hosts).
+      [{ url: `http://${hostname()}:9/x`, events }, "url"]
     ]
     for (const [body, field] of refusals) {
       const res = await server.request<{ error: { code: string; details?: { field?: string } } }>(
@@ -139,7 +152,9 @@ describe("webhook endpoints", () => {
       body: { url: "https://hooks.invalid/x", evnts: events }
     })
     expect(typo.body.error.message).toContain("did you mean events?")
-    const listed = await server.request<{ webhooks: Array<unknown> }>("GET", "/v1/webhooks", { token: app.secret })
+    const listed = await server.request<{ webhooks: Array<unknown> }>("GET", "/v1/webhooks", {
+      token: app.secret
+    })
     expect(listed.body.webhooks).toEqual([])
 
     // A PATCH to a private target is refused too, and changes nothing.
@@ -152,7 +167,9 @@ describe("webhook endpoints", () => {
       body: { url: "http://127.0.0.1:9/x" }
     })
     expect(moved.status).toBe(400)
-    const still = await server.request<{ url: string }>("GET", `/v1/webhooks/${made.body.id}`, { token: app.secret })
+    const still = await server.request<{ url: string }>("GET", `/v1/webhooks/${made.body.id}`, {
+      token: app.secret
+    })
     expect(still.body.url).toBe("https://hooks.invalid/x")
   })
 })

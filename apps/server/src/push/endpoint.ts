@@ -26,6 +26,7 @@ for (const [net, bits] of [
   PRIVATE.addSubnet(net, bits, "ipv4")
 for (const [net, bits] of [
   ["::", 127],
+  ["::ffff:0:0", 96],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8]

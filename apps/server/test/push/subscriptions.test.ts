@@ -1,0 +1,139 @@
+/**
+ * Web Push keys and subscriptions (PROTOCOL.md §14) on one server: the public VAPID key for
+ * anyone, kept across restarts and printed by `pushback push keys`; a configured pair and a
+ * refused VAPID subject; a browser's subscription stored, listed, moved to another user by the
+ * same endpoint, removed, capped at 10 per user (the oldest goes) and erased with its user;
+ * bad bodies and endpoints refused with 400 and nothing stored.
+ */
+import { spawnSync } from "node:child_process"
+import { CLI_PATH, request } from "@pushback/testkit"
+import { describe, expect, it } from "vitest"
+import { postSubscription, pushSuite, subscribeOk, subscriptionsOf } from "./helpers.js"
+
+const suite = pushSuite("push-subscriptions")
+
+const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env }, encoding: "utf8" })
+
+describe("the VAPID key", () => {
+  it("is served without a credential, kept in the database, and printed by pushback push keys", async () => {
+    const { server } = suite
+    const res = await request<{ publicKey: string }>(server.url, "GET", "/v1/push/key")
+    expect(res.status).toBe(200)
+    expect(res.body.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/)
+    const printed = cli(["push", "keys", "--db", `sqlite:${server.dataDir}/pushback.db`])
+    expect(printed.status, printed.stderr).toBe(0)
+    expect(printed.stdout.trim()).toBe(res.body.publicKey)
+  })
+
+  it("comes from PUSHBACK_VAPID_PUBLIC_KEY/_PRIVATE_KEY when given, and a fake subject is refused", () => {
+    const { server } = suite
+    const db = ["--db", `sqlite:${server.dataDir}/pushback.db`]
+    const pair = {
+      PUSHBACK_VAPID_PUBLIC_KEY: `B${"A".repeat(86)}`,
+      PUSHBACK_VAPID_PRIVATE_KEY: "A".repeat(43)
+    }
+    const given = cli(["push", "keys", ...db], pair)
+    expect(given.stdout.trim()).toBe(pair.PUSHBACK_VAPID_PUBLIC_KEY)
+    const half = cli(["push", "keys", ...db], { PUSHBACK_VAPID_PUBLIC_KEY: pair.PUSHBACK_VAPID_PUBLIC_KEY })
+    expect(half.status).toBe(1)
+    expect(half.stderr).toMatch(/give both keys/)
+    for (const subject of [
+      "mailto:ops@localhost",
+      "https://10.0.0.1",
+      "http://pushback.example.com",
+      "ops@x.org"
+    ]) {
+      const refused = cli(["push", "keys", ...db], { PUSHBACK_VAPID_SUBJECT: subject })
+      expect(refused.status, subject).toBe(1)
+      expect(refused.stderr).toMatch(/PUSHBACK_VAPID_SUBJECT .*a VAPID subject is mailto:/)
+    }
+  })
+})
+
+describe("subscriptions", () => {
+  it("are stored, listed, moved by their endpoint, and removed", async () => {
+    const { server, app, service } = suite
+    const phone = service.subscription("ana-phone")
+    const id = await subscribeOk(server, app, "ana", phone, {
+      userAgent: "Firefox ESR",
+      expirationTime: null
+    })
+    expect(id).toMatch(/^psub_/)
+    expect(await subscriptionsOf(server, app, "ana")).toEqual([
+      expect.objectContaining({
+        id,
+        endpoint: phone.endpoint,
+        userAgent: "Firefox ESR",
+        expirationTime: null
+      })
+    ])
+    // The same browser, now signed in as bea: one subscription, hers.
+    expect(await subscribeOk(server, app, "bea", phone)).toBe(id)
+    expect(await subscriptionsOf(server, app, "ana")).toEqual([])
+    expect((await subscriptionsOf(server, app, "bea")).map((s) => s.id)).toEqual([id])
+    const { userToken } = await import("@pushback/testkit")
+    const ana = await userToken(server, app, "ana")
+    const bea = await userToken(server, app, "bea")
+    const mine = await request<{ subscriptions: Array<{ id: string }> }>(
+      server.url,
+      "GET",
+      "/v1/me/push-subscriptions",
+      {
+        token: bea
+      }
+    )
+    expect(mine.body.subscriptions.map((s) => s.id)).toEqual([id])
+    // Not ana's to remove; bea's once, then gone.
+    expect(
+      (await request(server.url, "DELETE", `/v1/me/push-subscriptions/${id}`, { token: ana })).status
+    ).toBe(404)
+    expect(
+      (await request(server.url, "DELETE", `/v1/me/push-subscriptions/${id}`, { token: bea })).status
+    ).toBe(204)
+    expect(
+      (await request(server.url, "DELETE", `/v1/me/push-subscriptions/${id}`, { token: bea })).status
+    ).toBe(404)
+    expect(await subscriptionsOf(server, app, "bea")).toEqual([])
+  })
+
+  it("keep at most 10 per user, the oldest going first, and go with their user", async () => {
+    const { server, app, service } = suite
+    const ids: Array<string> = []
+    for (let i = 0; i < 11; i++)
+      ids.push(await subscribeOk(server, app, "cal", service.subscription(`cal-${i}`)))
+    const kept = (await subscriptionsOf(server, app, "cal")).map((s) => s.id)
+    expect(kept).toHaveLength(10)
+    expect(kept).not.toContain(ids[0])
+    expect(new Set(kept)).toEqual(new Set(ids.slice(1)))
+    expect((await request(server.url, "DELETE", "/v1/users/cal", { token: app.secret })).status).toBe(204)
+    expect(
+      (await request(server.url, "GET", "/v1/users/cal/push-subscriptions", { token: app.secret })).status
+    ).toBe(404)
+    await request(server.url, "POST", "/v1/users", { token: app.secret, body: { users: ["cal"] } })
+    expect(await subscriptionsOf(server, app, "cal")).toEqual([])
+  })
+
+  it("refuse bad bodies and endpoints with 400, storing nothing", async () => {
+    const { server, app, service } = suite
+    const sub = service.subscription("dee-laptop")
+    const bad: Array<[unknown, string]> = [
+      [{ endpoint: sub.endpoint.replace("https:", "http:"), keys: sub.keys }, "endpoint"],
+      [{ endpoint: "https://fcm.googleapis.com/fcm/send/abc", keys: sub.keys }, "endpoint"],
+      [{ endpoint: "https://push.example.org/x", keys: sub.keys }, "endpoint"],
+      [{ endpoint: "not a url", keys: sub.keys }, "endpoint"],
+      [{ endpoint: sub.endpoint, keys: { ...sub.keys, p256dh: "AAAA" } }, "keys.p256dh"],
+      [{ endpoint: sub.endpoint, keys: { ...sub.keys, auth: sub.keys.p256dh } }, "keys.auth"],
+      [{ endpoint: sub.endpoint }, "keys"],
+      [{ endpoint: sub.endpoint, keys: sub.keys, expirationTime: "soon" }, "expirationTime"],
+      [[], "body"]
+    ]
+    for (const [body, field] of bad) {
+      const res = await postSubscription(server, app, "dee", body)
+      expect(res.status, `${JSON.stringify(body)}: ${res.text}`).toBe(400)
+      expect(JSON.stringify(res.body), JSON.stringify(body)).toContain(field)
+    }
+    expect((await request(server.url, "POST", "/v1/me/push-subscriptions", { body: sub })).status).toBe(401)
+    expect(await subscriptionsOf(server, app, "dee")).toEqual([])
+  })
+})

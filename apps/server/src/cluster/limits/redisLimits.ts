@@ -2,27 +2,35 @@
  * Limits counted in Redis, so that the notify rate of an app and the long-polls of a user
  * are the cluster's budget (PROTOCOL.md §6). The bucket is refilled inside one Lua script on
  * Redis's clock, so nodes with drifting clocks still share one budget. While Redis is
- * unreachable each node falls back to its own count: limits loosen, nothing stops.
+ * unreachable each node falls back to its own count: limits loosen, nothing stops. The calls
+ * of one turn of the event loop take their tokens together, one script call per app.
  */
 import { Effect, Layer } from "effect"
 import { Config } from "../../config/Config.js"
 import { Limits, type LimitsShape, localLimits } from "./Limits.js"
 import { PREFIX, RedisConnections } from "../redis.js"
+import { perTurnCounter } from "../../batching/perTurn.js"
 
-/** KEYS[1] the bucket; ARGV[1] tokens per second. Answers 0, or seconds to wait. */
-const TAKE_TOKEN = `
+/**
+ * KEYS[1] the bucket; ARGV[1] tokens per second, ARGV[2] tokens wanted (the takes of one turn).
+ * Answers {taken, wait}: how many got a token, and the seconds the others are to wait.
+ */
+const TAKE_TOKENS = `
 local rate = tonumber(ARGV[1])
+local wanted = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(b[1]) or rate
 local at = tonumber(b[2]) or now
 tokens = math.min(rate, tokens + (now - at) / 1000 * rate)
+local taken = math.min(wanted, math.floor(tokens))
+tokens = tokens - taken
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) / rate)) end
+if taken < wanted then wait = math.max(1, math.ceil((1 - tokens) / rate)) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], 60000)
-return wait`
+return {taken, wait}`
 
 /** KEYS[1] the user's count; ARGV[1] the cap, ARGV[2] a lifetime in ms (a dead node's polls end). */
 const HOLD_SLOT = `
@@ -38,10 +46,10 @@ export const layerRedisLimits = Layer.effect(
     const config = yield* Config
     const { command } = yield* RedisConnections
     // Sent once, then called by its SHA (EVALSHA), as ioredis's defined commands do.
-    command.defineCommand("pushbackTakeToken", { numberOfKeys: 1, lua: TAKE_TOKEN })
+    command.defineCommand("pushbackTakeTokens", { numberOfKeys: 1, lua: TAKE_TOKENS })
     command.defineCommand("pushbackHoldSlot", { numberOfKeys: 1, lua: HOLD_SLOT })
     const scripts = command as unknown as {
-      pushbackTakeToken: (key: string, rate: number) => Promise<unknown>
+      pushbackTakeTokens: (key: string, rate: number, wanted: number) => Promise<[number, number]>
       pushbackHoldSlot: (key: string, max: number, lifetime: number) => Promise<unknown>
     }
     const local = localLimits(config)
@@ -51,12 +59,21 @@ export const layerRedisLimits = Layer.effect(
     const pollKey = (app: string, user: string) => `${PREFIX}polls:${app}:${user}`
     /** Slots this node took in Redis (released there), apart from those it took locally. */
     const inRedis = new Map<string, number>()
+    /** The notify calls of one turn take their tokens in one script call per app. */
+    const takeThisTurn = perTurnCounter((counts) =>
+      Effect.tryPromise(async () => {
+        const answers = new Map<string, Array<number>>()
+        await Promise.all(
+          [...counts].map(async ([app, wanted]) => {
+            const [taken, wait] = await scripts.pushbackTakeTokens(`${PREFIX}rate:${app}`, rate, wanted)
+            answers.set(app, Array.from({ length: wanted }, (_, i) => (i < Number(taken) ? 0 : Number(wait))))
+          })
+        )
+        return answers
+      })
+    )
     return {
-      takeNotify: (app) =>
-        Effect.tryPromise(() => scripts.pushbackTakeToken(`${PREFIX}rate:${app}`, rate)).pipe(
-          Effect.map(Number),
-          Effect.orElse(() => local.takeNotify(app))
-        ),
+      takeNotify: (app) => takeThisTurn(app).pipe(Effect.orElse(() => local.takeNotify(app))),
       holdPoll: (app, user) =>
         Effect.tryPromise(() =>
           scripts.pushbackHoldSlot(pollKey(app, user), config.maxPollsPerUser, slotLifetime)

@@ -3,7 +3,8 @@
  * app, a hash of user → session count and a hash of session → (user, transport, since) —
  * and beats in a sorted set of nodes. Keys live 25 s past the last beat, so a node that dies
  * takes its sessions with it within 30 s (PROTOCOL.md §6). Questions are answered from this node's hub plus
- * the other live nodes' keys, in one pipeline; while Redis is unreachable a node answers for
+ * the other live nodes' keys, in one pipeline (for `onlineOf`, one for all the calls of a turn of
+ * the event loop); while Redis is unreachable a node answers for
  * itself, and after a reconnect it writes its whole mirror again.
  */
 import { Effect, Layer } from "effect"
@@ -11,6 +12,7 @@ import { Config } from "../../config/Config.js"
 import { type Census, type ConnectionInfo, localPresence, Presence, type PresenceShape } from "./Presence.js"
 import { type Session, Sessions, type TransportName } from "../../stream/Sessions.js"
 import { PREFIX, RedisConnections } from "../redis.js"
+import { perTurnLoader } from "../../batching/perTurn.js"
 
 /** How often a node beats; its keys outlive the last beat by `LIFETIME_MS`. */
 const BEAT_MS = 5000
@@ -156,20 +158,55 @@ export const layerRedisPresence = Layer.scoped(
         return value as A
       })
 
+    /**
+     * Whether each `app \0 user` asked in one turn (the notify calls of that turn) has a session
+     * on another live node: one pipeline for the turn, an HMGET per app and node.
+     */
+    const elsewhere = perTurnLoader((keys) =>
+      Effect.flatMap(others(), (nodes) => {
+        const found = new Map<string, boolean>()
+        if (nodes.length === 0) return Effect.succeed(found)
+        const byApp = new Map<string, Array<string>>()
+        for (const key of keys) {
+          const at = key.indexOf("\u0000")
+          const app = key.slice(0, at)
+          byApp.set(app, [...(byApp.get(app) ?? []), key.slice(at + 1)])
+        }
+        return Effect.tryPromise(async () => {
+          const p = command.pipeline()
+          const asked: Array<[string, ReadonlyArray<string>]> = []
+          for (const [app, users] of byApp) {
+            for (const n of nodes) {
+              p.hmget(usersKey(n, app), ...users)
+              asked.push([app, users])
+            }
+          }
+          ;(await results<Array<string | null>>(p)).forEach((counts, i) => {
+            const [app, users] = asked[i]!
+            counts.forEach((c, j) => {
+              if (c !== null) found.set(`${app}\u0000${users[j]!}`, true)
+            })
+          })
+          return found
+        })
+      })
+    )
+
     const presence: PresenceShape = {
       onlineOf: (app, users) =>
-        across(local.onlineOf(app, users), async (nodes, mine) => {
+        Effect.flatMap(local.onlineOf(app, users), (mine) => {
           const rest = users.filter((u) => !mine.has(u))
-          if (rest.length === 0) return mine
-          const p = command.pipeline()
-          for (const n of nodes) p.hmget(usersKey(n, app), ...rest)
-          const online = new Set(mine)
-          for (const counts of await results<Array<string | null>>(p)) {
-            counts.forEach((c, i) => {
-              if (c !== null) online.add(rest[i]!)
-            })
-          }
-          return online
+          if (rest.length === 0) return Effect.succeed(mine)
+          return Effect.forEach(rest, (user) => elsewhere(`${app}\u0000${user}`), { concurrency: "unbounded" }).pipe(
+            Effect.map((found) => {
+              const online = new Set(mine)
+              found.forEach((yes, i) => {
+                if (yes === true) online.add(rest[i]!)
+              })
+              return online
+            }),
+            Effect.orElseSucceed(() => mine)
+          )
         }),
       onlineUsers: (app) =>
         across(local.onlineUsers(app), async (nodes, mine) => {

@@ -21,6 +21,7 @@ import { layerDelivery } from "../notify/Delivery.js"
 import { layerOutbox } from "../outbox/Outbox.js"
 import type { OutboxStore } from "../outbox/OutboxStore.js"
 import { PushStore } from "../push/PushStore.js"
+import { pushSender } from "../push/pushSender.js"
 import { layerPushKeys } from "../push/vapid.js"
 import { layerMetrics } from "../stats/Metrics.js"
 import { layerPgStore } from "../storage/postgres/pg.js"
@@ -83,8 +84,8 @@ export const layerServices = (config: ServerConfig) => {
     layerSessions.pipe(Layer.provideMerge(layerReceipts), Layer.provideMerge(layerMetrics))
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
   const keyed = layerPushKeys.pipe(Layer.provideMerge(base))
-  // The outbox's senders, one per kind (web push and webhooks add theirs here).
-  const senders = [emailSender, webhookSender] as const
+  // The outbox's senders, one per kind.
+  const senders = [emailSender, pushSender, webhookSender] as const
   const outbox = layerOutbox<Effect.Effect.Context<(typeof senders)[number]>>(senders)
   const cluster = Layer.mergeAll(layerCluster(config), outbox).pipe(
     Layer.provideMerge(layerWebhookStore(config).pipe(Layer.provideMerge(keyed)))

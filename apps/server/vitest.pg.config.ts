@@ -15,6 +15,7 @@ export default defineProject({
       "test/durability/kill9.test.ts",
       "test/compat/*.test.ts",
       "test/email/*.test.ts",
+      "test/webhooks/*.test.ts",
       "test/pg/*.test.ts",
       "test/contract/*.pg.test.ts",
       // several nodes: PostgreSQL + Redis, behind nginx

@@ -36,6 +36,15 @@ it(`the ESM entry is under ${BUDGET} bytes minified and gzipped`, async () => {
   if (existsSync(dist)) expect(await gzippedBundle(dist)).toBeLessThan(BUDGET)
 })
 
+/** `@pushback/browser/push` (PROTOCOL.md §14): a separate entry, with its own budget. */
+const PUSH_BUDGET = 1536
+
+it(`the push entry is under ${PUSH_BUDGET} bytes minified and gzipped, and apart from the core`, async () => {
+  expect(await gzippedBundle(here("../src/push.ts"))).toBeLessThan(PUSH_BUDGET)
+  const dist = here("../dist/push.js")
+  if (existsSync(dist)) expect(await gzippedBundle(dist)).toBeLessThan(PUSH_BUDGET)
+})
+
 it("has no runtime dependencies", async () => {
   const pkg = (await import("../package.json", { with: { type: "json" } })).default as {
     dependencies?: Record<string, string>

@@ -10,6 +10,7 @@ export {
 } from "./useNotifications.js"
 export { usePushBackClient } from "./usePushBackClient.js"
 export { usePushBackEvent } from "./usePushBackEvent.js"
+export { type UsePushResult, usePush } from "./usePush.js"
 export { useUnseenCount } from "./useUnseenCount.js"
 export type {
   ConnectionState,
@@ -19,3 +20,4 @@ export type {
   PushBackOptions,
   Snapshot
 } from "@pushback/browser"
+export type { PushOptions, PushState, SubscribeOptions } from "@pushback/browser/push"

@@ -11,6 +11,7 @@ import type { OutboxJob } from "../outbox/OutboxStore.js"
 import { exponentialRetry, type Sender, type SenderSlot, type SendResult } from "../outbox/Sender.js"
 import { Metrics } from "../stats/Metrics.js"
 import { Store } from "../storage/Store.js"
+import { webhookEvent } from "../webhooks/events.js"
 import { renderEmail } from "./EmailMessage.js"
 import { EMAIL, emailPayloadOf } from "./emailStore.js"
 import { layerSmtpMailer, Mailer } from "./Mailer.js"
@@ -45,11 +46,24 @@ export const makeEmailSender: Effect.Effect<Sender, never, Config | Store | Metr
           config.emailFrom
         )
         const sent = yield* Effect.either(mailer.send(message))
+        /** One webhook event per recipient (PROTOCOL.md §15), stored with the settlement. */
+        const events = (type: string, more: Record<string, unknown>) =>
+          recipients.map((r) =>
+            webhookEvent(job.app, type, {
+              user: r.user,
+              notification: r.notification,
+              call: job.callId ?? undefined,
+              email: r.email,
+              ...more
+            })
+          )
         if (Either.isRight(sent)) {
           // The job keeps whom it mailed.
-          return { _tag: "Sent", payload: JSON.stringify({ recipients, recheck }) } as const
+          const payload = JSON.stringify({ recipients, recheck })
+          return { _tag: "Sent", payload, events: events("email.sent", {}) } as const
         }
-        return { _tag: "Failed", error: sent.left.message, permanent: sent.left.permanent } as const
+        const { message: error, permanent } = sent.left
+        return { _tag: "Failed", error, permanent, events: events("email.failed", { error }) } as const
       })
 
     return {

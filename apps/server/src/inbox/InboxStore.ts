@@ -20,7 +20,8 @@ export interface InboxStore {
   ) => Effect.Effect<NotificationRecord | undefined>
   /**
    * Applies a mark and, when it changed anything, its one stream entry, in one transaction.
-   * Answers the ids it changed (in seq order) and the entry to publish.
+   * Answers the ids it changed (in seq order), the entry to publish, and how many outbox jobs
+   * (webhook events) it queued.
    */
   readonly mark: (
     app: string,
@@ -28,7 +29,7 @@ export interface InboxStore {
     kind: MarkKind,
     target: MarkTarget,
     now: string
-  ) => Effect.Effect<{ ids: ReadonlyArray<string>; entries: ReadonlyArray<StreamEntry> }>
+  ) => Effect.Effect<{ ids: ReadonlyArray<string>; entries: ReadonlyArray<StreamEntry>; queued?: number }>
   /** The user's counts and, from the same snapshot, their latest seq (what they reflect). */
   readonly counts: (
     app: string,

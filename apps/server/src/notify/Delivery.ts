@@ -191,8 +191,11 @@ export const makeDelivery = Effect.gen(function* () {
 
   const mark: DeliveryShape["mark"] = (app, user, kind, target) =>
     Effect.gen(function* () {
-      const { ids, entries } = yield* timed(store.mark(app, user, kind, target, new Date().toISOString()))
+      const { ids, entries, queued } = yield* timed(
+        store.mark(app, user, kind, target, new Date().toISOString())
+      )
       if (entries.length > 0) yield* bus.publish(app, entries)
+      if (queued !== undefined && queued > 0) outbox.wake()
       return ids
     })
 

@@ -40,13 +40,25 @@ const isSender = (slot: SenderSlot): slot is Sender => !("off" in slot)
 const settlementOf = (sender: Sender, job: OutboxJob, result: SendResult, now: number): Settlement => {
   switch (result._tag) {
     case "Sent":
-      return { state: "sent", at: iso(now), payload: result.payload, stats: sender.stats?.sent }
+      return {
+        state: "sent",
+        at: iso(now),
+        payload: result.payload,
+        stats: sender.stats?.sent,
+        events: result.events
+      }
     case "Cancelled":
       return { state: "cancelled", at: iso(now) }
     case "Failed": {
       const retryIn = result.permanent ? undefined : sender.retryIn(job.attempts)
       if (retryIn === undefined) {
-        return { state: "failed", at: iso(now), error: result.error, stats: sender.stats?.failed }
+        return {
+          state: "failed",
+          at: iso(now),
+          error: result.error,
+          stats: sender.stats?.failed,
+          events: result.events
+        }
       }
       return {
         state: "retry",

@@ -9,6 +9,7 @@
  */
 import { Context, type Effect } from "effect"
 import type { StatsCounts } from "../stats/statsBuckets.js"
+import type { WebhookEventRow } from "../webhooks/WebhookStore.js"
 
 /** A job to write, inside its cause's transaction (the app and the time are the cause's). */
 export interface OutboxRow {
@@ -47,12 +48,16 @@ export type Settlement =
       readonly payload?: string | undefined
       /** Added to the app's statistics in the same transaction. */
       readonly stats?: StatsCounts | undefined
+      /** Webhook events it causes (`email.sent`), queued in the same transaction. */
+      readonly events?: ReadonlyArray<WebhookEventRow> | undefined
     }
   | {
       readonly state: "failed"
       readonly at: string
       readonly error: string
       readonly stats?: StatsCounts | undefined
+      /** Webhook events it causes (`email.failed`), queued in the same transaction. */
+      readonly events?: ReadonlyArray<WebhookEventRow> | undefined
     }
   /** Attempted again at `dueAt`. */
   | { readonly state: "retry"; readonly dueAt: string; readonly error: string }

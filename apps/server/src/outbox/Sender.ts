@@ -7,12 +7,18 @@
  */
 import type { Effect } from "effect"
 import type { StatsCounts } from "../stats/statsBuckets.js"
+import type { WebhookEventRow } from "../webhooks/WebhookStore.js"
 import type { OutboxJob } from "./OutboxStore.js"
 
 /** What one attempt at a job ended with. */
 export type SendResult =
   /** Done; `payload`, when given, replaces the job's (what was done, when it differs from what was asked). */
-  | { readonly _tag: "Sent"; readonly payload?: string | undefined }
+  | {
+      readonly _tag: "Sent"
+      readonly payload?: string | undefined
+      /** Webhook events the send causes (`email.sent`), stored with its settlement. */
+      readonly events?: ReadonlyArray<WebhookEventRow> | undefined
+    }
   /** Nothing left to do: the job ends without an attempt counted as sent or failed. */
   | { readonly _tag: "Cancelled" }
   | {
@@ -22,6 +28,8 @@ export type SendResult =
       readonly permanent: boolean
       /** The receiver asked to wait at least this long (`Retry-After`). */
       readonly retryAfterMs?: number | undefined
+      /** Webhook events stored if this failure is final (`email.failed`), with its settlement. */
+      readonly events?: ReadonlyArray<WebhookEventRow> | undefined
     }
 
 /** The sender of one kind of job. */

@@ -8,6 +8,7 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { pgStatsBump } from "../stats/pgBuckets.js"
+import { makePgWebhookWrites } from "../webhooks/pgWebhooks.js"
 import { type OutboxRow, type OutboxStoreShape, outboxJobOf } from "./OutboxStore.js"
 
 type Sql = SqlClient.SqlClient
@@ -64,6 +65,8 @@ export const makePgOutbox = (
                     ${mine} RETURNING app`
             if (row !== undefined && s.stats !== undefined)
               yield* pgStatsBump(sql, String(row["app"]), s.at, s.stats)
+            if (row !== undefined && s.events !== undefined)
+              yield* makePgWebhookWrites(sql).settled(String(row["app"]), s.events)
             return row !== undefined
           })
         )

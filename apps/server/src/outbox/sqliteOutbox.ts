@@ -7,6 +7,7 @@
  */
 import type { Database } from "better-sqlite3"
 import type { SqliteStatsBump } from "../stats/sqliteBuckets.js"
+import type { WebhookEventRow } from "../webhooks/WebhookStore.js"
 import { type Lease, type OutboxJob, type OutboxRow, outboxJobOf, type Settlement } from "./OutboxStore.js"
 
 /** Writes jobs inside the caller's transaction; `app` and `createdAt` are their cause's. */
@@ -15,8 +16,15 @@ export type SqliteEnqueue = (app: string, createdAt: string, rows: ReadonlyArray
 /** Only the lease's owner settles a job; the lease is let go. */
 const SETTLE_TAIL = "lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner"
 
-/** Prepares the outbox statements on `db` (`bumpStats` counts what a settlement says). */
-export const makeSqliteOutbox = (db: Database, bumpStats: SqliteStatsBump) => {
+/**
+ * Prepares the outbox statements on `db` (`bumpStats` counts what a settlement says;
+ * `queueEvents` writes the webhook events it carries).
+ */
+export const makeSqliteOutbox = (
+  db: Database,
+  bumpStats: SqliteStatsBump,
+  queueEvents: (app: string, events: ReadonlyArray<WebhookEventRow>) => void = () => undefined
+) => {
   const prepare = (text: string) => db.prepare(text)
   const st = {
     insert: prepare(`INSERT INTO outbox (id, kind, app, call_id, notification_id, user_id, payload,
@@ -67,11 +75,13 @@ export const makeSqliteOutbox = (db: Database, bumpStats: SqliteStatsBump) => {
           case "sent": {
             const app = st.sent.get({ id, owner, at: s.at, payload: s.payload ?? null }) as string | undefined
             if (app !== undefined && s.stats !== undefined) bumpStats(app, s.at, s.stats)
+            if (app !== undefined && s.events !== undefined) queueEvents(app, s.events)
             return app !== undefined
           }
           case "failed": {
             const app = st.failed.get({ id, owner, at: s.at, error: s.error }) as string | undefined
             if (app !== undefined && s.stats !== undefined) bumpStats(app, s.at, s.stats)
+            if (app !== undefined && s.events !== undefined) queueEvents(app, s.events)
             return app !== undefined
           }
           case "retry":

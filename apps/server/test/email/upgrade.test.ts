@@ -26,7 +26,8 @@ const at = new Date(Date.now() - 60_000).toISOString()
 
 /** The schema before the outbox (0001–0006) and mail the way that server queued it. */
 const writeOldDatabase = Effect.gen(function* () {
-  const { "0007_outbox": _, ...before } = migrationSteps
+  // Only the steps before the outbox: later ones may build on it (0009 indexes it).
+  const before = Object.fromEntries(Object.entries(migrationSteps).filter(([name]) => name < "0007"))
   yield* Migrator.make({})({ loader: Migrator.fromRecord(before), table: "pushback_migrations" })
   const sql = yield* SqlClient.SqlClient
   yield* sql`INSERT INTO apps (id, name, secret, created_at) VALUES (${APP.id}, 'mail', ${APP.secret}, ${at})`

@@ -20,6 +20,7 @@ import type { MarkKind, MarkTarget } from "../../inbox/records.js"
 import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
 import type { StreamEntry } from "../../notify/Encode.js"
 import { pgStatsBump } from "../../stats/pgBuckets.js"
+import { makePgWebhookWrites } from "../../webhooks/pgWebhooks.js"
 
 type Sql = SqlClient.SqlClient
 
@@ -151,6 +152,8 @@ export const makePgNotify = (
       })
     )
 
+  const webhooks = makePgWebhookWrites(sql)
+
   /** The ids clause of a mark (none for `all`). */
   const whichIds = (target: MarkTarget) =>
     "ids" in target ? sql`AND id = ANY(${[...target.ids]}::text[])` : sql``
@@ -160,13 +163,13 @@ export const makePgNotify = (
     switch (kind) {
       case "seen":
         return sql`UPDATE notifications SET seen_at = ${now}
-          WHERE app = ${app} AND user_id = ${user} AND seen_at IS NULL ${which} RETURNING id, seq`
+          WHERE app = ${app} AND user_id = ${user} AND seen_at IS NULL ${which} RETURNING id, seq, call_id`
       case "read":
         return sql`UPDATE notifications SET read_at = ${now}, seen_at = COALESCE(seen_at, ${now})
-          WHERE app = ${app} AND user_id = ${user} AND read_at IS NULL ${which} RETURNING id, seq`
+          WHERE app = ${app} AND user_id = ${user} AND read_at IS NULL ${which} RETURNING id, seq, call_id`
       case "deleted":
         return sql`DELETE FROM notifications WHERE app = ${app} AND user_id = ${user} ${which}
-          RETURNING id, seq`
+          RETURNING id, seq, call_id`
     }
   }
 
@@ -185,7 +188,9 @@ export const makePgNotify = (
             : []
         const rows = yield* markStatement(app, user, kind, target, now)
         if (rows.length === 0) return none
-        const pairs = rows.map((r) => [String(r["id"]), Number(r["seq"])] as const)
+        const pairs = rows.map(
+          (r) => [String(r["id"]), Number(r["seq"]), r["call_id"] === null ? null : String(r["call_id"])] as const
+        )
         pairs.sort((a, b) => a[1] - b[1])
         const ids = pairs.map((p) => p[0])
         const seq = Number(u["seq"]) + 1
@@ -197,7 +202,8 @@ export const makePgNotify = (
         if (kind === "read") {
           yield* pgStatsBump(sql, app, now, { seen: Number(unseen?.["n"] ?? 0), read: ids.length })
         }
-        return { ids, entries: [{ user, seq, payload }] }
+        const queued = yield* webhooks.marked(app, user, kind, pairs, now)
+        return { ids, entries: [{ user, seq, payload }], queued }
       })
     )
 

@@ -14,6 +14,7 @@ import { pgStatsBump } from "../../stats/pgBuckets.js"
 import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
 import { pgPruneOutbox } from "../../outbox/pgOutbox.js"
+import { makePgWebhookWrites } from "../../webhooks/pgWebhooks.js"
 
 type Sql = SqlClient.SqlClient
 
@@ -130,9 +131,17 @@ export const makePgWrites = (
           FROM unnest(${apps}::text[], ${receipts.map((r) => r.id)}::text[], ${receipts.map((r) => r.at)}::text[])
             AS r(app, id, at)
           WHERE n.app = r.app AND n.id = r.id AND n.delivered_at IS NULL
-          RETURNING n.app, n.delivered_at`
+          RETURNING n.app, n.delivered_at, n.id, n.user_id`
         const delivered = rows.map((r) => ({ app: String(r["app"]), at: String(r["delivered_at"]) }))
         for (const c of countByMinute(delivered)) yield* pgStatsBump(sql, c.app, c.at, { delivered: c.n })
+        yield* makePgWebhookWrites(sql).delivered(
+          rows.map((r) => ({
+            app: String(r["app"]),
+            user: String(r["user_id"]),
+            id: String(r["id"]),
+            at: String(r["delivered_at"])
+          }))
+        )
         return rows.length
       })
     ),

@@ -16,6 +16,7 @@ import type { AppRecord, EventTypeRecord, PreferenceRecord, UserInput } from "..
 import type { MarkKind, MarkTarget } from "../../inbox/records.js"
 import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
 import type { Receipt } from "../../stream/StreamStore.js"
+import { makeSqliteWebhookWrites } from "../../webhooks/sqliteWebhookWrites.js"
 
 /** What storing a notify call did, with the recipients and their seqs instead of the frames. */
 export type SqliteNotifyOutcome =
@@ -31,21 +32,21 @@ export type SqliteNotifyOutcome =
 const MARK_SQL: Record<MarkKind, { some: string; all: string }> = {
   seen: {
     some: `UPDATE notifications SET seen_at = @now WHERE app = @app AND user_id = @user AND seen_at IS NULL
-      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq`,
+      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq, call_id`,
     all: `UPDATE notifications SET seen_at = @now WHERE app = @app AND user_id = @user AND seen_at IS NULL
-      RETURNING id, seq`
+      RETURNING id, seq, call_id`
   },
   read: {
     some: `UPDATE notifications SET read_at = @now, seen_at = COALESCE(seen_at, @now)
       WHERE app = @app AND user_id = @user AND read_at IS NULL AND id IN (SELECT value FROM json_each(@ids))
-      RETURNING id, seq`,
+      RETURNING id, seq, call_id`,
     all: `UPDATE notifications SET read_at = @now, seen_at = COALESCE(seen_at, @now)
-      WHERE app = @app AND user_id = @user AND read_at IS NULL RETURNING id, seq`
+      WHERE app = @app AND user_id = @user AND read_at IS NULL RETURNING id, seq, call_id`
   },
   deleted: {
     some: `DELETE FROM notifications WHERE app = @app AND user_id = @user
-      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq`,
-    all: "DELETE FROM notifications WHERE app = @app AND user_id = @user RETURNING id, seq"
+      AND id IN (SELECT value FROM json_each(@ids)) RETURNING id, seq, call_id`,
+    all: "DELETE FROM notifications WHERE app = @app AND user_id = @user RETURNING id, seq, call_id"
   }
 }
 
@@ -129,7 +130,8 @@ export const makeSqliteWrites = (db: Database) => {
     pruneStats: prepare("DELETE FROM stats_buckets WHERE grain = ? AND t < ?")
   }
 
-  const outbox = makeSqliteOutbox(db, bumpStats)
+  const webhooks = makeSqliteWebhookWrites(db)
+  const outbox = makeSqliteOutbox(db, bumpStats, webhooks.settled)
   const { queueEmails } = makeSqliteEmailWrites(db, outbox.enqueue)
 
   const registerUser = (app: string, u: UserInput, now: string) =>
@@ -259,7 +261,7 @@ export const makeSqliteWrites = (db: Database) => {
         "ids" in target
           ? st.mark[kind].some.all({ app, user, now, ids: JSON.stringify(target.ids) })
           : st.mark[kind].all.all({ app, user, now })
-      ) as Array<[string, number]>
+      ) as Array<[string, number, string | null]>
       if (rows.length === 0) return { ids: [], entries: [] }
       rows.sort((a, b) => a[1] - b[1])
       const ids = rows.map((r) => r[0])
@@ -268,12 +270,13 @@ export const makeSqliteWrites = (db: Database) => {
       st.insertMarkEntry.run(app, user, seq, now, payload)
       if (kind === "seen") bumpStats(app, now, { seen: ids.length })
       if (kind === "read") bumpStats(app, now, { seen: newlySeen, read: ids.length })
-      return { ids, entries: [{ user, seq, payload }] }
+      return { ids, entries: [{ user, seq, payload }], queued: webhooks.marked(app, user, kind, rows, now) }
     },
 
     markDelivered: (receipts: ReadonlyArray<Receipt>): number => {
       const fresh = receipts.filter((r) => st.setDelivered.run(r.at, r.app, r.id).changes > 0)
       for (const c of countByMinute(fresh)) bumpStats(c.app, c.at, { delivered: c.n })
+      webhooks.delivered(fresh)
       return fresh.length
     },
 

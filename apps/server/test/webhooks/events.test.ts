@@ -1,0 +1,133 @@
+/**
+ * Webhook events from where they happen (PROTOCOL.md §15), each checked by a real receiver with
+ * the `standardwebhooks` library: `notification.delivered` (a session got it), `seen`, `read`,
+ * `deleted` (marks), `email.sent` and `email.failed` (the outbox's results), endpoint filters,
+ * and one user's events of an endpoint kept in order while an earlier one is being retried.
+ */
+import { connectWs, type ServerFrame, useServer } from "@pushback/testkit"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type SmtpCatcher, startSmtp } from "../email/smtp.js"
+import { createHook, QUICK_WEBHOOKS } from "./helpers.js"
+import { type Receiver, startReceiver } from "./receiver.js"
+
+let receiver: Receiver
+let smtp: SmtpCatcher
+
+beforeAll(async () => {
+  receiver = await startReceiver()
+  smtp = await startSmtp()
+})
+afterAll(async () => {
+  expect(receiver.rejected).toEqual([])
+  await receiver.close()
+  await smtp.stop()
+})
+
+const server = useServer(() => ({
+  env: { PUSHBACK_SMTP_URL: smtp.url },
+  config: {
+    webhooks: QUICK_WEBHOOKS,
+    email: { pollMs: 200, retryMs: 200, retryMaxMs: 1000, leaseSeconds: 10 }
+  }
+}))
+
+/** Marks with `user`'s token. */
+const mark = async (token: string, body: Record<string, unknown>) => {
+  const res = await server.request("PATCH", "/v1/me/notifications", { token, body })
+  expect(res.status, res.text).toBe(200)
+}
+
+describe("webhook events", () => {
+  it("sends delivered, seen, read and deleted, each to the endpoints subscribed to it", async () => {
+    const app = await server.newApp()
+    await createHook(server, app, receiver, "/marks", {
+      events: ["notification.delivered", "notification.seen", "notification.read", "notification.deleted"]
+    })
+    await createHook(server, app, receiver, "/reads", { events: ["notification.read"] })
+    const token = await server.userToken(app, "ana", { register: true })
+    const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${token}`)
+    await ws.next((f) => f.type === "welcome")
+    const call = await server.notify(app, { users: ["ana"], title: "Hi", content: "x" })
+    const frame = (await ws.next((f) => f.type === "notification")) as Extract<
+      ServerFrame,
+      { type: "notification" }
+    >
+    const id = frame.notification.id
+    const [delivered] = await receiver.waitFor("/marks", (ds) => ds.length === 1)
+    expect(delivered!.body).toMatchObject({
+      type: "notification.delivered",
+      data: { app: app.id, user: "ana", notification: id }
+    })
+    await mark(token, { ids: [id], seen: true })
+    await receiver.waitFor("/marks", (ds) => ds.length === 2)
+    await mark(token, { ids: [id], read: true })
+    await receiver.waitFor("/marks", (ds) => ds.length === 3)
+    await mark(token, { ids: [id], deleted: true })
+    const all = await receiver.waitFor("/marks", (ds) => ds.length === 4)
+    expect(all.map((d) => d.body.type)).toEqual([
+      "notification.delivered",
+      "notification.seen",
+      "notification.read",
+      "notification.deleted"
+    ])
+    for (const d of all.slice(1)) {
+      expect(d.body.data).toEqual({ app: app.id, user: "ana", notification: id, call: call.id })
+    }
+    expect(new Set(all.map((d) => d.id)).size).toBe(4)
+    const reads = await receiver.waitFor("/reads", (ds) => ds.length === 1)
+    expect(reads.map((d) => d.body.type)).toEqual(["notification.read"])
+    ws.close()
+  })
+
+  it("sends email.sent and email.failed from the outbox's results", async () => {
+    const app = await server.newApp()
+    await createHook(server, app, receiver, "/mail", { events: ["email.sent", "email.failed"] })
+    smtp.answer = (address) =>
+      address === "gone@example.test" ? { code: 550, message: "5.1.1 mailbox unavailable" } : undefined
+    const call = await server.notify(app, {
+      users: [
+        { id: "bo", email: "bo@example.test" },
+        { id: "gone", email: "gone@example.test" }
+      ],
+      title: "Mail",
+      content: "x",
+      email: { send: true }
+    })
+    const ds = await receiver.waitFor("/mail", (all) => all.length === 2)
+    const byType = Object.fromEntries(ds.map((d) => [d.body.type, d.body.data]))
+    expect(byType["email.sent"]).toMatchObject({
+      app: app.id,
+      user: "bo",
+      call: call.id,
+      email: "bo@example.test"
+    })
+    expect(byType["email.failed"]).toMatchObject({
+      app: app.id,
+      user: "gone",
+      call: call.id,
+      email: "gone@example.test"
+    })
+    expect(String(byType["email.failed"]!["error"])).toMatch(/550/)
+  })
+
+  it("keeps one user's events of an endpoint in order while an earlier one is retried", async () => {
+    const app = await server.newApp()
+    await createHook(server, app, receiver, "/order", { events: ["notification.read"] })
+    receiver.script.set("/order", (_, n) => (n === 0 ? { status: 500 } : { status: 200 }))
+    const token = await server.userToken(app, "cy", { register: true })
+    const ids: Array<string> = []
+    for (let i = 0; i < 3; i++) {
+      await server.notify(app, { users: ["cy"], content: i })
+    }
+    const list = await server.request<{ results: Array<{ id: string }> }>("GET", "/v1/me/notifications", {
+      token
+    })
+    ids.push(...list.body.results.map((n) => n.id).reverse())
+    for (const id of ids) await mark(token, { ids: [id], read: true })
+    const ds = await receiver.waitFor("/order", (all) => all.length === 4)
+    const order = ds.map((d) => d.body.data["notification"])
+    // The first failed, was retried, and the others waited for it.
+    expect(order).toEqual([ids[0], ids[0], ids[1], ids[2]])
+    expect(ds[0]!.id).toBe(ds[1]!.id)
+  })
+})

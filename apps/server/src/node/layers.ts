@@ -29,6 +29,7 @@ import { Store } from "../storage/Store.js"
 import { layerSqliteStore } from "../storage/sqlite/sqlite.js"
 import { layerReceipts } from "../stream/Receipts.js"
 import { layerSessions } from "../stream/Sessions.js"
+import { layerPresenceEvents } from "../webhooks/presenceEvents.js"
 import { layerWebhookStore, webhookSender } from "../webhooks/webhookLayer.js"
 
 /** Push's store on PostgreSQL until pg.ts provides it (issue 22's rewrite first): keys per node, nothing kept. */
@@ -90,7 +91,7 @@ export const layerServices = (config: ServerConfig) => {
   const cluster = Layer.mergeAll(layerCluster(config), outbox).pipe(
     Layer.provideMerge(layerWebhookStore(config).pipe(Layer.provideMerge(keyed)))
   )
-  return Layer.mergeAll(layerDelivery, layerAuth).pipe(Layer.provideMerge(cluster))
+  return Layer.mergeAll(layerDelivery, layerAuth, layerPresenceEvents).pipe(Layer.provideMerge(cluster))
 }
 
 /** The services a node's runtime provides: what its routes, transports and duties may need. */

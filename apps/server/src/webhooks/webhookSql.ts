@@ -18,6 +18,9 @@ import {
 /** The subscribed names as stored: `,a,b,`. */
 export const eventsText = (events: ReadonlyArray<string>): string => `,${events.join(",")},`
 
+/** Whether a subscription (as stored) wants events of `type`. */
+const wants = (text: string, type: string): boolean => text === ",*," || text.includes(`,${type},`)
+
 const eventsOf = (text: string): Array<string> => text.split(",").filter((e) => e !== "")
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
@@ -76,6 +79,21 @@ export const makeWebhookSql = Effect.gen(function* () {
         ${event.body}, ${event.at}, ${event.at}, 0, 'queued'
       FROM webhook_endpoints e WHERE e.app = ${app} AND ${which} RETURNING id`
 
+  /** Every event's rows, one fan-out statement each, in the caller's transaction. */
+  const publishAll = (app: string, events: ReadonlyArray<WebhookEventRow>) =>
+    Effect.gen(function* () {
+      let n = 0
+      for (const event of events) {
+        const rows = yield* fanOut(
+          app,
+          event,
+          sql`e.enabled = 1 AND (e.events = ',*,' OR e.events LIKE ${`%,${event.type},%`})`
+        )
+        n += rows.length
+      }
+      return n
+    })
+
   const store: WebhookStoreShape = {
     create: (e, max) =>
       tx(
@@ -129,22 +147,16 @@ export const makeWebhookSql = Effect.gen(function* () {
             secret = ${secret}, updated_at = ${now}
           WHERE app = ${app} AND id = ${id} RETURNING id`.pipe(Effect.map((rows) => rows.length > 0))
       ),
+    // A read first: no write (and no lock) when no endpoint of the app wants any of them.
     publish: (app, events) =>
       events.length === 0
         ? Effect.succeed(0)
-        : tx(
-            Effect.gen(function* () {
-              let n = 0
-              for (const event of events) {
-                const rows = yield* fanOut(
-                  app,
-                  event,
-                  sql`e.enabled = 1 AND (e.events = ',*,' OR e.events LIKE ${`%,${event.type},%`})`
-                )
-                n += rows.length
-              }
-              return n
-            })
+        : Effect.flatMap(
+            read(sql`SELECT events FROM webhook_endpoints WHERE app = ${app} AND enabled = 1`),
+            (rows) =>
+              rows.some((r) => events.some((e) => wants(String(r["events"]), e.type)))
+                ? tx(publishAll(app, events))
+                : Effect.succeed(0)
           ),
     publishTo: (app, endpointId, event) => tx(Effect.asVoid(fanOut(app, event, sql`e.id = ${endpointId}`))),
     attempts: (app, id, limit, offset) =>

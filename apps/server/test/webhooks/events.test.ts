@@ -2,7 +2,8 @@
  * Webhook events from where they happen (PROTOCOL.md §15), each checked by a real receiver with
  * the `standardwebhooks` library: `notification.delivered` (a session got it), `seen`, `read`,
  * `deleted` (marks), `email.sent` and `email.failed` (the outbox's results), endpoint filters,
- * and one user's events of an endpoint kept in order while an earlier one is being retried.
+ * one user's events of an endpoint kept in order while an earlier one is being retried, and
+ * `user.online`/`user.offline` after the (shortened) debounce, none for a quick reconnect.
  */
 import { connectWs, type ServerFrame, useServer } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -129,5 +130,28 @@ describe("webhook events", () => {
     // The first failed, was retried, and the others waited for it.
     expect(order).toEqual([ids[0], ids[0], ids[1], ids[2]])
     expect(ds[0]!.id).toBe(ds[1]!.id)
+  })
+
+  it("sends user.online and user.offline once the user stayed so; a quick reconnect sends nothing", async () => {
+    const app = await server.newApp()
+    await createHook(server, app, receiver, "/presence", { events: ["user.online", "user.offline"] })
+    const token = await server.userToken(app, "dee", { register: true })
+    const open = async () => {
+      const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${token}`)
+      await ws.next((f) => f.type === "welcome")
+      return ws
+    }
+    const first = await open()
+    const [online] = await receiver.waitFor("/presence", (ds) => ds.length === 1)
+    expect(online!.body).toMatchObject({ type: "user.online", data: { app: app.id, user: "dee" } })
+    // A reload: closed and opened again well within the debounce.
+    first.close()
+    const second = await open()
+    await new Promise((r) => setTimeout(r, QUICK_WEBHOOKS.presenceDebounceMs * 3))
+    expect(receiver.to("/presence")).toHaveLength(1)
+    second.close()
+    const ds = await receiver.waitFor("/presence", (all) => all.length === 2)
+    expect(ds[1]!.body).toMatchObject({ type: "user.offline", data: { app: app.id, user: "dee" } })
+    expect(ds[1]!.at - ds[0]!.at).toBeGreaterThanOrEqual(QUICK_WEBHOOKS.presenceDebounceMs)
   })
 })

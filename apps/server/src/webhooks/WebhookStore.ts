@@ -85,6 +85,13 @@ export interface EarlierJob {
   readonly held: boolean
 }
 
+/** A queued event taken into a batch. */
+export interface BatchMember {
+  readonly id: string
+  readonly userId: string | null
+  readonly payload: string
+}
+
 /** The webhooks' storage. */
 export interface WebhookStoreShape {
   /** Stores a new endpoint; false when the app already has `max` endpoints. */
@@ -127,6 +134,23 @@ export interface WebhookStoreShape {
     user: string,
     jobId: string
   ) => Effect.Effect<EarlierJob | undefined>
+  /**
+   * Takes up to `max` more queued, due, unheld events of an endpoint into the batch `leader`
+   * leads (held under its name until `until`), in id order, never one of a user whose earlier
+   * event it cannot take (per-user order).
+   */
+  readonly takeBatch: (
+    app: string,
+    endpointId: string,
+    leader: string,
+    now: string,
+    until: string,
+    max: number
+  ) => Effect.Effect<ReadonlyArray<BatchMember>>
+  /** Whether a claimed job is still held by a worker (not taken into a batch meanwhile). */
+  readonly stillHeld: (jobId: string) => Effect.Effect<boolean>
+  /** Ends a batch: its members are sent (`at`), or let go to be taken again. */
+  readonly settleBatch: (leader: string, at: string | undefined) => Effect.Effect<void>
   /** Logs an attempt and updates its endpoint (last status, failing since, disabled); answers whether it was disabled now. */
   readonly record: (attempt: AttemptRecord, effect: AttemptEffect) => Effect.Effect<boolean>
 }

@@ -9,6 +9,7 @@
  * failures; a disabled endpoint's events fail without an attempt, a deleted one's are cancelled.
  * Leases, once per cluster and surviving `kill -9` are the outbox's.
  */
+import { createHash } from "node:crypto"
 import { Effect } from "effect"
 import { Webhook } from "standardwebhooks"
 import { Config } from "../config/Config.js"
@@ -18,6 +19,9 @@ import type { Sender, SendResult } from "../outbox/Sender.js"
 import { typeOfBody } from "./events.js"
 import { postWebhook } from "./post.js"
 import { type EndpointRecord, partsOfJobId, WEBHOOK, WebhookStore } from "./WebhookStore.js"
+
+/** Most events in one batched request. */
+const BATCH_MAX = 100
 
 /** How long a job waits for an earlier event of its user that a node is sending right now. */
 const IN_FLIGHT_WAIT_MS = 200
@@ -51,6 +55,37 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
     const tuning = (yield* Config).webhooks
     const store = yield* WebhookStore
 
+    /**
+     * The batch `job` leads: it and up to 99 more queued events of its endpoint, in order, as
+     * `{"type": "batch", "timestamp", "data": {"events": [{id, type, timestamp, data}, …]}}`; its
+     * `webhook-id` names its members, so a retry of the same batch has the same id.
+     */
+    const batchOf = (job: OutboxJob, endpointId: string, at: Date) =>
+      Effect.gen(function* () {
+        const until = iso(at.getTime() + tuning.leaseSeconds * 1000)
+        const more = yield* store.takeBatch(
+          job.app,
+          endpointId,
+          job.id,
+          at.toISOString(),
+          until,
+          BATCH_MAX - 1
+        )
+        const members = [{ id: job.id, payload: job.payload }, ...more].sort((a, b) => (a.id < b.id ? -1 : 1))
+        const events = members.map((m) => ({
+          id: partsOfJobId(m.id).eventId,
+          ...(JSON.parse(m.payload) as Record<string, unknown>)
+        }))
+        const digest = createHash("sha256")
+          .update(members.map((m) => m.id).join(","))
+          .digest("hex")
+        return {
+          id: `batch_${digest.slice(0, 32)}`,
+          type: "batch",
+          body: JSON.stringify({ type: "batch", timestamp: at.toISOString(), data: { events } })
+        }
+      })
+
     const send = (job: OutboxJob): Effect.Effect<SendResult> =>
       Effect.gen(function* () {
         const { eventId, endpointId } = partsOfJobId(job.id)
@@ -76,14 +111,17 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
         }
         const tries = (yield* store.tries(job.id)) + 1
         const at = new Date()
+        const message = endpoint.batch
+          ? yield* batchOf(job, endpointId, at)
+          : { id: eventId, type, body: job.payload }
         const outcome = yield* Effect.promise(() =>
           postWebhook({
             url: endpoint.url,
-            body: job.payload,
+            body: message.body,
             headers: {
-              "webhook-id": eventId,
+              "webhook-id": message.id,
               "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-              "webhook-signature": signatures(endpoint, eventId, at, job.payload)
+              "webhook-signature": signatures(endpoint, message.id, at, message.body)
             },
             timeoutMs: tuning.timeoutMs,
             allowPrivate: tuning.allowPrivate
@@ -117,6 +155,7 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
             failingBefore: iso(now - tuning.disableAfterSeconds * 1000)
           }
         )
+        if (endpoint.batch) yield* store.settleBatch(job.id, ok ? new Date(now).toISOString() : undefined)
         if (ok) return { _tag: "Sent" } as const
         if (disabled)
           console.log(`[pushback] webhook endpoint ${endpointId} of ${job.app} disabled (${error})`)

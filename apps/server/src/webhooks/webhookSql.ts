@@ -188,6 +188,53 @@ export const makeWebhookSql = Effect.gen(function* () {
           )
         )
       ),
+    takeBatch: (app, endpointId, leader, now, until, max) =>
+      tx(
+        Effect.gen(function* () {
+          // Events this node's worker claimed with the leader wait for it (webhookSender.ts): takeable.
+          const [own] = yield* sql`SELECT lease_owner FROM outbox WHERE id = ${leader}`
+          const owner = str(own?.["lease_owner"]) ?? ""
+          const rows = yield* sql`SELECT id, user_id, due_at, lease_owner, lease_until, last_error FROM outbox
+            WHERE kind = ${WEBHOOK} AND app = ${app} AND state = 'queued' AND id LIKE ${`%.${endpointId}`}
+              AND id <> ${leader} ORDER BY id LIMIT ${max * 2}`
+          const blocked = new Set<string>()
+          const ids: Array<string> = []
+          for (const r of rows) {
+            const user = str(r["user_id"]) ?? ""
+            const ours = owner !== "" && r["lease_owner"] === owner
+            const unheld = r["lease_until"] === null || String(r["lease_until"]) <= now
+            // Due, or only waiting for an earlier event of its user (which is then in this batch).
+            const due = String(r["due_at"]) <= now || String(r["last_error"] ?? "").startsWith("waiting for ")
+            if (!(ours || (unheld && due)) || blocked.has(user)) {
+              blocked.add(user)
+              continue
+            }
+            if (ids.length < max) ids.push(String(r["id"]))
+          }
+          if (ids.length === 0) return []
+          const taken =
+            yield* sql`UPDATE outbox SET lease_owner = ${`batch:${leader}`}, lease_until = ${until}
+            WHERE ${sql.in("id", ids)} AND state = 'queued'
+              AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
+            RETURNING id, user_id, payload`
+          return taken
+            .map((r) => ({ id: String(r["id"]), userId: str(r["user_id"]), payload: String(r["payload"]) }))
+            .sort((a, b) => (a.id < b.id ? -1 : 1))
+        })
+      ),
+    // Never "not held" for a lease that merely ran out: the worker could then cancel a job nobody sent.
+    stillHeld: (jobId) =>
+      read(
+        sql`SELECT 1 FROM outbox WHERE id = ${jobId} AND state = 'queued' AND lease_owner IS NOT NULL
+          AND lease_owner NOT LIKE 'batch:%'`.pipe(Effect.map((rows) => rows.length > 0))
+      ),
+    settleBatch: (leader, at) =>
+      tx(
+        at === undefined
+          ? sql`UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ${`batch:${leader}`}`
+          : sql`UPDATE outbox SET state = 'sent', settled_at = ${at}, lease_owner = NULL, lease_until = NULL
+              WHERE lease_owner = ${`batch:${leader}`}`
+      ).pipe(Effect.asVoid),
     record: (a, effect) =>
       tx(
         Effect.gen(function* () {

@@ -154,4 +154,29 @@ describe("webhook events", () => {
     expect(ds[1]!.body).toMatchObject({ type: "user.offline", data: { app: app.id, user: "dee" } })
     expect(ds[1]!.at - ds[0]!.at).toBeGreaterThanOrEqual(QUICK_WEBHOOKS.presenceDebounceMs)
   })
+
+  it("with batch, sends the events queued meanwhile in one request, in order", async () => {
+    const app = await server.newApp()
+    await createHook(server, app, receiver, "/batch", { events: ["notification.read"], batch: true })
+    receiver.script.set("/batch", (_, n) => (n === 0 ? { status: 200, delayMs: 800 } : { status: 200 }))
+    const token = await server.userToken(app, "eve", { register: true })
+    for (let i = 0; i < 6; i++) await server.notify(app, { users: ["eve"], content: i })
+    const list = await server.request<{ results: Array<{ id: string }> }>("GET", "/v1/me/notifications", {
+      token
+    })
+    const ids = list.body.results.map((n) => n.id).reverse()
+    await mark(token, { ids: [ids[0]], read: true })
+    await receiver.waitFor("/batch", (ds) => ds.length === 1)
+    // While the first request waits for its answer, five more events are queued.
+    for (const id of ids.slice(1)) await mark(token, { ids: [id], read: true })
+    const ds = await receiver.waitFor("/batch", (all) => all.length === 2)
+    const events = (ds: (typeof ds)[number]) =>
+      ds.body.data["events"] as Array<{ id: string; data: { notification: string } }>
+    expect(ds.map((d) => d.body.type)).toEqual(["batch", "batch"])
+    expect(events(ds[0]!).map((e) => e.data.notification)).toEqual([ids[0]])
+    expect(events(ds[1]!).map((e) => e.data.notification)).toEqual(ids.slice(1))
+    expect(new Set(events(ds[1]!).map((e) => e.id)).size).toBe(5)
+    await new Promise((r) => setTimeout(r, 400))
+    expect(receiver.to("/batch")).toHaveLength(2)
+  })
 })

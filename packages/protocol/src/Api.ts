@@ -144,7 +144,10 @@ export const StatsPoint = Schema.Struct({
   seen: Schema.Int,
   read: Schema.Int,
   emails: Schema.Int,
-  emailsFailed: Schema.Int
+  emailsFailed: Schema.Int,
+  /** Web Push messages accepted by a push service, and given up on (PROTOCOL.md §14). */
+  pushes: Schema.Int,
+  pushesFailed: Schema.Int
 })
 export type StatsPoint = typeof StatsPoint.Type
 
@@ -213,7 +216,7 @@ export const Counts = Schema.Struct({ unseen: Schema.Int, unread: Schema.Int, to
 export type Counts = typeof Counts.Type
 
 /** One type's channels in a user's preferences. */
-export const Channels = Schema.Struct({ inApp: Schema.Boolean, email: Schema.Boolean })
+export const Channels = Schema.Struct({ inApp: Schema.Boolean, email: Schema.Boolean, push: Schema.Boolean })
 export type Channels = typeof Channels.Type
 
 // A `Schema.Record` with a refined key silently drops keys that fail the refinement; a
@@ -234,7 +237,11 @@ export type Preferences = typeof Preferences.Type
 /** `PUT /v1/me/preferences` body: any part of the preferences. */
 export const PutPreferencesRequest = Schema.Struct({
   types: ByTypeName(
-    Schema.Struct({ inApp: Schema.optional(Schema.Boolean), email: Schema.optional(Schema.Boolean) })
+    Schema.Struct({
+      inApp: Schema.optional(Schema.Boolean),
+      email: Schema.optional(Schema.Boolean),
+      push: Schema.optional(Schema.Boolean)
+    })
   )
 })
 export type PutPreferencesRequest = typeof PutPreferencesRequest.Type

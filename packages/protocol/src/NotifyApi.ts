@@ -7,6 +7,7 @@ import { Schema } from "effect"
 import { UserRef } from "./Api.js"
 import { BoundedString, Json, Timestamp, TypeName, UserId } from "./Common.js"
 import { DefaultLimits } from "./Limits.js"
+import { PushCounts, PushOptions, PushState } from "./PushApi.js"
 
 /** Longest `email.after` delay: seven days, in seconds. */
 export const MaxEmailDelaySeconds = 604_800
@@ -58,6 +59,8 @@ export const NotifyRequest = Schema.Struct({
   /** Who caused the notification: a user id (PROTOCOL.md §9), stored and returned as is. */
   author: Schema.optional(UserId),
   email: Schema.optional(EmailOptions),
+  /** Web Push to the recipients' browsers (PROTOCOL.md §14). */
+  push: Schema.optional(PushOptions),
   idempotencyKey: Schema.optional(BoundedString(DefaultLimits.maxIdempotencyKeyLength))
 })
 export type NotifyRequest = typeof NotifyRequest.Type
@@ -68,7 +71,9 @@ export const NotifyResponse = Schema.Struct({
   recipients: Schema.Int,
   online: Schema.Int,
   /** Email messages queued by the call (0 when the server has no SMTP server configured). */
-  emails: Schema.Int
+  emails: Schema.Int,
+  /** Push messages queued by the call, one per subscription (0 when the server has no VAPID subject). */
+  pushes: Schema.Int
 })
 export type NotifyResponse = typeof NotifyResponse.Type
 
@@ -84,7 +89,10 @@ export const CallRecipient = Schema.Struct({
   seenAt: Schema.NullOr(Timestamp),
   readAt: Schema.NullOr(Timestamp),
   email: EmailState,
-  emailError: Schema.optional(Schema.String)
+  emailError: Schema.optional(Schema.String),
+  /** Their pushes together: sent when one was, queued while one is, else failed (PROTOCOL.md §14). */
+  push: PushState,
+  pushError: Schema.optional(Schema.String)
 })
 export type CallRecipient = typeof CallRecipient.Type
 
@@ -95,6 +103,7 @@ export const NotifyCall = Schema.Struct({
   recipients: Schema.Int,
   online: Schema.Int,
   emails: Schema.Struct({ queued: Schema.Int, sent: Schema.Int, failed: Schema.Int, skipped: Schema.Int }),
+  push: PushCounts,
   results: Schema.Array(CallRecipient)
 })
 export type NotifyCall = typeof NotifyCall.Type

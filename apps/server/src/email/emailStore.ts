@@ -5,7 +5,7 @@
  * themselves are outbox rows of kind `email` (outbox/), written with the notify call by
  * sqliteEmailWrites.ts and pgEmails.ts; the reads are portable (emailReads.ts).
  */
-import type { NotifyCall } from "@pushback/protocol"
+import type { CallRecipient, NotifyCall } from "@pushback/protocol"
 import type { Effect } from "effect"
 
 /** The outbox kind of email jobs. */
@@ -52,6 +52,11 @@ export interface EmailJobRecord {
   readonly failedAt: string | null
 }
 
+/** A call as email reads it back: everything but the pushes, which push adds (push/pushCalls.ts). */
+export type EmailCall = Omit<NotifyCall, "push" | "results"> & {
+  readonly results: ReadonlyArray<Omit<CallRecipient, "push" | "pushError">>
+}
+
 /** Email's part of the Store. */
 export interface EmailStoreShape {
   readonly content: (app: string, callId: string) => Effect.Effect<CallContent | undefined>
@@ -67,5 +72,5 @@ export interface EmailStoreShape {
     callId: string,
     limit: number,
     offset: number
-  ) => Effect.Effect<NotifyCall | undefined>
+  ) => Effect.Effect<EmailCall | undefined>
 }

@@ -20,7 +20,7 @@ import { emailSender } from "../email/emailSender.js"
 import { layerDelivery } from "../notify/Delivery.js"
 import { layerOutbox } from "../outbox/Outbox.js"
 import type { OutboxStore } from "../outbox/OutboxStore.js"
-import { PushStore } from "../push/PushStore.js"
+import type { PushStore } from "../push/PushStore.js"
 import { pushSender } from "../push/pushSender.js"
 import { layerPushKeys } from "../push/vapid.js"
 import { layerMetrics } from "../stats/Metrics.js"
@@ -32,21 +32,10 @@ import { layerSessions } from "../stream/Sessions.js"
 import { layerPresenceEvents } from "../webhooks/presenceEvents.js"
 import { layerWebhookStore, webhookSender } from "../webhooks/webhookLayer.js"
 
-/** Push's store on PostgreSQL until pg.ts provides it (issue 22's rewrite first): keys per node, nothing kept. */
-const layerPgPushPending = Layer.succeed(PushStore, {
-  keepKeys: (fresh) => Effect.succeed(fresh),
-  subscribe: () => Effect.dieMessage("push subscriptions on PostgreSQL are not wired yet"),
-  unsubscribe: () => Effect.succeed(false),
-  forget: () => Effect.void,
-  list: () => Effect.succeed([]),
-  target: () => Effect.succeed(undefined),
-  content: () => Effect.succeed(undefined)
-})
-
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
 export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store | OutboxStore | PushStore> =>
   isPostgresUrl(config.databaseUrl)
-    ? Layer.merge(layerPgStore(config.databaseUrl), layerPgPushPending)
+    ? layerPgStore(config.databaseUrl)
     : layerSqliteStore(sqlitePath(config.databaseUrl))
 
 /**

@@ -20,6 +20,8 @@ import { Store } from "../storage/Store.js"
 import type { UserInput } from "../tenancy/TenancyStore.js"
 import type { EmailPlan } from "../email/emailPlan.js"
 import { EMAIL } from "../email/emailStore.js"
+import type { PushPlan } from "../push/pushPlan.js"
+import { PUSH } from "../push/PushStore.js"
 
 /** The Delivery interface. */
 export interface DeliveryShape {
@@ -104,6 +106,13 @@ export const makeDelivery = Effect.gen(function* () {
     return { force: email.force === true, after: email.after ?? 0, bcc: email.bcc === true }
   }
 
+  /** Whom the call's `push` block asks to push to, when this node can push (PROTOCOL.md §14). */
+  const pushPlanOf = (push: NotifyRequest["push"]): PushPlan | undefined => {
+    if (push === undefined || (push.send !== true && push.force !== true) || !outbox.accepts(PUSH))
+      return undefined
+    return { force: push.force === true, after: push.after ?? 0 }
+  }
+
   const notify: DeliveryShape["notify"] = (app, req, headerKey) =>
     Effect.gen(function* () {
       const key = req.idempotencyKey ?? headerKey
@@ -162,6 +171,8 @@ export const makeDelivery = Effect.gen(function* () {
                 ],
           email: req.email === undefined ? null : JSON.stringify(req.email),
           emailPlan: emailPlanOf(req.email),
+          push: req.push === undefined ? null : JSON.stringify(req.push),
+          pushPlan: pushPlanOf(req.push),
           idempotency:
             key === undefined
               ? undefined
@@ -184,7 +195,7 @@ export const makeDelivery = Effect.gen(function* () {
           return outcome.response
         case "Stored":
           if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries, { stem, shared })
-          if (outcome.response.emails > 0) outbox.wake()
+          if (outcome.response.emails > 0 || outcome.response.pushes > 0) outbox.wake()
           return outcome.response
       }
     })

@@ -1,11 +1,12 @@
 /**
  * The storage port of notify: a whole notify call stored in one transaction (idempotency,
- * audience, each recipient's seq, notifications, stream entries, email jobs), and the calls
+ * audience, each recipient's seq, notifications, stream entries, email and push jobs), and the calls
  * as the operator lists them. Part of the Store (storage/Store.ts).
  */
 import type { NotifyResponse } from "@pushback/protocol"
 import type { Effect } from "effect"
 import type { EmailPlan } from "../email/emailPlan.js"
+import type { PushPlan } from "../push/pushPlan.js"
 import type { UserInput } from "../tenancy/TenancyStore.js"
 import type { SharedNotification, StreamEntry } from "./Encode.js"
 
@@ -40,6 +41,10 @@ export interface NotifyJob {
   readonly email: string | null
   /** Whom to email, when the block asks for mail and an SMTP server is configured. */
   readonly emailPlan: EmailPlan | undefined
+  /** The call's `push` block as JSON text, or null (PROTOCOL.md §14). */
+  readonly push?: string | null | undefined
+  /** Whom to push to, when the block asks for it and a VAPID subject is configured. */
+  readonly pushPlan?: PushPlan | undefined
   readonly idempotency:
     | {
         readonly key: string

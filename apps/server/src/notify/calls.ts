@@ -10,6 +10,7 @@ import { Limits } from "../cluster/limits/Limits.js"
 import { ApiError, badRequest } from "../http/ApiError.js"
 import { decodeBody, found } from "../http/Route.js"
 import { Metrics } from "../stats/Metrics.js"
+import { PushStore } from "../push/PushStore.js"
 import { Store } from "../storage/Store.js"
 import { Delivery } from "./Delivery.js"
 
@@ -74,7 +75,7 @@ export const callDetail = (app: string, callId: string, page: Page) =>
           page.offset ?? 0
         )
       : undefined
-    return yield* found(call, "notify call")
+    return yield* (yield* PushStore).call(app, yield* found(call, "notify call"))
   })
 
 /** A page of the app's recent notify calls with their counts, newest first. */

@@ -7,7 +7,9 @@
  * prepared statements (sqlitePushWrites.ts), PostgreSQL's run on its pool (pgPush.ts), the
  * reads are portable (pushReads.ts).
  */
+import type { NotifyCall } from "@pushback/protocol"
 import { Context, type Effect } from "effect"
+import type { EmailCall } from "../email/emailStore.js"
 
 /** The outbox kind of push jobs. */
 export const PUSH = "push"
@@ -87,6 +89,8 @@ export interface PushStoreShape {
   readonly target: (app: string, id: string) => Effect.Effect<SubscriptionTarget | undefined>
   /** A notification with its call's content, or undefined when it is gone (deleted, or its user). */
   readonly content: (app: string, notificationId: string) => Effect.Effect<PushContent | undefined>
+  /** A call as email read it back, with its push counts and each recipient's push state added. */
+  readonly call: (app: string, call: EmailCall) => Effect.Effect<NotifyCall>
 }
 
 /** The PushStore service tag: provided by each Store backend's layer, beside the Store. */

@@ -5,6 +5,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { makePushCalls } from "./pushCalls.js"
 import type { PushStoreShape, SubscriptionRecord, SubscriptionTarget } from "./PushStore.js"
 
 type Row = Record<string, unknown>
@@ -21,7 +22,8 @@ const recordOf = (r: Row): SubscriptionRecord => ({
 /** Push's reads on the SqlClient in context. */
 export const makePushReads = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  const reads: Pick<PushStoreShape, "list" | "target" | "content"> = {
+  const reads: Pick<PushStoreShape, "list" | "target" | "content" | "call"> = {
+    call: yield* makePushCalls,
     list: (app, user) =>
       sql`SELECT id, endpoint, expiration_time, user_agent, created_at FROM push_subscriptions
         WHERE app = ${app} AND user_id = ${user} ORDER BY created_at, id`.pipe(

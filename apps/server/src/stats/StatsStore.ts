@@ -23,6 +23,8 @@ export interface StatsRow {
   readonly read: number
   readonly emails: number
   readonly emailsFailed: number
+  readonly pushes: number
+  readonly pushesFailed: number
 }
 
 /** An app's statistics, as stored. */

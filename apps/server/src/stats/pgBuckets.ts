@@ -13,10 +13,11 @@ import { bucketStart, countValues, GRAINS, type StatsCounts, UPSERT_TAIL } from 
  * shard of the connection it runs on; run it inside the transaction of the change it counts.
  */
 export const pgStatsBump = (sql: SqlClient.SqlClient, app: string, at: string, counts: StatsCounts) => {
-  const [n, d, s, r, e, f] = countValues(counts)
+  const [n, d, s, r, e, f, p, pf] = countValues(counts)
   return sql`INSERT INTO stats_buckets
-      (app, grain, t, shard, notifications, delivered, seen, read_count, emails, emails_failed)
-    SELECT ${app}, g.grain, g.t, pg_backend_pid(), ${n}, ${d}, ${s}, ${r}, ${e}, ${f}
+      (app, grain, t, shard, notifications, delivered, seen, read_count, emails, emails_failed, pushes,
+        pushes_failed)
+    SELECT ${app}, g.grain, g.t, pg_backend_pid(), ${n}, ${d}, ${s}, ${r}, ${e}, ${f}, ${p}, ${pf}
     FROM unnest(${[...GRAINS]}::text[], ${GRAINS.map((g) => bucketStart(at, g))}::text[]) AS g(grain, t)
     ${sql.unsafe(UPSERT_TAIL)}`.pipe(Effect.asVoid)
 }
@@ -44,10 +45,12 @@ export const pgStatsBumpRows = (
   const rows = [...merged.values()]
   const column = (i: number) => rows.map((r) => r.values[i]!)
   return sql`INSERT INTO stats_buckets
-      (app, grain, t, shard, notifications, delivered, seen, read_count, emails, emails_failed)
-    SELECT b.app, b.grain, b.t, pg_backend_pid(), b.n, b.d, b.s, b.r, b.e, b.f
+      (app, grain, t, shard, notifications, delivered, seen, read_count, emails, emails_failed, pushes,
+        pushes_failed)
+    SELECT b.app, b.grain, b.t, pg_backend_pid(), b.n, b.d, b.s, b.r, b.e, b.f, b.p, b.pf
     FROM unnest(${rows.map((r) => r.app)}::text[], ${rows.map((r) => r.grain)}::text[],
       ${rows.map((r) => r.t)}::text[], ${column(0)}::int[], ${column(1)}::int[], ${column(2)}::int[],
-      ${column(3)}::int[], ${column(4)}::int[], ${column(5)}::int[]) AS b(app, grain, t, n, d, s, r, e, f)
+      ${column(3)}::int[], ${column(4)}::int[], ${column(5)}::int[], ${column(6)}::int[], ${column(7)}::int[])
+      AS b(app, grain, t, n, d, s, r, e, f, p, pf)
     ${sql.unsafe(UPSERT_TAIL)}`
 }

@@ -20,7 +20,16 @@ const BUCKET_MS: Record<StatsInterval, number> = { minute: 60_000, hour: 3_600_0
 /** Points of a series when `from` is not given: the last hour, day or 30 days. */
 const DEFAULT_POINTS: Record<StatsInterval, number> = { minute: 60, hour: 24, day: 30 }
 
-const EMPTY = { notifications: 0, delivered: 0, seen: 0, read: 0, emails: 0, emailsFailed: 0 }
+const EMPTY = {
+  notifications: 0,
+  delivered: 0,
+  seen: 0,
+  read: 0,
+  emails: 0,
+  emailsFailed: 0,
+  pushes: 0,
+  pushesFailed: 0
+}
 
 /** The bucket starts of a range, oldest first, or a 400 when the range is backwards or too long. */
 const bucketsOf = (

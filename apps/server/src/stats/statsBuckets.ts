@@ -31,6 +31,8 @@ export interface StatsCounts {
   readonly read?: number
   readonly emails?: number
   readonly emailsFailed?: number
+  readonly pushes?: number
+  readonly pushesFailed?: number
 }
 
 /** Counts changes by app and minute bucket: one bump per bucket, not one per change. */
@@ -48,14 +50,16 @@ export const countByMinute = (
   return [...counts.values()]
 }
 
-/** A change's counts in the column order of `stats_buckets` (notifications … emails_failed). */
+/** A change's counts in the column order of `stats_buckets` (notifications … pushes_failed). */
 export const countValues = (c: StatsCounts): Array<number> => [
   c.notifications ?? 0,
   c.delivered ?? 0,
   c.seen ?? 0,
   c.read ?? 0,
   c.emails ?? 0,
-  c.emailsFailed ?? 0
+  c.emailsFailed ?? 0,
+  c.pushes ?? 0,
+  c.pushesFailed ?? 0
 ]
 
 /** The upsert's conflict clause both stores use: a bump adds to the shard's existing row. */
@@ -65,4 +69,6 @@ export const UPSERT_TAIL = `ON CONFLICT (app, grain, t, shard) DO UPDATE SET
   seen = stats_buckets.seen + excluded.seen,
   read_count = stats_buckets.read_count + excluded.read_count,
   emails = stats_buckets.emails + excluded.emails,
-  emails_failed = stats_buckets.emails_failed + excluded.emails_failed`
+  emails_failed = stats_buckets.emails_failed + excluded.emails_failed,
+  pushes = stats_buckets.pushes + excluded.pushes,
+  pushes_failed = stats_buckets.pushes_failed + excluded.pushes_failed`

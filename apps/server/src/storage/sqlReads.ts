@@ -139,12 +139,14 @@ export const makeSqlReads = Effect.gen(function* () {
         Effect.orDie
       ),
     getPreferences: (app, user) =>
-      sql`SELECT type, in_app, email FROM preferences WHERE app = ${app} AND user_id = ${user} ORDER BY type`.pipe(
+      sql`SELECT type, in_app, email, push FROM preferences WHERE app = ${app} AND user_id = ${user}
+        ORDER BY type`.pipe(
         Effect.map((rows) =>
           rows.map((r) => ({
             type: str(r["type"]),
             inApp: num(r["in_app"]) === 1,
-            email: num(r["email"]) === 1
+            email: num(r["email"]) === 1,
+            push: num(r["push"]) === 1
           }))
         ),
         Effect.orDie
@@ -265,7 +267,8 @@ export const makeSqlReads = Effect.gen(function* () {
 
     series: (app, grain, from, to) =>
       sql`SELECT t, SUM(notifications) AS notifications, SUM(delivered) AS delivered, SUM(seen) AS seen,
-          SUM(read_count) AS read_count, SUM(emails) AS emails, SUM(emails_failed) AS emails_failed
+          SUM(read_count) AS read_count, SUM(emails) AS emails, SUM(emails_failed) AS emails_failed,
+          SUM(pushes) AS pushes, SUM(pushes_failed) AS pushes_failed
         FROM stats_buckets WHERE app = ${app} AND grain = ${grain} AND t >= ${from} AND t <= ${to}
         GROUP BY t ORDER BY t`.pipe(
         Effect.map((rows) =>
@@ -276,7 +279,9 @@ export const makeSqlReads = Effect.gen(function* () {
             seen: num(r["seen"]),
             read: num(r["read_count"]),
             emails: num(r["emails"]),
-            emailsFailed: num(r["emails_failed"])
+            emailsFailed: num(r["emails_failed"]),
+            pushes: num(r["pushes"]),
+            pushesFailed: num(r["pushes_failed"])
           }))
         ),
         Effect.orDie

@@ -40,6 +40,8 @@ export interface PreferenceRecord {
   readonly type: string
   readonly inApp: boolean
   readonly email: boolean
+  /** Web Push (PROTOCOL.md §14). */
+  readonly push: boolean
 }
 
 /** Apps, users, event types and preferences, as stored. */

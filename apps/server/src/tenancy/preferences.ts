@@ -1,6 +1,6 @@
 /**
- * A user's preferences (PROTOCOL.md §3.3): per event type, whether it reaches the inbox and
- * email. Every declared type is on until the user turns it off; the Django REST
+ * A user's preferences (PROTOCOL.md §3.3): per event type, whether it reaches the inbox,
+ * email and Web Push (§14). Every declared type is on until the user turns it off; the Django REST
  * Notifications seed's type filter (compat/drn.ts) is a view of the same preferences.
  */
 import type { Preferences } from "@pushback/protocol"
@@ -12,9 +12,10 @@ import { Store } from "../storage/Store.js"
 export const readPreferences = (app: string, user: string) =>
   Effect.gen(function* () {
     const store = yield* Store
-    const types: Record<string, { inApp: boolean; email: boolean }> = {}
-    for (const t of yield* store.listEventTypes(app)) types[t.name] = { inApp: true, email: true }
-    for (const p of yield* store.getPreferences(app, user)) types[p.type] = { inApp: p.inApp, email: p.email }
+    const types: Record<string, { inApp: boolean; email: boolean; push: boolean }> = {}
+    for (const t of yield* store.listEventTypes(app)) types[t.name] = { inApp: true, email: true, push: true }
+    for (const p of yield* store.getPreferences(app, user))
+      types[p.type] = { inApp: p.inApp, email: p.email, push: p.push }
     return { types } satisfies Preferences
   })
 
@@ -26,7 +27,14 @@ export const updatePreferences = (
   app: string,
   user: string,
   types: Readonly<
-    Record<string, { readonly inApp?: boolean | undefined; readonly email?: boolean | undefined }>
+    Record<
+      string,
+      {
+        readonly inApp?: boolean | undefined
+        readonly email?: boolean | undefined
+        readonly push?: boolean | undefined
+      }
+    >
   >
 ) =>
   Effect.gen(function* () {
@@ -41,8 +49,13 @@ export const updatePreferences = (
           declared.map((t) => t.name)
         )
       }
-      const was = current.types[type] ?? { inApp: true, email: true }
-      changes.push({ type, inApp: change.inApp ?? was.inApp, email: change.email ?? was.email })
+      const was = current.types[type] ?? { inApp: true, email: true, push: true }
+      changes.push({
+        type,
+        inApp: change.inApp ?? was.inApp,
+        email: change.email ?? was.email,
+        push: change.push ?? was.push
+      })
     }
     yield* store.putPreferences(app, user, changes)
     return yield* readPreferences(app, user)

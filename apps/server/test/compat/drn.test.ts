@@ -193,7 +193,10 @@ describe("Django REST Notifications", () => {
     expect(res.body).toEqual({ types: ["comment"] })
     const prefs = await request(server.url, "GET", "/v1/me/preferences", { token })
     expect(prefs.body).toEqual({
-      types: { comment: { inApp: true, email: true }, like: { inApp: false, email: true } }
+      types: {
+        comment: { inApp: true, email: true, push: true },
+        like: { inApp: false, email: true, push: true }
+      }
     })
     // applied: a `like` is no longer delivered in-app
     const before = (await v1Counts()).total

@@ -16,7 +16,7 @@ export const deliveryContract = (run: RunStore): void => {
       const app = await withApp(run)
       const first = notifyJob(app, [{ id: "a", email: "a@example.test" }, "b"], { online: ["a"] })
       const one = stored(await run((s) => s.notify(first)))
-      expect(one.response).toEqual({ id: first.callId, recipients: 2, online: 1, emails: 0 })
+      expect(one.response).toEqual({ id: first.callId, recipients: 2, online: 1, emails: 0, pushes: 0 })
       expect(one.entries.map((e) => [e.user, e.seq])).toEqual([
         ["a", 1],
         ["b", 1]

@@ -12,7 +12,7 @@ export const emailContract = (run: RunStore): void => {
   describe("email", () => {
     it("a call queues one message per offline recipient with an address; the sender's reads follow the inbox", async () => {
       const app = await withApp(run)
-      await run((s) => s.putPreferences(app, "d", [{ type: "news", inApp: true, email: false }]))
+      await run((s) => s.putPreferences(app, "d", [{ type: "news", inApp: true, email: false, push: true }]))
       const block = JSON.stringify({ send: true, subject: "News" })
       const job = notifyJob(
         app,

@@ -82,7 +82,16 @@ export const streamsContract = (run: RunStore): void => {
       stored(await run((s) => s.notify(notifyJob(other, ["a"], { at: t(1) }))))
       await run((s) => s.mark(app, "a", "seen", { ids: [idOf(job, 0)] }, t(2)))
       await run((s) => s.mark(app, "b", "read", { ids: [idOf(job, 1)] }, t(2, 59)))
-      const zero = { notifications: 0, delivered: 0, seen: 0, read: 0, emails: 0, emailsFailed: 0 }
+      const zero = {
+        notifications: 0,
+        delivered: 0,
+        seen: 0,
+        read: 0,
+        emails: 0,
+        emailsFailed: 0,
+        pushes: 0,
+        pushesFailed: 0
+      }
       expect(await run((s) => s.series(app, "minute", t(0), t(2)))).toEqual([
         { ...zero, t: t(0), notifications: 2 },
         { ...zero, t: t(1), notifications: 1 },

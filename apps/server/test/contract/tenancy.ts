@@ -73,7 +73,7 @@ export const tenancyContract = (run: RunStore): void => {
 
     it("deleteUser erases the user, their notifications, preferences and stream, once", async () => {
       const app = await withApp(run)
-      await run((s) => s.putPreferences(app, "gone", [{ type: "x", inApp: true, email: false }]))
+      await run((s) => s.putPreferences(app, "gone", [{ type: "x", inApp: true, email: false, push: true }]))
       const job = notifyJob(app, ["gone", "kept"])
       stored(await run((s) => s.notify(job)))
       expect(await run((s) => s.deleteUser(app, "gone"))).toBe(true)
@@ -110,14 +110,16 @@ export const tenancyContract = (run: RunStore): void => {
       await run((s) => s.upsertUsers(app, [{ id: "quiet" }, { id: "loud" }], t(0)))
       await run((s) =>
         s.putPreferences(app, "quiet", [
-          { type: "news", inApp: true, email: true },
-          { type: "alerts", inApp: true, email: false }
+          { type: "news", inApp: true, email: true, push: true },
+          { type: "alerts", inApp: true, email: false, push: true }
         ])
       )
-      await run((s) => s.putPreferences(app, "quiet", [{ type: "news", inApp: false, email: false }]))
+      await run((s) =>
+        s.putPreferences(app, "quiet", [{ type: "news", inApp: false, email: false, push: true }])
+      )
       expect(await run((s) => s.getPreferences(app, "quiet"))).toEqual([
-        { type: "alerts", inApp: true, email: false },
-        { type: "news", inApp: false, email: false }
+        { type: "alerts", inApp: true, email: false, push: true },
+        { type: "news", inApp: false, email: false, push: true }
       ])
       // named and broadcast calls of the type skip the user; untyped and other types do not
       const named = stored(await run((s) => s.notify(notifyJob(app, ["quiet", "loud"], { type: "news" }))))

@@ -225,7 +225,8 @@ describe("GET /v1/notify/{callId}", () => {
       deliveredAt: null,
       seenAt: null,
       readAt: null,
-      email: "none"
+      email: "none",
+      push: "none"
     })
     const page = await callOf(suite.server, suite.app, sent.id, "?limit=1&offset=1")
     expect(page.results.map((r) => r.user)).toEqual(["p2"])

@@ -385,12 +385,12 @@ describe("preferences", () => {
   const putPrefs = (user: string, body: unknown) =>
     request<Prefs>(server.url, "PUT", "/v1/me/preferences", { token: tokenOf(user), body })
 
-  it("GET answers {types: {<name>: {inApp, email}}} for the declared types", async () => {
+  it("GET answers {types: {<name>: {inApp, email, push}}} for the declared types", async () => {
     const prefs = await getPrefs("pref-reader")
     expect(Object.keys(prefs)).toEqual(["types"])
     expect(Object.keys(prefs.types).sort()).toEqual(["comment", "like"])
     for (const c of Object.values(prefs.types)) {
-      expect(Object.keys(c).sort()).toEqual(["email", "inApp"])
+      expect(Object.keys(c).sort()).toEqual(["email", "inApp", "push"])
       expect(c.inApp).toBe(true)
       expect(typeof c.email).toBe("boolean")
     }
@@ -401,12 +401,16 @@ describe("preferences", () => {
     const res = await putPrefs("pref-writer", { types: { like: { inApp: false } } })
     const whole = expectOk(res)
     expect(whole).toEqual({
-      types: { ...before.types, like: { inApp: false, email: before.types["like"]!.email } }
+      types: { ...before.types, like: { inApp: false, email: before.types["like"]!.email, push: true } }
     })
     expect(await getPrefs("pref-writer")).toEqual(whole)
     const emailOff = expectOk(await putPrefs("pref-writer", { types: { comment: { email: false } } }))
-    expect(emailOff.types["like"]).toEqual({ inApp: false, email: before.types["like"]!.email })
-    expect(emailOff.types["comment"]).toEqual({ inApp: before.types["comment"]!.inApp, email: false })
+    expect(emailOff.types["like"]).toEqual({ inApp: false, email: before.types["like"]!.email, push: true })
+    expect(emailOff.types["comment"]).toEqual({
+      inApp: before.types["comment"]!.inApp,
+      email: false,
+      push: true
+    })
     // other users are untouched
     expect((await getPrefs("pref-reader")).types["like"]!.inApp).toBe(true)
   })

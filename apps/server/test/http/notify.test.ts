@@ -35,7 +35,7 @@ describe("POST /v1/notify: recipients", () => {
       { token: app.secret, body: { users: ["u1"], content: "hello" } }
     )
     const answer = expectOk(res, 202)
-    expect(Object.keys(answer).sort()).toEqual(["emails", "id", "online", "recipients"])
+    expect(Object.keys(answer).sort()).toEqual(["emails", "id", "online", "pushes", "recipients"])
     expect(typeof answer.id).toBe("string")
     expect(answer.id.length).toBeGreaterThan(0)
     expect(answer.recipients).toBe(1)

@@ -28,6 +28,8 @@ interface Point {
   read: number
   emails: number
   emailsFailed: number
+  pushes: number
+  pushesFailed: number
 }
 interface Series {
   interval: string
@@ -94,7 +96,9 @@ describe("GET /v1/stats/series", () => {
       seen: 1,
       read: 1,
       emails: 0,
-      emailsFailed: 0
+      emailsFailed: 0,
+      pushes: 0,
+      pushesFailed: 0
     })
     // The same in the hour and day buckets, and through the operator's endpoint.
     const hour = await series(server, app, "interval=hour")
@@ -128,7 +132,9 @@ describe("GET /v1/stats/series", () => {
         seen: 0,
         read: 0,
         emails: 0,
-        emailsFailed: 0
+        emailsFailed: 0,
+        pushes: 0,
+        pushesFailed: 0
       })
     }
     // Defaults: the last hour of minutes, the last day of hours, the last 30 days.

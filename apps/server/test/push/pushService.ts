@@ -116,6 +116,8 @@ export const startPushService = async (subject: string) => {
   const scripted = new Map<string, Array<Answer>>()
   const received: Array<ReceivedPush> = []
   const refused: Array<string> = []
+  /** Every request to a known subscription: when, and the status answered. */
+  const attempts: Array<{ subscription: string; at: number; status: number }> = []
   const waiters = new Set<() => void>()
   let port = 0
   let server: Server | undefined
@@ -139,9 +141,11 @@ export const startPushService = async (subject: string) => {
         return refuse(400, `encoding ${req.headers["content-encoding"]}`)
       if (req.headers.ttl === undefined) return refuse(400, "no TTL")
       const answer = scripted.get(name)?.shift()
+      attempts.push({ subscription: name, at: Date.now(), status: answer?.status ?? 201 })
       if (answer !== undefined && (answer.status < 200 || answer.status > 299)) {
         res.writeHead(answer.status, answer.headers ?? {}).end(`scripted ${answer.status}`)
         if (answer.status === 410) browsers.delete(name)
+        for (const w of waiters) w()
         return
       }
       let plain: Buffer
@@ -195,6 +199,7 @@ export const startPushService = async (subject: string) => {
       return `https://127.0.0.1:${port}`
     },
     received,
+    attempts,
     /** Requests refused (bad VAPID, encoding, decryption, unknown subscription), with why. */
     refused,
     /** A new browser's subscription, as `PushSubscription.toJSON()` gives it. */

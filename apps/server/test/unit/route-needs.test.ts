@@ -23,6 +23,7 @@ import type { RoutesNeed } from "../../src/node/routes.js"
 import type { notifyRoutes } from "../../src/notify/routes.js"
 import type { Metrics } from "../../src/stats/Metrics.js"
 import { layerSqliteStore } from "../../src/storage/sqlite/sqlite.js"
+import type { PushStore } from "../../src/push/PushStore.js"
 import { Store } from "../../src/storage/Store.js"
 import { createApp } from "../../src/tenancy/apps.js"
 import { type appRoutes, eventTypeRoutes } from "../../src/tenancy/routes.js"
@@ -92,7 +93,7 @@ describe("a route's type names what its handler uses", () => {
     expectTypeOf<RouteNeeds<(typeof authRoutes)[number]>>().toEqualTypeOf<Auth | Config | Store>()
     expectTypeOf<RouteNeeds<(typeof appRoutes)[number]>>().toEqualTypeOf<Auth | Control | Presence | Store>()
     expectTypeOf<RouteNeeds<(typeof notifyRoutes)[number]>>().toEqualTypeOf<
-      Auth | Delivery | Limits | Metrics | Store
+      Auth | Delivery | Limits | Metrics | PushStore | Store
     >()
   })
 

@@ -19,6 +19,10 @@ import { pgQueueEmails } from "../../email/pgEmails.js"
 import { makeOutboxReads } from "../../outbox/outboxReads.js"
 import { OutboxStore, type OutboxStoreShape } from "../../outbox/OutboxStore.js"
 import { makePgOutbox } from "../../outbox/pgOutbox.js"
+import { makePgPushWrites } from "../../push/pgPush.js"
+import { pgQueuePushes } from "../../push/pushQueue.js"
+import { makePushReads } from "../../push/pushReads.js"
+import { PushStore, type PushStoreShape } from "../../push/PushStore.js"
 import { makePgGroupCommit } from "./pgGroupCommit.js"
 import { makePgNotify } from "./pgNotify.js"
 import { batchable, makePgNotifyBatch } from "./pgNotifyBatch.js"
@@ -43,7 +47,7 @@ const makePgStore = Effect.gen(function* () {
       }),
       Effect.orDie
     )
-  const one = makePgNotify(sql, transaction, pgQueueEmails(sql))
+  const one = makePgNotify(sql, transaction, pgQueueEmails(sql), pgQueuePushes(sql))
   const { notifyBatch } = makePgNotifyBatch(sql)
   const grouped = makePgGroupCommit((jobs) => transaction(notifyBatch(jobs)), one.notify)
   const mark = one.mark
@@ -51,6 +55,7 @@ const makePgStore = Effect.gen(function* () {
   const notify: StoreShape["notify"] = (job) => (batchable(job) ? grouped.notify(job) : one.notify(job))
   const outbox: OutboxStoreShape = { ...(yield* makeOutboxReads), ...makePgOutbox(sql, transaction) }
   const writes = makePgWrites(sql, transaction)
+  const push: PushStoreShape = { ...(yield* makePushReads), ...makePgPushWrites(sql, transaction) }
 
   /** The apps asked for in one turn (every request's credential), read in one round trip. */
   const appsThisTurn = perTurnLoader((ids) =>
@@ -99,11 +104,14 @@ const makePgStore = Effect.gen(function* () {
         Effect.orDie
       )
   }
-  return Context.make(Store, withoutNulKeys(store)).pipe(Context.add(OutboxStore, outbox))
+  return Context.make(Store, withoutNulKeys(store)).pipe(
+    Context.add(OutboxStore, outbox),
+    Context.add(PushStore, push)
+  )
 })
 
-/** Store (and the outbox's store) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
-export const layerPgStore = (url: string): Layer.Layer<Store | OutboxStore> => {
+/** Store (and the outbox's and push's stores) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
+export const layerPgStore = (url: string): Layer.Layer<Store | OutboxStore | PushStore> => {
   const client = PgClient.layer({
     url: Redacted.make(url),
     maxConnections: POOL_SIZE,

@@ -28,7 +28,8 @@ const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * notify and mark over `sql`; `transaction` wraps each in one (and counts commits);
- * `queueEmails` writes a call's email jobs inside its transaction (pgEmails.ts).
+ * `queueEmails` writes a call's email jobs inside its transaction (pgEmails.ts), `queuePushes`
+ * its push jobs (push/pushQueue.ts).
  */
 export const makePgNotify = (
   sql: Sql,
@@ -36,7 +37,11 @@ export const makePgNotify = (
   queueEmails: (
     job: NotifyJob,
     users: ReadonlyArray<string>
-  ) => Effect.Effect<{ emails: number; skipped: number }, unknown>
+  ) => Effect.Effect<{ emails: number; skipped: number }, unknown>,
+  queuePushes: (
+    job: NotifyJob,
+    users: ReadonlyArray<string>
+  ) => Effect.Effect<{ pushes: number; skipped: number }, unknown>
 ) => {
   /** Claims the key; answers the earlier outcome when it was claimed by a call that committed. */
   const claimKey = (job: NotifyJob, idem: NonNullable<NotifyJob["idempotency"]>) =>
@@ -128,7 +133,14 @@ export const makePgNotify = (
           if (live.has(user)) online++
         }
         const mail = yield* queueEmails(job, users)
-        const response: NotifyResponse = { id: callId, recipients: users.length, online, emails: mail.emails }
+        const pushed = yield* queuePushes(job, users)
+        const response: NotifyResponse = {
+          id: callId,
+          recipients: users.length,
+          online,
+          emails: mail.emails,
+          pushes: pushed.pushes
+        }
         // Every row of the call in one statement: its recipients, their entries, the call, the key's answer.
         yield* sql`WITH r AS (
             SELECT * FROM unnest(${ids}::text[], ${users}::text[], ${seqs}::int[]) AS r(id, user_id, seq)
@@ -143,10 +155,10 @@ export const makePgNotify = (
             WHERE app = ${app} AND key = ${idem?.key ?? null}
           )
           INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-            type, title, content, url, icon, image, data, author, shared, emails_skipped)
+            type, title, content, url, icon, image, data, author, shared, emails_skipped, push, pushes_skipped)
           VALUES (${app}, ${callId}, ${job.email}, ${users.length}, ${online}, ${now}, ${fields.type},
             ${fields.title}, ${fields.content}, ${fields.url}, ${fields.icon}, ${fields.image}, ${fields.data},
-            ${fields.author}, ${job.shared}, ${mail.skipped})`
+            ${fields.author}, ${job.shared}, ${mail.skipped}, ${job.push ?? null}, ${pushed.skipped})`
         if (users.length > 0) yield* pgStatsBump(sql, app, now, { notifications: users.length })
         return { _tag: "Stored", response, entries } as const
       })

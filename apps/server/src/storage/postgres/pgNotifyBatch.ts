@@ -23,7 +23,8 @@ import { pgStatsBumpRows } from "../../stats/pgBuckets.js"
 type Sql = SqlClient.SqlClient
 
 /** Whether a call can be stored in a shared batch: named users, and nothing for the outbox. */
-export const batchable = (job: NotifyJob): boolean => job.users !== undefined && job.emailPlan === undefined
+export const batchable = (job: NotifyJob): boolean =>
+  job.users !== undefined && job.emailPlan === undefined && job.pushPlan === undefined
 
 /** A key of an (app, id) pair; PostgreSQL text never holds U+0000, so it cannot be ambiguous. */
 const pair = (app: string, id: string) => `${app}\u0000${id}`
@@ -187,7 +188,7 @@ export const makePgNotifyBatch = (sql: Sql) => {
           at.push(fields.createdAt)
           if (onlineNow.has(u.id)) online++
         }
-        const response: NotifyResponse = { id: callId, recipients: entries.length, online, emails: 0 }
+        const response: NotifyResponse = { id: callId, recipients: entries.length, online, emails: 0, pushes: 0 }
         if (job.idempotency !== undefined) {
           keys.app.push(app)
           keys.key.push(job.idempotency.key)

@@ -104,13 +104,13 @@ export const makePgWrites = (
     const byType = [...new Map(prefs.map((p) => [p.type, p])).values()]
     if (byType.length === 0) return Effect.void
     return transaction(
-      sql`INSERT INTO preferences (app, user_id, type, in_app, email)
-        SELECT ${app}, ${user}, r.type, r.in_app, r.email
+      sql`INSERT INTO preferences (app, user_id, type, in_app, email, push)
+        SELECT ${app}, ${user}, r.type, r.in_app, r.email, r.push
         FROM unnest(${byType.map((p) => p.type)}::text[], ${byType.map((p) => (p.inApp ? 1 : 0))}::int[],
-          ${byType.map((p) => (p.email ? 1 : 0))}::int[]) AS r(type, in_app, email)
-        ON CONFLICT (app, user_id, type) DO UPDATE SET in_app = excluded.in_app, email = excluded.email`.pipe(
-        Effect.asVoid
-      )
+          ${byType.map((p) => (p.email ? 1 : 0))}::int[], ${byType.map((p) => (p.push ? 1 : 0))}::int[])
+          AS r(type, in_app, email, push)
+        ON CONFLICT (app, user_id, type) DO UPDATE SET in_app = excluded.in_app, email = excluded.email,
+          push = excluded.push`.pipe(Effect.asVoid)
     )
   },
 

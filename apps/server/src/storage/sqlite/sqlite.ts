@@ -19,7 +19,6 @@ import { makeOutboxReads } from "../../outbox/outboxReads.js"
 import { OutboxStore, type OutboxStoreShape } from "../../outbox/OutboxStore.js"
 import { makePushReads } from "../../push/pushReads.js"
 import { PushStore, type PushStoreShape } from "../../push/PushStore.js"
-import { makeSqlitePushWrites } from "../../push/sqlitePushWrites.js"
 import { runMigrations } from "../migrations/migrations.js"
 import { makeSqlReads } from "../sqlReads.js"
 import { startWriter } from "./writer.js"
@@ -32,20 +31,18 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
     const reads = yield* makeSqlReads
     const writer = yield* startWriter(filename, writerThread)
     // The catalog reads on a connection of this thread: a microsecond, no message to the writer.
-    const mainDb = yield* Effect.acquireRelease(
-      Effect.sync(() => new Database(filename)),
-      (db) => Effect.sync(() => db.close())
+    const catalog = makeCatalog(
+      yield* Effect.acquireRelease(
+        Effect.sync(() => new Database(filename)),
+        (db) => Effect.sync(() => db.close())
+      )
     )
-    const catalog = makeCatalog(mainDb)
-    // Push's rare writes (a browser subscribing) on this thread's connection for now.
-    const pushWrites = makeSqlitePushWrites(mainDb)
     const push: PushStoreShape = {
       ...(yield* makePushReads),
-      keepKeys: (fresh) => Effect.sync(() => pushWrites.keepPushKeys(fresh)),
-      subscribe: (app, user, id, sub, now, max) =>
-        Effect.sync(() => mainDb.transaction(() => pushWrites.subscribePush(app, user, id, sub, now, max))()),
-      unsubscribe: (app, user, id) => Effect.sync(() => pushWrites.unsubscribePush(app, user, id)),
-      forget: (app, id) => Effect.sync(() => pushWrites.forgetPush(app, id))
+      keepKeys: (fresh) => writer.run("keepPushKeys", fresh),
+      subscribe: (app, user, id, sub, now, max) => writer.run("subscribePush", app, user, id, sub, now, max),
+      unsubscribe: (app, user, id) => writer.run("unsubscribePush", app, user, id),
+      forget: (app, id) => writer.run("forgetPush", app, id)
     }
 
     const outbox: OutboxStoreShape = {

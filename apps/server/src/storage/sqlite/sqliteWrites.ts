@@ -9,6 +9,8 @@ import type { Database } from "better-sqlite3"
 import { encodeMarkFrame, recipientId } from "../../notify/Encode.js"
 import { makeSqliteEmailWrites } from "../../email/sqliteEmailWrites.js"
 import { makeSqliteOutbox } from "../../outbox/sqliteOutbox.js"
+import { makeSqlitePushQueue } from "../../push/pushQueue.js"
+import { makeSqlitePushWrites } from "../../push/sqlitePushWrites.js"
 import { makeSqliteStatsBump } from "../../stats/sqliteBuckets.js"
 import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
@@ -89,8 +91,9 @@ export const makeSqliteWrites = (db: Database) => {
     putEventType: prepare(`INSERT INTO event_types (app, name, title, description) VALUES (?, ?, ?, ?)
       ON CONFLICT (app, name) DO UPDATE SET title = excluded.title, description = excluded.description`),
     deleteEventType: prepare("DELETE FROM event_types WHERE app = ? AND name = ?"),
-    putPreference: prepare(`INSERT INTO preferences (app, user_id, type, in_app, email) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (app, user_id, type) DO UPDATE SET in_app = excluded.in_app, email = excluded.email`),
+    putPreference: prepare(`INSERT INTO preferences (app, user_id, type, in_app, email, push)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (app, user_id, type)
+      DO UPDATE SET in_app = excluded.in_app, email = excluded.email, push = excluded.push`),
     insertNotification: prepare(
       "INSERT INTO notifications (app, id, user_id, call_id, seq, created_at) VALUES (?, ?, ?, ?, ?, ?)"
     ),
@@ -101,8 +104,9 @@ export const makeSqliteWrites = (db: Database) => {
       "INSERT INTO entries (app, user_id, seq, created_at, payload) VALUES (?, ?, ?, ?, ?)"
     ),
     insertCall: prepare(`INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-        type, title, content, url, icon, image, data, author, shared, emails_skipped)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        type, title, content, url, icon, image, data, author, shared, emails_skipped, push, pushes_skipped)
+      VALUES (@app, @callId, @email, @recipients, @online, @createdAt, @type, @title, @content, @url,
+        @icon, @image, @data, @author, @shared, @emailsSkipped, @push, @pushesSkipped)`),
     findKey: prepare(
       "SELECT response, body_hash FROM idempotency_keys WHERE app = ? AND key = ? AND created_at >= ?"
     ).raw(),
@@ -133,6 +137,7 @@ export const makeSqliteWrites = (db: Database) => {
   const webhooks = makeSqliteWebhookWrites(db)
   const outbox = makeSqliteOutbox(db, bumpStats, webhooks.settled)
   const { queueEmails } = makeSqliteEmailWrites(db, outbox.enqueue)
+  const { queuePushes } = makeSqlitePushQueue(db, outbox.enqueue)
 
   const registerUser = (app: string, u: UserInput, now: string) =>
     st.upsertUser.run(app, u.id, u.email ?? null, u.name ?? null, now)
@@ -164,6 +169,7 @@ export const makeSqliteWrites = (db: Database) => {
 
   return {
     ...outbox.writes,
+    ...makeSqlitePushWrites(db),
     createApp: (app: AppRecord) => {
       st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
       st.bumpCatalog.run()
@@ -197,7 +203,7 @@ export const makeSqliteWrites = (db: Database) => {
       return gone
     },
     putPreferences: (app: string, user: string, prefs: ReadonlyArray<PreferenceRecord>) => {
-      for (const p of prefs) st.putPreference.run(app, user, p.type, p.inApp ? 1 : 0, p.email ? 1 : 0)
+      for (const p of prefs) st.putPreference.run(app, user, p.type, +p.inApp, +p.email, +p.push)
     },
 
     notify: (job: NotifyJob): SqliteNotifyOutcome => {
@@ -224,25 +230,17 @@ export const makeSqliteWrites = (db: Database) => {
         if (live.has(user)) online++
       }
       const mail = queueEmails(job, users)
-      const response: NotifyResponse = { id: callId, recipients: users.length, online, emails: mail.emails }
-      st.insertCall.run(
-        app,
-        callId,
-        job.email,
-        users.length,
+      const pushed = queuePushes(job, users)
+      const response: NotifyResponse = {
+        id: callId,
+        recipients: users.length,
         online,
-        now,
-        fields.type,
-        fields.title,
-        fields.content,
-        fields.url,
-        fields.icon,
-        fields.image,
-        fields.data,
-        fields.author,
-        job.shared,
-        mail.skipped
-      )
+        emails: mail.emails,
+        pushes: pushed.pushes
+      }
+      // By name: the job's ids and texts, the call's fields (`@type` … `@createdAt`), the counts.
+      const named = { ...fields, push: job.push ?? null, recipients: users.length, online }
+      st.insertCall.run({ ...job, ...named, emailsSkipped: mail.skipped, pushesSkipped: pushed.skipped })
       if (idem !== undefined) st.saveKey.run(app, idem.key, JSON.stringify(response), now, idem.bodyHash)
       if (users.length > 0) bumpStats(app, now, { notifications: users.length })
       // Recipients and seqs only: the caller builds the frames (notificationEntries), so a

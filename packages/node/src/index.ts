@@ -1,7 +1,7 @@
 /**
  * @pushback/node — the PushBack SDK for Node backends: notify users, manage users and event
- * types, mint browser tokens, receive a user's stream (`subscribe`), and (with the admin token)
- * manage apps.
+ * types, mint browser tokens, receive a user's stream (`subscribe`), verify webhooks
+ * (`verifyWebhook`), and (with the admin token) manage apps.
  */
 export { PushBack, type ListNotificationsOptions, type ListUsersOptions } from "./PushBack.js"
 export { PushBackAdmin } from "./Admin.js"
@@ -26,6 +26,12 @@ export {
   type TransportName
 } from "./Subscription.js"
 export type { UserTokenClaims, UserTokenOptions } from "./token.js"
+export {
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  WebhookVerificationError,
+  type WebhookHeaders
+} from "./webhook.js"
 export type {
   AppSummary,
   CallRecipient,
@@ -47,5 +53,9 @@ export type {
   User,
   UserDetail,
   UserList,
-  UserRef
+  UserRef,
+  Webhook,
+  WebhookAttempt,
+  WebhookEvent,
+  WebhookEventName
 } from "@pushback/protocol"

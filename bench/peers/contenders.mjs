@@ -61,7 +61,10 @@ const openWs = (url, onPayload, parse, isReady) =>
   ).then((ws) => ({ close: () => ws.terminate() }))
 
 const startNode = async (file, env) => {
-  const { child, match } = await start(process.execPath, [file, ...(env.args ?? [])], {
+  // PUSHBACK_BENCH_PROFILE=DIR: a CPU profile of every thread of the server, written there on exit
+  const profile = process.env.PUSHBACK_BENCH_PROFILE
+  const flags = profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []
+  const { child, match } = await start(process.execPath, [...flags, file, ...(env.args ?? [])], {
     core: SERVER_CORE,
     ready: /(?:listening on|ready on) http:\/\/[^:\s]+:(\d+)/,
     env: env.vars ?? {}

@@ -4,7 +4,9 @@
  * its shared part once plus each recipient's user and seq, and the origin node delivers to
  * its own sessions directly. Why one always-subscribed channel and not a channel per user:
  * a session never waits for a SUBSCRIBE before reading its backlog, so no entry can slip
- * between the two; docs/deploy.md gives the measurement.
+ * between the two; docs/deploy.md gives the measurement. The messages published in one turn of
+ * the event loop travel as one array in one PUBLISH (a node also reads a lone message, as nodes
+ * of earlier versions send them, so a rolling upgrade loses no live frame from old to new).
  */
 import { Effect, Layer } from "effect"
 import { Bus, type BusShape } from "./Bus.js"
@@ -59,17 +61,34 @@ export const layerRedisBus = Layer.effect(
     const metrics = yield* Metrics
     const node = (yield* Config).nodeId
     yield* redis.subscribe(BUS_CHANNEL, (text) => {
-      let m: Message
+      let parsed: Message | ReadonlyArray<Message>
       try {
-        m = JSON.parse(text) as Message
+        parsed = JSON.parse(text) as Message | ReadonlyArray<Message>
       } catch {
         return // not ours
       }
-      if (m.n === node || typeof m.a !== "string") return
-      metrics.counters.busReceived++
-      const entries = localEntries(sessions, m)
-      if (entries.length > 0) sessions.deliver(m.a, entries)
+      // A turn's messages in one array; a lone object from a node of an earlier version.
+      for (const m of Array.isArray(parsed) ? parsed : [parsed as Message]) {
+        if (m === null || typeof m !== "object" || m.n === node || typeof m.a !== "string") continue
+        metrics.counters.busReceived++
+        const entries = localEntries(sessions, m)
+        if (entries.length > 0) sessions.deliver(m.a, entries)
+      }
     })
+    // The messages of one turn of the event loop go out as one PUBLISH on the next.
+    let outgoing: Array<Message> = []
+    const send = () => {
+      const batch = outgoing
+      outgoing = []
+      redis.command.publish(BUS_CHANNEL, JSON.stringify(batch)).then(
+        () => {
+          metrics.counters.busPublished += batch.length
+        },
+        () => {
+          metrics.counters.busFailed += batch.length
+        }
+      )
+    }
     return {
       publish: (app, entries, call) =>
         Effect.sync(() => {
@@ -82,14 +101,7 @@ export const layerRedisBus = Layer.effect(
                   a: app,
                   c: [call.stem, call.shared, entries.map((e) => e.user), entries.map((e) => e.seq)]
                 }
-          redis.command.publish(BUS_CHANNEL, JSON.stringify(m)).then(
-            () => {
-              metrics.counters.busPublished++
-            },
-            () => {
-              metrics.counters.busFailed++
-            }
-          )
+          if (outgoing.push(m) === 1) setImmediate(send)
         }),
       ping: Effect.sync(redis.ready)
     } satisfies BusShape

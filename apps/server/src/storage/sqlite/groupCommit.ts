@@ -33,13 +33,19 @@ export interface GroupCommit {
 /** Most jobs in one commit, so one batch cannot hold the writer for long. */
 const MAX_BATCH = 256
 
-/** Starts a committer on `db`, which it then owns for writing. */
-export const makeGroupCommit = (db: Database): GroupCommit => {
+/**
+ * Starts a committer on `db`, which it then owns for writing. `around` wraps the jobs of each
+ * transaction (inside it): what they defer to the end of the transaction is written there.
+ */
+export const makeGroupCommit = (
+  db: Database,
+  around: <A>(run: () => A) => A = (run) => run()
+): GroupCommit => {
   const queue: Array<Job> = []
   let scheduled = false
   let commits = 0
 
-  const runEach = (jobs: ReadonlyArray<Job>) => db.transaction(() => jobs.map((job) => job.run()))()
+  const runEach = (jobs: ReadonlyArray<Job>) => db.transaction(() => around(() => jobs.map((job) => job.run())))()
 
   const flush = () => {
     scheduled = false
@@ -53,7 +59,7 @@ export const makeGroupCommit = (db: Database): GroupCommit => {
       // Rolled back whole: run each job alone, so only the one that throws fails.
       exits = jobs.map((job) => {
         try {
-          const value = db.transaction(job.run)()
+          const value = db.transaction(() => around(job.run))()
           commits++
           return { ok: true, value }
         } catch (error) {

@@ -15,6 +15,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import Database from "better-sqlite3"
 import { type JobExit, makeGroupCommit } from "./groupCommit.js"
 import { makeSqliteWrites, type SqliteWrites } from "./sqliteWrites.js"
+import { makeSqliteStatsBump } from "../../stats/sqliteBuckets.js"
 
 /** What the main thread hands the thread when it starts it. */
 export interface WriterThreadData {
@@ -37,7 +38,8 @@ db.pragma("journal_mode = WAL")
 db.pragma("synchronous = FULL")
 db.pragma("busy_timeout = 5000")
 const writes = makeSqliteWrites(db)
-const committer = makeGroupCommit(db)
+// The statistics of a whole group commit are written once per bucket, at its end.
+const committer = makeGroupCommit(db, makeSqliteStatsBump(db).deferred)
 
 /** Closes the file once every submitted job has committed, then ends the thread. */
 const close = () => {

@@ -127,6 +127,7 @@ export const makePushSender: Effect.Effect<Sender, never, Config | Store | PushS
       retryIn: exponentialRetry(tuning),
       leaseMs: tuning.leaseSeconds * 1000,
       pollMs: tuning.pollMs,
+      stats: { sent: { pushes: 1 }, failed: { pushesFailed: 1 } },
       observe: (state) => {
         if (state === "sent") metrics.counters.pushesSent++
         else metrics.counters.pushesFailed++

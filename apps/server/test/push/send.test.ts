@@ -177,6 +177,19 @@ describe("the push service's answers", () => {
     expect(detail.results[0]!.push).toBe("failed")
     expect(detail.results[0]!.pushError).toMatch(/410/)
     expect(await subscriptionsOf(server, app, "gone")).toEqual([])
+    // Counted: in the app's statistics (this file's pushes so far) and in /metrics.
+    const series = await request<{ points: Array<{ pushes: number; pushesFailed: number }> }>(
+      server.url,
+      "GET",
+      "/v1/stats/series?interval=day",
+      { token: app.secret }
+    )
+    const today = series.body.points.at(-1)!
+    expect(today.pushes).toBeGreaterThanOrEqual(4)
+    expect(today.pushesFailed).toBe(1)
+    const metrics = await request(server.url, "GET", "/metrics")
+    expect(metrics.text).toMatch(/pushback_pushes_sent_total [1-9]/)
+    expect(metrics.text).toMatch(/pushback_pushes_failed_total 1/)
   })
 
   it("429 waits for Retry-After, a 5xx is retried, and a service that was down gets it once up", async () => {

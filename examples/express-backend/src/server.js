@@ -5,6 +5,9 @@
  *   1. register a user when they sign in         (POST /login  → pb.registerUsers)
  *   2. hand their browser a user token           (GET /api/token → pb.createUserToken)
  *   3. notify users when something happens       (POST /api/like → pb.notify)
+ * and, when PUSHBACK_WEBHOOK_SECRET is set, it receives PushBack's webhooks (what happened after
+ * notify: delivered, seen, read, emails, users online) at POST /webhooks/pushback, verified with
+ * verifyWebhook.
  * The page in ../public connects to PushBack with that token through the browser SDK
  * (@pushback/browser's script-tag build, served at /pushback.js) and shows what arrives.
  *
@@ -16,7 +19,7 @@ import { createServer } from "node:http"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { PushBack, PushBackError } from "@pushback/node"
+import { PushBack, PushBackError, verifyWebhook, WebhookVerificationError } from "@pushback/node"
 import { localAppSecret } from "../../shared/localApp.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -24,6 +27,8 @@ const PORT = Number(process.env.PORT ?? 3000)
 const PUSHBACK_URL = process.env.PUSHBACK_URL ?? "http://127.0.0.1:8080"
 /** Where browsers reach PushBack, when it differs from where this backend does. */
 const PUSHBACK_PUBLIC_URL = process.env.PUSHBACK_PUBLIC_URL ?? PUSHBACK_URL
+/** The `whsec_…` secret of a webhook endpoint pointed at POST /webhooks/pushback (optional). */
+const WEBHOOK_SECRET = process.env.PUSHBACK_WEBHOOK_SECRET
 
 // ---------------------------------------------------------------- PushBack
 
@@ -83,6 +88,20 @@ const readJson = async (req) => {
   }
 }
 
+const readRaw = async (req) => {
+  const chunks = []
+  let size = 0
+  for await (const chunk of req) {
+    size += chunk.length
+    if (size > 1024 * 1024) throw new WebhookVerificationError("body too large")
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+/** webhook-ids handled lately: a retry after a lost answer is recognised and answered 2xx again. */
+const handled = new Set()
+
 /** The page, told where browsers reach PushBack. */
 const page = readFileSync(join(here, "..", "public", "index.html"), "utf8").replace(
   "%PUSHBACK_PUBLIC_URL%",
@@ -139,6 +158,31 @@ const routes = {
     json(res, 200, result)
   },
 
+  /**
+   * PushBack's webhooks: verify the raw body with the endpoint's secret (never parse first),
+   * skip an id already handled (delivery is at least once), answer 2xx fast, then act.
+   */
+  "POST /webhooks/pushback": async (req, res) => {
+    if (WEBHOOK_SECRET === undefined)
+      return json(res, 404, { error: { code: "not_found", message: "no webhook secret" } })
+    let event
+    try {
+      event = verifyWebhook(await readRaw(req), req.headers, WEBHOOK_SECRET)
+    } catch (error) {
+      if (!(error instanceof WebhookVerificationError)) throw error
+      return json(res, 400, { error: { code: "bad_request", message: error.message } })
+    }
+    const id = req.headers["webhook-id"]
+    res.writeHead(204).end()
+    if (handled.has(id)) return
+    handled.add(id)
+    if (handled.size > 10_000) handled.delete(handled.values().next().value)
+    // A batch endpoint sends {type: "batch", data: {events: [...]}}; each event has its own id.
+    for (const e of event.type === "batch" ? event.data.events : [event]) {
+      console.log(`webhook ${e.type}: ${JSON.stringify(e.data)}`)
+    }
+  },
+
   /** Notify yourself, to see one arrive. */
   "POST /api/hello": async (_req, res, user) => {
     json(
@@ -149,7 +193,7 @@ const routes = {
   }
 }
 
-const open = new Set(["GET /", "GET /pushback.js", "POST /login", "POST /logout"])
+const open = new Set(["GET /", "GET /pushback.js", "POST /login", "POST /logout", "POST /webhooks/pushback"])
 
 const server = createServer(async (req, res) => {
   const key = `${req.method} ${new URL(req.url ?? "/", "http://x").pathname}`

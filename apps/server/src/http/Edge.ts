@@ -12,7 +12,7 @@ import type { ServerConfig } from "../config/Config.js"
 import type { MetricsShape } from "../stats/Metrics.js"
 import { allowHeader, type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
 
-const CORS_PATH = /^\/(v1\/(me(\/|$)|sse$|poll$|ws$|status\/)|notifications(\/|$)|api\/status\/)/
+const CORS_PATH = /^\/(v1\/(me(\/|$)|sse$|poll$|ws$|status\/|push\/)|notifications(\/|$)|api\/status\/)/
 
 /** Deepest JSON nesting accepted in a body: far beyond any real payload, far below the stack. */
 const MAX_JSON_DEPTH = 64

@@ -18,8 +18,12 @@ const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
 describe("the VAPID key", () => {
   it("is served without a credential, kept in the database, and printed by pushback push keys", async () => {
     const { server } = suite
-    const res = await request<{ publicKey: string }>(server.url, "GET", "/v1/push/key")
+    const res = await request<{ publicKey: string }>(server.url, "GET", "/v1/push/key", {
+      headers: { origin: "https://app.example.com" }
+    })
     expect(res.status).toBe(200)
+    // A page on another origin reads it (CORS, as /v1/me/*).
+    expect(res.headers.get("access-control-allow-origin")).toBe("*")
     expect(res.body.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/)
     const printed = cli(["push", "keys", "--db", `sqlite:${server.dataDir}/pushback.db`])
     expect(printed.status, printed.stderr).toBe(0)

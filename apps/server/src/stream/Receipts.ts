@@ -16,6 +16,12 @@ import { Store } from "../storage/Store.js"
 /** How often collected receipts are written. */
 const FLUSH_EVERY_MS = 1000
 
+/**
+ * Receipts written in one store transaction: a broadcast's thousands go in parts, so the rows
+ * they lock (on PostgreSQL their users') are held briefly and notify calls interleave.
+ */
+const PER_WRITE = 500
+
 /** Receipts held before a write starts at once, so memory stays bounded under any load. */
 const MAX_PENDING = 20_000
 
@@ -41,16 +47,21 @@ export const makeReceipts = (write: (receipts: ReadonlyArray<Receipt>) => Promis
     if (pending.size === 0) return
     const batch = [...pending.values()]
     pending = new Map()
-    try {
-      await write(batch)
-    } catch (e) {
-      console.error(`[pushback] recording deliveries failed: ${String(e)}`)
-      // Kept for the next write, as far as the bound allows.
-      for (const r of batch) {
-        const key = `${r.app}\u0000${r.id}`
-        if (pending.size < MAX_PENDING && !pending.has(key)) pending.set(key, r)
+    // A part at a time, each its own transaction: notify calls commit between them instead of
+    // waiting behind the receipts of a broadcast to thousands.
+    for (let i = 0; i < batch.length; i += PER_WRITE) {
+      try {
+        await write(batch.slice(i, i + PER_WRITE))
+      } catch (e) {
+        console.error(`[pushback] recording deliveries failed: ${String(e)}`)
+        // Kept for the next write, as far as the bound allows.
+        for (const r of batch.slice(i)) {
+          const key = `${r.app}\u0000${r.id}`
+          if (pending.size < MAX_PENDING && !pending.has(key)) pending.set(key, r)
+        }
+        schedule()
+        return
       }
-      schedule()
     }
   }
 

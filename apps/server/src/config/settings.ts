@@ -97,7 +97,7 @@ export const DefaultWebhookTuning: WebhookTuning = {
   retrySeconds: [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
   disableAfterSeconds: 5 * 86400,
   timeoutMs: 15_000,
-  pollMs: 5_000,
+  pollMs: 1_000,
   leaseSeconds: 60,
   presenceDebounceMs: 5_000,
   previousSecretSeconds: 86400

@@ -59,3 +59,34 @@ describe("bench/peers smoke run", () => {
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
   }, 540_000)
 })
+
+describe("bench/peers stored smoke run", () => {
+  it("measures both stores on an empty database and with notifications stored, losing nothing", async () => {
+    const json = join(dir, "stored.json")
+    const svg = join(dir, "stored.svg")
+    const stored = fileURLToPath(new URL("./stored.mjs", import.meta.url))
+    const result = await new Promise((resolve) => {
+      const args = ["--users", "50", "--stored", "2000", "--count", "300", "--rounds", "1", "--json", json, "--svg", svg]
+      const child = spawn(process.execPath, [stored, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      let output = ""
+      child.stdout.on("data", (c) => (output += c))
+      child.stderr.on("data", (c) => (output += c))
+      const timer = setTimeout(() => child.kill("SIGTERM"), 240_000)
+      child.on("exit", (status) => {
+        clearTimeout(timer)
+        resolve({ status, output })
+      })
+    })
+    expect(result.status, result.output).toBe(0)
+    expect(result.output).toContain("stored 2000 notifications")
+    const record = JSON.parse(readFileSync(json, "utf8"))
+    for (const name of ["pushback", "pushbackPg"]) {
+      for (const state of ["empty", "stored"]) {
+        const s = record.summary[name][state]
+        expect(s.rate, `${name} ${state}`).toBeGreaterThan(0)
+        expect(s.broadcastMs, `${name} ${state}`).toBeGreaterThan(0)
+      }
+    }
+    expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
+  }, 300_000)
+})

@@ -16,6 +16,7 @@ export default defineProject({
       "test/compat/*.test.ts",
       "test/email/*.test.ts",
       "test/webhooks/*.test.ts",
+      "test/push/*.test.ts",
       "test/pg/*.test.ts",
       "test/contract/*.pg.test.ts",
       // several nodes: PostgreSQL + Redis, behind nginx

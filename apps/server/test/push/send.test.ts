@@ -31,7 +31,11 @@ const callOf = async (id: string) =>
 /** The call once `done` holds for it. */
 const callWhen = async (id: string, done: (call: NotifyCall) => boolean) => {
   let call = await callOf(id)
-  await eventually(async () => done((call = await callOf(id))), { what: `call ${id}`, timeout: 10_000 })
+  const check = async () => {
+    call = await callOf(id)
+    return done(call)
+  }
+  await eventually(check, { what: `call ${id}`, timeout: 10_000 })
   return call
 }
 

@@ -6,7 +6,7 @@
  * bad bodies and endpoints refused with 400 and nothing stored.
  */
 import { spawnSync } from "node:child_process"
-import { CLI_PATH, request } from "@pushback/testkit"
+import { CLI_PATH, request, testDatabaseUrl, userToken } from "@pushback/testkit"
 import { describe, expect, it } from "vitest"
 import { postSubscription, pushSuite, subscribeOk, subscriptionsOf } from "./helpers.js"
 
@@ -25,14 +25,15 @@ describe("the VAPID key", () => {
     // A page on another origin reads it (CORS, as /v1/me/*).
     expect(res.headers.get("access-control-allow-origin")).toBe("*")
     expect(res.body.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/)
-    const printed = cli(["push", "keys", "--db", `sqlite:${server.dataDir}/pushback.db`])
+    // The server's own database (SQLite here, PostgreSQL in the server-pg project).
+    const printed = cli(["push", "keys", "--db", await testDatabaseUrl(server.dataDir)])
     expect(printed.status, printed.stderr).toBe(0)
     expect(printed.stdout.trim()).toBe(res.body.publicKey)
   })
 
-  it("comes from PUSHBACK_VAPID_PUBLIC_KEY/_PRIVATE_KEY when given, and a fake subject is refused", () => {
+  it("comes from PUSHBACK_VAPID_PUBLIC_KEY/_PRIVATE_KEY when given, and a fake subject is refused", async () => {
     const { server } = suite
-    const db = ["--db", `sqlite:${server.dataDir}/pushback.db`]
+    const db = ["--db", await testDatabaseUrl(server.dataDir)]
     const pair = {
       PUSHBACK_VAPID_PUBLIC_KEY: `B${"A".repeat(86)}`,
       PUSHBACK_VAPID_PRIVATE_KEY: "A".repeat(43)
@@ -76,7 +77,6 @@ describe("subscriptions", () => {
     expect(await subscribeOk(server, app, "bea", phone)).toBe(id)
     expect(await subscriptionsOf(server, app, "ana")).toEqual([])
     expect((await subscriptionsOf(server, app, "bea")).map((s) => s.id)).toEqual([id])
-    const { userToken } = await import("@pushback/testkit")
     const ana = await userToken(server, app, "ana")
     const bea = await userToken(server, app, "bea")
     const mine = await request<{ subscriptions: Array<{ id: string }> }>(

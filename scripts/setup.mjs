@@ -32,7 +32,10 @@ const SYSTEM_DEPS = [
   // in a temp dir, packages/testkit/src/postgres.ts); the system cluster apt sets up is unused.
   { bin: "/usr/lib/postgresql/15/bin/pg_ctl", pkg: "postgresql" },
   // Redis 7: the cluster suites start a redis-server of their own on a free loopback port.
-  { bin: "/usr/bin/redis-server", pkg: "redis-server" }
+  { bin: "/usr/bin/redis-server", pkg: "redis-server" },
+  // Firefox ESR: the Web Push end-to-end test (Chromium's push endpoints are Google's, hard-wired;
+  // Firefox's push server is a setting, pointed at a loopback stand-in for Mozilla's autopush).
+  { bin: "/usr/bin/firefox-esr", pkg: "firefox-esr" }
 ]
 
 const log = (msg) => console.log(`[setup] ${msg}`)

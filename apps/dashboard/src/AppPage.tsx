@@ -1,7 +1,7 @@
 /**
  * One app: its counts, a test notification, charts of its statistics over the last hour, day or
  * 30 days, its live connections (by transport and node) and online users, its users, event
- * types and recent calls. Everything is read again every two seconds (polling, see usePoll.ts).
+ * types, recent calls and webhook endpoints. Everything is read again every two seconds (polling, see usePoll.ts).
  */
 import { type FormEvent, useCallback, useState } from "react"
 import { type AppDetail, api } from "./api.js"
@@ -9,6 +9,7 @@ import { Calls } from "./Calls.js"
 import { Chart, type Point } from "./Chart.js"
 import { Users } from "./Users.js"
 import { usePoll } from "./usePoll.js"
+import { Webhooks } from "./Webhooks.js"
 
 const RANGES = [
   { id: "hour", label: "Last hour", interval: "minute", ms: 3600_000 },
@@ -188,6 +189,7 @@ export const AppPage = ({ appId }: { appId: string }) => {
         )}
       </section>
       <Calls appId={appId} />
+      <Webhooks appId={appId} />
     </>
   )
 }

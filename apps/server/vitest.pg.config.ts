@@ -15,6 +15,7 @@ export default defineProject({
       "test/durability/kill9.test.ts",
       "test/compat/*.test.ts",
       "test/email/*.test.ts",
+      "test/topics/*.test.ts",
       "test/webhooks/*.test.ts",
       "test/push/*.test.ts",
       "test/pg/*.test.ts",

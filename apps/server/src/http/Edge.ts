@@ -200,7 +200,7 @@ export const makeRequestListener = <R>(
         )
       }
       let body: unknown
-      if (method !== "GET" && method !== "DELETE") {
+      if (method !== "GET" && (method !== "DELETE" || found.route.deleteBody === true)) {
         if (raw.length > 0 && found.route.forms === true && isForm(req.headers["content-type"])) {
           body = parseForm(raw.toString("utf8"))
           if (body === undefined) return sendError(res, badRequest("body: malformed form", "body"))

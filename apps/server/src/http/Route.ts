@@ -45,6 +45,8 @@ export interface Route<R> {
    * PROTOCOL.md §9): the handler then sees an object of strings, an array for a repeated name.
    */
   readonly forms?: boolean
+  /** A DELETE that takes a JSON body (`DELETE /v1/topics/{key}/subscribers`); other DELETEs ignore theirs. */
+  readonly deleteBody?: boolean
 }
 
 /** The services a route needs; for a union of routes (a table's element type), the union of theirs. */
@@ -55,7 +57,7 @@ export const route = <R = never>(
   method: string,
   pattern: string,
   handler: Handler<R>,
-  options: { forms?: boolean } = {}
+  options: { forms?: boolean; deleteBody?: boolean } = {}
 ): Route<R> => ({
   method,
   pattern,

@@ -21,6 +21,7 @@ import { layerDelivery } from "../notify/Delivery.js"
 import { layerOutbox } from "../outbox/Outbox.js"
 import type { OutboxStore } from "../outbox/OutboxStore.js"
 import type { PushStore } from "../push/PushStore.js"
+import type { TopicStore } from "../topics/TopicStore.js"
 import { pushSender } from "../push/pushSender.js"
 import { layerPushKeys } from "../push/vapid.js"
 import { layerMetrics } from "../stats/Metrics.js"
@@ -33,7 +34,9 @@ import { layerPresenceEvents } from "../webhooks/presenceEvents.js"
 import { layerWebhookStore, webhookSender } from "../webhooks/webhookLayer.js"
 
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
-export const layerStoreFor = (config: ServerConfig): Layer.Layer<Store | OutboxStore | PushStore> =>
+export const layerStoreFor = (
+  config: ServerConfig
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore> =>
   isPostgresUrl(config.databaseUrl)
     ? layerPgStore(config.databaseUrl)
     : layerSqliteStore(sqlitePath(config.databaseUrl))

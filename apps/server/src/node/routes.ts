@@ -13,6 +13,7 @@ import { notifyRoutes } from "../notify/routes.js"
 import { pushRoutes } from "../push/routes.js"
 import { statsRoutes } from "../stats/routes.js"
 import { tenancyRoutes } from "../tenancy/routes.js"
+import { topicRoutes } from "../topics/routes.js"
 import { webhookRoutes } from "../webhooks/routes.js"
 
 /**
@@ -44,6 +45,7 @@ const all = [
   ...statsRoutes,
   ...pushRoutes,
   ...webhookRoutes,
+  ...topicRoutes,
   ...compatRoutes,
   ...transportRoutes
 ]

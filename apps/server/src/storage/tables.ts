@@ -18,7 +18,10 @@ export const APP_ROW_TABLES = [
   "outbox",
   "push_subscriptions",
   "webhook_endpoints",
-  "webhook_attempts"
+  "webhook_attempts",
+  "topics",
+  "topic_subscribers",
+  "topic_mutes"
 ] as const
 
 /** The tables that hold a user's rows besides `users`: what erasing a user deletes, with the user. */
@@ -27,5 +30,7 @@ export const USER_ROW_TABLES = [
   "notifications",
   "preferences",
   "outbox",
-  "push_subscriptions"
+  "push_subscriptions",
+  "topic_subscribers",
+  "topic_mutes"
 ] as const

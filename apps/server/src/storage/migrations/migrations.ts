@@ -9,6 +9,7 @@ import { author, init, settings, sharedContent } from "./steps0001to0004.js"
 import { email, outbox, stats } from "./steps0005to0007.js"
 import { push } from "./step0008push.js"
 import { webhooks } from "./step0009webhooks.js"
+import { topics } from "./step0010topics.js"
 
 /** Every migration step, by `NNNN_name` (a test builds an old database from the first ones). */
 export const migrationSteps = {
@@ -20,7 +21,8 @@ export const migrationSteps = {
   "0006_stats": stats,
   "0007_outbox": outbox,
   "0008_push": push,
-  "0009_webhooks": webhooks
+  "0009_webhooks": webhooks,
+  "0010_topics": topics
 }
 
 /** Every migration, in order. */

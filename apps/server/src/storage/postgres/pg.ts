@@ -29,6 +29,9 @@ import { batchable, makePgNotifyBatch } from "./pgNotifyBatch.js"
 import { withoutNulKeys } from "./pgNul.js"
 import { makePgWrites } from "./pgWrites.js"
 import { makeSqlReads } from "../sqlReads.js"
+import { makePgTopicWrites } from "../../topics/pgTopics.js"
+import { makeTopicReads } from "../../topics/topicReads.js"
+import { TopicStore, type TopicStoreShape } from "../../topics/TopicStore.js"
 import { perTurnLoader } from "../../batching/perTurn.js"
 
 /** Connections per node: enough for concurrent calls, few enough for many nodes on one server. */
@@ -104,14 +107,16 @@ const makePgStore = Effect.gen(function* () {
         Effect.orDie
       )
   }
+  const topics: TopicStoreShape = { ...(yield* makeTopicReads), ...makePgTopicWrites(sql, transaction) }
   return Context.make(Store, withoutNulKeys(store)).pipe(
     Context.add(OutboxStore, outbox),
-    Context.add(PushStore, push)
+    Context.add(PushStore, push),
+    Context.add(TopicStore, topics)
   )
 })
 
-/** Store (and the outbox's and push's stores) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
-export const layerPgStore = (url: string): Layer.Layer<Store | OutboxStore | PushStore> => {
+/** Store (and the outbox's, push's and topics' stores) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
+export const layerPgStore = (url: string): Layer.Layer<Store | OutboxStore | PushStore | TopicStore> => {
   const client = PgClient.layer({
     url: Redacted.make(url),
     maxConnections: POOL_SIZE,

@@ -20,6 +20,8 @@ import { OutboxStore, type OutboxStoreShape } from "../../outbox/OutboxStore.js"
 import { makePushReads } from "../../push/pushReads.js"
 import { PushStore, type PushStoreShape } from "../../push/PushStore.js"
 import { runMigrations } from "../migrations/migrations.js"
+import { makeTopicReads } from "../../topics/topicReads.js"
+import { TopicStore, type TopicStoreShape } from "../../topics/TopicStore.js"
 import { makeSqlReads } from "../sqlReads.js"
 import { startWriter } from "./writer.js"
 
@@ -43,6 +45,15 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       subscribe: (app, user, id, sub, now, max) => writer.run("subscribePush", app, user, id, sub, now, max),
       unsubscribe: (app, user, id) => writer.run("unsubscribePush", app, user, id),
       forget: (app, id) => writer.run("forgetPush", app, id)
+    }
+
+    const topics: TopicStoreShape = {
+      ...(yield* makeTopicReads),
+      put: (app, key, change, now) => writer.run("putTopic", app, key, change, now),
+      remove: (app, key) => writer.run("removeTopic", app, key),
+      subscribe: (app, key, users, now) => writer.run("subscribeTopic", app, key, users, now),
+      unsubscribe: (app, key, users) => writer.run("unsubscribeTopic", app, key, users),
+      setMutes: (app, user, mutes) => writer.run("setTopicMutes", app, user, mutes)
     }
 
     const outbox: OutboxStoreShape = {
@@ -80,14 +91,18 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
         writer.run("prune", before, keep, keysBefore, statsBefore),
       emails: yield* makeEmailStore(outbox)
     }
-    return Context.make(Store, store).pipe(Context.add(OutboxStore, outbox), Context.add(PushStore, push))
+    return Context.make(Store, store).pipe(
+      Context.add(OutboxStore, outbox),
+      Context.add(PushStore, push),
+      Context.add(TopicStore, topics)
+    )
   })
 
-/** Store (and the outbox's and push's stores) on a SQLite file (created with its directory when missing). */
+/** Store (and the outbox's, push's and topics' stores) on a SQLite file (created with its directory when missing). */
 export const layerSqliteStore = (
   filename: string,
   writerThread?: URL
-): Layer.Layer<Store | OutboxStore | PushStore> => {
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore> => {
   const client = Layer.unwrapEffect(
     Effect.sync(() => {
       mkdirSync(dirname(filename), { recursive: true })

@@ -11,6 +11,7 @@ import { makeSqliteEmailWrites } from "../../email/sqliteEmailWrites.js"
 import { makeSqliteOutbox } from "../../outbox/sqliteOutbox.js"
 import { makeSqlitePushQueue } from "../../push/pushQueue.js"
 import { makeSqlitePushWrites } from "../../push/sqlitePushWrites.js"
+import { makeSqliteTopicWrites } from "../../topics/sqliteTopicWrites.js"
 import { makeSqliteStatsBump } from "../../stats/sqliteBuckets.js"
 import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
@@ -170,6 +171,7 @@ export const makeSqliteWrites = (db: Database) => {
   return {
     ...outbox.writes,
     ...makeSqlitePushWrites(db),
+    ...makeSqliteTopicWrites(db, registerUser),
     createApp: (app: AppRecord) => {
       st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
       st.bumpCatalog.run()

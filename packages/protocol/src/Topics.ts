@@ -1,0 +1,73 @@
+/**
+ * Topics' bodies (PROTOCOL.md §11): a topic is a named, app-scoped set of users that a notify
+ * call can name instead of (or beside) its users, each subscriber getting their own inbox
+ * notification. Keys, the topic as the API shows it, subscribing and unsubscribing users, and
+ * a user's own view of their topics.
+ */
+import { Schema } from "effect"
+import { UserRef } from "./Api.js"
+import { Timestamp, UserId } from "./Common.js"
+
+/** Most topics one notify call names. */
+export const MaxTopicsPerNotify = 20
+
+/** Most users one notify call excludes. */
+export const MaxExcludePerNotify = 1000
+
+/** Most users one subscribe or unsubscribe call names. */
+export const MaxSubscribersPerCall = 10_000
+
+/** Longest topic name (the human-readable one; the key is the id). */
+export const MaxTopicNameLength = 200
+
+/** A topic key such as `project:42`: letters, digits and `_ . : -`, 1–128 characters. */
+export const TopicKey = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_.:-]{1,128}$/, {
+    message: () => "must be 1-128 letters, digits or _ . : -"
+  })
+)
+
+/** `PUT /v1/topics/{key}` body: what to set (what is left out stays as it is; new: null, false). */
+export const PutTopicRequest = Schema.Struct({
+  name: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(MaxTopicNameLength)))),
+  selfSubscribe: Schema.optional(Schema.Boolean)
+})
+export type PutTopicRequest = typeof PutTopicRequest.Type
+
+/** A topic as the API shows it, with how many users follow it. */
+export const Topic = Schema.Struct({
+  key: TopicKey,
+  name: Schema.NullOr(Schema.String),
+  selfSubscribe: Schema.Boolean,
+  subscribers: Schema.Int,
+  createdAt: Timestamp
+})
+export type Topic = typeof Topic.Type
+
+/** `POST /v1/topics/{key}/subscribers` body: users to add (unknown ones are registered). */
+export const SubscribeUsersRequest = Schema.Struct({
+  users: Schema.Array(UserRef).pipe(Schema.minItems(1), Schema.maxItems(MaxSubscribersPerCall))
+})
+export type SubscribeUsersRequest = typeof SubscribeUsersRequest.Type
+
+/** `DELETE /v1/topics/{key}/subscribers` body: the ids to remove. */
+export const UnsubscribeUsersRequest = Schema.Struct({
+  users: Schema.Array(UserId).pipe(Schema.minItems(1), Schema.maxItems(MaxSubscribersPerCall))
+})
+export type UnsubscribeUsersRequest = typeof UnsubscribeUsersRequest.Type
+
+/** One of a user's topics as `GET /v1/me/topics` shows it. */
+export const MyTopic = Schema.Struct({
+  key: TopicKey,
+  name: Schema.NullOr(Schema.String),
+  /** The user turned this topic's in-app notifications off (`PUT /v1/me/preferences`). */
+  muted: Schema.Boolean
+})
+export type MyTopic = typeof MyTopic.Type
+
+/** A page of a topic's subscribers: their ids, in id order. */
+export const TopicSubscribers = Schema.Struct({
+  count: Schema.Int,
+  results: Schema.Array(UserId)
+})
+export type TopicSubscribers = typeof TopicSubscribers.Type

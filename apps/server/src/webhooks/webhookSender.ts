@@ -86,7 +86,32 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
         }
       })
 
+    /** One batch at a time per endpoint on this node: jobs claimed together join the first one's. */
+    const batching = new Map<string, Effect.Semaphore>()
+    const oneAtATime = (endpointId: string): Effect.Semaphore => {
+      let lock = batching.get(endpointId)
+      if (lock === undefined) {
+        lock = Effect.unsafeMakeSemaphore(1)
+        batching.set(endpointId, lock)
+      }
+      return lock
+    }
+
     const send = (job: OutboxJob): Effect.Effect<SendResult> =>
+      Effect.gen(function* () {
+        const { endpointId } = partsOfJobId(job.id)
+        const endpoint = yield* store.get(job.app, endpointId)
+        if (endpoint?.batch !== true) return yield* attempt(job)
+        return yield* oneAtATime(endpointId).withPermits(1)(
+          Effect.gen(function* () {
+            // Taken into a batch while it waited (sent with it, or let go to be claimed again).
+            if (!(yield* store.stillHeld(job.id))) return { _tag: "Cancelled" } as const
+            return yield* attempt(job)
+          })
+        )
+      })
+
+    const attempt = (job: OutboxJob): Effect.Effect<SendResult> =>
       Effect.gen(function* () {
         const { eventId, endpointId } = partsOfJobId(job.id)
         const endpoint = yield* store.get(job.app, endpointId)

@@ -9,7 +9,7 @@ import { connectWs, type ServerFrame, useServer } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type SmtpCatcher, startSmtp } from "../email/smtp.js"
 import { createHook, QUICK_WEBHOOKS } from "./helpers.js"
-import { type Receiver, startReceiver } from "./receiver.js"
+import { type Delivery, type Receiver, startReceiver } from "./receiver.js"
 
 let receiver: Receiver
 let smtp: SmtpCatcher
@@ -155,28 +155,40 @@ describe("webhook events", () => {
     expect(ds[1]!.at - ds[0]!.at).toBeGreaterThanOrEqual(QUICK_WEBHOOKS.presenceDebounceMs)
   })
 
-  it("with batch, sends the events queued meanwhile in one request, in order", async () => {
+  it("with batch, sends the events queued meanwhile in one request, each once, each user's in order", async () => {
     const app = await server.newApp()
     await createHook(server, app, receiver, "/batch", { events: ["notification.read"], batch: true })
     receiver.script.set("/batch", (_, n) => (n === 0 ? { status: 200, delayMs: 800 } : { status: 200 }))
-    const token = await server.userToken(app, "eve", { register: true })
-    for (let i = 0; i < 6; i++) await server.notify(app, { users: ["eve"], content: i })
-    const list = await server.request<{ results: Array<{ id: string }> }>("GET", "/v1/me/notifications", {
-      token
-    })
-    const ids = list.body.results.map((n) => n.id).reverse()
-    await mark(token, { ids: [ids[0]], read: true })
+    const users = ["eve", "fox"]
+    const tokens = await Promise.all(users.map((u) => server.userToken(app, u, { register: true })))
+    for (let i = 0; i < 3; i++) await server.notify(app, { users, content: i })
+    const ids = await Promise.all(
+      tokens.map(async (token) => {
+        const list = await server.request<{ results: Array<{ id: string }> }>("GET", "/v1/me/notifications", {
+          token
+        })
+        return list.body.results.map((n) => n.id).reverse()
+      })
+    )
+    const [eve, fox] = [ids[0]!, ids[1]!]
+    await mark(tokens[0]!, { ids: [eve[0]], read: true })
     await receiver.waitFor("/batch", (ds) => ds.length === 1)
-    // While the first request waits for its answer, five more events are queued.
-    for (const id of ids.slice(1)) await mark(token, { ids: [id], read: true })
+    // While the first request waits for its answer, five more events of two users are queued.
+    for (const [i, id] of [eve[1], fox[0], eve[2], fox[1], fox[2]].entries()) {
+      await mark(tokens[id === eve[1] || id === eve[2] ? 0 : 1]!, { ids: [id], read: true })
+      expect(i).toBeLessThan(5)
+    }
     const ds = await receiver.waitFor("/batch", (all) => all.length === 2)
-    const events = (ds: (typeof ds)[number]) =>
-      ds.body.data["events"] as Array<{ id: string; data: { notification: string } }>
-    expect(ds.map((d) => d.body.type)).toEqual(["batch", "batch"])
-    expect(events(ds[0]!).map((e) => e.data.notification)).toEqual([ids[0]])
-    expect(events(ds[1]!).map((e) => e.data.notification)).toEqual(ids.slice(1))
-    expect(new Set(events(ds[1]!).map((e) => e.id)).size).toBe(5)
-    await new Promise((r) => setTimeout(r, 400))
+    await new Promise((r) => setTimeout(r, 600))
     expect(receiver.to("/batch")).toHaveLength(2)
+    const events = (d: Delivery) =>
+      d.body.data["events"] as Array<{ id: string; data: { user: string; notification: string } }>
+    expect(ds.map((d) => d.body.type)).toEqual(["batch", "batch"])
+    expect(events(ds[0]!).map((e) => e.data.notification)).toEqual([eve[0]])
+    const second = events(ds[1]!)
+    expect(second).toHaveLength(5)
+    expect(second.filter((e) => e.data.user === "eve").map((e) => e.data.notification)).toEqual(eve.slice(1))
+    expect(second.filter((e) => e.data.user === "fox").map((e) => e.data.notification)).toEqual(fox)
+    expect(new Set(second.map((e) => e.id)).size).toBe(5)
   })
 })

@@ -8,7 +8,7 @@
 import { connectWs, type ServerFrame, useServer } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type SmtpCatcher, startSmtp } from "../email/smtp.js"
-import { createHook, QUICK_WEBHOOKS } from "./helpers.js"
+import { attemptsOf, createHook, QUICK_WEBHOOKS } from "./helpers.js"
 import { type Delivery, type Receiver, startReceiver } from "./receiver.js"
 
 let receiver: Receiver
@@ -157,7 +157,10 @@ describe("webhook events", () => {
 
   it("with batch, sends the events queued meanwhile in one request, each once, each user's in order", async () => {
     const app = await server.newApp()
-    await createHook(server, app, receiver, "/batch", { events: ["notification.read"], batch: true })
+    const hook = await createHook(server, app, receiver, "/batch", {
+      events: ["notification.read"],
+      batch: true
+    })
     receiver.script.set("/batch", (_, n) => (n === 0 ? { status: 200, delayMs: 800 } : { status: 200 }))
     const users = ["eve", "fox"]
     const tokens = await Promise.all(users.map((u) => server.userToken(app, u, { register: true })))
@@ -190,5 +193,10 @@ describe("webhook events", () => {
     expect(second.filter((e) => e.data.user === "eve").map((e) => e.data.notification)).toEqual(eve.slice(1))
     expect(second.filter((e) => e.data.user === "fox").map((e) => e.data.notification)).toEqual(fox)
     expect(new Set(second.map((e) => e.id)).size).toBe(5)
+    // The attempts log names each request by its webhook-id.
+    const attempts = await attemptsOf(server, app, hook)
+    expect(attempts.map((a) => [a.type, a.eventId, a.status])).toEqual(
+      [...ds].reverse().map((d) => ["batch", d.id, 200])
+    )
   })
 })

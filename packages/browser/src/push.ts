@@ -56,14 +56,14 @@ const sameBytes = (a: ArrayBuffer | null | undefined, b: Uint8Array): boolean =>
   return x.every((v, i) => v === b[i])
 }
 
-/** A registration's worker once it is active. */
+/** A registration once its worker is activated (Firefox leaves a subscribe made earlier pending). */
 const activated = (reg: ServiceWorkerRegistration): Promise<ServiceWorkerRegistration> =>
   new Promise((resolve) => {
-    const worker = reg.installing ?? reg.waiting
-    if (reg.active !== null || worker === null) return resolve(reg)
-    worker.addEventListener("statechange", () => {
-      if (worker.state === "activated") resolve(reg)
-    })
+    const check = () => {
+      if (reg.active?.state === "activated") resolve(reg)
+    }
+    for (const worker of [reg.installing, reg.waiting, reg.active]) worker?.addEventListener("statechange", check)
+    check()
   })
 
 /** Web Push for the user the token names, through the server at `options.url`. */

@@ -62,7 +62,8 @@ const activated = (reg: ServiceWorkerRegistration): Promise<ServiceWorkerRegistr
     const check = () => {
       if (reg.active?.state === "activated") resolve(reg)
     }
-    for (const worker of [reg.installing, reg.waiting, reg.active]) worker?.addEventListener("statechange", check)
+    for (const worker of [reg.installing, reg.waiting, reg.active])
+      worker?.addEventListener("statechange", check)
     check()
   })
 

@@ -9,11 +9,12 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import { type Config, type ServerConfig, sqlitePath } from "../config/Config.js"
 import { isPostgresUrl } from "../config/DatabaseUrl.js"
 import type { SenderSlot } from "../outbox/Sender.js"
 import { Store } from "../storage/Store.js"
+import { makeWebhookSendSql } from "./webhookSendSql.js"
 import { makeWebhookSql } from "./webhookSql.js"
 import { makeWebhookSender } from "./webhookSender.js"
 import { WebhookStore } from "./WebhookStore.js"
@@ -33,13 +34,21 @@ const clientFor = (config: ServerConfig): Layer.Layer<SqlClient.SqlClient> =>
 
 /** The WebhookStore of a node, once the Store has migrated the database. */
 export const layerWebhookStore = (config: ServerConfig): Layer.Layer<WebhookStore, never, Store> =>
-  Layer.effect(
+  Layer.scoped(
     WebhookStore,
     Effect.gen(function* () {
       yield* Store
       const sql = yield* SqlClient.SqlClient
-      if (!isPostgresUrl(config.databaseUrl)) yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
-      return yield* makeWebhookSql
+      if (isPostgresUrl(config.databaseUrl)) return yield* makeWebhookSql(makeWebhookSendSql(sql))
+      yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
+      // The sender's writes on a connection that does not wait for the disk (webhookSendSql.ts).
+      const sends = Context.get(
+        yield* Layer.build(Layer.orDie(SqliteClient.layer({ filename: sqlitePath(config.databaseUrl) }))),
+        SqlClient.SqlClient
+      )
+      yield* sends`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
+      yield* sends`PRAGMA synchronous = NORMAL`.pipe(Effect.orDie)
+      return yield* makeWebhookSql(makeWebhookSendSql(sends))
     })
   ).pipe(Layer.provide(clientFor(config)))
 

@@ -23,7 +23,8 @@ const wants = (text: string, type: string): boolean => text === ",*," || text.in
 
 const eventsOf = (text: string): Array<string> => text.split(",").filter((e) => e !== "")
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+/** A nullable column as a string. */
+export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 
 const endpointOf = (r: Record<string, unknown>): EndpointRecord => ({
@@ -57,210 +58,148 @@ const attemptOf = (r: Record<string, unknown>): AttemptRecord => ({
   next: str(r["next"])
 })
 
-/** The webhook storage on the SqlClient in context. */
-export const makeWebhookSql = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const tx = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
-    sql.withTransaction(effect).pipe(Effect.orDie)
-  const read = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> => Effect.orDie(effect)
+/**
+ * The webhook storage on the SqlClient in context; the sender's own writes (attempts, batches)
+ * go through `sends` (webhookSendSql.ts), on the connection the layer gives them.
+ */
+export const makeWebhookSql = (sends: Pick<WebhookStoreShape, "takeBatch" | "settleBatch" | "record">) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const tx = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+      sql.withTransaction(effect).pipe(Effect.orDie)
+    const read = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> => Effect.orDie(effect)
 
-  const get = (app: string, id: string) =>
-    read(
-      sql`SELECT * FROM webhook_endpoints WHERE app = ${app} AND id = ${id}`.pipe(
-        Effect.map(([r]) => (r === undefined ? undefined : endpointOf(r)))
+    const get = (app: string, id: string) =>
+      read(
+        sql`SELECT * FROM webhook_endpoints WHERE app = ${app} AND id = ${id}`.pipe(
+          Effect.map(([r]) => (r === undefined ? undefined : endpointOf(r)))
+        )
       )
-    )
 
-  /** Writes one event's rows for the endpoints `which` selects (an SQL condition on `e`). */
-  const fanOut = (app: string, event: WebhookEventRow, which: Statement.Fragment) =>
-    sql`INSERT INTO outbox (id, kind, app, call_id, notification_id, user_id, payload, created_at, due_at,
+    /** Writes one event's rows for the endpoints `which` selects (an SQL condition on `e`). */
+    const fanOut = (app: string, event: WebhookEventRow, which: Statement.Fragment) =>
+      sql`INSERT INTO outbox (id, kind, app, call_id, notification_id, user_id, payload, created_at, due_at,
         attempts, state)
       SELECT ${`${event.id}.`} || e.id, ${WEBHOOK}, e.app, ${event.call}, ${event.notification}, ${event.user},
         ${event.body}, ${event.at}, ${event.at}, 0, 'queued'
       FROM webhook_endpoints e WHERE e.app = ${app} AND ${which} RETURNING id`
 
-  /** Every event's rows, one fan-out statement each, in the caller's transaction. */
-  const publishAll = (app: string, events: ReadonlyArray<WebhookEventRow>) =>
-    Effect.gen(function* () {
-      let n = 0
-      for (const event of events) {
-        const rows = yield* fanOut(
-          app,
-          event,
-          sql`e.enabled = 1 AND (e.events = ',*,' OR e.events LIKE ${`%,${event.type},%`})`
-        )
-        n += rows.length
-      }
-      return n
-    })
+    /** Every event's rows, one fan-out statement each, in the caller's transaction. */
+    const publishAll = (app: string, events: ReadonlyArray<WebhookEventRow>) =>
+      Effect.gen(function* () {
+        let n = 0
+        for (const event of events) {
+          const rows = yield* fanOut(
+            app,
+            event,
+            sql`e.enabled = 1 AND (e.events = ',*,' OR e.events LIKE ${`%,${event.type},%`})`
+          )
+          n += rows.length
+        }
+        return n
+      })
 
-  const store: WebhookStoreShape = {
-    create: (e, max) =>
-      tx(
-        Effect.gen(function* () {
-          const [count] = yield* sql`SELECT COUNT(*) AS n FROM webhook_endpoints WHERE app = ${e.app}`
-          if (Number(count?.["n"] ?? 0) >= max) return false
-          yield* sql`INSERT INTO webhook_endpoints (app, id, url, events, description, batch, enabled, secret,
+    const store: WebhookStoreShape = {
+      ...sends,
+      create: (e, max) =>
+        tx(
+          Effect.gen(function* () {
+            const [count] = yield* sql`SELECT COUNT(*) AS n FROM webhook_endpoints WHERE app = ${e.app}`
+            if (Number(count?.["n"] ?? 0) >= max) return false
+            yield* sql`INSERT INTO webhook_endpoints (app, id, url, events, description, batch, enabled, secret,
               created_at, updated_at)
             VALUES (${e.app}, ${e.id}, ${e.url}, ${eventsText(e.events)}, ${e.description}, ${e.batch ? 1 : 0},
               ${e.enabled ? 1 : 0}, ${e.secret}, ${e.createdAt}, ${e.createdAt})`
-          return true
-        })
-      ),
-    list: (app) =>
-      read(
-        sql`SELECT * FROM webhook_endpoints WHERE app = ${app} ORDER BY created_at, id`.pipe(
-          Effect.map((rows) => rows.map(endpointOf))
-        )
-      ),
-    get,
-    update: (app, id, patch, now) =>
-      tx(
-        Effect.gen(function* () {
-          const sets = [sql`updated_at = ${now}`]
-          if (patch.url !== undefined) sets.push(sql`url = ${patch.url}`)
-          if (patch.events !== undefined) sets.push(sql`events = ${eventsText(patch.events)}`)
-          if (patch.description !== undefined) sets.push(sql`description = ${patch.description}`)
-          if (patch.enabled === false) sets.push(sql`enabled = 0`)
-          // Enabled again by the operator: a fresh start, its failures forgotten.
-          if (patch.enabled === true)
-            sets.push(sql`enabled = 1`, sql`failing_since = NULL`, sql`disabled_reason = NULL`)
-          const rows = yield* sql`UPDATE webhook_endpoints SET ${sql.csv(sets)}
+            return true
+          })
+        ),
+      list: (app) =>
+        read(
+          sql`SELECT * FROM webhook_endpoints WHERE app = ${app} ORDER BY created_at, id`.pipe(
+            Effect.map((rows) => rows.map(endpointOf))
+          )
+        ),
+      get,
+      update: (app, id, patch, now) =>
+        tx(
+          Effect.gen(function* () {
+            const sets = [sql`updated_at = ${now}`]
+            if (patch.url !== undefined) sets.push(sql`url = ${patch.url}`)
+            if (patch.events !== undefined) sets.push(sql`events = ${eventsText(patch.events)}`)
+            if (patch.description !== undefined) sets.push(sql`description = ${patch.description}`)
+            if (patch.enabled === false) sets.push(sql`enabled = 0`)
+            // Enabled again by the operator: a fresh start, its failures forgotten.
+            if (patch.enabled === true)
+              sets.push(sql`enabled = 1`, sql`failing_since = NULL`, sql`disabled_reason = NULL`)
+            const rows = yield* sql`UPDATE webhook_endpoints SET ${sql.csv(sets)}
             WHERE app = ${app} AND id = ${id} RETURNING *`
-          return rows[0] === undefined ? undefined : endpointOf(rows[0])
-        })
-      ),
-    remove: (app, id) =>
-      tx(
-        Effect.gen(function* () {
-          yield* sql`DELETE FROM outbox WHERE kind = ${WEBHOOK} AND app = ${app} AND state = 'queued'
+            return rows[0] === undefined ? undefined : endpointOf(rows[0])
+          })
+        ),
+      remove: (app, id) =>
+        tx(
+          Effect.gen(function* () {
+            yield* sql`DELETE FROM outbox WHERE kind = ${WEBHOOK} AND app = ${app} AND state = 'queued'
             AND id LIKE ${`%.${id}`}`
-          yield* sql`DELETE FROM webhook_attempts WHERE app = ${app} AND endpoint_id = ${id}`
-          const rows =
-            yield* sql`DELETE FROM webhook_endpoints WHERE app = ${app} AND id = ${id} RETURNING id`
-          return rows.length > 0
-        })
-      ),
-    rotate: (app, id, secret, previousUntil, now) =>
-      tx(
-        sql`UPDATE webhook_endpoints SET previous_secret = secret, previous_until = ${previousUntil},
+            yield* sql`DELETE FROM webhook_attempts WHERE app = ${app} AND endpoint_id = ${id}`
+            const rows =
+              yield* sql`DELETE FROM webhook_endpoints WHERE app = ${app} AND id = ${id} RETURNING id`
+            return rows.length > 0
+          })
+        ),
+      rotate: (app, id, secret, previousUntil, now) =>
+        tx(
+          sql`UPDATE webhook_endpoints SET previous_secret = secret, previous_until = ${previousUntil},
             secret = ${secret}, updated_at = ${now}
           WHERE app = ${app} AND id = ${id} RETURNING id`.pipe(Effect.map((rows) => rows.length > 0))
-      ),
-    // A read first: no write (and no lock) when no endpoint of the app wants any of them.
-    publish: (app, events) =>
-      events.length === 0
-        ? Effect.succeed(0)
-        : Effect.flatMap(
-            read(sql`SELECT events FROM webhook_endpoints WHERE app = ${app} AND enabled = 1`),
-            (rows) =>
-              rows.some((r) => events.some((e) => wants(String(r["events"]), e.type)))
-                ? tx(publishAll(app, events))
-                : Effect.succeed(0)
-          ),
-    publishTo: (app, endpointId, event) => tx(Effect.asVoid(fanOut(app, event, sql`e.id = ${endpointId}`))),
-    attempts: (app, id, limit, offset) =>
-      read(
-        sql`SELECT * FROM webhook_attempts WHERE app = ${app} AND endpoint_id = ${id}
+        ),
+      // A read first: no write (and no lock) when no endpoint of the app wants any of them.
+      publish: (app, events) =>
+        events.length === 0
+          ? Effect.succeed(0)
+          : Effect.flatMap(
+              read(sql`SELECT events FROM webhook_endpoints WHERE app = ${app} AND enabled = 1`),
+              (rows) =>
+                rows.some((r) => events.some((e) => wants(String(r["events"]), e.type)))
+                  ? tx(publishAll(app, events))
+                  : Effect.succeed(0)
+            ),
+      publishTo: (app, endpointId, event) => tx(Effect.asVoid(fanOut(app, event, sql`e.id = ${endpointId}`))),
+      attempts: (app, id, limit, offset) =>
+        read(
+          sql`SELECT * FROM webhook_attempts WHERE app = ${app} AND endpoint_id = ${id}
           ORDER BY at DESC, job_id DESC LIMIT ${limit} OFFSET ${offset}`.pipe(
-          Effect.map((rows) => rows.map(attemptOf))
-        )
-      ),
-    tries: (jobId) =>
-      read(
-        sql`SELECT COUNT(*) AS n FROM webhook_attempts WHERE job_id = ${jobId}`.pipe(
-          Effect.map(([r]) => Number(r?.["n"] ?? 0))
-        )
-      ),
-    earlier: (app, endpointId, user, jobId) =>
-      read(
-        sql`SELECT id, due_at, lease_until FROM outbox WHERE kind = ${WEBHOOK} AND user_id = ${user}
+            Effect.map((rows) => rows.map(attemptOf))
+          )
+        ),
+      tries: (jobId) =>
+        read(
+          sql`SELECT COUNT(*) AS n FROM webhook_attempts WHERE job_id = ${jobId}`.pipe(
+            Effect.map(([r]) => Number(r?.["n"] ?? 0))
+          )
+        ),
+      earlier: (app, endpointId, user, jobId) =>
+        read(
+          sql`SELECT id, due_at, lease_until FROM outbox WHERE kind = ${WEBHOOK} AND user_id = ${user}
             AND state = 'queued' AND app = ${app} AND id LIKE ${`%.${endpointId}`} AND id < ${jobId}
           ORDER BY id LIMIT 1`.pipe(
-          Effect.map(([r]) =>
-            r === undefined
-              ? undefined
-              : {
-                  id: String(r["id"]),
-                  dueAt: String(r["due_at"]),
-                  held: r["lease_until"] !== null && String(r["lease_until"]) > new Date().toISOString()
-                }
+            Effect.map(([r]) =>
+              r === undefined
+                ? undefined
+                : {
+                    id: String(r["id"]),
+                    dueAt: String(r["due_at"]),
+                    held: r["lease_until"] !== null && String(r["lease_until"]) > new Date().toISOString()
+                  }
+            )
           )
-        )
-      ),
-    takeBatch: (app, endpointId, leader, now, until, max) =>
-      tx(
-        Effect.gen(function* () {
-          // Events this node's worker claimed with the leader wait for it (webhookSender.ts): takeable.
-          const [own] = yield* sql`SELECT lease_owner FROM outbox WHERE id = ${leader}`
-          const owner = str(own?.["lease_owner"]) ?? ""
-          const rows = yield* sql`SELECT id, user_id, due_at, lease_owner, lease_until, last_error FROM outbox
-            WHERE kind = ${WEBHOOK} AND app = ${app} AND state = 'queued' AND id LIKE ${`%.${endpointId}`}
-              AND id <> ${leader} ORDER BY id LIMIT ${max * 2}`
-          const blocked = new Set<string>()
-          const ids: Array<string> = []
-          for (const r of rows) {
-            const user = str(r["user_id"]) ?? ""
-            const ours = owner !== "" && r["lease_owner"] === owner
-            const unheld = r["lease_until"] === null || String(r["lease_until"]) <= now
-            // Due, or only waiting for an earlier event of its user (which is then in this batch).
-            const due = String(r["due_at"]) <= now || String(r["last_error"] ?? "").startsWith("waiting for ")
-            if (!(ours || (unheld && due)) || blocked.has(user)) {
-              blocked.add(user)
-              continue
-            }
-            if (ids.length < max) ids.push(String(r["id"]))
-          }
-          if (ids.length === 0) return []
-          const taken =
-            yield* sql`UPDATE outbox SET lease_owner = ${`batch:${leader}`}, lease_until = ${until}
-            WHERE ${sql.in("id", ids)} AND state = 'queued'
-              AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
-            RETURNING id, user_id, payload`
-          return taken
-            .map((r) => ({ id: String(r["id"]), userId: str(r["user_id"]), payload: String(r["payload"]) }))
-            .sort((a, b) => (a.id < b.id ? -1 : 1))
-        })
-      ),
-    // Never "not held" for a lease that merely ran out: the worker could then cancel a job nobody sent.
-    stillHeld: (jobId) =>
-      read(
-        sql`SELECT 1 FROM outbox WHERE id = ${jobId} AND state = 'queued' AND lease_owner IS NOT NULL
+        ),
+      // Never "not held" for a lease that merely ran out: the worker could then cancel a job nobody sent.
+      stillHeld: (jobId) =>
+        read(
+          sql`SELECT 1 FROM outbox WHERE id = ${jobId} AND state = 'queued' AND lease_owner IS NOT NULL
           AND lease_owner NOT LIKE 'batch:%'`.pipe(Effect.map((rows) => rows.length > 0))
-      ),
-    settleBatch: (leader, at) =>
-      tx(
-        at === undefined
-          ? sql`UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ${`batch:${leader}`}`
-          : sql`UPDATE outbox SET state = 'sent', settled_at = ${at}, lease_owner = NULL, lease_until = NULL
-              WHERE lease_owner = ${`batch:${leader}`}`
-      ).pipe(Effect.asVoid),
-    record: (a, effect) =>
-      tx(
-        Effect.gen(function* () {
-          yield* sql`INSERT INTO webhook_attempts (app, endpoint_id, job_id, event_id, type, at, status, ms, error,
-              next)
-            VALUES (${a.app}, ${a.endpointId}, ${a.jobId}, ${a.eventId}, ${a.type}, ${a.at}, ${a.status}, ${a.ms},
-              ${a.error}, ${a.next})`
-          if (effect.success) {
-            yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at}, failing_since = NULL
-              WHERE app = ${a.app} AND id = ${a.endpointId}`
-            return false
-          }
-          yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at},
-              failing_since = COALESCE(failing_since, ${a.at})
-            WHERE app = ${a.app} AND id = ${a.endpointId}`
-          const off =
-            effect.disable === undefined
-              ? yield* sql`UPDATE webhook_endpoints SET enabled = 0,
-                    disabled_reason = 'failing since ' || failing_since
-                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1
-                    AND failing_since <= ${effect.failingBefore} RETURNING id`
-              : yield* sql`UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ${effect.disable}
-                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1 RETURNING id`
-          return off.length > 0
-        })
-      )
-  }
-  return store
-})
+        )
+    }
+    return store
+  })

@@ -1,0 +1,89 @@
+/**
+ * The webhook sender's own writes (WebhookStore.ts): taking queued events into a batch, settling
+ * a batch, and logging an attempt with what it does to its endpoint. On SQLite they run on a
+ * connection of their own with `synchronous = NORMAL` (webhookLayer.ts): an attempt is logged
+ * after every send, and a commit that waits for the disk would stall the node's event loop; WAL
+ * keeps such a commit through a crash or `kill -9`, and what a power cut could lose (the last
+ * attempts' log lines, a batch's "sent") only means an event is sent again — at least once.
+ */
+import type { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { str } from "./webhookSql.js"
+import { WEBHOOK, type WebhookStoreShape } from "./WebhookStore.js"
+
+/** The sender's writes over `sql`. */
+export const makeWebhookSendSql = (
+  sql: SqlClient.SqlClient
+): Pick<WebhookStoreShape, "takeBatch" | "settleBatch" | "record"> => {
+  const tx = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+    sql.withTransaction(effect).pipe(Effect.orDie)
+  return {
+    takeBatch: (app, endpointId, leader, now, until, max) =>
+      tx(
+        Effect.gen(function* () {
+          // Events this node's worker claimed with the leader wait for it (webhookSender.ts): takeable.
+          const [own] = yield* sql`SELECT lease_owner FROM outbox WHERE id = ${leader}`
+          const owner = str(own?.["lease_owner"]) ?? ""
+          const rows = yield* sql`SELECT id, user_id, due_at, lease_owner, lease_until, last_error FROM outbox
+            WHERE kind = ${WEBHOOK} AND app = ${app} AND state = 'queued' AND id LIKE ${`%.${endpointId}`}
+              AND id <> ${leader} ORDER BY id LIMIT ${max * 2}`
+          const blocked = new Set<string>()
+          const ids: Array<string> = []
+          for (const r of rows) {
+            const user = str(r["user_id"]) ?? ""
+            const ours = owner !== "" && r["lease_owner"] === owner
+            const unheld = r["lease_until"] === null || String(r["lease_until"]) <= now
+            // Due, or only waiting for an earlier event of its user (which is then in this batch).
+            const due = String(r["due_at"]) <= now || String(r["last_error"] ?? "").startsWith("waiting for ")
+            if (!(ours || (unheld && due)) || blocked.has(user)) {
+              blocked.add(user)
+              continue
+            }
+            if (ids.length < max) ids.push(String(r["id"]))
+          }
+          if (ids.length === 0) return []
+          const taken =
+            yield* sql`UPDATE outbox SET lease_owner = ${`batch:${leader}`}, lease_until = ${until}
+            WHERE ${sql.in("id", ids)} AND state = 'queued'
+              AND (lease_until IS NULL OR lease_until <= ${now} OR lease_owner = ${owner})
+            RETURNING id, user_id, payload`
+          return taken
+            .map((r) => ({ id: String(r["id"]), userId: str(r["user_id"]), payload: String(r["payload"]) }))
+            .sort((a, b) => (a.id < b.id ? -1 : 1))
+        })
+      ),
+    settleBatch: (leader, at) =>
+      tx(
+        at === undefined
+          ? sql`UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ${`batch:${leader}`}`
+          : sql`UPDATE outbox SET state = 'sent', settled_at = ${at}, lease_owner = NULL, lease_until = NULL
+              WHERE lease_owner = ${`batch:${leader}`}`
+      ).pipe(Effect.asVoid),
+    record: (a, effect) =>
+      tx(
+        Effect.gen(function* () {
+          yield* sql`INSERT INTO webhook_attempts (app, endpoint_id, job_id, event_id, type, at, status, ms, error,
+              next)
+            VALUES (${a.app}, ${a.endpointId}, ${a.jobId}, ${a.eventId}, ${a.type}, ${a.at}, ${a.status}, ${a.ms},
+              ${a.error}, ${a.next})`
+          if (effect.success) {
+            yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at}, failing_since = NULL
+              WHERE app = ${a.app} AND id = ${a.endpointId}`
+            return false
+          }
+          yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at},
+              failing_since = COALESCE(failing_since, ${a.at})
+            WHERE app = ${a.app} AND id = ${a.endpointId}`
+          const off =
+            effect.disable === undefined
+              ? yield* sql`UPDATE webhook_endpoints SET enabled = 0,
+                    disabled_reason = 'failing since ' || failing_since
+                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1
+                    AND failing_since <= ${effect.failingBefore} RETURNING id`
+              : yield* sql`UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ${effect.disable}
+                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1 RETURNING id`
+          return off.length > 0
+        })
+      )
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * An app's recent notify calls, newest first, each with its counts; a call opens to show its
- * recipients' states (delivered, seen, read, email), as `GET /v1/apps/{id}/calls/{callId}` says.
+ * recipients' states (delivered, seen, read, email, push), as `GET /v1/apps/{id}/calls/{callId}` says.
  */
 import { useCallback, useState } from "react"
 import { api } from "./api.js"
@@ -25,7 +25,9 @@ interface CallDetail {
     seenAt: string | null
     readAt: string | null
     email: string
+    push: string
   }>
+  push: { queued: number; sent: number; failed: number; skipped: number }
 }
 
 const when = (iso: string | null) => (iso === null ? "—" : new Date(iso).toLocaleTimeString())
@@ -35,7 +37,10 @@ const Recipients = ({ path }: { path: string }) => {
   if (data === undefined) return <p>Loading recipients…</p>
   return (
     <table className="inner">
-      <caption>Recipients</caption>
+      <caption>
+        Recipients (pushes: {data.push.sent} sent, {data.push.queued} queued, {data.push.failed} failed,{" "}
+        {data.push.skipped} without a subscription)
+      </caption>
       <thead>
         <tr>
           <th scope="col">User</th>
@@ -43,6 +48,7 @@ const Recipients = ({ path }: { path: string }) => {
           <th scope="col">Seen</th>
           <th scope="col">Read</th>
           <th scope="col">Email</th>
+          <th scope="col">Push</th>
         </tr>
       </thead>
       <tbody>
@@ -53,6 +59,7 @@ const Recipients = ({ path }: { path: string }) => {
             <td>{when(r.seenAt)}</td>
             <td>{when(r.readAt)}</td>
             <td>{r.email}</td>
+            <td>{r.push}</td>
           </tr>
         ))}
       </tbody>

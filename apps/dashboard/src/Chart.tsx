@@ -15,7 +15,9 @@ const SERIES = [
   { key: "seen", label: "Seen", stroke: "#c7861b" },
   { key: "read", label: "Read", stroke: "#9b4fd0" },
   { key: "emails", label: "Emails", stroke: "#6b7280" },
-  { key: "emailsFailed", label: "Emails failed", stroke: "#d23f3f" }
+  { key: "emailsFailed", label: "Emails failed", stroke: "#d23f3f" },
+  { key: "pushes", label: "Pushes", stroke: "#0e8fa3" },
+  { key: "pushesFailed", label: "Pushes failed", stroke: "#a3460e" }
 ] as const
 
 /** Totals of the points, by series. */

@@ -1,12 +1,41 @@
 /**
  * An app's users: searched by id, email or name, a page at a time, each with whether they are
- * online on any node.
+ * online on any node; a user opens to show the browsers subscribed to Web Push (PROTOCOL.md §14).
  */
 import { useCallback, useState } from "react"
 import { api } from "./api.js"
 import { usePoll } from "./usePoll.js"
 
 const PAGE = 20
+
+interface PushSubscriptionRow {
+  id: string
+  endpoint: string
+  userAgent: string | null
+  createdAt: string
+}
+
+/** The Web Push subscriptions of one user (`GET /v1/apps/{id}/users/{userId}/push-subscriptions`). */
+const Subscriptions = ({ path }: { path: string }) => {
+  const { data } = usePoll(
+    useCallback(() => api<{ subscriptions: Array<PushSubscriptionRow> }>("GET", path), [path])
+  )
+  if (data === undefined) return <p>Loading push subscriptions…</p>
+  return (
+    <table className="inner">
+      <caption>{data.subscriptions.length === 0 ? "No push subscriptions" : "Push subscriptions"}</caption>
+      <tbody>
+        {data.subscriptions.map((s) => (
+          <tr key={s.id}>
+            <th scope="row">{new URL(s.endpoint).host}</th>
+            <td>{s.userAgent ?? "—"}</td>
+            <td>{new Date(s.createdAt).toLocaleString()}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
 
 interface UserRow {
   id: string
@@ -20,6 +49,7 @@ interface UserRow {
 export const Users = ({ appId }: { appId: string }) => {
   const [search, setSearch] = useState("")
   const [offset, setOffset] = useState(0)
+  const [open, setOpen] = useState<string | undefined>(undefined)
   const query = new URLSearchParams({ limit: String(PAGE), offset: String(offset) })
   if (search !== "") query.set("search", search)
   const path = `/v1/apps/${encodeURIComponent(appId)}/users?${query.toString()}`
@@ -59,7 +89,21 @@ export const Users = ({ appId }: { appId: string }) => {
           <tbody>
             {(data?.results ?? []).map((u) => (
               <tr key={u.id}>
-                <th scope="row">{u.id}</th>
+                <th scope="row">
+                  <button
+                    type="button"
+                    className="link"
+                    aria-expanded={open === u.id}
+                    onClick={() => setOpen(open === u.id ? undefined : u.id)}
+                  >
+                    {u.id}
+                  </button>
+                  {open === u.id && (
+                    <Subscriptions
+                      path={`/v1/apps/${encodeURIComponent(appId)}/users/${encodeURIComponent(u.id)}/push-subscriptions`}
+                    />
+                  )}
+                </th>
                 <td>{u.email ?? "—"}</td>
                 <td>{u.name ?? "—"}</td>
                 <td>{u.online ? "online" : "offline"}</td>

@@ -4,7 +4,9 @@
  * short-lived user token.
  *
  *   GET  /api/session?user=alice  → {url, user, token}: where PushBack is, and a user token
- *   POST /api/notify {user, title, content} → sends a notification (the page's demo button)
+ *   POST /api/notify {user, title, content} → sends a notification (the page's demo button),
+ *                                            pushed to the user's browsers when no tab is open
+ *   GET  /pushback-sw.js                    → PushBack's service worker, served on this origin
  *
  * It finds PushBack at PUSHBACK_URL (default http://127.0.0.1:8080) and gets an app secret the
  * way every example does (../../shared/localApp.js): PUSHBACK_SECRET, or an app it creates once
@@ -72,11 +74,19 @@ export const pushbackDevBackend = (): Plugin => ({
           pb.notify({
             users: [String(body["user"] ?? "alice")],
             title: String(body["title"] ?? "Hello"),
-            content: String(body["content"] ?? "")
+            content: String(body["content"] ?? ""),
+            // Web Push to the user's subscribed browsers when no tab of theirs is open.
+            push: { send: true }
           })
         )
         .then((answer) => send(res, 202, answer))
         .catch((error: unknown) => send(res, 500, { error: String(error) }))
+    })
+    // A service worker must come from the page's origin: PushBack's, passed through.
+    server.middlewares.use("/pushback-sw.js", (_req, res) => {
+      fetch(`${url}/pushback-sw.js`)
+        .then(async (r) => res.writeHead(r.status, { "content-type": "text/javascript" }).end(await r.text()))
+        .catch((error: unknown) => send(res, 502, { error: String(error) }))
     })
   }
 })

@@ -1,8 +1,9 @@
 /**
- * The page: a header with the connection state and the bell, and a demo panel that asks the
- * backend to send this user a notification.
+ * The page: a header with the connection state and the bell, a switch that enables Web Push
+ * notifications on this device (they arrive when every tab is closed), and a demo panel that
+ * asks the backend to send this user a notification.
  */
-import { useConnectionState } from "@pushback/react"
+import { type PushOptions, useConnectionState, usePush } from "@pushback/react"
 import { type FormEvent, useState } from "react"
 import { Bell } from "./Bell.js"
 import { sendTestNotification } from "./session.js"
@@ -15,7 +16,7 @@ const LABELS = {
   closed: "Closed"
 } as const
 
-export function App({ user }: { user: string }) {
+export function App({ user, push }: { user: string; push: PushOptions }) {
   return (
     <>
       <header className="topbar">
@@ -33,6 +34,7 @@ export function App({ user }: { user: string }) {
           The bell shows how many notifications <b>{user}</b> has not seen yet; it opens the inbox. Everything
           here is live from the PushBack server: open this page in a second tab and mark something read.
         </p>
+        <PushSwitch options={push} />
         <Composer user={user} />
       </main>
     </>
@@ -45,6 +47,29 @@ function ConnectionBadge() {
     <span className={`connection connection-${state}`} data-testid="connection">
       {LABELS[state]}
     </span>
+  )
+}
+
+/** "Enable notifications on this device": Web Push, for when no tab is open. */
+function PushSwitch({ options }: { options: PushOptions }) {
+  const { state, busy, error, subscribe, unsubscribe } = usePush(options)
+  if (state === undefined || state === "unsupported") {
+    return <p className="push-note">This browser cannot show notifications when the page is closed.</p>
+  }
+  return (
+    <label className="push-switch">
+      <input
+        type="checkbox"
+        role="switch"
+        aria-checked={state === "subscribed"}
+        checked={state === "subscribed"}
+        disabled={busy || state === "denied"}
+        onChange={() => (state === "subscribed" ? unsubscribe() : subscribe())}
+      />
+      Enable notifications on this device
+      {state === "denied" && <small> (blocked in the browser's site settings)</small>}
+      {error !== undefined && <small role="alert"> {error.message}</small>}
+    </label>
   )
 }
 

@@ -24,7 +24,10 @@ fetchSession(user).then(
     root.render(
       <StrictMode>
         <PushBackProvider options={options}>
-          <App user={session.user} />
+          <App
+            user={session.user}
+            push={{ url: options.url, getToken: () => fetchSession(user).then((s) => s.token) }}
+          />
         </PushBackProvider>
       </StrictMode>
     )

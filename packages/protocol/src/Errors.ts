@@ -46,6 +46,12 @@ export type ErrorBody = typeof ErrorBody.Type
 export interface DecodeIssue {
   readonly field: string
   readonly message: string
+  /**
+   * Set when `field` is a field the body does not take (PROTOCOL.md §16); `message` then names
+   * the field itself ("unknown field titel; did you mean title?"), and `closest` is the dotted
+   * path of the known field it most likely meant, when one is close.
+   */
+  readonly unknown?: { readonly closest?: string }
 }
 
 /**
@@ -55,8 +61,15 @@ export interface DecodeIssue {
  * tried), the deepest one wins, the first among equals: the member that matched the most of the
  * input is the one the caller meant (`{"id": "<129 chars>"}` as a user names `users.0.id`, not
  * "expected a string"); when no member got past the value itself, the message names them all.
+ * A field the body does not take (decoded with `onExcessProperty: "error"`) is named with the
+ * closest known one: "unknown field email.sned; did you mean email.send?".
  */
 export const describeParseError = (error: ParseResult.ParseError): DecodeIssue => {
-  const { path, message } = plainIssue(error.issue)
-  return { field: path.map(String).join("."), message }
+  const { path, message, unknown } = plainIssue(error.issue)
+  const field = path.map(String).join(".")
+  if (unknown === undefined) return { field, message }
+  if (unknown.closest === undefined)
+    return { field, message: `unknown field ${field}; ${message}`, unknown: {} }
+  const closest = [...path.slice(0, -1).map(String), unknown.closest].join(".")
+  return { field, message: `unknown field ${field}; did you mean ${closest}?`, unknown: { closest } }
 }

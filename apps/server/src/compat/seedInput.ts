@@ -48,11 +48,15 @@ export const seedUser = (ctx: RequestContext): Effect.Effect<UserPrincipal, ApiE
 export const idText = (value: unknown): unknown =>
   typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value
 
-/** A `{id, email}` user or a bare id, with a numeric id made a string. */
-const userRef = (value: unknown): unknown =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-    ? { ...value, id: idText((value as Record<string, unknown>)["id"]) }
-    : idText(value)
+/**
+ * A `{id, email, name}` user or a bare id, with a numeric id made a string; a seed's other
+ * fields of a user are dropped here (v1 refuses fields it does not know, §9 accepts them).
+ */
+const userRef = (value: unknown): unknown => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return idText(value)
+  const { email, name } = value as Record<string, unknown>
+  return defined({ id: idText((value as Record<string, unknown>)["id"]), email, name })
+}
 
 /**
  * A seed's list of users: a JSON array (of ids or `{id, email}`), a JSON array given as text (a

@@ -40,12 +40,24 @@ const MAX_MESSAGE = 300
 const clip = (message: string): string =>
   message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message
 
-/** 400 from a schema decode issue. */
+/**
+ * 400 from a schema decode issue; for a field the body does not take (PROTOCOL.md §16) the
+ * message names it and the closest known one, and `details` has that one as `closest`.
+ */
 export const badInput = (issue: DecodeIssue, where = "body"): ApiError =>
   new ApiError({
     code: "bad_request",
-    message: clip(issue.field === "" ? `${where}: ${issue.message}` : `${issue.field}: ${issue.message}`),
-    details: { field: issue.field === "" ? where : issue.field }
+    message: clip(
+      issue.unknown !== undefined
+        ? issue.message
+        : issue.field === ""
+          ? `${where}: ${issue.message}`
+          : `${issue.field}: ${issue.message}`
+    ),
+    details: {
+      field: issue.field === "" ? where : issue.field,
+      ...(issue.unknown?.closest === undefined ? {} : { closest: issue.unknown.closest })
+    }
   })
 
 /** 405 (code `bad_request`, PROTOCOL.md §10): a known path, a method it does not serve. */

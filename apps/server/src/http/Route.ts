@@ -74,13 +74,18 @@ export const noContent: Answer = { status: 204 }
 /** `limit` and `offset` of a page (strings on the wire). */
 export const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: ListQuery.fields.offset })
 
-/** Decodes a JSON body with a protocol schema; a failure is 400 naming the field. */
+/**
+ * Decodes a JSON body with a protocol schema; a failure is 400 naming the field. A field the
+ * schema does not take, at any depth, is a failure too (PROTOCOL.md §16: a typo is refused, not
+ * dropped), named with the closest known one; the seed-compatible endpoints (§9) build their v1
+ * body from the fields they know, so their callers' extra fields never reach this.
+ */
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: unknown): Effect.Effect<A, ApiError> => {
   if (body === undefined) return Effect.fail(badRequest("body: a JSON object is required", "body"))
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return Effect.fail(badRequest("body: must be a JSON object", "body"))
   }
-  return Schema.decodeUnknown(schema)(body, { errors: "first" }).pipe(
+  return Schema.decodeUnknown(schema)(body, { errors: "first", onExcessProperty: "error" }).pipe(
     Effect.mapError((e) => badInput(describeParseError(e)))
   )
 }

@@ -64,7 +64,12 @@ const expectPlain400 = (res: Reply, field: string, label: string): string => {
   const { message } = (res.body as { error: { message: string } }).error
   expect(schemaSyntaxIn(message), `${label}: ${message}`).toBeUndefined()
   expect(message.length, `${label}: ${message}`).toBeLessThanOrEqual(300)
-  expect(message.startsWith(`${field}: `) || message.startsWith(`${field.split(".")[0]}`), message).toBe(true)
+  expect(
+    message.startsWith(`${field}: `) ||
+      message.startsWith(`${field.split(".")[0]}`) ||
+      message.startsWith(`unknown field ${field}; `),
+    message
+  ).toBe(true)
   return message
 }
 
@@ -106,7 +111,9 @@ describe("the cases of the issue", () => {
   it("10,001 users names users and the limit without echoing them", async () => {
     const users = Array.from({ length: 10_001 }, (_, i) => `user-${i}`)
     for (const path of ["/v1/notify", "/v1/users"]) {
-      const message = expectPlain400(await post(path, { users, content: "x" }), "users", path)
+      // /v1/users takes no content (an unknown field is refused before the users are counted)
+      const body = path === "/v1/notify" ? { users, content: "x" } : { users }
+      const message = expectPlain400(await post(path, body), "users", path)
       expect(message).toContain("at most 10000")
       expect(message).not.toContain("user-1")
     }

@@ -5,7 +5,7 @@
  */
 import { Either, type ParseResult, Schema } from "effect"
 import { describeParseError } from "@pushback/protocol"
-import { badRequest } from "../errors.js"
+import { badRequest, PushBackError } from "../errors.js"
 
 const strict = { errors: "first", onExcessProperty: "error" } as const
 
@@ -33,5 +33,13 @@ export const encodeValid = <A, I>(schema: Schema.Schema<A, I>, input: unknown, p
 const toBadRequest = (error: ParseResult.ParseError, prefix: string) => {
   const issue = describeParseError(error)
   const field = [prefix, issue.field].filter((part) => part !== "").join(".")
-  return badRequest(field, issue.message)
+  if (issue.unknown === undefined) return badRequest(field, issue.message)
+  // An unknown field: the message names it and the closest known one, as the server's does (§16).
+  const { closest } = issue.unknown
+  return new PushBackError({
+    status: 400,
+    code: "bad_request",
+    message: issue.message,
+    details: closest === undefined ? { field } : { field, closest }
+  })
 }

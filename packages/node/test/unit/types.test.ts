@@ -41,5 +41,9 @@ describe("public types", () => {
     void (() => new PushBack({ url: URL_ }))
     // @ts-expect-error users are ids or { id, email?, name? }
     void (() => pb.registerUsers([{ email: "x@example.com" }]))
+    // @ts-expect-error a typo: the server refuses a field it does not take (PROTOCOL.md §16)
+    void (() => pb.notify({ titel: "x", content: "c" }))
+    // @ts-expect-error also inside the email block
+    void (() => pb.notify({ content: "c", email: { sned: true } }))
   })
 })

@@ -44,7 +44,16 @@ describe("local validation: 400 bad_request, nothing sent", () => {
       pb.notify({ content: "x", email: { contentType: "text/rtf" as never } }),
       "email.contentType"
     )
-    await badRequest(pb.notify(loose({ content: "x", contents: "typo" })), "contents")
+    // the server's words for a typo (PROTOCOL.md §16): the field and the closest known one
+    await expect(pb.notify(loose({ content: "x", contents: "typo" }))).rejects.toMatchObject({
+      status: 400,
+      code: "bad_request",
+      details: { field: "contents", closest: "content" }
+    })
+    await expect(pb.notify(loose({ content: "x", email: { sned: true } }))).rejects.toMatchObject({
+      message: "unknown field email.sned; did you mean email.send?",
+      details: { field: "email.sned", closest: "email.send" }
+    })
     await badRequest(
       pb.notify({ users: Array.from({ length: 10_001 }, (_, i) => `u${i}`), content: "x" }),
       "users"

@@ -6,12 +6,18 @@
  * which may be 10,000 items long. Only a short excerpt of the value is ever quoted here.
  */
 import { Option, type ParseResult, SchemaAST as AST } from "effect"
+import { closestName } from "./unknownField.js"
 
 /** Where a decode failed and why, in plain words. */
 export interface PlainIssue {
   /** The offending field's path (property names and array indexes), empty for the root. */
   readonly path: ReadonlyArray<PropertyKey>
   readonly message: string
+  /**
+   * Set when the issue is a field the object does not take (PROTOCOL.md §16): the known name it
+   * most likely meant, if one is close, and every name the object takes.
+   */
+  readonly unknown?: { readonly closest?: string; readonly known: ReadonlyArray<string> }
 }
 
 /** The one issue to report: the deepest failure, the first among equals. */
@@ -45,6 +51,8 @@ const walk = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): 
       return { path, message: customMessage(issue) ?? mustBe(issue.ast.to, issue.actual) }
     case "Composite": {
       const inner = Array.isArray(issue.issues) ? issue.issues : [issue.issues as ParseResult.ParseIssue]
+      const excess = AST.isTypeLiteral(issue.ast) ? inner.find(isExcess) : undefined
+      if (excess !== undefined) return unknownField(issue.ast as AST.TypeLiteral, excess, path)
       const found = inner.map((i) => walk(i, path))
       let best = found[0] ?? { path, message: mustBe(issue.ast, issue.actual) }
       for (const f of found) if (f.path.length > best.path.length) best = f
@@ -55,6 +63,32 @@ const walk = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): 
       const checked = inner.findIndex((i) => !isBaseTypeFailure(i))
       return checked === -1 ? { path, message: mustBe(issue.ast, issue.actual) } : found[checked]!
     }
+  }
+}
+
+/** A field the object does not take (decoded with `onExcessProperty: "error"`). */
+const isExcess = (issue: ParseResult.ParseIssue): issue is ParseResult.Pointer =>
+  issue._tag === "Pointer" && issue.issue._tag === "Unexpected" && !Array.isArray(issue.path)
+
+/** "did you mean title?" (or the names the object takes) for the field `excess` names. */
+const unknownField = (
+  ast: AST.TypeLiteral,
+  excess: ParseResult.Pointer,
+  path: ReadonlyArray<PropertyKey>
+) => {
+  const name = String(excess.path)
+  const known = ast.propertySignatures.map((p) => String(p.name))
+  const closest = closestName(name, known)
+  const message =
+    closest !== undefined
+      ? `did you mean ${closest}?`
+      : known.length === 0
+        ? "this object takes no fields"
+        : `known fields: ${known.join(", ")}`
+  return {
+    path: [...path, name],
+    message,
+    unknown: closest === undefined ? { known } : { closest, known }
   }
 }
 

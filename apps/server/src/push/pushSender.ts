@@ -15,6 +15,7 @@ import type { OutboxJob } from "../outbox/OutboxStore.js"
 import { exponentialRetry, type Sender, type SenderSlot, type SendResult } from "../outbox/Sender.js"
 import { Metrics } from "../stats/Metrics.js"
 import { Store } from "../storage/Store.js"
+import { withOutcomeEvents } from "../webhooks/events.js"
 import { makeMarkToken } from "./markToken.js"
 import { pushMessageOf } from "./pushMessage.js"
 import type { PushPayload } from "./pushPlan.js"
@@ -73,7 +74,11 @@ export const makePushSender: Effect.Effect<Sender, never, Config | Store | PushS
         catch: (e) => e
       })
 
+    /** Each attempt's result, with its webhook event (`push.sent`, `push.failed`). */
     const send = (job: OutboxJob): Effect.Effect<SendResult> =>
+      Effect.map(attempt(job), (result) => withOutcomeEvents("push", job, result))
+
+    const attempt = (job: OutboxJob): Effect.Effect<SendResult> =>
       Effect.gen(function* () {
         const cancelled = { _tag: "Cancelled" } as const
         const { subscription, recheck } = JSON.parse(job.payload) as PushPayload

@@ -56,3 +56,29 @@ export const typeOfBody = (body: string): string => {
     return "unknown"
   }
 }
+
+/**
+ * An outbox result with the webhook events of its outcome (`<kind>.sent`, or `<kind>.failed`
+ * with its error, stored only if the failure is final): for senders whose job is one
+ * notification of one user (push). The events go with the job's settlement, in its transaction.
+ */
+export const withOutcomeEvents = <R extends { readonly _tag: string; readonly error?: string }>(
+  kind: string,
+  job: {
+    readonly app: string
+    readonly userId: string | null
+    readonly notificationId: string | null
+    readonly callId: string | null
+  },
+  result: R
+): R => {
+  if (result._tag !== "Sent" && result._tag !== "Failed") return result
+  const failed = result._tag === "Failed"
+  const event = webhookEvent(job.app, `${kind}.${failed ? "failed" : "sent"}`, {
+    user: job.userId ?? undefined,
+    notification: job.notificationId ?? undefined,
+    call: job.callId ?? undefined,
+    ...(failed ? { error: result.error } : {})
+  })
+  return { ...result, events: [event] }
+}

@@ -1,15 +1,16 @@
 /**
  * Where the webhooks' storage runs (WebhookStore.ts): a small connection of its own to the
  * node's database — a second SQLite connection on the same file (WAL, busy timeout), or a pool
- * of a few PostgreSQL connections — made after the Store (which migrates). Endpoint changes,
- * attempts and events queued outside a write-path transaction (`webhook.test`, presence) are
- * short, rare writes next to the notify path's. Events caused by the write path are queued
- * inside its own transaction instead (see docs/webhooks.md).
+ * of a few PostgreSQL connections — made after the Store (which migrates). Endpoint changes
+ * and events queued outside a write-path transaction (`webhook.test`, presence) are short, rare
+ * writes next to the notify path's; the sender's attempt log goes through a third SQLite
+ * connection that does not wait for the disk (webhookSendSql.ts). Events caused by the write
+ * path are queued inside its own transaction instead. Old attempts are pruned every 10 minutes.
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Context, Duration, Effect, Layer, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { type Config, type ServerConfig, sqlitePath } from "../config/Config.js"
 import { isPostgresUrl } from "../config/DatabaseUrl.js"
 import type { SenderSlot } from "../outbox/Sender.js"
@@ -32,6 +33,22 @@ const clientFor = (config: ServerConfig): Layer.Layer<SqlClient.SqlClient> =>
       )
     : Layer.orDie(SqliteClient.layer({ filename: sqlitePath(config.databaseUrl) }))
 
+/** How often old attempts are pruned. */
+const PRUNE_EVERY = "10 minutes"
+
+/**
+ * Drops attempts older than a week, or twice the retry schedule when that is longer (an event's
+ * attempts are counted while it is retried); runs on every node (an idempotent delete), never
+ * stops on a failure.
+ */
+const pruneAttempts = (sql: SqlClient.SqlClient, config: ServerConfig) => {
+  const keepMs = Math.max(7 * 86_400_000, 2 * config.webhooks.retrySeconds.reduce((a, b) => a + b, 0) * 1000)
+  const once = Effect.suspend(
+    () => sql`DELETE FROM webhook_attempts WHERE at < ${new Date(Date.now() - keepMs).toISOString()}`
+  ).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`pruning webhook attempts failed: ${cause}`)))
+  return Effect.repeat(once, Schedule.spaced(PRUNE_EVERY))
+}
+
 /** The WebhookStore of a node, once the Store has migrated the database. */
 export const layerWebhookStore = (config: ServerConfig): Layer.Layer<WebhookStore, never, Store> =>
   Layer.scoped(
@@ -39,6 +56,7 @@ export const layerWebhookStore = (config: ServerConfig): Layer.Layer<WebhookStor
     Effect.gen(function* () {
       yield* Store
       const sql = yield* SqlClient.SqlClient
+      yield* Effect.forkScoped(pruneAttempts(sql, config))
       if (isPostgresUrl(config.databaseUrl)) return yield* makeWebhookSql(makeWebhookSendSql(sql))
       yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
       // The sender's writes on a connection that does not wait for the disk (webhookSendSql.ts).

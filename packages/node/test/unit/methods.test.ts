@@ -66,7 +66,7 @@ describe("backend methods send the documented requests (§3.2) and decode the an
       data: { post: 1 },
       email: { send: true, subject: "New like" }
     }
-    expect(await pb.notify(request)).toEqual({ id: "n_1", recipients: 2, online: 1, emails: 0 })
+    expect(await pb.notify(request)).toEqual({ id: "n_1", recipients: 2, online: 1, emails: 0, pushes: 0 })
     const body = f.requests[0]!.body as Record<string, unknown>
     expect(sent(f.requests[0]!)).toMatchObject({ method: "POST", path: "/v1/notify", query: {} })
     expect(body).toEqual({ ...request, idempotencyKey: f.requests[0]!.headers["idempotency-key"] })

@@ -33,7 +33,7 @@ describe("notify retries", () => {
       notifyAnswer
     )
     const answer = await client(f).notify({ users: ["alice", "bob"], title: "Hi", content: "hello" })
-    expect(answer).toEqual({ id: "n_1", recipients: 2, online: 1, emails: 0 })
+    expect(answer).toEqual({ id: "n_1", recipients: 2, online: 1, emails: 0, pushes: 0 })
     expect(f.requests).toHaveLength(4)
     const keys = keysOf(f)
     const key = keys[0]!.header

@@ -4,7 +4,7 @@
  * decodes requests with these; SDKs decode answers.
  */
 import { Schema } from "effect"
-import { BoundedString, Timestamp, TypeName, UserId } from "./Common.js"
+import { BoundedString, Timestamp, TopicKey, TypeName, UserId } from "./Common.js"
 import { DefaultLimits } from "./Limits.js"
 import { Notification } from "./Notification.js"
 
@@ -231,18 +231,26 @@ const ByTypeName = <V extends Schema.Schema.AnyNoContext>(value: V) =>
   )
 
 /** `GET /v1/me/preferences` answer. */
-export const Preferences = Schema.Struct({ types: ByTypeName(Channels) })
+export const Preferences = Schema.Struct({
+  types: ByTypeName(Channels),
+  /** The topics the user follows: whether each reaches their inbox (false: muted, PROTOCOL.md §11). */
+  topics: Schema.optional(Schema.Record({ key: TopicKey, value: Schema.Struct({ inApp: Schema.Boolean }) }))
+})
 export type Preferences = typeof Preferences.Type
 
 /** `PUT /v1/me/preferences` body: any part of the preferences. */
 export const PutPreferencesRequest = Schema.Struct({
-  types: ByTypeName(
-    Schema.Struct({
-      inApp: Schema.optional(Schema.Boolean),
-      email: Schema.optional(Schema.Boolean),
-      push: Schema.optional(Schema.Boolean)
-    })
-  )
+  types: Schema.optional(
+    ByTypeName(
+      Schema.Struct({
+        inApp: Schema.optional(Schema.Boolean),
+        email: Schema.optional(Schema.Boolean),
+        push: Schema.optional(Schema.Boolean)
+      })
+    )
+  ),
+  /** Topics to mute (`inApp: false`) or unmute, by key (PROTOCOL.md §11). */
+  topics: Schema.optional(Schema.Record({ key: TopicKey, value: Schema.Struct({ inApp: Schema.Boolean }) }))
 })
 export type PutPreferencesRequest = typeof PutPreferencesRequest.Type
 

@@ -23,6 +23,13 @@ export const TypeName = Schema.String.pipe(
   })
 )
 
+/** A topic key such as `project:42` (PROTOCOL.md §11): letters, digits and `_ . : -`, 1–128 characters. */
+export const TopicKey = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_.:-]{1,128}$/, {
+    message: () => "must be 1-128 letters, digits or _ . : -"
+  })
+)
+
 /** An app id: `app_` and base62/base64url characters. */
 export const AppId = Schema.String.pipe(Schema.pattern(/^app_[A-Za-z0-9_-]{4,64}$/))
 

@@ -8,6 +8,11 @@ import { Json, Timestamp, UserId } from "./Common.js"
 export const Notification = Schema.Struct({
   id: Schema.String,
   user: UserId,
+  /**
+   * The topic through which the user was reached (the first listed one that holds them), null
+   * when the call named them (PROTOCOL.md §11). Servers before topics leave it out.
+   */
+  topic: Schema.optional(Schema.NullOr(Schema.String)),
   type: Schema.NullOr(Schema.String),
   title: Schema.NullOr(Schema.String),
   content: Json,

@@ -5,9 +5,15 @@
  */
 import { Schema } from "effect"
 import { UserRef } from "./Api.js"
-import { BoundedString, Json, Timestamp, TypeName, UserId } from "./Common.js"
+import { BoundedString, Json, Timestamp, TopicKey, TypeName, UserId } from "./Common.js"
 import { DefaultLimits } from "./Limits.js"
 import { PushCounts, PushOptions, PushState } from "./PushApi.js"
+
+/** Most topics one notify call names. */
+export const MaxTopicsPerNotify = 20
+
+/** Most users one notify call excludes. */
+export const MaxExcludePerNotify = 1000
 
 /** Longest `email.after` delay: seven days, in seconds. */
 export const MaxEmailDelaySeconds = 604_800
@@ -45,6 +51,12 @@ export type EmailOptions = typeof EmailOptions.Type
 /** `POST /v1/notify` body. */
 export const NotifyRequest = Schema.Struct({
   users: Schema.optional(Schema.Array(UserRef).pipe(Schema.maxItems(DefaultLimits.usersPerNotify))),
+  /** Topics whose subscribers get it too, each user once (PROTOCOL.md §11); without `users`, only they. */
+  topics: Schema.optional(
+    Schema.Array(TopicKey).pipe(Schema.minItems(1), Schema.maxItems(MaxTopicsPerNotify))
+  ),
+  /** Users who get nothing from this call whatever names them (e.g. the one who acted). */
+  exclude: Schema.optional(Schema.Array(UserId).pipe(Schema.maxItems(MaxExcludePerNotify))),
   type: Schema.optional(TypeName),
   title: Schema.optional(Schema.String),
   content: Json.pipe(

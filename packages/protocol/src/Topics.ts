@@ -6,26 +6,15 @@
  */
 import { Schema } from "effect"
 import { UserRef } from "./Api.js"
-import { Timestamp, UserId } from "./Common.js"
+import { Timestamp, TopicKey, UserId } from "./Common.js"
 
-/** Most topics one notify call names. */
-export const MaxTopicsPerNotify = 20
-
-/** Most users one notify call excludes. */
-export const MaxExcludePerNotify = 1000
+export { TopicKey }
 
 /** Most users one subscribe or unsubscribe call names. */
 export const MaxSubscribersPerCall = 10_000
 
 /** Longest topic name (the human-readable one; the key is the id). */
 export const MaxTopicNameLength = 200
-
-/** A topic key such as `project:42`: letters, digits and `_ . : -`, 1–128 characters. */
-export const TopicKey = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_.:-]{1,128}$/, {
-    message: () => "must be 1-128 letters, digits or _ . : -"
-  })
-)
 
 /** `PUT /v1/topics/{key}` body: what to set (what is left out stays as it is; new: null, false). */
 export const PutTopicRequest = Schema.Struct({

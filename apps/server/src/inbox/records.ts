@@ -7,6 +7,8 @@
 export interface NotificationRecord {
   readonly id: string
   readonly user: string
+  /** The topic through which the user was reached (PROTOCOL.md §11), null when named. */
+  readonly topic: string | null
   readonly seq: number
   readonly type: string | null
   readonly title: string | null

@@ -159,9 +159,11 @@ export const makeDelivery = Effect.gen(function* () {
           fields,
           shared,
           users,
+          topics: req.topics,
+          exclude: req.exclude,
           // Who is online anywhere as the call is stored (the answer's `online`, email's "offline").
           online:
-            users === undefined
+            users === undefined || req.topics !== undefined
               ? yield* presence.onlineUsers(app)
               : [
                   ...(yield* presence.onlineOf(
@@ -193,6 +195,12 @@ export const makeDelivery = Effect.gen(function* () {
           })
         case "Repeated":
           return outcome.response
+        case "UnknownTopic":
+          return yield* new ApiError({
+            code: "not_found",
+            message: `topic ${outcome.key} not found`,
+            details: { field: "topics" }
+          })
         case "Stored":
           if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries, { stem, shared })
           if (outcome.response.emails > 0 || outcome.response.pushes > 0) outbox.wake()

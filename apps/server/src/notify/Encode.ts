@@ -24,10 +24,10 @@ const orNull = (v: string | null): string => (v === null ? "null" : q(v))
 /** The part of a notification shared by every recipient of one notify call (JSON as text). */
 export type SharedNotification = Omit<
   NotificationRecord,
-  "id" | "user" | "seq" | "seenAt" | "readAt" | "deliveredAt"
+  "id" | "user" | "topic" | "seq" | "seenAt" | "readAt" | "deliveredAt"
 >
 
-/** Serializes the shared fields once: `,"type":…,"readAt":null` (after id and user). */
+/** Serializes the shared fields once: `,"type":…,"createdAt":…` (after id, user and topic). */
 export const encodeShared = (n: SharedNotification): string =>
   `,"type":${orNull(n.type)},"title":${orNull(n.title)},"content":${n.content},"url":${orNull(n.url)}` +
   `,"icon":${orNull(n.icon)},"image":${orNull(n.image)},"data":${n.data ?? "null"}` +
@@ -35,7 +35,7 @@ export const encodeShared = (n: SharedNotification): string =>
 
 /** A whole Notification object as JSON text. */
 export const encodeNotification = (n: NotificationRecord): string =>
-  `{"id":${q(n.id)},"user":${q(n.user)}${encodeShared(n)},"seenAt":${orNull(n.seenAt)},"readAt":${orNull(n.readAt)},"deliveredAt":${orNull(n.deliveredAt)}}`
+  `{"id":${q(n.id)},"user":${q(n.user)},"topic":${orNull(n.topic)}${encodeShared(n)},"seenAt":${orNull(n.seenAt)},"readAt":${orNull(n.readAt)},"deliveredAt":${orNull(n.deliveredAt)}}`
 
 /** How every `notification` frame begins (encodeNotificationFrame), up to its id. */
 const NOTIFICATION_FRAME = /^\{"type":"notification","seq":\d+,"notification":\{"id":"([^"\\]+)"/
@@ -58,12 +58,17 @@ export const notificationIdOf = (payload: string): string | undefined =>
 export const NOTIFICATION_TAIL = ',"seenAt":null,"readAt":null}}'
 
 /** The recipient's part of a `notification` frame, before the shared part. */
-const notificationHead = (seq: number, id: string, user: string): string =>
-  `{"type":"notification","seq":${seq},"notification":{"id":${q(id)},"user":${q(user)}`
+const notificationHead = (seq: number, id: string, user: string, topic: string | null): string =>
+  `{"type":"notification","seq":${seq},"notification":{"id":${q(id)},"user":${q(user)},"topic":${orNull(topic)}`
 
 /** A `notification` frame's text for one recipient, from the pre-encoded shared part. */
-export const encodeNotificationFrame = (seq: number, id: string, user: string, shared: string): string =>
-  `${notificationHead(seq, id, user)}${shared}${NOTIFICATION_TAIL}`
+export const encodeNotificationFrame = (
+  seq: number,
+  id: string,
+  user: string,
+  shared: string,
+  topic: string | null = null
+): string => `${notificationHead(seq, id, user, topic)}${shared}${NOTIFICATION_TAIL}`
 
 /** The shared part of one call's `notification` frames (`encodeShared`), with what is derived from it once. */
 export class SharedBody {
@@ -90,6 +95,8 @@ export class SharedBody {
 /** What a `notification` entry of a call is made of: its frame is `head` + `body` + the tail. */
 export interface NotificationParts {
   readonly id: string
+  /** The topic its user was reached through, or null (PROTOCOL.md §11). */
+  readonly topic: string | null
   readonly head: string
   readonly body: SharedBody
 }
@@ -109,9 +116,15 @@ class NotificationEntry implements StreamEntry {
   }
 }
 
-/** The `notification` entry of recipient `user` (notification `id`) at `seq`, around `body`. */
-export const notificationEntry = (seq: number, id: string, user: string, body: SharedBody): StreamEntry =>
-  new NotificationEntry(user, seq, { id, head: notificationHead(seq, id, user), body })
+/** The `notification` entry of recipient `user` (notification `id`, reached through `topic`) at `seq`. */
+export const notificationEntry = (
+  seq: number,
+  id: string,
+  user: string,
+  body: SharedBody,
+  topic: string | null = null
+): StreamEntry =>
+  new NotificationEntry(user, seq, { id, topic, head: notificationHead(seq, id, user, topic), body })
 
 /** A `seen`/`read`/`deleted` stream entry. */
 export const encodeMarkFrame = (
@@ -132,16 +145,20 @@ export const callIdOf = (id: string): string => {
   return id.startsWith("ntf_") && last > 4 ? `call_${id.slice(4, last)}` : id
 }
 
-/** The `notification` stream entries of one call: recipient `i` is `users[i]` at `seqs[i]`. */
+/**
+ * The `notification` stream entries of one call: recipient `i` is `users[i]` at `seqs[i]`,
+ * reached through `topics[i]` (none given: every one named).
+ */
 export const notificationEntries = (
   stem: string,
   shared: string,
   users: ReadonlyArray<string>,
-  seqs: ReadonlyArray<number>
+  seqs: ReadonlyArray<number>,
+  topics?: ReadonlyArray<string | null>
 ): Array<StreamEntry> => {
   const body = new SharedBody(shared)
   const entries: Array<StreamEntry> = new Array(users.length)
   for (let i = 0; i < users.length; i++)
-    entries[i] = notificationEntry(seqs[i]!, recipientId(stem, i), users[i]!, body)
+    entries[i] = notificationEntry(seqs[i]!, recipientId(stem, i), users[i]!, body, topics?.[i] ?? null)
   return entries
 }

@@ -33,8 +33,15 @@ export interface NotifyJob {
   readonly fields: SharedNotification
   /** `encodeShared(fields)`, spliced into every recipient's frame. */
   readonly shared: string
-  /** The named recipients (registered by the call), or undefined for every registered user. */
+  /**
+   * The named recipients (registered by the call); undefined with no `topics`: every registered
+   * user; undefined with `topics`: only the topics' subscribers.
+   */
   readonly users: ReadonlyArray<UserInput> | undefined
+  /** Topics whose subscribers get it too, each user once, through the first that holds them (§11). */
+  readonly topics?: ReadonlyArray<string> | undefined
+  /** Users who get nothing from the call, however it names them. */
+  readonly exclude?: ReadonlyArray<string> | undefined
   /** Of the candidates, who had a live session when the call was made (for `online`). */
   readonly online: ReadonlyArray<string>
   /** The call's `email` block as JSON text, or null. */
@@ -67,6 +74,8 @@ export type NotifyOutcome =
   | { readonly _tag: "Repeated"; readonly response: NotifyResponse }
   /** The idempotency key was used before with another body: nothing stored. */
   | { readonly _tag: "Conflict" }
+  /** A topic the call names does not exist: nothing stored. */
+  | { readonly _tag: "UnknownTopic"; readonly key: string }
 
 /** Notify calls, as stored. */
 export interface NotifyStore {

@@ -33,6 +33,7 @@ const toUser = (r: Row): UserRecord => ({
 const toNotification = (r: Row): NotificationRecord => ({
   id: str(r["id"]),
   user: str(r["user_id"]),
+  topic: strOrNull(r["topic"]),
   seq: num(r["seq"]),
   type: strOrNull(r["type"]),
   title: strOrNull(r["title"]),
@@ -100,7 +101,7 @@ export const makeSqlReads = Effect.gen(function* () {
   }
   // A recipient's row with its call's shared part.
   const withCall = sql`notifications n JOIN notify_calls c ON c.app = n.app AND c.id = n.call_id`
-  const notificationColumns = sql`n.id, n.user_id, n.seq, n.created_at, n.seen_at, n.read_at, n.delivered_at,
+  const notificationColumns = sql`n.id, n.user_id, n.topic, n.seq, n.created_at, n.seen_at, n.read_at, n.delivered_at,
     c.type, c.title, c.content, c.url, c.icon, c.image, c.data, c.author`
 
   /** Rows of `query` for every chunk of `ids`, as one map. */
@@ -190,8 +191,9 @@ export const makeSqlReads = Effect.gen(function* () {
         const oldest = o?.["oldest"] === null || o?.["oldest"] === undefined ? null : num(o["oldest"])
         const resumable = cursor === latest || (cursor < latest && oldest !== null && oldest <= cursor + 1)
         if (!resumable || cursor === latest) return { resumable, latest, oldest, entries: [] }
-        const rows = yield* sql`SELECT e.seq, e.payload, e.ntf_id, c.shared FROM entries e
+        const rows = yield* sql`SELECT e.seq, e.payload, e.ntf_id, c.shared, n.topic FROM entries e
           LEFT JOIN notify_calls c ON c.app = e.app AND c.id = e.call_id
+          LEFT JOIN notifications n ON n.app = e.app AND n.id = e.ntf_id
           WHERE e.app = ${app} AND e.user_id = ${user} AND e.seq > ${cursor} ORDER BY e.seq LIMIT ${limit}`
         return {
           resumable,
@@ -200,7 +202,7 @@ export const makeSqlReads = Effect.gen(function* () {
           entries: rows.map((r) => {
             const seq = num(r["seq"])
             return r["payload"] === null
-              ? notificationEntry(seq, str(r["ntf_id"]), user, new SharedBody(str(r["shared"])))
+              ? notificationEntry(seq, str(r["ntf_id"]), user, new SharedBody(str(r["shared"])), strOrNull(r["topic"]))
               : { user, seq, payload: str(r["payload"]) }
           })
         }

@@ -5,10 +5,14 @@
  */
 import type { Preferences } from "@pushback/protocol"
 import { Effect } from "effect"
-import { unknownEventType } from "../http/ApiError.js"
+import { notFound, unknownEventType } from "../http/ApiError.js"
 import { Store } from "../storage/Store.js"
+import { TopicStore } from "../topics/TopicStore.js"
 
-/** A user's preferences: every declared type (on by default) and every stored choice. */
+/**
+ * A user's preferences: every declared type (on by default) and every stored choice, and each
+ * topic they follow with whether it reaches their inbox (PROTOCOL.md §11).
+ */
 export const readPreferences = (app: string, user: string) =>
   Effect.gen(function* () {
     const store = yield* Store
@@ -16,7 +20,9 @@ export const readPreferences = (app: string, user: string) =>
     for (const t of yield* store.listEventTypes(app)) types[t.name] = { inApp: true, email: true, push: true }
     for (const p of yield* store.getPreferences(app, user))
       types[p.type] = { inApp: p.inApp, email: p.email, push: p.push }
-    return { types } satisfies Preferences
+    const topics: Record<string, { inApp: boolean }> = {}
+    for (const t of yield* (yield* TopicStore).userTopics(app, user)) topics[t.key] = { inApp: !t.muted }
+    return { types, topics } satisfies Preferences
   })
 
 /**
@@ -35,10 +41,15 @@ export const updatePreferences = (
         readonly push?: boolean | undefined
       }
     >
-  >
+  >,
+  topics: Readonly<Record<string, { readonly inApp: boolean }>> = {}
 ) =>
   Effect.gen(function* () {
     const store = yield* Store
+    const topicStore = yield* TopicStore
+    for (const key of Object.keys(topics)) {
+      if ((yield* topicStore.get(app, key)) === undefined) return yield* notFound(`topic ${key} not found`)
+    }
     const declared = yield* store.listEventTypes(app)
     const current = yield* readPreferences(app, user)
     const changes = []
@@ -58,5 +69,7 @@ export const updatePreferences = (
       })
     }
     yield* store.putPreferences(app, user, changes)
+    const mutes = Object.entries(topics).map(([key, t]) => [key, !t.inApp] as const)
+    if (mutes.length > 0) yield* topicStore.setMutes(app, user, mutes)
     return yield* readPreferences(app, user)
   })

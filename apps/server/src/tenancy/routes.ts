@@ -118,7 +118,7 @@ export const preferenceRoutes = [
     Effect.gen(function* () {
       const me = yield* asUser(ctx)
       const body = yield* decodeBody(PutPreferencesRequest, ctx.body)
-      return ok(yield* updatePreferences(me.app.id, me.user, body.types))
+      return ok(yield* updatePreferences(me.app.id, me.user, body.types ?? {}, body.topics ?? {}))
     })
   )
 ]

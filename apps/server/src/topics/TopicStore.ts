@@ -58,7 +58,11 @@ export interface TopicStoreShape {
     now: string
   ) => Effect.Effect<number | undefined>
   /** Removes users; how many were subscribed, undefined: no topic. */
-  readonly unsubscribe: (app: string, key: string, users: ReadonlyArray<string>) => Effect.Effect<number | undefined>
+  readonly unsubscribe: (
+    app: string,
+    key: string,
+    users: ReadonlyArray<string>
+  ) => Effect.Effect<number | undefined>
   /** A page of a topic's subscribers (ids, in id order); undefined: no topic. */
   readonly subscribers: (
     app: string,
@@ -71,7 +75,11 @@ export interface TopicStoreShape {
   /** The topics a user follows, with their names and whether the user muted each. */
   readonly userTopics: (app: string, user: string) => Effect.Effect<ReadonlyArray<UserTopic>>
   /** Mutes (or unmutes) topics for a user: their in-app notifications through them stop. */
-  readonly setMutes: (app: string, user: string, mutes: ReadonlyArray<readonly [key: string, muted: boolean]>) => Effect.Effect<void>
+  readonly setMutes: (
+    app: string,
+    user: string,
+    mutes: ReadonlyArray<readonly [key: string, muted: boolean]>
+  ) => Effect.Effect<void>
 }
 
 /** The TopicStore service tag. */

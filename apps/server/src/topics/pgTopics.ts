@@ -28,7 +28,10 @@ export const makePgTopicWrites = (
   transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>
 ): Pick<TopicStoreShape, "put" | "remove" | "subscribe" | "unsubscribe" | "setMutes"> => {
   const exists = (app: string, key: string) =>
-    Effect.map(sql`SELECT 1 FROM topics WHERE app = ${app} AND key = ${key} FOR SHARE`, (rows) => rows.length > 0)
+    Effect.map(
+      sql`SELECT 1 FROM topics WHERE app = ${app} AND key = ${key} FOR SHARE`,
+      (rows) => rows.length > 0
+    )
   return {
     put: (app, key, change, now) =>
       transaction(

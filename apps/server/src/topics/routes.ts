@@ -54,11 +54,14 @@ export const topicRoutes = [
       return ok(yield* subscribeUsers(app.id, ctx.params["key"]!, ctx.body))
     })
   ),
-  route("DELETE", "/v1/topics/:key/subscribers", (ctx) =>
-    Effect.gen(function* () {
-      const app = yield* asApp(ctx)
-      return ok(yield* unsubscribeUsers(app.id, ctx.params["key"]!, ctx.body))
-    }),
+  route(
+    "DELETE",
+    "/v1/topics/:key/subscribers",
+    (ctx) =>
+      Effect.gen(function* () {
+        const app = yield* asApp(ctx)
+        return ok(yield* unsubscribeUsers(app.id, ctx.params["key"]!, ctx.body))
+      }),
     { deleteBody: true }
   ),
   route("GET", "/v1/topics/:key/subscribers", (ctx) =>

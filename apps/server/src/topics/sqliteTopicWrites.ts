@@ -10,7 +10,10 @@ import type { TopicChange, TopicRecord } from "./TopicStore.js"
 import { topicOf } from "./topicReads.js"
 
 /** Prepares topics' write statements on `db`; `register` upserts a user as every write does. */
-export const makeSqliteTopicWrites = (db: Database, register: (app: string, user: UserInput, now: string) => void) => {
+export const makeSqliteTopicWrites = (
+  db: Database,
+  register: (app: string, user: UserInput, now: string) => void
+) => {
   const prepare = (text: string) => db.prepare(text)
   const st = {
     exists: prepare("SELECT 1 FROM topics WHERE app = ? AND key = ?").pluck(),
@@ -42,7 +45,8 @@ export const makeSqliteTopicWrites = (db: Database, register: (app: string, user
       const created =
         st.create.run(app, key, change.name ?? null, change.selfSubscribe === true ? 1 : 0, now).changes > 0
       if (!created && change.name !== undefined) st.rename.run(change.name, app, key)
-      if (!created && change.selfSubscribe !== undefined) st.selfSubscribe.run(change.selfSubscribe ? 1 : 0, app, key)
+      if (!created && change.selfSubscribe !== undefined)
+        st.selfSubscribe.run(change.selfSubscribe ? 1 : 0, app, key)
       return { topic: topicOf(st.read.get(app, key) as Record<string, unknown>), created }
     },
     removeTopic: (app: string, key: string): boolean => {
@@ -51,7 +55,12 @@ export const makeSqliteTopicWrites = (db: Database, register: (app: string, user
       st.removeMutes.run(app, key)
       return true
     },
-    subscribeTopic: (app: string, key: string, users: ReadonlyArray<UserInput>, now: string): number | undefined => {
+    subscribeTopic: (
+      app: string,
+      key: string,
+      users: ReadonlyArray<UserInput>,
+      now: string
+    ): number | undefined => {
       if (st.exists.get(app, key) === undefined) return undefined
       let added = 0
       for (const user of users) {

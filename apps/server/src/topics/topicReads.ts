@@ -38,7 +38,8 @@ export const makeTopicReads = Effect.gen(function* () {
       Effect.gen(function* () {
         const which = prefix === undefined ? sql`` : sql`AND t.key LIKE ${startsWith(prefix)} ESCAPE '\\'`
         const [total] = yield* sql`SELECT COUNT(*) AS n FROM topics t WHERE t.app = ${app} ${which}`
-        const rows = yield* sql`SELECT t.*, ${count} AS subscribers FROM topics t WHERE t.app = ${app} ${which}
+        const rows =
+          yield* sql`SELECT t.*, ${count} AS subscribers FROM topics t WHERE t.app = ${app} ${which}
           ORDER BY t.key ${bytes} LIMIT ${limit} OFFSET ${offset}`
         return { count: Number(total?.["n"] ?? 0), topics: rows.map(topicOf) }
       }).pipe(Effect.orDie),

@@ -196,7 +196,8 @@ describe("Django REST Notifications", () => {
       types: {
         comment: { inApp: true, email: true, push: true },
         like: { inApp: false, email: true, push: true }
-      }
+      },
+      topics: {}
     })
     // applied: a `like` is no longer delivered in-app
     const before = (await v1Counts()).total

@@ -118,7 +118,7 @@ export const expectAlive = async (baseUrl: string) => {
   expect(res.body).toEqual({ ok: true })
 }
 
-/** Exactly the fields of the Notification object of PROTOCOL.md §3.3 (with §8's `deliveredAt`). */
+/** Exactly the fields of the Notification object of PROTOCOL.md §3.3 (with §8's `deliveredAt`, §11's `topic`). */
 export const NOTIFICATION_KEYS = [
   "author",
   "content",
@@ -131,6 +131,7 @@ export const NOTIFICATION_KEYS = [
   "readAt",
   "seenAt",
   "title",
+  "topic",
   "type",
   "url",
   "user"

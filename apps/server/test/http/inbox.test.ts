@@ -385,9 +385,10 @@ describe("preferences", () => {
   const putPrefs = (user: string, body: unknown) =>
     request<Prefs>(server.url, "PUT", "/v1/me/preferences", { token: tokenOf(user), body })
 
-  it("GET answers {types: {<name>: {inApp, email, push}}} for the declared types", async () => {
+  it("GET answers {types: {<name>: {inApp, email, push}}, topics} for the declared types", async () => {
     const prefs = await getPrefs("pref-reader")
-    expect(Object.keys(prefs)).toEqual(["types"])
+    expect(Object.keys(prefs)).toEqual(["types", "topics"])
+    expect((prefs as unknown as { topics: unknown }).topics).toEqual({}) // follows no topic (§11)
     expect(Object.keys(prefs.types).sort()).toEqual(["comment", "like"])
     for (const c of Object.values(prefs.types)) {
       expect(Object.keys(c).sort()).toEqual(["email", "inApp", "push"])
@@ -401,6 +402,7 @@ describe("preferences", () => {
     const res = await putPrefs("pref-writer", { types: { like: { inApp: false } } })
     const whole = expectOk(res)
     expect(whole).toEqual({
+      topics: {},
       types: { ...before.types, like: { inApp: false, email: before.types["like"]!.email, push: true } }
     })
     expect(await getPrefs("pref-writer")).toEqual(whole)

@@ -26,8 +26,16 @@ const call = <T = unknown>(app: TestApp, method: string, path: string, body?: un
 describe("topics", () => {
   it("PUT creates (201) and changes (200) a topic; GET lists by prefix and page, reads one; DELETE removes it", async () => {
     const app = await server.newApp("topics-crud")
-    const created = expectOk(await call<Topic>(app, "PUT", "/v1/topics/project:42", { name: "Project 42" }), 201)
-    expect(created).toMatchObject({ key: "project:42", name: "Project 42", selfSubscribe: false, subscribers: 0 })
+    const created = expectOk(
+      await call<Topic>(app, "PUT", "/v1/topics/project:42", { name: "Project 42" }),
+      201
+    )
+    expect(created).toMatchObject({
+      key: "project:42",
+      name: "Project 42",
+      selfSubscribe: false,
+      subscribers: 0
+    })
     expectTimestamp(created.createdAt)
     // what is left out stays as it is
     const changed = expectOk(await call<Topic>(app, "PUT", "/v1/topics/project:42", { selfSubscribe: true }))
@@ -37,7 +45,13 @@ describe("topics", () => {
     const all = expectOk(await call<{ count: number; results: Topic[] }>(app, "GET", "/v1/topics"))
     expect(all.count).toBe(3)
     expect(all.results.map((t) => t.key)).toEqual(["news", "project:42", "project:7"])
-    const projects = expectOk(await call<{ count: number; results: Topic[] }>(app, "GET", "/v1/topics?prefix=project:&limit=1&offset=1"))
+    const projects = expectOk(
+      await call<{ count: number; results: Topic[] }>(
+        app,
+        "GET",
+        "/v1/topics?prefix=project:&limit=1&offset=1"
+      )
+    )
     expect(projects.count).toBe(2)
     expect(projects.results.map((t) => t.key)).toEqual(["project:7"])
     // `%` and `_` in a prefix are plain characters
@@ -60,9 +74,11 @@ describe("topics", () => {
     })
     expect(expectOk(added)).toEqual({ added: 2 })
     // idempotent: already there
-    expect(expectOk(await call(app, "POST", "/v1/topics/team/subscribers", { users: ["al", "cy"] }))).toEqual({
-      added: 1
-    })
+    expect(expectOk(await call(app, "POST", "/v1/topics/team/subscribers", { users: ["al", "cy"] }))).toEqual(
+      {
+        added: 1
+      }
+    )
     const user = expectOk(await call<{ email: string | null }>(app, "GET", "/v1/users/al"))
     expect(user.email).toBe("al@example.com")
     expect(expectOk(await call(app, "GET", "/v1/topics/team/subscribers?limit=2"))).toEqual({
@@ -73,7 +89,9 @@ describe("topics", () => {
     expectOk(await call(app, "PUT", "/v1/topics/alpha"), 201)
     expectOk(await call(app, "POST", "/v1/topics/alpha/subscribers", { users: ["al"] }))
     expect(expectOk(await call(app, "GET", "/v1/users/al/topics"))).toEqual({ topics: ["alpha", "team"] })
-    expect(expectOk(await call(app, "DELETE", "/v1/topics/team/subscribers", { users: ["al", "zz"] }))).toEqual({
+    expect(
+      expectOk(await call(app, "DELETE", "/v1/topics/team/subscribers", { users: ["al", "zz"] }))
+    ).toEqual({
       removed: 1
     })
     expect(expectOk(await call(app, "GET", "/v1/users/al/topics"))).toEqual({ topics: ["alpha"] })
@@ -90,7 +108,11 @@ describe("topics", () => {
     expectBadField(await call(app, "PUT", "/v1/topics/ok", { selfSubscribe: "yes" }), "selfSubscribe")
     expectBadField(await call(app, "PUT", "/v1/topics/ok", { name: "n".repeat(201) }), "name")
     expectError(await call(app, "POST", "/v1/topics/missing/subscribers", { users: ["a"] }), 404, "not_found")
-    expectError(await call(app, "DELETE", "/v1/topics/missing/subscribers", { users: ["a"] }), 404, "not_found")
+    expectError(
+      await call(app, "DELETE", "/v1/topics/missing/subscribers", { users: ["a"] }),
+      404,
+      "not_found"
+    )
     expectError(await call(app, "GET", "/v1/topics/missing/subscribers"), 404, "not_found")
     expectOk(await call(app, "PUT", "/v1/topics/ok"), 201)
     expectBadField(await call(app, "POST", "/v1/topics/ok/subscribers", { users: [] }), "users")

@@ -28,7 +28,9 @@ interface Message {
     stem: string,
     shared: string,
     users: ReadonlyArray<string>,
-    seqs: ReadonlyArray<number>
+    seqs: ReadonlyArray<number>,
+    /** Each recipient's topic (PROTOCOL.md §11), when any was reached through one. */
+    topics?: ReadonlyArray<string | null>
   ]
   readonly e?: ReadonlyArray<readonly [user: string, seq: number, payload: string]>
 }
@@ -37,19 +39,29 @@ interface Message {
 const localEntries = (sessions: SessionsShape, m: Message): Array<StreamEntry> => {
   const out: Array<StreamEntry> = []
   if (m.c !== undefined) {
-    const [stem, shared, users, seqs] = m.c
+    const [stem, shared, users, seqs, topics] = m.c
     const body = new SharedBody(shared)
     for (let i = 0; i < users.length; i++) {
       const user = users[i]!
       if (!sessions.isOnline(m.a, user)) continue
       const seq = seqs[i]!
-      out.push(notificationEntry(seq, recipientId(stem, i), user, body))
+      out.push(notificationEntry(seq, recipientId(stem, i), user, body, topics?.[i] ?? null))
     }
   }
   for (const [user, seq, payload] of m.e ?? []) {
     if (sessions.isOnline(m.a, user)) out.push({ user, seq, payload })
   }
   return out
+}
+
+/** A call's part of a bus message: its shared part once, each recipient's user, seq and topic. */
+const callMessage = (
+  call: { readonly stem: string; readonly shared: string },
+  entries: ReadonlyArray<StreamEntry>
+): NonNullable<Message["c"]> => {
+  const topics = entries.map((e) => e.notification?.topic ?? null)
+  const base = [call.stem, call.shared, entries.map((e) => e.user), entries.map((e) => e.seq)] as const
+  return topics.some((t) => t !== null) ? [...base, topics] : base
 }
 
 /** The Redis bus. */
@@ -99,7 +111,7 @@ export const layerRedisBus = Layer.effect(
               : {
                   n: node,
                   a: app,
-                  c: [call.stem, call.shared, entries.map((e) => e.user), entries.map((e) => e.seq)]
+                  c: callMessage(call, entries)
                 }
           if (outgoing.push(m) === 1) setImmediate(send)
         }),

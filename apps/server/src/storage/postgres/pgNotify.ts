@@ -20,11 +20,10 @@ import type { MarkKind, MarkTarget } from "../../inbox/records.js"
 import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
 import type { StreamEntry } from "../../notify/Encode.js"
 import { pgStatsBump } from "../../stats/pgBuckets.js"
+import { makePgAudience } from "./pgAudience.js"
 import { makePgWebhookWrites } from "../../webhooks/pgWebhooks.js"
 
 type Sql = SqlClient.SqlClient
-
-const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * notify and mark over `sql`; `transaction` wraps each in one (and counts commits);
@@ -63,50 +62,7 @@ export const makePgNotify = (
       return { _tag: "Repeated", response: JSON.parse(String(prior["response"])) as NotifyResponse } as const
     })
 
-  /** The audience in its id order (the order its rows were locked) with each one's next seq. */
-  const audienceOf = (job: NotifyJob) =>
-    Effect.gen(function* () {
-      const { app, fields } = job
-      const type = fields.type
-      if (job.users === undefined) {
-        const rows = yield* sql`UPDATE users u SET seq = u.seq + 1
-          FROM (SELECT id FROM users s WHERE s.app = ${app} AND (${type}::text IS NULL OR NOT EXISTS (
-              SELECT 1 FROM preferences p WHERE p.app = s.app AND p.user_id = s.id AND p.type = ${type}
-                AND p.in_app = 0))
-            ORDER BY id COLLATE "C" FOR UPDATE) locked
-          WHERE u.app = ${app} AND u.id = locked.id
-          RETURNING u.id, u.seq`
-        const pairs = rows.map((r) => [String(r["id"]), Number(r["seq"])] as const)
-        pairs.sort((a, b) => byId(a[0], b[0]))
-        return { users: pairs.map((p) => p[0]), seqs: pairs.map((p) => p[1]) }
-      }
-      const named = job.users // distinct ids (Delivery merges repeats)
-      const out = new Set<string>()
-      if (type !== null && named.length > 0) {
-        const rows = yield* sql`SELECT user_id FROM preferences WHERE app = ${app} AND type = ${type}
-          AND in_app = 0 AND user_id = ANY(${named.map((u) => u.id)}::text[])`
-        for (const r of rows) out.add(String(r["user_id"]))
-      }
-      // Registered, and (unless opted out) the seq moved, in one statement, rows in id order.
-      const rows = yield* sql`INSERT INTO users (app, id, email, name, created_at, seq)
-        SELECT ${app}, r.id, r.email, r.name, ${fields.createdAt}, r.inc
-        FROM unnest(${named.map((u) => u.id)}::text[], ${named.map((u) => u.email ?? null)}::text[],
-          ${named.map((u) => u.name ?? null)}::text[], ${named.map((u) => (out.has(u.id) ? 0 : 1))}::int[])
-          AS r(id, email, name, inc)
-        ORDER BY r.id COLLATE "C"
-        ON CONFLICT (app, id) DO UPDATE SET seq = users.seq + excluded.seq,
-          email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)
-        RETURNING id, seq`
-      const seqOf = new Map(rows.map((r) => [String(r["id"]), Number(r["seq"])]))
-      const users: Array<string> = []
-      const seqs: Array<number> = []
-      for (const u of named) {
-        if (out.has(u.id)) continue
-        users.push(u.id)
-        seqs.push(seqOf.get(u.id)!)
-      }
-      return { users, seqs }
-    })
+  const audienceOf = makePgAudience(sql)
 
   const notify = (job: NotifyJob): Effect.Effect<NotifyOutcome> =>
     transaction(
@@ -118,7 +74,9 @@ export const makePgNotify = (
           const prior = yield* claimKey(job, idem)
           if (prior !== undefined) return prior as NotifyOutcome
         }
-        const { users, seqs } = yield* audienceOf(job)
+        const audience = yield* audienceOf(job)
+        if ("unknownTopic" in audience) return { _tag: "UnknownTopic", key: audience.unknownTopic } as const
+        const { users, seqs, topics } = audience
         const live = new Set(job.online)
         const ids: Array<string> = new Array(users.length)
         const entries: Array<StreamEntry> = new Array(users.length)
@@ -129,7 +87,7 @@ export const makePgNotify = (
           const seq = seqs[i]!
           const id = `ntf_${job.stem}_${i.toString(36)}`
           ids[i] = id
-          entries[i] = notificationEntry(seq, id, user, body)
+          entries[i] = notificationEntry(seq, id, user, body, topics?.[i] ?? null)
           if (live.has(user)) online++
         }
         const mail = yield* queueEmails(job, users)
@@ -143,10 +101,11 @@ export const makePgNotify = (
         }
         // Every row of the call in one statement: its recipients, their entries, the call, the key's answer.
         yield* sql`WITH r AS (
-            SELECT * FROM unnest(${ids}::text[], ${users}::text[], ${seqs}::int[]) AS r(id, user_id, seq)
+            SELECT * FROM unnest(${ids}::text[], ${users}::text[], ${seqs}::int[],
+              ${topics ?? users.map(() => null)}::text[]) AS r(id, user_id, seq, topic)
           ), n AS (
-            INSERT INTO notifications (app, id, user_id, call_id, seq, created_at)
-            SELECT ${app}, r.id, r.user_id, ${callId}, r.seq, ${now} FROM r
+            INSERT INTO notifications (app, id, user_id, call_id, seq, created_at, topic)
+            SELECT ${app}, r.id, r.user_id, ${callId}, r.seq, ${now}, r.topic FROM r
           ), e AS (
             INSERT INTO entries (app, user_id, seq, created_at, call_id, ntf_id)
             SELECT ${app}, r.user_id, r.seq, ${now}, ${callId}, r.id FROM r
@@ -201,7 +160,8 @@ export const makePgNotify = (
         const rows = yield* markStatement(app, user, kind, target, now)
         if (rows.length === 0) return none
         const pairs = rows.map(
-          (r) => [String(r["id"]), Number(r["seq"]), r["call_id"] === null ? null : String(r["call_id"])] as const
+          (r) =>
+            [String(r["id"]), Number(r["seq"]), r["call_id"] === null ? null : String(r["call_id"])] as const
         )
         pairs.sort((a, b) => a[1] - b[1])
         const ids = pairs.map((p) => p[0])

@@ -11,7 +11,7 @@
  *   queue and never deadlock;
  * - a user's `seq` moves by the number of calls of the batch that reach them, and the calls get
  *   those seqs in the order they arrived: contiguous, as if they had committed one by one.
- * Calls with outbox work (an email plan) and broadcasts take the one-call path.
+ * Calls with outbox work (email, push), broadcasts, topics and exclusions take the one-call path.
  */
 import type { SqlClient } from "@effect/sql"
 import type { NotifyResponse } from "@pushback/protocol"
@@ -24,7 +24,11 @@ type Sql = SqlClient.SqlClient
 
 /** Whether a call can be stored in a shared batch: named users, and nothing for the outbox. */
 export const batchable = (job: NotifyJob): boolean =>
-  job.users !== undefined && job.emailPlan === undefined && job.pushPlan === undefined
+  job.users !== undefined &&
+  job.topics === undefined &&
+  job.exclude === undefined &&
+  job.emailPlan === undefined &&
+  job.pushPlan === undefined
 
 /** A key of an (app, id) pair; PostgreSQL text never holds U+0000, so it cannot be ambiguous. */
 const pair = (app: string, id: string) => `${app}\u0000${id}`
@@ -57,7 +61,10 @@ export const makePgNotifyBatch = (sql: Sql) => {
       const rows = new Map<string, KeyRow>()
       if (leaders.size === 0) return { rows, followers }
       const lead = [...leaders.values()].map((i) => jobs[i]!)
-      const notBefore = lead.reduce((min, j) => (j.idempotency!.notBefore < min ? j.idempotency!.notBefore : min), "~")
+      const notBefore = lead.reduce(
+        (min, j) => (j.idempotency!.notBefore < min ? j.idempotency!.notBefore : min),
+        "~"
+      )
       const claimed = yield* sql`INSERT INTO idempotency_keys (app, key, response, created_at, body_hash)
         SELECT k.app, k.key, '', k.created_at, k.body_hash
         FROM unnest(${lead.map((j) => j.app)}::text[], ${lead.map((j) => j.idempotency!.key)}::text[],
@@ -106,7 +113,8 @@ export const makePgNotifyBatch = (sql: Sql) => {
         JOIN unnest(${apps}::text[], ${users}::text[], ${types}::text[]) AS r(app, user_id, type)
           ON p.app = r.app AND p.user_id = r.user_id AND p.type = r.type
         WHERE p.in_app = 0`
-      for (const r of rows) out.add(`${pair(String(r["app"]), String(r["user_id"]))}\u0000${String(r["type"])}`)
+      for (const r of rows)
+        out.add(`${pair(String(r["app"]), String(r["user_id"]))}\u0000${String(r["type"])}`)
       return out
     })
 
@@ -124,7 +132,14 @@ export const makePgNotifyBatch = (sql: Sql) => {
           const row = rows.get(k)
           if (row === undefined) {
             const { app, fields } = job
-            rows.set(k, { app, id: u.id, email: u.email ?? null, name: u.name ?? null, at: fields.createdAt, inc: 0 })
+            rows.set(k, {
+              app,
+              id: u.id,
+              email: u.email ?? null,
+              name: u.name ?? null,
+              at: fields.createdAt,
+              inc: 0
+            })
           } else {
             // Later details win, as the calls one after the other would leave them.
             if (u.email !== undefined) row.email = u.email
@@ -161,7 +176,12 @@ export const makePgNotifyBatch = (sql: Sql) => {
       const live = jobs.filter((_, i) => outcomes[i] === undefined && !following.has(i))
       const out = yield* optedOut(live)
       const next = live.length === 0 ? new Map<string, number>() : yield* lockUsers(live, out)
-      const r = { app: [] as Array<string>, id: [] as Array<string>, user: [] as Array<string>, call: [] as Array<string> }
+      const r = {
+        app: [] as Array<string>,
+        id: [] as Array<string>,
+        user: [] as Array<string>,
+        call: [] as Array<string>
+      }
       const seqs: Array<number> = []
       const at: Array<string> = []
       const keys = { app: [] as Array<string>, key: [] as Array<string>, response: [] as Array<string> }
@@ -188,7 +208,13 @@ export const makePgNotifyBatch = (sql: Sql) => {
           at.push(fields.createdAt)
           if (onlineNow.has(u.id)) online++
         }
-        const response: NotifyResponse = { id: callId, recipients: entries.length, online, emails: 0, pushes: 0 }
+        const response: NotifyResponse = {
+          id: callId,
+          recipients: entries.length,
+          online,
+          emails: 0,
+          pushes: 0
+        }
         if (job.idempotency !== undefined) {
           keys.app.push(app)
           keys.key.push(job.idempotency.key)

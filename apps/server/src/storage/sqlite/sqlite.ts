@@ -81,7 +81,7 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
             ? {
                 _tag: "Stored" as const,
                 response: outcome.response,
-                entries: notificationEntries(job.stem, job.shared, outcome.users, outcome.seqs)
+                entries: notificationEntries(job.stem, job.shared, outcome.users, outcome.seqs, outcome.topics)
               }
             : outcome
         ),

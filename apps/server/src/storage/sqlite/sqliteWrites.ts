@@ -12,6 +12,7 @@ import { makeSqliteOutbox } from "../../outbox/sqliteOutbox.js"
 import { makeSqlitePushQueue } from "../../push/pushQueue.js"
 import { makeSqlitePushWrites } from "../../push/sqlitePushWrites.js"
 import { makeSqliteTopicWrites } from "../../topics/sqliteTopicWrites.js"
+import { makeSqliteAudience } from "./sqliteAudience.js"
 import { makeSqliteStatsBump } from "../../stats/sqliteBuckets.js"
 import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
@@ -29,6 +30,8 @@ export type SqliteNotifyOutcome =
       readonly response: NotifyResponse
       readonly users: ReadonlyArray<string>
       readonly seqs: ReadonlyArray<number>
+      /** Each recipient's topic, when the call named topics (null: named). */
+      readonly topics?: ReadonlyArray<string | null>
     }
 
 /** Each mark, for some ids (a JSON array in `@ids`) or for all; named parameters. */
@@ -74,19 +77,7 @@ export const makeSqliteWrites = (db: Database) => {
     upsertUser: prepare(`INSERT INTO users (app, id, email, name, created_at, seq) VALUES (?, ?, ?, ?, ?, 0)
       ON CONFLICT (app, id) DO UPDATE SET
         email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)`),
-    // A named recipient: registered, and its seq moved, in one statement (a new user starts at 1).
-    upsertUserNextSeq:
-      prepare(`INSERT INTO users (app, id, email, name, created_at, seq) VALUES (?, ?, ?, ?, ?, 1)
-      ON CONFLICT (app, id) DO UPDATE SET seq = users.seq + 1,
-        email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)
-      RETURNING seq`).pluck(),
     nextSeq: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? AND id = ? RETURNING seq").pluck(),
-    nextSeqAll: prepare("UPDATE users SET seq = seq + 1 WHERE app = ? RETURNING id, seq").raw(),
-    // better-sqlite3 binds `?` in order only (numbered `?1` fails): the app is given twice.
-    nextSeqAllOptedIn: prepare(`UPDATE users SET seq = seq + 1 WHERE app = ? AND id NOT IN (
-        SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0)
-      RETURNING id, seq`).raw(),
-    optedOut: prepare("SELECT user_id FROM preferences WHERE app = ? AND type = ? AND in_app = 0").pluck(),
     deleteUserRows: USER_ROW_TABLES.map((t) => prepare(`DELETE FROM ${t} WHERE app = ? AND user_id = ?`)),
     deleteUser: prepare("DELETE FROM users WHERE app = ? AND id = ?"),
     putEventType: prepare(`INSERT INTO event_types (app, name, title, description) VALUES (?, ?, ?, ?)
@@ -96,7 +87,7 @@ export const makeSqliteWrites = (db: Database) => {
       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (app, user_id, type)
       DO UPDATE SET in_app = excluded.in_app, email = excluded.email, push = excluded.push`),
     insertNotification: prepare(
-      "INSERT INTO notifications (app, id, user_id, call_id, seq, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+      "INSERT INTO notifications (app, id, user_id, call_id, seq, created_at, topic) VALUES (?, ?, ?, ?, ?, ?, ?)"
     ),
     insertNotificationEntry: prepare(
       "INSERT INTO entries (app, user_id, seq, created_at, call_id, ntf_id) VALUES (?, ?, ?, ?, ?, ?)"
@@ -143,30 +134,7 @@ export const makeSqliteWrites = (db: Database) => {
   const registerUser = (app: string, u: UserInput, now: string) =>
     st.upsertUser.run(app, u.id, u.email ?? null, u.name ?? null, now)
 
-  /** The audience of a call and each one's next seq (preferences applied). */
-  const audienceOf = (job: NotifyJob): { users: Array<string>; seqs: Array<number> } => {
-    const { app, fields } = job
-    if (job.users === undefined) {
-      const rows = (
-        fields.type === null ? st.nextSeqAll.all(app) : st.nextSeqAllOptedIn.all(app, app, fields.type)
-      ) as Array<[string, number]>
-      return { users: rows.map((r) => r[0]), seqs: rows.map((r) => r[1]) }
-    }
-    const out = fields.type === null ? undefined : new Set(st.optedOut.all(app, fields.type) as Array<string>)
-    const users: Array<string> = []
-    const seqs: Array<number> = []
-    for (const u of job.users) {
-      if (out?.has(u.id)) {
-        registerUser(app, u, fields.createdAt)
-        continue
-      }
-      users.push(u.id)
-      seqs.push(
-        st.upsertUserNextSeq.get(app, u.id, u.email ?? null, u.name ?? null, fields.createdAt) as number
-      )
-    }
-    return { users, seqs }
-  }
+  const audienceOf = makeSqliteAudience(db, registerUser)
 
   return {
     ...outbox.writes,
@@ -220,14 +188,16 @@ export const makeSqliteWrites = (db: Database) => {
           return { _tag: "Repeated", response: JSON.parse(prior[0]) as NotifyResponse }
         }
       }
-      const { users, seqs } = audienceOf(job)
+      const audience = audienceOf(job)
+      if ("unknownTopic" in audience) return { _tag: "UnknownTopic", key: audience.unknownTopic }
+      const { users, seqs, topics } = audience
       const live = new Set(job.online)
       let online = 0
       for (let i = 0; i < users.length; i++) {
         const user = users[i]!
         const seq = seqs[i]!
         const id = recipientId(job.stem, i)
-        st.insertNotification.run(app, id, user, callId, seq, now)
+        st.insertNotification.run(app, id, user, callId, seq, now, topics?.[i] ?? null)
         st.insertNotificationEntry.run(app, user, seq, now, callId, id)
         if (live.has(user)) online++
       }
@@ -247,7 +217,7 @@ export const makeSqliteWrites = (db: Database) => {
       if (users.length > 0) bumpStats(app, now, { notifications: users.length })
       // Recipients and seqs only: the caller builds the frames (notificationEntries), so a
       // broadcast's thousands of frames never cross between threads as escaped JSON.
-      return { _tag: "Stored", response, users, seqs }
+      return { _tag: "Stored", response, users, seqs, ...(topics === undefined ? {} : { topics }) }
     },
 
     mark: (app: string, user: string, kind: MarkKind, target: MarkTarget, now: string) => {

@@ -131,6 +131,32 @@ describe("who gets a push", () => {
   })
 })
 
+describe("the push block", () => {
+  it("is refused with 400 naming a field it does not know or a bad value, and nothing is stored", async () => {
+    const { server, app } = suite
+    const before = await request<{ count: number }>(server.url, "GET", `/v1/apps/${app.id}/calls`, {
+      token: server.adminToken
+    })
+    for (const push of [
+      { sned: true },
+      { send: true, urgency: "urgent" },
+      { send: true, ttlSeconds: -1 },
+      { after: 604_801 }
+    ]) {
+      const res = await request(server.url, "POST", "/v1/notify", {
+        token: app.secret,
+        body: { users: ["olga"], content: "x", push }
+      })
+      expect(res.status, JSON.stringify(push)).toBe(400)
+      expect(res.text, JSON.stringify(push)).toContain("push.")
+    }
+    const after = await request<{ count: number }>(server.url, "GET", `/v1/apps/${app.id}/calls`, {
+      token: server.adminToken
+    })
+    expect(after.body.count).toBe(before.body.count)
+  })
+})
+
 describe("the message", () => {
   it("a 10 KB content is shortened to fit 3,800 bytes, still decryptable, and its markToken marks it read", async () => {
     const { service, server, app } = suite
@@ -172,8 +198,15 @@ describe("the message", () => {
 })
 
 describe("the push service's answers", () => {
-  it("410 deletes the subscription and fails the push for good", async () => {
+  it("410 deletes the subscription and fails the push for good; 413 fails it and keeps the subscription", async () => {
     const { service, server, app } = suite
+    const big = await withBrowser("big")
+    service.script(big, { status: 413 })
+    const refused = await notify({ users: ["big"], content: "x", push: { send: true } })
+    const tooBig = await callWhen(refused.id, (c) => c.push.failed === 1)
+    expect(tooBig.results[0]!.pushError).toMatch(/413/)
+    expect(service.attempts.filter((a) => a.subscription === big)).toHaveLength(1)
+    expect(await subscriptionsOf(server, app, "big")).toHaveLength(1)
     const browser = await withBrowser("gone")
     service.script(browser, { status: 410 })
     const call = await notify({ users: ["gone"], content: "x", push: { send: true } })
@@ -190,10 +223,10 @@ describe("the push service's answers", () => {
     )
     const today = series.body.points.at(-1)!
     expect(today.pushes).toBeGreaterThanOrEqual(4)
-    expect(today.pushesFailed).toBe(1)
+    expect(today.pushesFailed).toBe(2)
     const metrics = await request(server.url, "GET", "/metrics")
     expect(metrics.text).toMatch(/pushback_pushes_sent_total [1-9]/)
-    expect(metrics.text).toMatch(/pushback_pushes_failed_total 1/)
+    expect(metrics.text).toMatch(/pushback_pushes_failed_total 2/)
   })
 
   it("429 waits for Retry-After, a 5xx is retried, and a service that was down gets it once up", async () => {

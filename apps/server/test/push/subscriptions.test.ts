@@ -77,6 +77,14 @@ describe("subscriptions", () => {
     expect(await subscribeOk(server, app, "bea", phone)).toBe(id)
     expect(await subscriptionsOf(server, app, "ana")).toEqual([])
     expect((await subscriptionsOf(server, app, "bea")).map((s) => s.id)).toEqual([id])
+    // The operator's view is the backend's.
+    const operator = await request<{ subscriptions: Array<{ id: string }> }>(
+      server.url,
+      "GET",
+      `/v1/apps/${app.id}/users/bea/push-subscriptions`,
+      { token: server.adminToken }
+    )
+    expect(operator.body.subscriptions.map((s) => s.id)).toEqual([id])
     const ana = await userToken(server, app, "ana")
     const bea = await userToken(server, app, "bea")
     const mine = await request<{ subscriptions: Array<{ id: string }> }>(

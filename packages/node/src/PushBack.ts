@@ -23,6 +23,7 @@ import {
 } from "@pushback/protocol"
 import { PushBackAdmin } from "./Admin.js"
 import { EventTypes } from "./EventTypes.js"
+import { Topics } from "./Topics.js"
 import { type HttpClient, makeHttpClient, segment } from "./internal/http.js"
 import { encodeValid, validate } from "./internal/validate.js"
 import type { AdminOptions, PushBackOptions } from "./options.js"
@@ -73,6 +74,8 @@ export class PushBack {
   readonly appId: string
   /** The app's event types. */
   readonly eventTypes: EventTypes
+  /** The app's topics (PROTOCOL.md §11). */
+  readonly topics: Topics
   readonly #secret: string
   readonly #http: HttpClient
 
@@ -82,6 +85,7 @@ export class PushBack {
     this.#secret = options.secret
     this.#http = makeHttpClient(options, { field: "secret", value: options.secret })
     this.eventTypes = new EventTypes(this.#http)
+    this.topics = new Topics(this.#http)
   }
 
   /** A client for the operator API, authenticated with the admin token. */

@@ -6,6 +6,7 @@
 export { PushBack, type ListNotificationsOptions, type ListUsersOptions } from "./PushBack.js"
 export { PushBackAdmin } from "./Admin.js"
 export type { EventTypes } from "./EventTypes.js"
+export type { ListTopicsOptions, Topics } from "./Topics.js"
 export { PushBackError, type PushBackErrorCode, type PushBackErrorInit } from "./errors.js"
 export type {
   AdminOptions,

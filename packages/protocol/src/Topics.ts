@@ -60,3 +60,26 @@ export const TopicSubscribers = Schema.Struct({
   results: Schema.Array(UserId)
 })
 export type TopicSubscribers = typeof TopicSubscribers.Type
+
+/** `GET /v1/topics` answer: a page of the app's topics in key order, with the total `count`. */
+export const TopicList = Schema.Struct({
+  count: Schema.Int,
+  results: Schema.Array(Topic)
+})
+export type TopicList = typeof TopicList.Type
+
+/** `POST /v1/topics/{key}/subscribers` answer: how many were not subscribed yet. */
+export const SubscribeUsersResponse = Schema.Struct({ added: Schema.Int })
+export type SubscribeUsersResponse = typeof SubscribeUsersResponse.Type
+
+/** `DELETE /v1/topics/{key}/subscribers` answer: how many were subscribed. */
+export const UnsubscribeUsersResponse = Schema.Struct({ removed: Schema.Int })
+export type UnsubscribeUsersResponse = typeof UnsubscribeUsersResponse.Type
+
+/** `GET /v1/users/{id}/topics` answer: the keys of the user's topics, in key order. */
+export const UserTopicKeys = Schema.Struct({ topics: Schema.Array(TopicKey) })
+export type UserTopicKeys = typeof UserTopicKeys.Type
+
+/** `GET /v1/me/topics` answer: the topics the user follows. */
+export const MyTopicList = Schema.Struct({ topics: Schema.Array(MyTopic) })
+export type MyTopicList = typeof MyTopicList.Type

@@ -6,44 +6,15 @@
  * matched as written (a push service's name is never resolved here); literal addresses and
  * `localhost` are checked against the address ranges.
  */
-import { BlockList, isIP } from "node:net"
+import { isIP } from "node:net"
 import type { PushSettings } from "../config/Config.js"
-
-/** Addresses no push service lives on: private, loopback, link-local, unspecified, and the like. */
-const PRIVATE = new BlockList()
-for (const [net, bits] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4]
-] as const)
-  PRIVATE.addSubnet(net, bits, "ipv4")
-for (const [net, bits] of [
-  ["::", 127],
-  ["::ffff:0:0", 96],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8]
-] as const)
-  PRIVATE.addSubnet(net, bits, "ipv6")
+import { isPrivateAddress } from "../webhooks/targets.js"
 
 /** Whether `host` (a URL's hostname) is a private, loopback or link-local address or name. */
 export const isPrivateHost = (host: string): boolean => {
   const bare = host.replace(/^\[|\]$/g, "").toLowerCase()
   if (bare === "localhost" || bare.endsWith(".localhost")) return true
-  const family = isIP(bare)
-  if (family === 0) return false
-  if (family === 6 && bare.startsWith("::ffff:")) {
-    const v4 = bare.slice(7)
-    if (isIP(v4) === 4) return PRIVATE.check(v4, "ipv4")
-  }
-  return PRIVATE.check(bare, family === 4 ? "ipv4" : "ipv6")
+  return isIP(bare) !== 0 && isPrivateAddress(bare)
 }
 
 /** Whether `host` matches a pattern: `*.example.com` any subdomain of it, else that very host. */

@@ -90,3 +90,29 @@ describe("bench/peers stored smoke run", () => {
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/)
   }, 300_000)
 })
+
+describe("bench/peers topics smoke run", () => {
+  it("notifies a topic on both stores and reports every subscriber stored", async () => {
+    const json = join(dir, "topics.json")
+    const topics = fileURLToPath(new URL("./topics.mjs", import.meta.url))
+    const result = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [topics, "--subscribers", "2000", "--calls", "1", "--json", json], {
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let output = ""
+      child.stdout.on("data", (c) => (output += c))
+      child.stderr.on("data", (c) => (output += c))
+      const timer = setTimeout(() => child.kill("SIGTERM"), 180_000)
+      child.on("exit", (status) => {
+        clearTimeout(timer)
+        resolve({ status, output })
+      })
+    })
+    expect(result.status, result.output).toBe(0)
+    const record = JSON.parse(readFileSync(json, "utf8"))
+    for (const name of ["pushback", "pushbackPg"]) {
+      expect(record.summary[name].ms, name).toBeGreaterThan(0)
+      expect(record.calls[name]).toHaveLength(1)
+    }
+  }, 240_000)
+})

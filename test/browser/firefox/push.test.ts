@@ -6,7 +6,8 @@
  * session, so a notify call with `push: {send: true}` goes out as a Web Push — encrypted by
  * the server, relayed by the stand-in, decrypted by Firefox — and the served worker shows it:
  * the page reads it back with `registration.getNotifications()` and reports to the test over
- * loopback. Offline: nothing here reaches Mozilla or anyone else.
+ * loopback; then it unsubscribes, here and on the server. Offline: nothing here reaches Mozilla
+ * or anyone else.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
@@ -59,6 +60,11 @@ try {
   await report({ step: "subscribed", state })
   const reg = await navigator.serviceWorker.getRegistration()
   for (;;) {
+    if ((await (await fetch("/command")).text()) === "unsubscribe") {
+      await push.unsubscribe()
+      await report({ step: "unsubscribed", state: await push.state() })
+      break
+    }
     const shown = await reg.getNotifications()
     await report({ step: "shown", notifications: shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })) })
     await new Promise((r) => setTimeout(r, 250))
@@ -69,6 +75,8 @@ try {
 </script>`
 
 const reports: Array<Report> = []
+/** What the page does next when it asks ("unsubscribe"). */
+let command = ""
 /** What the page's origin was asked for (for the messages when something fails). */
 const requests: Array<string> = []
 let autopush: Awaited<ReturnType<typeof startAutopush>>
@@ -100,6 +108,7 @@ beforeAll(async () => {
   site = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0]
     requests.push(`${req.method} ${req.url}`)
+    if (path === "/command") return res.writeHead(200).end(command)
     if (req.method === "POST" && path === "/report") {
       const chunks: Array<Buffer> = []
       for await (const c of req) chunks.push(c as Buffer)
@@ -170,6 +179,22 @@ it("a page subscribes, and a notify for its offline user is shown by the served 
     expect(n.body).toBe("from the server")
     expect(n.data["url"]).toBe("/inbox")
     expect(String(n.data["markToken"])).toContain(String(n.data["id"]))
+    // Unsubscribing ends it here and on the server.
+    command = "unsubscribe"
+    await eventually(() => reports.some((r) => r.step === "unsubscribed"), {
+      timeout: 10_000,
+      what: "unsubscribe"
+    })
+    expect(reports.find((r) => r.step === "unsubscribed")?.state).toBe("default")
+    const left = await request<{ subscriptions: Array<unknown> }>(
+      server.url,
+      "GET",
+      "/v1/users/fox/push-subscriptions",
+      {
+        token: app.secret
+      }
+    )
+    expect(left.body.subscriptions).toEqual([])
   } finally {
     await firefox.stop()
   }

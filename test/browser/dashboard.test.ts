@@ -90,6 +90,7 @@ describe("the dashboard in Chromium", () => {
     await expect
       .poll(() => page.getByTestId("chart-summary").textContent(), { timeout: 10_000 })
       .toMatch(/^Last hour: 1 notifications, 0 delivered/)
+    expect(await page.getByTestId("chart-summary").textContent()).toMatch(/, 0 pushes, 0 pushes failed$/)
     await expect
       .poll(() => page.locator("caption", { hasText: "calls, newest first" }).textContent())
       .toBe("1 calls, newest first")
@@ -98,6 +99,9 @@ describe("the dashboard in Chromium", () => {
     const recipient = page.locator("table.inner").getByRole("row", { name: /^alice/ })
     await recipient.waitFor()
     expect(await recipient.textContent()).toMatch(/alice—/)
+    // No browser of alice's is subscribed to Web Push: her push state is none.
+    expect(await recipient.textContent()).toMatch(/nonenone$/)
+    expect(await page.locator("table.inner caption").first().textContent()).toMatch(/0 without a subscription/)
   })
 
   it("sees a WebSocket opened for a user as a live connection, and its delivery counted", async () => {

@@ -101,20 +101,20 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
       Effect.gen(function* () {
         const { endpointId } = partsOfJobId(job.id)
         const endpoint = yield* store.get(job.app, endpointId)
-        if (endpoint?.batch !== true) return yield* attempt(job)
+        if (endpoint?.batch !== true) return yield* attempt(job, endpoint)
         return yield* oneAtATime(endpointId).withPermits(1)(
           Effect.gen(function* () {
             // Taken into a batch while it waited (sent with it, or let go to be claimed again).
             if (!(yield* store.stillHeld(job.id))) return { _tag: "Cancelled" } as const
-            return yield* attempt(job)
+            return yield* attempt(job, endpoint)
           })
         )
       })
 
-    const attempt = (job: OutboxJob): Effect.Effect<SendResult> =>
+    /** One attempt at `job` for `endpoint` (as read just before; undefined: deleted). */
+    const attempt = (job: OutboxJob, endpoint: EndpointRecord | undefined): Effect.Effect<SendResult> =>
       Effect.gen(function* () {
         const { eventId, endpointId } = partsOfJobId(job.id)
-        const endpoint = yield* store.get(job.app, endpointId)
         if (endpoint === undefined) return { _tag: "Cancelled" } as const
         const type = typeOfBody(job.payload)
         if (!endpoint.enabled && type !== "webhook.test") {
@@ -134,7 +134,6 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
             } as const
           }
         }
-        const tries = (yield* store.tries(job.id)) + 1
         const at = new Date()
         const message = endpoint.batch
           ? yield* batchOf(job, endpointId, at)
@@ -155,7 +154,8 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
         const now = Date.now()
         const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
         const gone = outcome.status === 410
-        const scheduled = ok || gone ? undefined : retryDelay(tuning, tries)
+        // Attempts so far, this one included, counted only when it failed (the log has the others).
+        const scheduled = ok || gone ? undefined : retryDelay(tuning, (yield* store.tries(job.id)) + 1)
         const delay =
           scheduled === undefined || outcome.status === null
             ? scheduled

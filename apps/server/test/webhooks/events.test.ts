@@ -5,7 +5,7 @@
  * one user's events of an endpoint kept in order while an earlier one is being retried, and
  * `user.online`/`user.offline` after the (shortened) debounce, none for a quick reconnect.
  */
-import { connectWs, type ServerFrame, useServer } from "@pushback/testkit"
+import { connectWs, eventually, type ServerFrame, useServer } from "@pushback/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type SmtpCatcher, startSmtp } from "../email/smtp.js"
 import { attemptsOf, createHook, QUICK_WEBHOOKS } from "./helpers.js"
@@ -194,6 +194,7 @@ describe("webhook events", () => {
     expect(second.filter((e) => e.data.user === "fox").map((e) => e.data.notification)).toEqual(fox)
     expect(new Set(second.map((e) => e.id)).size).toBe(5)
     // The attempts log names each request by its webhook-id.
+    await eventually(async () => (await attemptsOf(server, app, hook)).length === 2, { what: "2 attempts" })
     const attempts = await attemptsOf(server, app, hook)
     expect(attempts.map((a) => [a.type, a.eventId, a.status])).toEqual(
       [...ds].reverse().map((d) => ["batch", d.id, 200])

@@ -7,7 +7,9 @@
  * (per-endpoint, per-user order) uses none of it: the worker's `retryIn` is always 0 and each
  * failure says how long to wait. A 410 disables the endpoint at once, as do five days of only
  * failures; a disabled endpoint's events fail without an attempt, a deleted one's are cancelled.
- * Leases, once per cluster and surviving `kill -9` are the outbox's.
+ * A batch endpoint's events go at most 100 a request, one batch at a time per endpoint on a node
+ * (the events claimed together join the first one's). Leases, once per cluster and surviving
+ * `kill -9` are the outbox's.
  */
 import { createHash } from "node:crypto"
 import { Effect } from "effect"

@@ -66,7 +66,20 @@ describe("bench/peers stored smoke run", () => {
     const svg = join(dir, "stored.svg")
     const stored = fileURLToPath(new URL("./stored.mjs", import.meta.url))
     const result = await new Promise((resolve) => {
-      const args = ["--users", "50", "--stored", "2000", "--count", "300", "--rounds", "1", "--json", json, "--svg", svg]
+      const args = [
+        "--users",
+        "50",
+        "--stored",
+        "2000",
+        "--count",
+        "300",
+        "--rounds",
+        "1",
+        "--json",
+        json,
+        "--svg",
+        svg
+      ]
       const child = spawn(process.execPath, [stored, ...args], { stdio: ["ignore", "pipe", "pipe"] })
       let output = ""
       child.stdout.on("data", (c) => (output += c))
@@ -96,9 +109,13 @@ describe("bench/peers topics smoke run", () => {
     const json = join(dir, "topics.json")
     const topics = fileURLToPath(new URL("./topics.mjs", import.meta.url))
     const result = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [topics, "--subscribers", "2000", "--calls", "1", "--json", json], {
-        stdio: ["ignore", "pipe", "pipe"]
-      })
+      const child = spawn(
+        process.execPath,
+        [topics, "--subscribers", "2000", "--calls", "1", "--json", json],
+        {
+          stdio: ["ignore", "pipe", "pipe"]
+        }
+      )
       let output = ""
       child.stdout.on("data", (c) => (output += c))
       child.stderr.on("data", (c) => (output += c))

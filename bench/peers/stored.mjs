@@ -10,15 +10,13 @@
 //        [--count 20000] [--users 2000] [--json FILE] [--svg FILE]   (after `pnpm build`)
 import { mkdtempSync, rmSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
-import { join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { CONTENDERS } from "./contenders.mjs"
 import { broadcastAll, makeHttp, makeTracker, perUser } from "./load.mjs"
 import { killAll } from "./proc.mjs"
 import { writeJson, writeText } from "./report.mjs"
 
-const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..")
 const { values: args } = parseArgs({
   options: {
     stored: { type: "string", default: "100000" },
@@ -71,7 +69,9 @@ const round = async (contender, http) => {
     const users = Array.from({ length: N }, (_, i) => `u${i}`)
     await inst.addUsers(users)
     for (let i = 0; i < users.length; i += 200) {
-      clients.push(...(await Promise.all(users.slice(i, i + 200).map((u) => inst.connect(u, tracker.onPayload)))))
+      clients.push(
+        ...(await Promise.all(users.slice(i, i + 200).map((u) => inst.connect(u, tracker.onPayload))))
+      )
     }
     const ctx = { inst, http, tracker }
     const one = { ...ctx, users, inflight: 50, maxMs: 30_000 }
@@ -98,7 +98,11 @@ const MEASURES = [
   { key: "rate", label: "per-user notify, 50 in flight: deliveries/s", unit: "/s" },
   { key: "p99", label: "… notify → frame p99", unit: " ms" },
   { key: "cpuPerCall", label: "… server CPU per notify call", unit: " µs" },
-  { key: "broadcastMs", label: `one notify to all ${N.toLocaleString("en-US")}: every socket has it`, unit: " ms" }
+  {
+    key: "broadcastMs",
+    label: `one notify to all ${N.toLocaleString("en-US")}: every socket has it`,
+    unit: " ms"
+  }
 ]
 const fmt = (v, unit) => `${v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)}${unit}`
 
@@ -117,7 +121,9 @@ const chart = (summary, caption) => {
   for (const { m } of panels) {
     out.push(`<text x="10" y="${y + 16}" font-weight="bold">${m.label}</text>`)
     y += 24
-    const max = Math.max(...contenders.flatMap((c) => [summary[c.name].empty[m.key], summary[c.name].stored[m.key]]))
+    const max = Math.max(
+      ...contenders.flatMap((c) => [summary[c.name].empty[m.key], summary[c.name].stored[m.key]])
+    )
     for (const c of contenders) {
       for (const state of ["empty", "stored"]) {
         const v = summary[c.name][state][m.key]
@@ -151,7 +157,9 @@ const main = async () => {
         log(`round ${r}/${ROUNDS}: ${c.label}`)
         const result = await round(c, http)
         rounds[c.name].push(result)
-        log(`  empty ${Math.round(result.empty.rate)}/s, ${result.empty.broadcastMs.toFixed(0)} ms; stored ${Math.round(result.stored.rate)}/s, ${result.stored.broadcastMs.toFixed(0)} ms`)
+        log(
+          `  empty ${Math.round(result.empty.rate)}/s, ${result.empty.broadcastMs.toFixed(0)} ms; stored ${Math.round(result.stored.rate)}/s, ${result.stored.broadcastMs.toFixed(0)} ms`
+        )
       }
     }
   } finally {

@@ -66,7 +66,8 @@ const measure = async (contender, http) => {
       const answer = await api(inst, "POST", "/v1/notify", { topics: ["everyone"], content: { c } })
       const ms = performance.now() - started
       const cpu = inst.pids.reduce((s, pid) => s + cpuMicros(pid), 0) - cpu0
-      if (answer.recipients !== SUBSCRIBERS) throw new Error(`${answer.recipients} recipients, not ${SUBSCRIBERS}`)
+      if (answer.recipients !== SUBSCRIBERS)
+        throw new Error(`${answer.recipients} recipients, not ${SUBSCRIBERS}`)
       log(`  call ${c + 1}: ${ms.toFixed(0)} ms, CPU ${(cpu / 1000).toFixed(0)} ms`)
       calls.push({ ms, cpuMs: cpu / 1000 })
     }

@@ -101,7 +101,9 @@ describe("the dashboard in Chromium", () => {
     expect(await recipient.textContent()).toMatch(/alice—/)
     // No browser of alice's is subscribed to Web Push: her push state is none.
     expect(await recipient.textContent()).toMatch(/nonenone$/)
-    expect(await page.locator("table.inner caption").first().textContent()).toMatch(/0 without a subscription/)
+    expect(await page.locator("table.inner caption").first().textContent()).toMatch(
+      /0 without a subscription/
+    )
   })
 
   it("sees a WebSocket opened for a user as a live connection, and its delivery counted", async () => {

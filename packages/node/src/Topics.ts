@@ -108,7 +108,10 @@ export class Topics {
   }
 
   /** A page of the topic's subscribers' ids, in id order. */
-  async subscribers(key: string, options: { limit?: number; offset?: number } = {}): Promise<TopicSubscribers> {
+  async subscribers(
+    key: string,
+    options: { limit?: number; offset?: number } = {}
+  ): Promise<TopicSubscribers> {
     return this.#http.call({
       method: "GET",
       path: `/v1/topics/${segment(validate(TopicKey, key, "key"))}/subscribers`,

@@ -51,7 +51,9 @@ export const perTurnCounter = <V, E = never>(
     const counts = new Map([...batch].map(([key, resumes]) => [key, resumes.length]))
     void Effect.runPromiseExit(Effect.withTracerEnabled(read(counts), false)).then((exit) => {
       for (const [key, resumes] of batch) {
-        resumes.forEach((resume, i) => resume(Exit.map(exit, (answers) => answers.get(key)![i]!)))
+        resumes.forEach((resume, i) => {
+          resume(Exit.map(exit, (answers) => answers.get(key)![i]!))
+        })
       }
     })
   }

@@ -39,7 +39,10 @@ export const pgStatsBumpRows = (
       const key = `${app}\u0000${grain}\u0000${t}`
       const row = merged.get(key)
       if (row === undefined) merged.set(key, { app, grain, t, values: [...values] })
-      else values.forEach((v, i) => (row.values[i]! += v))
+      else
+        values.forEach((v, i) => {
+          row.values[i]! += v
+        })
     }
   }
   const rows = [...merged.values()]

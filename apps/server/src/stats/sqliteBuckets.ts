@@ -42,7 +42,10 @@ export const makeSqliteStatsBump = (db: Database): SqliteStatsBump => {
       const key = `${app}\u0000${grain}\u0000${t}`
       const row = pending.get(key)
       if (row === undefined) pending.set(key, { app, grain, t, values: [...v] })
-      else v.forEach((n, i) => (row.values[i]! += n))
+      else
+        v.forEach((n, i) => {
+          row.values[i]! += n
+        })
     }
   }
   const deferred = <A>(run: () => A): A => {

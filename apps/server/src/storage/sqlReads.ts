@@ -202,7 +202,13 @@ export const makeSqlReads = Effect.gen(function* () {
           entries: rows.map((r) => {
             const seq = num(r["seq"])
             return r["payload"] === null
-              ? notificationEntry(seq, str(r["ntf_id"]), user, new SharedBody(str(r["shared"])), strOrNull(r["topic"]))
+              ? notificationEntry(
+                  seq,
+                  str(r["ntf_id"]),
+                  user,
+                  new SharedBody(str(r["shared"])),
+                  strOrNull(r["topic"])
+                )
               : { user, seq, payload: str(r["payload"]) }
           })
         }

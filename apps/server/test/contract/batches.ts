@@ -24,9 +24,13 @@ export const batchesContract = (run: RunStore): void => {
     it("give each user contiguous seqs, one per call, with overlapping audiences and several apps", async () => {
       const [a, b] = [await withApp(run), await withApp(run)]
       const jobs = Array.from({ length: 24 }, (_, i) =>
-        notifyJob(i % 3 === 2 ? b : a, i % 2 === 0 ? ["u", "v", { id: `w${i % 4}`, email: `w${i}@x.test` }] : ["v", "u"], {
-          online: ["v"]
-        })
+        notifyJob(
+          i % 3 === 2 ? b : a,
+          i % 2 === 0 ? ["u", "v", { id: `w${i % 4}`, email: `w${i}@x.test` }] : ["v", "u"],
+          {
+            online: ["v"]
+          }
+        )
       )
       const before = (await run((s) => s.durability)).commits
       const outcomes = (await together(run, jobs)).map(value).map(stored)
@@ -34,7 +38,11 @@ export const batchesContract = (run: RunStore): void => {
       expect((await run((s) => s.durability)).commits - before).toBeLessThan(jobs.length / 2)
       const seqsOf = new Map<string, Array<number>>()
       outcomes.forEach((o, i) => {
-        expect(o.response).toMatchObject({ id: jobs[i]!.callId, recipients: jobs[i]!.users!.length, online: 1 })
+        expect(o.response).toMatchObject({
+          id: jobs[i]!.callId,
+          recipients: jobs[i]!.users!.length,
+          online: 1
+        })
         for (const e of o.entries) {
           const k = `${jobs[i]!.app}/${e.user}`
           seqsOf.set(k, [...(seqsOf.get(k) ?? []), e.seq])

@@ -23,7 +23,12 @@ afterAll(async () => {
 describe("topics", () => {
   it("put, subscribe, list, notify through, unsubscribe and delete", async () => {
     const topic = await pb.topics.put("project:42", { name: "Project 42" })
-    expect(topic).toMatchObject({ key: "project:42", name: "Project 42", selfSubscribe: false, subscribers: 0 })
+    expect(topic).toMatchObject({
+      key: "project:42",
+      name: "Project 42",
+      selfSubscribe: false,
+      subscribers: 0
+    })
     expect(await pb.topics.put("project:42", { selfSubscribe: true })).toMatchObject({
       name: "Project 42",
       selfSubscribe: true

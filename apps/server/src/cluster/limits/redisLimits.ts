@@ -66,7 +66,10 @@ export const layerRedisLimits = Layer.effect(
         await Promise.all(
           [...counts].map(async ([app, wanted]) => {
             const [taken, wait] = await scripts.pushbackTakeTokens(`${PREFIX}rate:${app}`, rate, wanted)
-            answers.set(app, Array.from({ length: wanted }, (_, i) => (i < Number(taken) ? 0 : Number(wait))))
+            answers.set(
+              app,
+              Array.from({ length: wanted }, (_, i) => (i < Number(taken) ? 0 : Number(wait)))
+            )
           })
         )
         return answers

@@ -197,7 +197,9 @@ export const layerRedisPresence = Layer.scoped(
         Effect.flatMap(local.onlineOf(app, users), (mine) => {
           const rest = users.filter((u) => !mine.has(u))
           if (rest.length === 0) return Effect.succeed(mine)
-          return Effect.forEach(rest, (user) => elsewhere(`${app}\u0000${user}`), { concurrency: "unbounded" }).pipe(
+          return Effect.forEach(rest, (user) => elsewhere(`${app}\u0000${user}`), {
+            concurrency: "unbounded"
+          }).pipe(
             Effect.map((found) => {
               const online = new Set(mine)
               found.forEach((yes, i) => {

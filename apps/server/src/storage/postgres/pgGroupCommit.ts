@@ -40,7 +40,9 @@ export const makePgGroupCommit = (
   const commit = async (waiting: ReadonlyArray<Waiting>) => {
     const exit = await run(batch(waiting.map((w) => w.job)))
     if (Exit.isSuccess(exit)) {
-      waiting.forEach((w, i) => w.resume(Exit.succeed(exit.value[i]!)))
+      waiting.forEach((w, i) => {
+        w.resume(Exit.succeed(exit.value[i]!))
+      })
       return
     }
     // Rolled back whole: each call alone, so only the one that cannot be stored fails.

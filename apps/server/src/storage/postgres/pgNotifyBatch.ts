@@ -61,10 +61,8 @@ export const makePgNotifyBatch = (sql: Sql) => {
       const rows = new Map<string, KeyRow>()
       if (leaders.size === 0) return { rows, followers }
       const lead = [...leaders.values()].map((i) => jobs[i]!)
-      const notBefore = lead.reduce(
-        (min, j) => (j.idempotency!.notBefore < min ? j.idempotency!.notBefore : min),
-        "~"
-      )
+      // The earliest of the batch's cut-offs (ISO times sort as text): a key is forgotten for none too soon.
+      const notBefore = lead.map((j) => j.idempotency!.notBefore).sort()[0]!
       const claimed = yield* sql`INSERT INTO idempotency_keys (app, key, response, created_at, body_hash)
         SELECT k.app, k.key, '', k.created_at, k.body_hash
         FROM unnest(${lead.map((j) => j.app)}::text[], ${lead.map((j) => j.idempotency!.key)}::text[],

@@ -45,7 +45,8 @@ export const makeGroupCommit = (
   let scheduled = false
   let commits = 0
 
-  const runEach = (jobs: ReadonlyArray<Job>) => db.transaction(() => around(() => jobs.map((job) => job.run())))()
+  const runEach = (jobs: ReadonlyArray<Job>) =>
+    db.transaction(() => around(() => jobs.map((job) => job.run())))()
 
   const flush = () => {
     scheduled = false

@@ -81,7 +81,13 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
             ? {
                 _tag: "Stored" as const,
                 response: outcome.response,
-                entries: notificationEntries(job.stem, job.shared, outcome.users, outcome.seqs, outcome.topics)
+                entries: notificationEntries(
+                  job.stem,
+                  job.shared,
+                  outcome.users,
+                  outcome.seqs,
+                  outcome.topics
+                )
               }
             : outcome
         ),

@@ -9,6 +9,7 @@ import { Calls } from "./Calls.js"
 import { Chart, type Point } from "./Chart.js"
 import { Users } from "./Users.js"
 import { usePoll } from "./usePoll.js"
+import { Topics } from "./Topics.js"
 import { Webhooks } from "./Webhooks.js"
 
 const RANGES = [
@@ -173,6 +174,7 @@ export const AppPage = ({ appId }: { appId: string }) => {
       </div>
       <Live path={path} />
       <Users appId={appId} />
+      <Topics appId={appId} />
       <section aria-labelledby="types-title">
         <h2 id="types-title">Event types</h2>
         {app.eventTypes.length === 0 ? (

@@ -1,9 +1,10 @@
 /**
  * The topic routes (PROTOCOL.md §11): a backend's `/v1/topics…` and `/v1/users/{id}/topics`
- * (app secret), a user's `/v1/me/topics…` (user token).
+ * (app secret), a user's `/v1/me/topics…` (user token), and the operator's list of an app's
+ * topics for the dashboard (`/v1/apps/{appId}/topics`, admin token).
  */
 import { Effect } from "effect"
-import { asApp, asUser } from "../auth/guards.js"
+import { appRoute, asApp, asUser } from "../auth/guards.js"
 import { decodeQuery, noContent, ok, PageQuery, route } from "../http/Route.js"
 import {
   deleteTopic,
@@ -19,8 +20,14 @@ import {
 } from "./topics.js"
 import { TopicStore } from "./TopicStore.js"
 
-/** Every topic route. */
+/** Every topic route; the operator's list is under `/v1/apps/{appId}` (the dashboard). */
 export const topicRoutes = [
+  appRoute("GET", "/topics", (app, ctx) =>
+    Effect.gen(function* () {
+      const query = yield* decodeQuery(TopicsQuery, ctx.query, ["limit", "offset", "prefix"])
+      return ok(yield* listTopics(app.id, query))
+    })
+  ),
   route("PUT", "/v1/topics/:key", (ctx) =>
     Effect.gen(function* () {
       const app = yield* asApp(ctx)

@@ -1,0 +1,41 @@
+/**
+ * The dashboard's topics section in headless Chromium against a real server: an app's topics
+ * listed with their names and subscriber counts (as the API counts them), and narrowed by key
+ * prefix.
+ */
+import { request, useServer } from "@pushback/testkit"
+import type { Browser, Page } from "playwright-core"
+import { afterAll, beforeAll, expect, it } from "vitest"
+import { launchChromium } from "./chromium.js"
+
+const server = useServer()
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+it("lists an app's topics with their subscriber counts and filters them by prefix", async () => {
+  const app = await server.newApp("topical")
+  const call = (method: string, path: string, body?: unknown) =>
+    request(server.url, method, path, { token: app.secret, ...(body === undefined ? {} : { body }) })
+  expect((await call("PUT", "/v1/topics/project:42", { name: "Project 42" })).status).toBe(201)
+  expect((await call("PUT", "/v1/topics/team", { selfSubscribe: true })).status).toBe(201)
+  expect((await call("POST", "/v1/topics/project:42/subscribers", { users: ["a", "b", "c"] })).status).toBe(
+    200
+  )
+  await page.addInitScript((token) => sessionStorage.setItem("pushback.adminToken", token), server.adminToken)
+  await page.goto(`${server.url}/dashboard/apps/${app.id}`)
+  const project = page.locator('tr[data-topic="project:42"]')
+  await project.waitFor()
+  expect(await project.locator("td").allTextContents()).toEqual(["Project 42", "3", "no", expect.any(String)])
+  expect(await page.locator('tr[data-topic="team"] td').nth(2).textContent()).toBe("yes")
+  await page.getByLabel("Keys starting with").fill("team")
+  await project.waitFor({ state: "detached" })
+  expect(await page.locator("tr[data-topic]").count()).toBe(1)
+})

@@ -24,7 +24,7 @@ it("runs the getting-started shell blocks as written", async () => {
     const out = execFileSync("bash", ["-c", script], { cwd, encoding: "utf8" })
     expect(out).toContain('{"ok":true}')
     expect(out).toContain('{"registered":2}')
-    expect(out).toMatch(/\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0\}/)
+    expect(out).toMatch(/\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0,"pushes":0\}/)
     expect(out).toContain("New like")
     expect(out).toContain('{"unseen":1,"unread":1,"total":1}')
     expect(out).toContain('{"updated":1}')

@@ -23,11 +23,11 @@ it("runs the migrating guide's curl examples as written", async () => {
     const script = ["set -euo pipefail", ...blocks].join("\n").replaceAll("http://localhost:8080", server.url)
     const lines = execFileSync("bash", ["-c", script], { cwd, encoding: "utf8" }).split("\n")
     expect(lines[0]).toBe('{"registered":2}')
-    expect(lines[1]).toMatch(/^\{"id":"call_[^"]+","recipients":2,"online":0,"emails":0\}$/)
+    expect(lines[1]).toMatch(/^\{"id":"call_[^"]+","recipients":2,"online":0,"emails":0,"pushes":0\}$/)
     expect(lines[2]).toBe('{"token":"')
-    expect(lines[3]).toMatch(/^\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0\}$/)
+    expect(lines[3]).toMatch(/^\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0,"pushes":0\}$/)
     expect(lines[4]).toBe('{"ok":true}')
-    expect(lines[5]).toMatch(/^\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0\}$/)
+    expect(lines[5]).toMatch(/^\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0,"pushes":0\}$/)
     const patched = JSON.parse(lines[6]!) as { readed: string | null; event: Record<string, unknown> }
     expect(patched).toMatchObject({
       readed: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/),

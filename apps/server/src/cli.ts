@@ -25,7 +25,11 @@ import { PushStore } from "./push/PushStore.js"
 import { generateVapidKeys } from "./push/vapid.js"
 
 const USAGE = `Usage:
-  pushback serve [--port 8080] [--host 0.0.0.0] [--db sqlite:./data/pushback.db | postgres://…] [--config file.json]
+  pushback serve [--port 8080] [--host 0.0.0.0] [--db sqlite:./data/pushback.db | postgres://…]
+                 [--redis redis://HOST:6379] [--smtp smtp://HOST:PORT] [--config file.json] [--local]
+      --redis    Redis of a cluster (several nodes; needs a postgres:// --db)
+      --smtp     SMTP server for the email fallback (smtp://, smtps://, with user:password@)
+      --local    listen on 127.0.0.1 unless --host/PUSHBACK_HOST/the config file say where (npm start)
   pushback apps create NAME        create an app; prints its id and secret
   pushback apps list               list apps
   pushback apps delete APP_ID      delete an app and all its data
@@ -45,6 +49,7 @@ const options = {
   redis: { type: "string" },
   smtp: { type: "string" },
   config: { type: "string" },
+  local: { type: "boolean" },
   ttl: { type: "string" },
   app: { type: "string" },
   help: { type: "boolean", short: "h" }

@@ -44,6 +44,21 @@ export const bearer = (header: string | undefined): string | undefined => {
   return match?.[1]
 }
 
+/**
+ * Why an `Authorization` header gave no bearer credential (PROTOCOL.md §16), or undefined when
+ * there was no header: a credential sent bare is told that `Bearer ` is missing, another scheme
+ * that this one is needed. Never quotes the credential.
+ */
+export const schemeRefusal = (header: string | undefined): string | undefined => {
+  if (header === undefined || header.trim() === "") return undefined
+  const parts = header.trim().split(/\s+/)
+  if (parts.length === 1 && !/^bearer$/i.test(parts[0]!))
+    return "the Authorization header has no scheme: send `Authorization: Bearer <credential>`"
+  if (!/^bearer$/i.test(parts[0]!))
+    return `the Authorization header uses the ${parts[0]!.slice(0, 20)} scheme: send \`Authorization: Bearer <credential>\``
+  return "the Authorization header has Bearer but no single credential after it"
+}
+
 /** The app id a secret names, if it has the secret's shape. */
 export const appIdOfSecret = (secret: string): string | undefined => {
   const match = /^(app_[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]{32,}$/.exec(secret)
@@ -84,6 +99,15 @@ const appRefusal = (credential: string | undefined, adminToken: string): string 
   return "invalid app secret: a secret is the app id, a dot and at least 32 characters"
 }
 
+/** Why a credential that is not a user token is refused where a user token belongs (§16). */
+const userRefusal = (credential: string, adminToken: string): string => {
+  if (appIdOfSecret(credential) !== undefined)
+    return "an app secret was sent where a user token belongs: keep the secret on your backend and mint user tokens (POST /v1/tokens)"
+  if (sameSecret(credential, adminToken))
+    return "the admin token was sent where a user token belongs: end-user endpoints take a user token (POST /v1/tokens)"
+  return "malformed user token"
+}
+
 /** Builds Auth over the store and config. */
 export const makeAuth = Effect.gen(function* () {
   const store = yield* Store
@@ -109,7 +133,7 @@ export const makeAuth = Effect.gen(function* () {
       Effect.gen(function* () {
         if (token === undefined) return yield* tokenError("a user token is required", false)
         const claims = peekClaims(token)
-        if (claims === undefined) return yield* tokenError("malformed user token", false)
+        if (claims === undefined) return yield* tokenError(userRefusal(token, config.adminToken), false)
         const app = yield* store.getApp(claims.app)
         if (app === undefined) return yield* tokenError("invalid user token", false)
         const verdict = verifyUserToken(token, app.secret, Math.floor(Date.now() / 1000))

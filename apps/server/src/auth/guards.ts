@@ -4,20 +4,33 @@
  * through Auth before the handler does anything, and answers who is calling.
  */
 import { Effect } from "effect"
-import type { ApiError } from "../http/ApiError.js"
+import { type ApiError, unauthorized } from "../http/ApiError.js"
 import { type Answer, found, type RequestContext, route } from "../http/Route.js"
 import { Store } from "../storage/Store.js"
 import type { AppRecord } from "../tenancy/TenancyStore.js"
-import { Auth } from "./Auth.js"
+import { Auth, schemeRefusal } from "./Auth.js"
+
+/**
+ * 401 when an `Authorization` header came without a bearer credential (a secret sent bare, or
+ * another scheme): the message says the scheme is what is wrong (PROTOCOL.md §16).
+ */
+const schemeChecked = <A, E, R>(
+  ctx: RequestContext,
+  check: (credential: string | undefined) => Effect.Effect<A, E, R>
+) => {
+  const header = ctx.headers.authorization
+  const refusal = ctx.credential === undefined ? schemeRefusal(header) : undefined
+  return refusal === undefined ? check(ctx.credential) : Effect.fail(unauthorized(refusal))
+}
 
 /** Checks the admin token (operator endpoints). */
-export const asAdmin = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => auth.admin(ctx.credential))
+export const asAdmin = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => schemeChecked(ctx, auth.admin))
 
 /** The app whose secret the request carries (backend endpoints). */
-export const asApp = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => auth.app(ctx.credential))
+export const asApp = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => schemeChecked(ctx, auth.app))
 
 /** The user whose token the request carries (end-user endpoints). */
-export const asUser = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => auth.user(ctx.credential))
+export const asUser = (ctx: RequestContext) => Effect.flatMap(Auth, (auth) => schemeChecked(ctx, auth.user))
 
 /** The app of an operator path `/v1/apps/{appId}…`, after checking the admin token; 404 when none. */
 const appOfPath = (ctx: RequestContext) =>

@@ -98,9 +98,18 @@ export const loadConfig = (
             .map((s) => s.trim())
   const redis = pick("--redis", flags.redis, "PUSHBACK_REDIS_URL", "redis").value
   const smtp = pick("--smtp", flags.smtp, "PUSHBACK_SMTP_URL", "smtp")
+  const port = pick("--port", flags.port, "PUSHBACK_PORT", "port", 8080)
+  const host = pick(
+    "--host",
+    flags.host,
+    "PUSHBACK_HOST",
+    "host",
+    flags.local === true ? "127.0.0.1" : "0.0.0.0"
+  )
   return {
-    port: toPort(pick("--port", flags.port, "PUSHBACK_PORT", "port", 8080)),
-    host: String(pick("--host", flags.host, "PUSHBACK_HOST", "host", "0.0.0.0").value),
+    port: toPort(port),
+    host: String(host.value),
+    listenFrom: { port: port.from, host: host.from },
     databaseUrl,
     redisUrl: redis === undefined ? undefined : String(redis),
     // Unique per process; a restarted container (same host name, same pid) takes its place.

@@ -72,31 +72,47 @@ export const storageFailure = (error: unknown, databaseUrl: string, file: string
   )
 }
 
-/** The server could not listen on `host`:`port`. */
-export const listenFailure = (error: unknown, host: string, port: number): StartupError => {
+/**
+ * The server could not listen on `host`:`port`; `from` says where each was set (`--port`,
+ * `PUSHBACK_PORT`, a config file's key), and the sentence names that, not always the flag.
+ */
+export const listenFailure = (
+  error: unknown,
+  host: string,
+  port: number,
+  from: { readonly port: string; readonly host: string } = { port: "--port", host: "--host" }
+): StartupError => {
   const codes = codesOf(error)
+  const set = (source: string, flag: string, value: string | number) =>
+    source === flag
+      ? `${flag} ${value}`
+      : source.startsWith('"')
+        ? `${source} (${value})`
+        : `${source}=${value}`
+  const portSet = set(from.port, "--port", port)
+  const hostSet = set(from.host, "--host", host)
+  const viaPort = from.port === "--port" ? "--port (PUSHBACK_PORT)" : `${from.port} (or --port)`
+  const viaHost = from.host === "--host" ? "--host (PUSHBACK_HOST)" : `${from.host} (or --host)`
   if (codes.includes("EADDRINUSE")) {
     return new StartupError(
-      `--port ${port}: the port is already in use on ${host} (another server?). Choose another with --port (PUSHBACK_PORT), or stop what holds it`
+      `${portSet}: the port is already in use on ${host} (another server?). Choose another with ${viaPort}, or stop what holds it`
     )
   }
   if (codes.includes("EACCES")) {
     return new StartupError(
-      `--port ${port}: this user may not listen on it (ports below 1024 need privileges). Choose a port above 1023 with --port (PUSHBACK_PORT) and put a proxy in front`
+      `${portSet}: this user may not listen on it (ports below 1024 need privileges). Choose a port above 1023 with ${viaPort} and put a proxy in front`
     )
   }
   if (codes.includes("EADDRNOTAVAIL")) {
     return new StartupError(
-      `--host ${host}: not an address of this machine. Use 0.0.0.0 (every interface), 127.0.0.1 (this machine only) or one of its addresses with --host (PUSHBACK_HOST)`
+      `${hostSet}: not an address of this machine. Use 0.0.0.0 (every interface), 127.0.0.1 (this machine only) or one of its addresses with ${viaHost}`
     )
   }
   if (codes.includes("ENOTFOUND") || codes.includes("EAI_AGAIN")) {
-    return new StartupError(
-      `--host ${host}: no such host name. Give an IP address with --host (PUSHBACK_HOST)`
-    )
+    return new StartupError(`${hostSet}: no such host name. Give an IP address with ${viaHost}`)
   }
   return new StartupError(
-    `--host ${host} --port ${port}: could not listen: ${firstLine(error)}. Check --host (PUSHBACK_HOST) and --port (PUSHBACK_PORT)`
+    `${hostSet} ${portSet}: could not listen: ${firstLine(error)}. Check ${viaHost} and ${viaPort}`
   )
 }
 

@@ -9,6 +9,11 @@ import type { Limits } from "@pushback/protocol"
 export interface ServerConfig {
   readonly port: number
   readonly host: string
+  /**
+   * Where the port and host were set (`--port`, `PUSHBACK_PORT`, `"port" in app.json`), so a
+   * failure to listen names what to change; absent: the flags.
+   */
+  readonly listenFrom?: { readonly port: string; readonly host: string }
   readonly databaseUrl: string
   readonly redisUrl: string | undefined
   /** This node's name in the cluster (Presence, connections by node): `PUSHBACK_NODE_ID`. */
@@ -114,4 +119,9 @@ export interface ConfigFlags {
   readonly redis?: string | undefined
   readonly smtp?: string | undefined
   readonly config?: string | undefined
+  /**
+   * `serve --local` (what `npm start` runs): listen on 127.0.0.1 unless `--host`, `PUSHBACK_HOST`
+   * or the config file says where, so a quick start is not reachable from the network.
+   */
+  readonly local?: boolean | undefined
 }

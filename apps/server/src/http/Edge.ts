@@ -11,6 +11,7 @@ import { bearer } from "../auth/Auth.js"
 import type { ServerConfig } from "../config/Config.js"
 import type { MetricsShape } from "../stats/Metrics.js"
 import { allowHeader, type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
+import { malformedJson } from "./malformedJson.js"
 
 const CORS_PATH = /^\/(v1\/(me(\/|$)|sse$|poll$|ws$|status\/|push\/)|notifications(\/|$)|api\/status\/)/
 
@@ -205,10 +206,11 @@ export const makeRequestListener = <R>(
           body = parseForm(raw.toString("utf8"))
           if (body === undefined) return sendError(res, badRequest("body: malformed form", "body"))
         } else if (raw.length > 0) {
+          const text = raw.toString("utf8")
           try {
-            body = JSON.parse(raw.toString("utf8"))
+            body = JSON.parse(text)
           } catch {
-            return sendError(res, badRequest("body: malformed JSON", "body"))
+            return sendError(res, badRequest(malformedJson(text), "body"))
           }
           const deep = tooDeepAt(body, MAX_JSON_DEPTH)
           if (deep !== undefined) {

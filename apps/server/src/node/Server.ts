@@ -112,7 +112,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     seedWs.close()
     await forgetToken()
     await runtime.dispose()
-    throw listenFailure(e, config.host, config.port)
+    throw listenFailure(e, config.host, config.port, config.listenFrom)
   }
   const duties = startDuties({ runtime, config, store, sessions, metrics, redis })
   const port = (http.address() as AddressInfo).port

@@ -56,6 +56,24 @@ describe("the listening socket", () => {
     expectOneLine(result, `--port ${running.port}`, /already in use/)
   })
 
+  // Issue 26: a busy port set through PUSHBACK_PORT was reported as --port.
+  it("a port already in use that PUSHBACK_PORT (or a config file) chose names that", () => {
+    const env = { PUSHBACK_PORT: String(running.port), PUSHBACK_HOST: "127.0.0.1" }
+    const line = expectOneLine(
+      cli(["serve", "--db", db("in-use-env/pushback.db")], env),
+      `PUSHBACK_PORT=${running.port}`,
+      /already in use/
+    )
+    expect(line).not.toContain("--port ")
+    const file = join(dir, "port.json")
+    writeFileSync(file, JSON.stringify({ port: running.port, host: "127.0.0.1" }))
+    expectOneLine(
+      cli(["serve", "--config", file, "--db", db("in-use-file/pushback.db")]),
+      `"port" in ${file} (${running.port})`,
+      /already in use/
+    )
+  })
+
   it("a host that is not an address of this machine names --host", () => {
     expectOneLine(
       serve(["--host", "203.0.113.7", "--db", db("host/pushback.db")]),

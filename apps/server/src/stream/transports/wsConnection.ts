@@ -25,6 +25,7 @@ import { makeSession, type Session } from "../Session.js"
 import type { Sessions, SessionsShape } from "../Sessions.js"
 import { openStream } from "../stream.js"
 import { type ActionFrame, runAction } from "./actions.js"
+import { closeReason, frameRefusal, refusalFrame } from "./frameRefusal.js"
 import { MAX_WAITING_FRAMES, makeDialectWrite, makeSerialQueue, makeWsWrite } from "./wsWrite.js"
 
 /** The services a WebSocket connection uses: auth, opening the stream, client actions. */
@@ -93,7 +94,7 @@ const sessionOf = (state: WsState): Session | undefined =>
  */
 export const closeSocket = (ws: WebSocket, code: number, reason: string): void => {
   if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return
-  ws.close(code, reason)
+  ws.close(code, closeReason(reason))
   setTimeout(() => ws.terminate(), 2000).unref()
 }
 
@@ -238,13 +239,21 @@ export const makeWsConnection = <R>(
     const decoded = isBinary ? undefined : decodeClientFrame(data.toString())
     if (state._tag === "awaitingHello") {
       if (decoded === undefined || decoded._tag === "Left" || decoded.right.type !== "hello") {
-        return close(CloseCodes.MalformedFrame, "the first frame must be hello")
+        const why =
+          decoded?._tag === "Left"
+            ? `the first frame must be hello; ${frameRefusal(data.toString())}`
+            : "the first frame must be hello"
+        if (decoded !== undefined) writer.send(refusalFrame(why))
+        return close(CloseCodes.MalformedFrame, why)
       }
       return authenticate(decoded.right.token, decoded.right.cursor ?? start.cursor)
     }
     if (decoded === undefined) return close(CloseCodes.MalformedFrame, "binary frames are not accepted")
     if (decoded._tag === "Left" || decoded.right.type === "hello") {
-      return close(CloseCodes.MalformedFrame, "malformed frame")
+      // An `error` frame says what was wrong (an unknown type, by name) before the close (§16).
+      const why = decoded._tag === "Left" ? frameRefusal(data.toString()) : "hello is only the first frame"
+      writer.send(refusalFrame(why))
+      return close(CloseCodes.MalformedFrame, why)
     }
     const frame = decoded.right
     if (!queue.push(() => act(frame))) close(CloseCodes.Policy, "too many frames waiting for an answer")

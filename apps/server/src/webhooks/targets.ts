@@ -31,7 +31,6 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ["::", 128],
   ["::1", 128],
-  ["::ffff:0:0", 96],
   ["64:ff9b::", 96],
   ["100::", 64],
   ["2001:db8::", 32],
@@ -40,6 +39,8 @@ for (const [net, prefix] of [
   ["ff00::", 8]
 ] as const)
   blocked.addSubnet(net, prefix, "ipv6")
+// No rule for IPv4-mapped IPv6 (::ffff:0:0/96): BlockList checks a mapped address against the
+// IPv4 rules, and checks every IPv4 address against that IPv6 rule (it would refuse them all).
 
 /** Whether `address` (an IP) is private, loopback, link-local or otherwise not public. */
 export const isPrivateAddress = (address: string): boolean => {

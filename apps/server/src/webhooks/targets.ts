@@ -103,30 +103,35 @@ export class PrivateTargetError extends Error {
 }
 
 /**
- * The DNS lookup of a webhook's connection: as the system's, but failing when an address it
- * answers is private (the check is on the very address connected to).
+ * A DNS lookup for a webhook's connection: as the system's, but failing when an address it
+ * answers is `refused` (the check is on the very address connected to).
  */
-export const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  if (isLocalName(hostname)) {
-    callback(new PrivateTargetError(`${hostname} is a loopback name`), "", 4)
-    return
-  }
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error !== null) return callback(error, "", 4)
-    const bad = addresses.find((a) => isPrivateAddress(a.address))
-    if (bad !== undefined) {
-      return callback(
-        new PrivateTargetError(`${hostname} resolves to ${bad.address}, not a public address`),
-        "",
-        4
-      )
+export const makeGuardedLookup =
+  (refused: (address: string) => boolean): LookupFunction =>
+  (hostname, options, callback) => {
+    if (isLocalName(hostname)) {
+      callback(new PrivateTargetError(`${hostname} is a loopback name`), "", 4)
+      return
     }
-    if (options.all === true)
-      return (callback as unknown as (e: null, a: Array<LookupAddress>) => void)(null, addresses)
-    const first = addresses[0]!
-    callback(null, first.address, first.family)
-  })
-}
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error !== null) return callback(error, "", 4)
+      const bad = addresses.find((a) => refused(a.address))
+      if (bad !== undefined) {
+        return callback(
+          new PrivateTargetError(`${hostname} resolves to ${bad.address}, not a public address`),
+          "",
+          4
+        )
+      }
+      if (options.all === true)
+        return (callback as unknown as (e: null, a: Array<LookupAddress>) => void)(null, addresses)
+      const first = addresses[0]!
+      callback(null, first.address, first.family)
+    })
+  }
+
+/** The lookup of webhook connections: private addresses refused. */
+export const guardedLookup: LookupFunction = makeGuardedLookup(isPrivateAddress)
 
 /** Why a send to `url` is refused before any connection (an IP literal that is private), or undefined. */
 export const refuseLiteral = (url: URL): string | undefined => {

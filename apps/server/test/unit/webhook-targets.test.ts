@@ -3,8 +3,11 @@
  * shared, documentation, multicast and reserved range refused, in IPv4 and IPv6 (an IPv4-mapped
  * address too), public ones accepted; and the URL checks that need no DNS.
  */
+import { createServer, get } from "node:http"
+import type { AddressInfo } from "node:net"
+import { hostname } from "node:os"
 import { describe, expect, it } from "vitest"
-import { isPrivateAddress, refuseTarget } from "../../src/webhooks/targets.js"
+import { isPrivateAddress, makeGuardedLookup, refuseTarget } from "../../src/webhooks/targets.js"
 
 describe("webhook targets", () => {
   it("refuses non-public addresses and accepts public ones", () => {
@@ -54,5 +57,22 @@ describe("webhook targets", () => {
     expect(await refuseTarget("http://api.localhost/x", false)).toMatch(/loopback name/)
     expect(await refuseTarget("https://8.8.8.8/hook", false)).toBeUndefined()
     expect(await refuseTarget("http://127.0.0.1:9/x", true)).toBeUndefined()
+  })
+
+  it("the connection's lookup connects to an allowed address and refuses a private one (this machine's name)", async () => {
+    const server = createServer((_, res) => res.end("ok"))
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+    const url = `http://${hostname()}:${(server.address() as AddressInfo).port}/`
+    const fetchWith = (lookup: ReturnType<typeof makeGuardedLookup>) =>
+      new Promise<string>((done) => {
+        get(url, { lookup }, (res) => done(String(res.statusCode))).on("error", (e) => done(e.name))
+      })
+    try {
+      // Everything allowed: the lookup's answer is used as Node expects (one address, or all).
+      expect(await fetchWith(makeGuardedLookup(() => false))).toBe("200")
+      expect(await fetchWith(makeGuardedLookup(isPrivateAddress))).toBe("PrivateTargetError")
+    } finally {
+      server.close()
+    }
   })
 })

@@ -252,7 +252,7 @@ export const makePgNotifyBatch = (sql: Sql) => {
           WHERE i.app = k.app AND i.key = k.key
         ), s AS (${stats})
         INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-          type, title, content, url, icon, image, data, author, shared, emails_skipped)
+          type, title, content, url, icon, image, data, author, shared, push, emails_skipped)
         SELECT c.*, 0 FROM unnest(${c((x) => x.job.app)}::text[], ${c((x) => x.job.callId)}::text[],
           ${c((x) => x.job.email)}::text[], ${c((x) => x.response.recipients)}::int[],
           ${c((x) => x.response.online)}::int[], ${c((x) => x.job.fields.createdAt)}::text[],
@@ -260,7 +260,7 @@ export const makePgNotifyBatch = (sql: Sql) => {
           ${c((x) => x.job.fields.content)}::text[], ${c((x) => x.job.fields.url)}::text[],
           ${c((x) => x.job.fields.icon)}::text[], ${c((x) => x.job.fields.image)}::text[],
           ${c((x) => x.job.fields.data)}::text[], ${c((x) => x.job.fields.author)}::text[],
-          ${c((x) => x.job.shared)}::text[]) AS c`
+          ${c((x) => x.job.shared)}::text[], ${c((x) => x.job.push ?? null)}::text[]) AS c`
       return outcomes as Array<NotifyOutcome>
     })
 

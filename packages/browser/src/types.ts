@@ -11,6 +11,8 @@
 export interface Notification {
   readonly id: string
   readonly user: string
+  /** The topic through which the user was reached, null when named (servers before topics leave it out). */
+  readonly topic?: string | null | undefined
   readonly type: string | null
   readonly title: string | null
   /** Any JSON value: a string or what the backend sent. */

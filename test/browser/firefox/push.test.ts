@@ -198,4 +198,5 @@ it("a page subscribes, and a notify for its offline user is shown by the served 
   } finally {
     await firefox.stop()
   }
-})
+  // Each wait above is bounded; together they may pass the project's 60 s on a slow machine.
+}, 90_000)

@@ -194,7 +194,8 @@ export const makeDelivery = Effect.gen(function* () {
             message: "this idempotency key was used with a different request body"
           })
         case "Repeated":
-          return outcome.response
+          // A key stored before Web Push kept an answer without `pushes`: it queued none.
+          return { ...outcome.response, pushes: outcome.response.pushes ?? 0 }
         case "UnknownTopic":
           return yield* new ApiError({
             code: "not_found",

@@ -4,7 +4,7 @@
  * directory (so `cat data/admin-token` works), and checks what the text says they print.
  */
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -28,6 +28,8 @@ it("runs the getting-started shell blocks as written", async () => {
     expect(out).toContain("New like")
     expect(out).toContain('{"unseen":1,"unread":1,"total":1}')
     expect(out).toContain('{"updated":1}')
+    // nothing written where the commands run (the repository's root): the secret stays out of it
+    expect(readdirSync(cwd).sort()).toEqual(["data"])
   } finally {
     await server.dispose()
     rmSync(cwd, { recursive: true, force: true })

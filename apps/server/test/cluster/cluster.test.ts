@@ -183,4 +183,32 @@ describe("three nodes behind nginx", () => {
       await ws.close()
     }
   })
+
+  it("a notify to a topic through node A reaches its subscribers' sessions on every node, naming the topic", async () => {
+    const topical = await createApp(cluster.lb, "cluster-topics")
+    const sockets = await oneSessionPerNode(topical)
+    try {
+      const [a] = cluster.nodes as [TestServer]
+      const put = await request(a.url, "PUT", "/v1/topics/room", { token: topical.secret })
+      expect(put.status, put.text).toBe(201)
+      const users = cluster.nodes.map((_, i) => `on-node-${i}`)
+      const added = await request(a.url, "POST", "/v1/topics/room/subscribers", {
+        token: topical.secret,
+        body: { users }
+      })
+      expect(added.body).toEqual({ added: 3 })
+      const sent = await notify(a, topical, {
+        topics: ["room"],
+        exclude: ["on-node-0"],
+        content: "to the room"
+      })
+      expect(sent.recipients).toBe(2)
+      for (const ws of sockets.slice(1)) {
+        const frame = (await ws.next((f) => f.type === "notification")) as NotificationFrame
+        expect(frame.notification).toMatchObject({ content: "to the room", topic: "room" })
+      }
+    } finally {
+      for (const ws of sockets) await ws.close()
+    }
+  })
 })

@@ -24,11 +24,16 @@ describe("the dashboard in Chromium", () => {
   let browser: Browser
   let page: Page
   let ws: WsClient | undefined
+  /** Paths the page asked for that answered 404 (a missing /favicon.ico was one, issue 26). */
+  const missing: Array<string> = []
 
   beforeAll(async () => {
     mkdirSync(results, { recursive: true })
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page.on("response", (res) => {
+      if (res.status() === 404) missing.push(new URL(res.url()).pathname)
+    })
   })
   afterAll(async () => {
     await ws?.close()
@@ -117,14 +122,49 @@ describe("the dashboard in Chromium", () => {
     await ws.next((f) => f.type === "notification")
     await expect
       .poll(() => page.getByTestId("live-summary").textContent(), { timeout: 10_000 })
-      .toMatch(/^1 connections \(ws 1, sse 0, poll 0\) from 1 online users on 1 nodes/)
+      .toMatch(/^1 connection \(ws 1, sse 0, poll 0\) from 1 online user on 1 node$/)
     await expect
       .poll(() => page.getByTestId("chart-summary").textContent(), { timeout: 10_000 })
       .toMatch(/^Last hour: 1 notifications, 1 delivered/)
     const recipient = page.locator("table.inner").getByRole("row", { name: /^alice/ })
     await expect.poll(() => recipient.textContent(), { timeout: 10_000 }).not.toMatch(/^alice—/)
+    // The chart (issue 26): the legend shows the latest values without a hover, the x-axis
+    // labels fit at 1280 px and at 360 px (screenshots of both), failures at zero draw nothing.
+    await page.mouse.move(0, 0)
+    const legend = async () =>
+      Object.fromEntries(
+        await page
+          .locator(".chart .u-legend tr.u-series")
+          .evaluateAll((rows) =>
+            rows.map((r) => [
+              r.querySelector(".u-label")?.textContent ?? "",
+              r.querySelector(".u-value")?.textContent ?? ""
+            ])
+          )
+      ) as Record<string, string>
+    await expect.poll(async () => (await legend())["Delivered"]).toBe("1")
+    const values = await legend()
+    expect(values).toMatchObject({
+      Notifications: "1",
+      Delivered: "1",
+      "Emails failed": "0",
+      "Pushes failed": "0"
+    })
+    expect(Object.values(values)).not.toContain("--")
+    const chart = page.locator("figure.chart").first()
+    await chart.screenshot({ path: join(results, "dashboard-chart-1280.png") })
+    const axisFits = () =>
+      chart.evaluate((figure) => {
+        const canvas = figure.querySelector("canvas")!.getBoundingClientRect()
+        return canvas.right <= document.documentElement.clientWidth + 1 && canvas.left >= -1
+      })
+    expect(await axisFits()).toBe(true)
+    // a call's detail is a row of its own under the call, not inside the "When" cell
+    expect(await page.locator("tr[data-call-detail] table.inner").count()).toBe(1)
     await shot("app", true)
     await page.setViewportSize({ width: 360, height: 800 })
+    await expect.poll(axisFits).toBe(true)
+    await chart.screenshot({ path: join(results, "dashboard-chart-360.png") })
     await shot("app-360")
     await page.emulateMedia({ colorScheme: "dark" })
     await shot("app-dark", true)
@@ -169,5 +209,9 @@ describe("the dashboard in Chromium", () => {
     await page.keyboard.type(server.adminToken)
     await page.keyboard.press("Enter")
     await page.getByRole("heading", { name: "Apps" }).waitFor()
+  })
+
+  it("asks for nothing that is not there: no /favicon.ico 404", () => {
+    expect(missing).toEqual([])
   })
 })

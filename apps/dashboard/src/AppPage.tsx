@@ -3,6 +3,7 @@
  * 30 days, its live connections (by transport and node) and online users, its users, event
  * types, recent calls and webhook endpoints. Everything is read again every two seconds (polling, see usePoll.ts).
  */
+import { counted, timeOf } from "./format.js"
 import { type FormEvent, useCallback, useState } from "react"
 import { type AppDetail, api } from "./api.js"
 import { Calls } from "./Calls.js"
@@ -106,7 +107,7 @@ const Live = ({ path }: { path: string }) => {
       <p data-testid="live-summary">
         {data === undefined
           ? "Loading…"
-          : `${data.connections} connections (ws ${data.byTransport["ws"] ?? 0}, sse ${data.byTransport["sse"] ?? 0}, poll ${data.byTransport["poll"] ?? 0}) from ${data.onlineUsers} online users on ${Object.keys(data.byNode).length} nodes`}
+          : `${counted(data.connections, "connection")} (ws ${data.byTransport["ws"] ?? 0}, sse ${data.byTransport["sse"] ?? 0}, poll ${data.byTransport["poll"] ?? 0}) from ${counted(data.onlineUsers, "online user")} on ${counted(Object.keys(data.byNode).length, "node")}`}
       </p>
       <div className="scroll">
         <table>
@@ -125,7 +126,7 @@ const Live = ({ path }: { path: string }) => {
                 <th scope="row">{c.user}</th>
                 <td>{c.transport}</td>
                 <td className="mono">{c.node}</td>
-                <td>{new Date(c.since).toLocaleTimeString()}</td>
+                <td>{timeOf(c.since)}</td>
               </tr>
             ))}
           </tbody>

@@ -120,7 +120,7 @@ export const AppsPage = () => {
                 <td>{app.counts.connections}</td>
                 <td>
                   <div className="row">
-                    <button type="button" onClick={() => void rotate(app)}>
+                    <button type="button" className="quiet" onClick={() => void rotate(app)}>
                       Rotate secret
                     </button>
                     <button

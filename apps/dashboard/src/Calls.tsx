@@ -2,8 +2,9 @@
  * An app's recent notify calls, newest first, each with its counts; a call opens to show its
  * recipients' states (delivered, seen, read, email, push), as `GET /v1/apps/{id}/calls/{callId}` says.
  */
-import { useCallback, useState } from "react"
+import { Fragment, useCallback, useState } from "react"
 import { api } from "./api.js"
+import { timeOf } from "./format.js"
 import { usePoll } from "./usePoll.js"
 
 interface Call {
@@ -30,7 +31,7 @@ interface CallDetail {
   push: { queued: number; sent: number; failed: number; skipped: number }
 }
 
-const when = (iso: string | null) => (iso === null ? "—" : new Date(iso).toLocaleTimeString())
+const when = timeOf
 
 const Recipients = ({ path }: { path: string }) => {
   const { data } = usePoll(useCallback(() => api<CallDetail>("GET", `${path}?limit=100`), [path]))
@@ -93,25 +94,34 @@ export const Calls = ({ appId }: { appId: string }) => {
           </thead>
           <tbody>
             {(data?.results ?? []).map((c) => (
-              <tr key={c.id} data-call={c.id}>
-                <td>
-                  <button
-                    type="button"
-                    className="link"
-                    aria-expanded={open === c.id}
-                    onClick={() => setOpen(open === c.id ? undefined : c.id)}
-                  >
-                    {when(c.createdAt)}
-                  </button>
-                  {open === c.id && <Recipients path={`${base}/${encodeURIComponent(c.id)}`} />}
-                </td>
-                <td>{c.title ?? c.type ?? "—"}</td>
-                <td>{c.recipients}</td>
-                <td>{c.online}</td>
-                <td>{c.delivered}</td>
-                <td>{c.seen}</td>
-                <td>{c.read}</td>
-              </tr>
+              <Fragment key={c.id}>
+                <tr data-call={c.id}>
+                  <td>
+                    <button
+                      type="button"
+                      className="link"
+                      aria-expanded={open === c.id}
+                      onClick={() => setOpen(open === c.id ? undefined : c.id)}
+                    >
+                      {when(c.createdAt)}
+                    </button>
+                  </td>
+                  <td>{c.title ?? c.type ?? "—"}</td>
+                  <td>{c.recipients}</td>
+                  <td>{c.online}</td>
+                  <td>{c.delivered}</td>
+                  <td>{c.seen}</td>
+                  <td>{c.read}</td>
+                </tr>
+                {open === c.id && (
+                  // the call's detail spans the row below it, not the narrow "When" cell
+                  <tr className="call-detail" data-call-detail={c.id}>
+                    <td colSpan={7}>
+                      <Recipients path={`${base}/${encodeURIComponent(c.id)}`} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>

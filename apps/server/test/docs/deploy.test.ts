@@ -16,6 +16,7 @@ const blocks = [...page.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ 
 it.each([
   ["deploy/nginx/pushback.conf", "nginx"],
   ["deploy/nginx/pushback-cluster.conf", "nginx"],
+  ["deploy/nginx/nginx-cluster.conf", "nginx"],
   ["deploy/systemd/pushback.service", "ini"],
   ["Dockerfile", "dockerfile"]
 ])("docs/deploy.md shows %s whole, as it is", (file, lang) => {

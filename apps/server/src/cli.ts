@@ -55,7 +55,37 @@ const options = {
   help: { type: "boolean", short: "h" }
 } as const
 
+/**
+ * A stop asked for before the server is up (bin/pushback.js notes one that comes while the CLI
+ * still loads). As a container's PID 1, Node has no default action for SIGTERM: without a
+ * handler from the first moment a `docker stop` right after start is ignored, then killed
+ * (exit 137). The handler is installed first; a stop during start-up ends the node once started.
+ */
+const stopAsked = (): { signal: string | undefined; off: () => void } => {
+  const early = (globalThis as { [k: symbol]: { signal?: string; off: () => void } | undefined })[
+    Symbol.for("pushback.earlyStop")
+  ]
+  const asked: { signal: string | undefined; off: () => void } = { signal: undefined, off: () => {} }
+  const note = (signal: string) => () => {
+    asked.signal ??= signal
+  }
+  const onTerm = note("SIGTERM")
+  const onInt = note("SIGINT")
+  // Added before the earlier ones are removed: a signal's watcher closes when its last listener
+  // goes, and a signal already received but not yet handled would go with it.
+  process.on("SIGTERM", onTerm)
+  process.on("SIGINT", onInt)
+  early?.off()
+  asked.signal ??= early?.signal
+  asked.off = () => {
+    process.off("SIGTERM", onTerm)
+    process.off("SIGINT", onInt)
+  }
+  return asked
+}
+
 const serve = async (flags: ConfigFlags) => {
+  const asked = stopAsked()
   const config = loadConfig(flags)
   if (config.redisUrl !== undefined && !isPostgresUrl(config.databaseUrl)) {
     throw new ConfigError(
@@ -96,6 +126,8 @@ const serve = async (flags: ConfigFlags) => {
   }
   process.on("SIGTERM", () => stop("SIGTERM"))
   process.on("SIGINT", () => stop("SIGINT"))
+  asked.off()
+  if (asked.signal !== undefined) stop(`${asked.signal} during start-up`)
 }
 
 /**

@@ -3,7 +3,7 @@
  * cursor gets exactly the entries it missed, in order, then live ones; a cursor that cannot
  * be resumed gets `reset` with the latest seq.
  */
-import { seqsOf, type TestApp, useServer, useServers } from "@pushback/testkit"
+import { eventually, seqsOf, type TestApp, useServer, useServers } from "@pushback/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
 import { connectUser } from "./helpers.js"
 
@@ -78,8 +78,17 @@ describe("across restarts", () => {
   it("sends reset for a cursor older than retention", async () => {
     const ownApp = await retaining3.newApp()
     for (let i = 1; i <= 6; i++) await retaining3.notify(ownApp, { users: ["old"], content: i })
-    // Pruning runs at start: restart so entries beyond the last 3 are dropped.
+    // Pruning runs at start: restart so entries beyond the last 3 are dropped. It runs in the
+    // background once the node listens, so wait until a stale cursor is told to reset.
     await retaining3.restart()
+    await eventually(
+      async () => {
+        const probe = await connectUser(retaining3, ownApp, "old", 1)
+        await probe.client.close()
+        return probe.welcome.cursor === 6
+      },
+      { timeout: 15_000, interval: 200, what: "the pruning that runs at start" }
+    )
     const s = await connectUser(retaining3, ownApp, "old", 1)
     expect(s.welcome).toMatchObject({ cursor: 6 })
     expect(await s.client.next((f) => f.type === "reset")).toEqual({ type: "reset", cursor: 6 })

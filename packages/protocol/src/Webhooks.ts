@@ -22,15 +22,22 @@ export const WebhookEventNames = [
   "webhook.test"
 ] as const
 
+/** The event names in few words (the default message lists all twelve: over 200 characters). */
+const EVENT_NAMES_SHORT =
+  "notification.delivered/seen/read/deleted, email.sent/failed, push.sent/failed, user.online/offline, message.created or webhook.test"
+
 /** An event name. */
-export const WebhookEventName = Schema.Literal(...WebhookEventNames)
+export const WebhookEventName = Schema.Literal(...WebhookEventNames).annotations({
+  message: () => `must be ${EVENT_NAMES_SHORT}`
+})
 export type WebhookEventName = typeof WebhookEventName.Type
 
 /** A subscription list: event names, or `["*"]` for every event. */
-export const WebhookEvents = Schema.Array(Schema.Union(WebhookEventName, Schema.Literal("*"))).pipe(
-  Schema.minItems(1),
-  Schema.maxItems(WebhookEventNames.length)
-)
+export const WebhookEvents = Schema.Array(
+  Schema.Union(WebhookEventName, Schema.Literal("*")).annotations({
+    message: () => `must be * or ${EVENT_NAMES_SHORT}`
+  })
+).pipe(Schema.minItems(1), Schema.maxItems(WebhookEventNames.length))
 
 /** The longest endpoint URL. */
 export const MAX_WEBHOOK_URL = 2048

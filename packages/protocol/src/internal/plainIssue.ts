@@ -59,9 +59,12 @@ const walk = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): 
       if (!AST.isUnion(issue.ast) || best.path.length > path.length) return best
       // Every member stopped at the value itself. One that took its type but not a check of
       // it (a string, not in the right format) is the one the caller meant; when none took
-      // even the type, say what any of them would take.
+      // even the type, say what any of them would take (in the author's words, if the union
+      // has some: listing a dozen literals runs past what a message should be).
       const checked = inner.findIndex((i) => !isBaseTypeFailure(i))
-      return checked === -1 ? { path, message: mustBe(issue.ast, issue.actual) } : found[checked]!
+      return checked === -1
+        ? { path, message: customMessage(issue) ?? mustBe(issue.ast, issue.actual) }
+        : found[checked]!
     }
   }
 }

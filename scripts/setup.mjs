@@ -35,7 +35,13 @@ const SYSTEM_DEPS = [
   { bin: "/usr/bin/redis-server", pkg: "redis-server" },
   // Firefox ESR: the Web Push end-to-end test (Chromium's push endpoints are Google's, hard-wired;
   // Firefox's push server is a setting, pointed at a loopback stand-in for Mozilla's autopush).
-  { bin: "/usr/bin/firefox-esr", pkg: "firefox-esr" }
+  { bin: "/usr/bin/firefox-esr", pkg: "firefox-esr" },
+  // The Docker image test (apps/server/test/package/image.test.ts): podman builds and runs the
+  // Dockerfile with runc, on base images debootstrap makes (scripts/image/bases.sh).
+  { bin: "/usr/bin/podman", pkg: "podman" },
+  { bin: "/usr/bin/buildah", pkg: "buildah" },
+  { bin: "/usr/sbin/debootstrap", pkg: "debootstrap" },
+  { bin: "/usr/sbin/runc", pkg: "runc" }
 ]
 
 const log = (msg) => console.log(`[setup] ${msg}`)

@@ -139,8 +139,9 @@ describe("next to a server started with plain `pnpm start` (admin token generate
     }
     expect(ADMIN_TOKEN_FILE).toBe(join(root, "data", "admin-token"))
     // `pnpm start` runs the server from the root with its default database, ./data/pushback.db
+    // (on 127.0.0.1: `--local`, issue 26), no `--data` or `--db` of its own
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { start: string } }
-    expect(pkg.scripts.start).toMatch(/(cli\.js|pushback) serve$/)
+    expect(pkg.scripts.start).toMatch(/(cli\.js|pushback) serve --local$/)
   })
 })
 

@@ -79,6 +79,8 @@ export const makePgWrites = (
       Effect.gen(function* () {
         // The user's row first: a notify holding it commits before the children are erased.
         const gone = yield* sql`DELETE FROM users WHERE app = ${app} AND id = ${id} RETURNING id`
+        // No such user: a 404 that changes nothing (not even rows a token wrote before registering).
+        if (gone.length === 0) return false
         for (const t of USER_ROW_TABLES) {
           yield* sql`DELETE FROM ${sql(t)} WHERE app = ${app} AND user_id = ${id}`
         }

@@ -160,8 +160,10 @@ export const makeSqliteWrites = (db: Database) => {
       return users.length
     },
     deleteUser: (app: string, id: string): boolean => {
+      // No such user: a 404 that changes nothing (not even rows a token wrote before registering).
+      if (st.deleteUser.run(app, id).changes === 0) return false
       for (const s of st.deleteUserRows) s.run(app, id)
-      return st.deleteUser.run(app, id).changes > 0
+      return true
     },
     putEventType: (app: string, t: EventTypeRecord) => {
       st.putEventType.run(app, t.name, t.title, t.description)

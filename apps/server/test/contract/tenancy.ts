@@ -86,6 +86,14 @@ export const tenancyContract = (run: RunStore): void => {
       expect([...(await run((s) => s.positions(app, ["gone", "kept"])))]).toEqual([["kept", 1]])
       expect((await run((s) => s.listNotifications(app, "kept", none))).count).toBe(1)
     })
+
+    it("deleteUser of a user never registered changes nothing, not even what a token wrote for them", async () => {
+      const app = await withApp(run)
+      const prefs = [{ type: "x", inApp: false, email: true, push: true }]
+      await run((s) => s.putPreferences(app, "unregistered", prefs))
+      expect(await run((s) => s.deleteUser(app, "unregistered"))).toBe(false)
+      expect(await run((s) => s.getPreferences(app, "unregistered"))).toEqual(prefs.map((p) => ({ ...p })))
+    })
   })
 
   describe("event types", () => {

@@ -82,10 +82,15 @@ export const usersOf = (
   return Effect.succeed(list.map(userRef))
 }
 
+/** A string or number field as text; undefined for anything else (objects are never stringified). */
+export const scalarText = (value: unknown): string | undefined =>
+  typeof value === "string" || typeof value === "number" ? String(value) : undefined
+
 /** A seed's yes/no field: a JSON boolean, `1`/`0`, or the text `true`/`false`/`1`/`0`/`on`/`off`. */
 export const flagOf = (value: unknown, field: string): Effect.Effect<boolean | undefined, ApiError> => {
   if (value === undefined || typeof value === "boolean") return Effect.succeed(value)
-  const text = String(value).toLowerCase()
+  const text = scalarText(value)?.toLowerCase()
+  if (text === undefined) return Effect.fail(badRequest(`${field}: must be true or false`, field))
   if (["true", "1", "on", "yes"].includes(text)) return Effect.succeed(true)
   if (["false", "0", "off", "no", ""].includes(text)) return Effect.succeed(false)
   return Effect.fail(badRequest(`${field}: must be true or false`, field))

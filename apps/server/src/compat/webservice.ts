@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { badRequest } from "../http/ApiError.js"
 import { ok, route } from "../http/Route.js"
 import { notify } from "../notify/calls.js"
-import { defined, fieldsOf, flagOf, seedApp, usersOf } from "./seedInput.js"
+import { defined, fieldsOf, flagOf, scalarText, seedApp, usersOf } from "./seedInput.js"
 
 /** The seed's `email_type`: a MIME type, or its short name. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -23,11 +23,13 @@ const emailOf = (fields: Record<string, unknown>) =>
   Effect.gen(function* () {
     if (!Object.keys(fields).some((name) => name.startsWith("email_"))) return undefined
     const mime = fields["email_mime"]
-    if (mime !== undefined && String(mime) !== "1.0") {
+    if (mime !== undefined && scalarText(mime) !== "1.0") {
       return yield* badRequest("email_mime: must be 1.0", "email_mime")
     }
     const type = fields["email_type"]
-    const contentType = type === undefined ? undefined : CONTENT_TYPES[String(type).toLowerCase()]
+    const typeText = scalarText(type)?.toLowerCase()
+    const contentType =
+      typeText !== undefined && Object.hasOwn(CONTENT_TYPES, typeText) ? CONTENT_TYPES[typeText] : undefined
     if (type !== undefined && contentType === undefined) {
       return yield* badRequest("email_type: must be text/html or text/plain", "email_type")
     }

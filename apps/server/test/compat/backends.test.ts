@@ -305,6 +305,19 @@ describe("webservice-notification", () => {
     expectError(await post({ content: "c", users: '["z1"]', email_mime: "2.0" }), 400, "bad_request")
     expectError(await post({ content: "c", users: '["z1"]', email_type: "image/png" }), 400, "bad_request")
     expectError(await post({ users: '["z1"]' }), 400, "bad_request")
+    // JSON values a form cannot carry: an object whose toString is not a function (found by the
+    // REST fuzz; String() of it threw, a 500), and a type named like an Object.prototype member.
+    const json = { ...JSON_TYPE, "x-auth-token": app.secret }
+    for (const extra of [
+      { email_force: { toString: {} } },
+      { email_send: [] },
+      { email_mime: { toString: {} } },
+      { email_type: "constructor" },
+      { email_type: { toString: {} } }
+    ]) {
+      const body = JSON.stringify({ content: "c", users: ["z1"], ...extra })
+      expectError(await send("POST", "/notify", body, json), 400, "bad_request")
+    }
     expectError(
       await send("POST", "/notify", '{"content": "c", "users": [', {
         ...JSON_TYPE,

@@ -15,10 +15,6 @@ export interface ConnectParams {
   readonly token: string
   /** The last `seq` applied; the server resumes after it. Absent: start from now. */
   readonly cursor: number | undefined
-  /** More query parameters for SSE and long-poll (`&channels=…`), read at each request. */
-  readonly query?: (() => string) | undefined
-  /** More SSE event types to listen to (the channel frames of `@pushback/browser/channels`). */
-  readonly events?: ReadonlyArray<string> | undefined
 }
 
 /**

@@ -29,8 +29,6 @@ import type { Tokens } from "./tokens.js"
 export interface ConnectionHooks {
   /** The cursor to resume from, read at every attempt. */
   cursor(): number | undefined
-  /** More query parameters for SSE and long-poll, read at each request (see `ConnectParams`). */
-  query?(): string
   /** A frame of the open connection (or of the attempt, before `open`). */
   frame(frame: ServerFrame): void
   /**
@@ -48,8 +46,6 @@ export interface ConnectionContext {
   readonly platform: ResolvedPlatform
   /** Whether a refused token can be replaced. */
   readonly refresh: boolean
-  /** More SSE event types to listen to (see `ConnectParams`). */
-  readonly events?: ReadonlyArray<string> | undefined
 }
 
 /** A running connection. */
@@ -118,7 +114,7 @@ export const runConnection = (
       (token) =>
         live() &&
         t.connect(
-          { url: options.url, token, cursor: hooks.cursor(), query: hooks.query, events: options.events },
+          { url: options.url, token, cursor: hooks.cursor() },
           {
             open: () => live() && dispatch({ type: "opened" }),
             frame: (frame) => live() && hooks.frame(frame),

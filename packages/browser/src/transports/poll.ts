@@ -26,7 +26,7 @@ export const poll = (platform: ResolvedPlatform, { pongTimeout = 10_000 }: Liven
     name: "poll",
     actions: false,
     supported: () => true,
-    connect({ url, token, cursor, query: more }, handlers) {
+    connect({ url, token, cursor }, handlers) {
       close()
       let live = true
       let abort = new AbortController()
@@ -54,13 +54,10 @@ export const poll = (platform: ResolvedPlatform, { pongTimeout = 10_000 }: Liven
             () => end(Codes.HeartbeatTimeout, "poll timeout"),
             wait * 1000 + pongTimeout
           )
-          const res = await platform.fetch(
-            `${url}/v1/poll?token=${encodeURIComponent(token)}${query}${more?.() ?? ""}`,
-            {
-              cache: "no-store",
-              signal: abort.signal
-            }
-          )
+          const res = await platform.fetch(`${url}/v1/poll?token=${encodeURIComponent(token)}${query}`, {
+            cache: "no-store",
+            signal: abort.signal
+          })
           if (!live) return
           if (res.status !== 200) {
             const code =

@@ -24,9 +24,9 @@ export const sse = (platform: ResolvedPlatform): Transport => {
     name: "sse",
     actions: false,
     supported: () => platform.EventSource !== undefined,
-    connect({ url, token, cursor, query: more, events = [] }, handlers) {
+    connect({ url, token, cursor }, handlers) {
       close()
-      const query = `?token=${encodeURIComponent(token)}${cursor === undefined ? "" : `&cursor=${cursor}`}${more?.() ?? ""}`
+      const query = `?token=${encodeURIComponent(token)}${cursor === undefined ? "" : `&cursor=${cursor}`}`
       const es = new platform.EventSource!(`${url}/v1/sse${query}`)
       source = es
       let opened = false
@@ -59,7 +59,7 @@ export const sse = (platform: ResolvedPlatform): Transport => {
         }
         handlers.frame(frame)
       }
-      for (const type of [...EVENTS, ...events]) es.addEventListener(type, listener)
+      for (const type of EVENTS) es.addEventListener(type, listener)
     },
     send: () => false,
     close

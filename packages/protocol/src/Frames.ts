@@ -8,6 +8,13 @@ import { DefaultLimits } from "./Limits.js"
 import { ErrorCode } from "./Errors.js"
 import { ListStatus } from "./Api.js"
 import { Notification } from "./Notification.js"
+import {
+  ConversationFrame,
+  ConversationReadFrame,
+  MessageFrame,
+  TypingActionFrame,
+  TypingFrame
+} from "./Conversations.js"
 
 // ---------------------------------------------------------------- server → client
 
@@ -80,7 +87,13 @@ export const PongFrame = Schema.Struct({ type: Schema.Literal("pong") })
 export type PongFrame = typeof PongFrame.Type
 
 /** A stream entry: what carries a `seq`. */
-export const StreamEntryFrame = Schema.Union(NotificationFrame, ...MarkFrame.members)
+export const StreamEntryFrame = Schema.Union(
+  NotificationFrame,
+  ...MarkFrame.members,
+  MessageFrame,
+  ConversationFrame,
+  ConversationReadFrame
+)
 export type StreamEntryFrame = typeof StreamEntryFrame.Type
 
 /** Any frame the server sends. Flat, so that decoding narrows on `type` to one shape. */
@@ -91,7 +104,11 @@ export const ServerFrame = Schema.Union(
   ResetFrame,
   ...ReplyFrame.members,
   ErrorFrame,
-  PongFrame
+  PongFrame,
+  MessageFrame,
+  ConversationFrame,
+  ConversationReadFrame,
+  TypingFrame
 )
 export type ServerFrame = typeof ServerFrame.Type
 
@@ -149,6 +166,7 @@ export const ClientFrame = Schema.Union(
   ...MarkActionFrame.members,
   UnseenActionFrame,
   PageActionFrame,
-  PingFrame
+  PingFrame,
+  TypingActionFrame
 )
 export type ClientFrame = typeof ClientFrame.Type

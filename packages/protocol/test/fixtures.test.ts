@@ -28,10 +28,27 @@ export const unionMembers: Readonly<Record<string, ReadonlyArray<string>>> = {
     "ResetFrame",
     "ReplyFrame",
     "ErrorFrame",
-    "PongFrame"
+    "PongFrame",
+    "MessageFrame",
+    "ConversationFrame",
+    "ConversationReadFrame",
+    "TypingFrame"
   ],
-  StreamEntryFrame: ["NotificationFrame", "MarkFrame"],
-  ClientFrame: ["HelloFrame", "MarkActionFrame", "UnseenActionFrame", "PageActionFrame", "PingFrame"]
+  StreamEntryFrame: [
+    "NotificationFrame",
+    "MarkFrame",
+    "MessageFrame",
+    "ConversationFrame",
+    "ConversationReadFrame"
+  ],
+  ClientFrame: [
+    "HelloFrame",
+    "MarkActionFrame",
+    "UnseenActionFrame",
+    "PageActionFrame",
+    "PingFrame",
+    "TypingActionFrame"
+  ]
 }
 
 /** Schemas that accept every value, so no invalid fixture can exist. */

@@ -6,10 +6,13 @@ import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import {
   ClientFrame,
+  ConversationFrame,
+  ConversationReadFrame,
   ErrorFrame,
   HelloFrame,
   MarkActionFrame,
   MarkFrame,
+  MessageFrame,
   NotificationFrame,
   PageActionFrame,
   PingFrame,
@@ -18,6 +21,8 @@ import {
   ResetFrame,
   ServerFrame,
   StreamEntryFrame,
+  TypingActionFrame,
+  TypingFrame,
   UnseenActionFrame,
   WelcomeFrame,
   describeParseError
@@ -33,14 +38,19 @@ const server: Record<string, AnySchema> = {
   ResetFrame,
   ReplyFrame,
   ErrorFrame,
-  PongFrame
+  PongFrame,
+  MessageFrame,
+  ConversationFrame,
+  ConversationReadFrame,
+  TypingFrame
 }
 const client: Record<string, AnySchema> = {
   HelloFrame,
   MarkActionFrame,
   UnseenActionFrame,
   PageActionFrame,
-  PingFrame
+  PingFrame,
+  TypingActionFrame
 }
 
 const fixturesOf = (names: ReadonlyArray<string>) => validFixtures().filter((f) => names.includes(f.schema))
@@ -62,13 +72,27 @@ describe.each([
     union: "ServerFrame",
     schema: ServerFrame,
     members: server,
-    types: ["welcome", "notification", "seen", "read", "deleted", "reset", "reply", "error", "pong"]
+    types: [
+      "welcome",
+      "notification",
+      "seen",
+      "read",
+      "deleted",
+      "reset",
+      "reply",
+      "error",
+      "pong",
+      "message",
+      "conversation",
+      "conversation_read",
+      "typing"
+    ]
   },
   {
     union: "ClientFrame",
     schema: ClientFrame,
     members: client,
-    types: ["hello", "seen", "read", "delete", "unseen", "page", "ping"]
+    types: ["hello", "seen", "read", "delete", "unseen", "page", "ping", "typing"]
   }
 ])("$union", ({ schema, members, types }) => {
   it("is the flat union of its frame schemas, nothing more", () => {

@@ -21,7 +21,11 @@ export const APP_ROW_TABLES = [
   "webhook_attempts",
   "topics",
   "topic_subscribers",
-  "topic_mutes"
+  "topic_mutes",
+  "conversations",
+  "conversation_members",
+  "messages",
+  "conversation_settings"
 ] as const
 
 /** The tables that hold a user's rows besides `users`: what erasing a user deletes, with the user. */
@@ -32,5 +36,6 @@ export const USER_ROW_TABLES = [
   "outbox",
   "push_subscriptions",
   "topic_subscribers",
-  "topic_mutes"
+  "topic_mutes",
+  "conversation_members"
 ] as const

@@ -45,6 +45,15 @@ it(`the push entry is under ${PUSH_BUDGET} bytes minified and gzipped, and apart
   if (existsSync(dist)) expect(await gzippedBundle(dist)).toBeLessThan(PUSH_BUDGET)
 })
 
+/** `@pushback/browser/channels` (PROTOCOL.md §12): a separate entry with its own connection, and its own budget. */
+const CHANNELS_BUDGET = 5632
+
+it(`the channels entry is under ${CHANNELS_BUDGET} bytes minified and gzipped`, async () => {
+  expect(await gzippedBundle(here("../src/channels.ts"))).toBeLessThan(CHANNELS_BUDGET)
+  const dist = here("../dist/channels.js")
+  if (existsSync(dist)) expect(await gzippedBundle(dist)).toBeLessThan(CHANNELS_BUDGET)
+})
+
 it("has no runtime dependencies", async () => {
   const pkg = (await import("../package.json", { with: { type: "json" } })).default as {
     dependencies?: Record<string, string>

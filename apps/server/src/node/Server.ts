@@ -23,6 +23,7 @@ import { makePollTransport } from "../stream/transports/poll.js"
 import { makeSseTransport } from "../stream/transports/sse.js"
 import { makeWsTransport } from "../stream/transports/ws.js"
 import { startDuties } from "./duties.js"
+import { clientFrameHandlers } from "./frames.js"
 import { layerServices } from "./layers.js"
 import { routes } from "./routes.js"
 
@@ -68,7 +69,7 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
     }
   }
   const deps = { runtime, config, sessions, metrics, limits }
-  const ws = makeWsTransport(deps)
+  const ws = makeWsTransport({ ...deps, frames: clientFrameHandlers(runtime) })
   const seedWs = makeWsTransport(deps, { frames: drnFrames })
   const sse = makeSseTransport(deps)
   const poll = makePollTransport(deps)

@@ -7,8 +7,15 @@
 import { ClientFrame, describeParseError } from "@pushback/protocol"
 import { Either, Schema } from "effect"
 
-/** The client frame types, as PROTOCOL.md §4.1 lists them. */
-const TYPES = ["hello", "seen", "read", "delete", "unseen", "page", "ping"] as const
+/** The client frame types: each member of `ClientFrame` (§4.1's, and those of §12, §13…) names its own. */
+const TYPES: ReadonlyArray<string> = [
+  ...new Set(
+    ClientFrame.members.flatMap((member) => {
+      const type = member.fields.type as unknown as { readonly literals: ReadonlyArray<unknown> }
+      return type.literals.map(String)
+    })
+  )
+]
 
 const strict = Schema.decodeUnknownEither(ClientFrame, { errors: "first" })
 
@@ -29,7 +36,7 @@ export const frameRefusal = (text: string): string => {
   }
   const type = (value as Record<string, unknown>)["type"]
   if (typeof type !== "string") return "a frame must have a string type"
-  if (!(TYPES as ReadonlyArray<string>).includes(type)) {
+  if (!TYPES.includes(type)) {
     return `unknown frame type ${excerpt(type)}; client frames are ${TYPES.join(", ")}`
   }
   const result = (() => {

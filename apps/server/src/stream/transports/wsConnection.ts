@@ -11,7 +11,7 @@
  * before the socket closed are still applied (a mark sent just before a close is kept), only
  * their replies go nowhere.
  */
-import { ClientFrame, CloseCodes, type PingFrame } from "@pushback/protocol"
+import { ClientFrame, CloseCodes, type HelloFrame } from "@pushback/protocol"
 import { Effect, Either, type ManagedRuntime, Schema } from "effect"
 import type { WebSocket } from "ws"
 import { Auth, type UserPrincipal } from "../../auth/Auth.js"
@@ -25,6 +25,7 @@ import { makeSession, type Session } from "../Session.js"
 import type { Sessions, SessionsShape } from "../Sessions.js"
 import { openStream } from "../stream.js"
 import { type ActionFrame, runAction } from "./actions.js"
+import type { ClientFrameHandlers } from "./frameHandlers.js"
 import { closeReason, frameRefusal, refusalFrame } from "./frameRefusal.js"
 import { MAX_WAITING_FRAMES, makeDialectWrite, makeSerialQueue, makeWsWrite } from "./wsWrite.js"
 
@@ -46,6 +47,8 @@ export interface WsDeps<R> {
   readonly config: ServerConfig
   readonly sessions: SessionsShape
   readonly metrics: MetricsShape
+  /** The handlers of client frames beyond §4.1's actions, by type (node/frames.ts). */
+  readonly frames?: ClientFrameHandlers
 }
 
 /** The user's session on a socket, once its token was verified. */
@@ -83,6 +86,9 @@ const decodeClientFrame = (text: string): Either.Either<ClientFrame, unknown> =>
 }
 
 const HELLO_TIMEOUT_MS = 10_000
+
+/** The client actions of §4.1, answered by actions.ts. */
+const ACTION_TYPES: ReadonlySet<string> = new Set(["seen", "read", "delete", "unseen", "page"])
 
 /** The session a connection has or had (frames received before a close are still applied). */
 const sessionOf = (state: WsState): Session | undefined =>
@@ -214,15 +220,35 @@ export const makeWsConnection = <R>(
     }
   }
 
-  /** Answers one client frame (an action's reply, or `pong`) with the session it was sent to. */
-  const act = async (frame: ActionFrame | PingFrame): Promise<void> => {
+  /**
+   * Answers one client frame (an action's reply, or `pong`) with the session it was sent to; a
+   * type beyond §4.1's goes to the handler its concept registered (frameHandlers.ts).
+   */
+  const act = async (frame: Exclude<ClientFrame, HelloFrame>): Promise<void> => {
     const session = sessionOf(state)
     if (session === undefined) return
     if (frame.type === "ping") {
       session.write('{"type":"pong"}')
       return
     }
-    const reply = await runtime.runPromise(runAction(session.app, session.user, frame, listUrl))
+    if (ACTION_TYPES.has(frame.type)) {
+      const reply = await runtime.runPromise(
+        runAction(session.app, session.user, frame as ActionFrame, listUrl)
+      )
+      if (reply !== undefined) session.write(reply)
+      return
+    }
+    const handler = deps.frames?.[frame.type]
+    if (handler === undefined) {
+      session.write(
+        JSON.stringify({ type: "error", code: "bad_request", message: `${frame.type} is not served here` })
+      )
+      return
+    }
+    const reply = await handler(session, frame).catch((e: unknown) => {
+      console.error(`[pushback] internal error in a ${frame.type} frame: ${String(e)}`)
+      return undefined
+    })
     if (reply !== undefined) session.write(reply)
   }
 

@@ -25,7 +25,15 @@ import type { PushBackClient, PushBackEvents, PushBackOptions } from "./PushBack
 import { makeStore } from "./Store.js"
 import { place } from "./Stream.js"
 import { electLeader, type TabLeader } from "./TabLeader.js"
-import type { Counts, NotificationList, ServerFrame } from "./types.js"
+import type {
+  ClientFrame,
+  Counts,
+  MarkFrame,
+  NotificationFrame,
+  NotificationList,
+  ServerFrame,
+  StreamEntryFrame
+} from "./types.js"
 
 export type { PushBackClient, PushBackEvents, PushBackOptions }
 
@@ -65,6 +73,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   let connection: Connection | undefined
 
   const { emit, on } = makeEvents<PushBackEvents>(p.setTimeout)
+  /** Emits an event named by a frame type (the separate entry points listen to theirs). */
+  const tell = emit as (type: string, arg: unknown) => void
   const setState = ({ state, code, reason, transport }: Shown) => {
     if (state === current.state || current.state === "closed") return
     // Not connected any more: actions waiting for a reply over the connection go over REST.
@@ -134,8 +144,12 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
         return
       }
     }
-    // The rest are stream entries (`error` and `pong` say nothing here).
-    if (!("seq" in frame)) return
+    // Frames without a seq (`typing`, the channels' frames): told to the separate entry points
+    // (`@pushback/browser/chat`, `/channels`) by type, in every tab. `error` and `pong` say nothing.
+    if (!("seq" in frame)) {
+      tabs?.relay({ f: frame })
+      return tell(frame.type, frame)
+    }
     const where = place(cursor, frame.seq)
     if (where === "old") return
     if (where === "gap") {
@@ -150,9 +164,11 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     }
     cursor = frame.seq
     tabs?.relay({ f: frame })
-    step({ type: "entry", entry: frame, now: now() })
-    if (frame.type === "notification") emit("notification", frame.notification)
-    else emit(frame.type, frame.ids)
+    // The chat's entries name no notification: InboxSync leaves the list and counts as they are.
+    step({ type: "entry", entry: frame as StreamEntryFrame, now: now() })
+    // A notification or a mark tells what `PushBackEvents` says; the chat's entries, themselves.
+    const { notification, ids } = frame as Partial<NotificationFrame & MarkFrame>
+    tell(frame.type, notification ?? ids ?? frame)
   }
 
   const start = async () => {
@@ -224,6 +240,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       }
     },
     on,
+    send: (frame) => !!connection?.send(frame as ClientFrame),
+    request: rest,
     markSeen: (ids) => mark("seen", ids),
     markRead: (ids) => mark("read", ids),
     remove: (ids) => mark("delete", ids),

@@ -56,6 +56,14 @@ export interface PushBackClient {
   ): () => void
   /** Listens to an event; returns the unsubscribe. */
   on<K extends keyof PushBackEvents>(type: K, listener: PushBackEvents[K]): () => void
+  /**
+   * For the separate entry points (`@pushback/browser/chat`, `/channels`), which also listen
+   * with `on` to the frames of their own types: sends a frame over this tab's WebSocket, when
+   * this tab holds one (the leader tab); false otherwise (go through REST instead).
+   */
+  send(frame: object): boolean
+  /** For the separate entry points: a REST call as this user (JSON in and out), answered with its JSON. */
+  request<T>(method: string, path: string, body?: unknown): Promise<T>
   /** Marks notifications seen; resolves with how many changed. */
   markSeen(ids: ReadonlyArray<string>): Promise<number>
   /** Marks notifications read (and seen); resolves with how many changed. */

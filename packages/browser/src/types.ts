@@ -6,6 +6,7 @@
  * to type-check. They are restated here instead, and `test/types.test.ts` fails the type check
  * the moment they drift from the protocol package's.
  */
+import type { ChatEntryFrame, TypingFrame } from "./chatTypes.js"
 
 /** One notification for one user. */
 export interface Notification {
@@ -80,10 +81,12 @@ export interface ErrorFrame {
   readonly message: string
 }
 
-/** Any frame the server sends. */
+/** Any frame the server sends (the chat's are read by `@pushback/browser/chat`). */
 export type ServerFrame =
   | WelcomeFrame
   | StreamEntryFrame
+  | ChatEntryFrame
+  | TypingFrame
   | ResetFrame
   | ReplyFrame
   | ErrorFrame

@@ -4,6 +4,7 @@
  */
 import type * as P from "@pushback/protocol/types"
 import { expectTypeOf, it } from "vitest"
+import type * as C from "../src/chatTypes.js"
 import type * as T from "../src/types.js"
 
 it("restates the protocol's wire types exactly", () => {
@@ -22,4 +23,17 @@ it("restates the protocol's wire types exactly", () => {
   // Every frame the SDK sends is one the server accepts.
   expectTypeOf<Exclude<T.ClientFrame, { type: "seen" | "read" | "delete" }>>().toExtend<P.ClientFrame>()
   expectTypeOf<{ type: "read"; ids: readonly [string, ...string[]]; ref: string }>().toExtend<P.ClientFrame>()
+})
+
+it("restates the chat's wire types exactly (PROTOCOL.md §13)", () => {
+  expectTypeOf<C.Conversation>().toEqualTypeOf<P.Conversation>()
+  expectTypeOf<C.ConversationMember>().toEqualTypeOf<P.ConversationMember>()
+  expectTypeOf<C.Message>().toEqualTypeOf<P.Message>()
+  expectTypeOf<C.MyConversation>().toEqualTypeOf<P.MyConversation>()
+  expectTypeOf<C.MessageFrame>().toEqualTypeOf<P.MessageFrame>()
+  expectTypeOf<C.ConversationFrame>().toEqualTypeOf<P.ConversationFrame>()
+  expectTypeOf<C.ConversationReadFrame>().toEqualTypeOf<P.ConversationReadFrame>()
+  expectTypeOf<C.TypingFrame>().toEqualTypeOf<P.TypingFrame>()
+  // What `@pushback/browser/chat` sends over WebSocket is a frame the server accepts.
+  expectTypeOf<{ type: "typing"; conversation: string }>().toExtend<P.ClientFrame>()
 })

@@ -11,7 +11,23 @@ import type { ResolvedPlatform } from "../Platform.js"
 import type { Transport } from "../Transport.js"
 import type { ServerFrame } from "../types.js"
 
-const EVENTS = ["welcome", "notification", "seen", "read", "deleted", "reset", "error"]
+/**
+ * The frames listened to: every stream entry type must be here (an entry missed would be a gap,
+ * and the resume would miss it again), the chat's too (§13), whether or not `/chat` is used.
+ */
+const EVENTS = [
+  "welcome",
+  "notification",
+  "seen",
+  "read",
+  "deleted",
+  "reset",
+  "error",
+  "message",
+  "conversation",
+  "conversation_read",
+  "typing"
+]
 
 /** Builds the SSE transport over `platform.EventSource`. */
 export const sse = (platform: ResolvedPlatform): Transport => {

@@ -22,6 +22,7 @@ import {
   type UserRef
 } from "@pushback/protocol"
 import { PushBackAdmin } from "./Admin.js"
+import { type ChannelTokenOptions, Channels, type PublishOptions } from "./Channels.js"
 import { EventTypes } from "./EventTypes.js"
 import { Topics } from "./Topics.js"
 import { type HttpClient, makeHttpClient, segment } from "./internal/http.js"
@@ -76,6 +77,8 @@ export class PushBack {
   readonly eventTypes: EventTypes
   /** The app's topics (PROTOCOL.md §11). */
   readonly topics: Topics
+  /** Channels (PROTOCOL.md §12): publish, presence, history, namespaces, channel tokens. */
+  readonly channels: Channels
   readonly #secret: string
   readonly #http: HttpClient
 
@@ -86,6 +89,22 @@ export class PushBack {
     this.#http = makeHttpClient(options, { field: "secret", value: options.secret })
     this.eventTypes = new EventTypes(this.#http)
     this.topics = new Topics(this.#http)
+    this.channels = new Channels(this.#http, options.secret)
+  }
+
+  /** Publishes `data` to a channel's subscribers; answers `{offset, epoch}` (see `channels.publish`). */
+  publish(channel: string, data: unknown, options?: PublishOptions): ReturnType<Channels["publish"]> {
+    return this.channels.publish(channel, data, options)
+  }
+
+  /** The users present in a channel, on any node (see `channels.presence`). */
+  presence(channel: string): ReturnType<Channels["presence"]> {
+    return this.channels.presence(channel)
+  }
+
+  /** Mints a channel token for `user` and `channel`, signed locally (see `channels.createToken`). */
+  createChannelToken(user: string, channel: string, options: ChannelTokenOptions = {}): string {
+    return this.channels.createToken(user, channel, options, this.#http.now())
   }
 
   /** A client for the operator API, authenticated with the admin token. */

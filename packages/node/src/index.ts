@@ -7,6 +7,7 @@ export { PushBack, type ListNotificationsOptions, type ListUsersOptions } from "
 export { PushBackAdmin } from "./Admin.js"
 export type { EventTypes } from "./EventTypes.js"
 export type { ListTopicsOptions, Topics } from "./Topics.js"
+export type { Channels, ChannelTokenOptions, PublishOptions } from "./Channels.js"
 export { PushBackError, type PushBackErrorCode, type PushBackErrorInit } from "./errors.js"
 export type {
   AdminOptions,

@@ -53,6 +53,11 @@ export const signUserToken = (
     iat,
     exp: iat + (request.ttlSeconds ?? DefaultLimits.tokenTtlSeconds)
   }
+  return signClaims(secret, claims)
+}
+
+/** A JWT (HS256, keyed with the app secret's UTF-8 bytes) carrying `claims`: user and channel tokens. */
+export const signClaims = (secret: string, claims: object): string => {
   const signingInput = `${HEADER}.${base64url(JSON.stringify(claims))}`
   const signature = createHmac("sha256", Buffer.from(secret, "utf8")).update(signingInput).digest("base64url")
   return `${signingInput}.${signature}`

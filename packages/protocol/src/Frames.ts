@@ -9,6 +9,17 @@ import { ErrorCode } from "./Errors.js"
 import { ListStatus } from "./Api.js"
 import { Notification } from "./Notification.js"
 import {
+  JoinFrame,
+  LeaveFrame,
+  PresenceActionFrame,
+  PublicationFrame,
+  PublishFrame,
+  SubscribedFrame,
+  SubscribeFrame,
+  UnsubscribedFrame,
+  UnsubscribeFrame
+} from "./Channels.js"
+import {
   ConversationFrame,
   ConversationReadFrame,
   MessageFrame,
@@ -108,7 +119,12 @@ export const ServerFrame = Schema.Union(
   MessageFrame,
   ConversationFrame,
   ConversationReadFrame,
-  TypingFrame
+  TypingFrame,
+  SubscribedFrame,
+  PublicationFrame,
+  JoinFrame,
+  LeaveFrame,
+  UnsubscribedFrame
 )
 export type ServerFrame = typeof ServerFrame.Type
 
@@ -167,6 +183,10 @@ export const ClientFrame = Schema.Union(
   UnseenActionFrame,
   PageActionFrame,
   PingFrame,
-  TypingActionFrame
+  TypingActionFrame,
+  SubscribeFrame,
+  UnsubscribeFrame,
+  PublishFrame,
+  PresenceActionFrame
 )
 export type ClientFrame = typeof ClientFrame.Type

@@ -4,6 +4,7 @@
  * take the close and state codes as values from `@pushback/protocol/codes`, which has no dependencies.
  */
 export * from "./Api.js"
+export * from "./Channels.js"
 export * from "./NotifyApi.js"
 export * from "./PushApi.js"
 export * from "./Codes.js"

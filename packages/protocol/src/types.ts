@@ -3,6 +3,7 @@
  * `import type { … } from "@pushback/protocol/types"` without pulling in Effect.
  */
 export type * from "./Api.js"
+export type * from "./Channels.js"
 export type * from "./Conversations.js"
 export type * from "./NotifyApi.js"
 export type * from "./PushApi.js"

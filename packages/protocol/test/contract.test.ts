@@ -134,7 +134,7 @@ describe("describeParseError", () => {
       'must be at most 320 characters long, got "eeeeeeeeeeeeeeeeeeeeeeee…" (5000 characters)'
     )
     expect(fail(ClientFrame, { type: "nope" }).message).toBe(
-      'must be one of: hello, seen, read, delete, unseen, page, ping, typing, got "nope"'
+      'must be one of: hello, seen, read, delete, unseen, page, ping, typing, subscribe, unsubscribe, publish, presence, got "nope"'
     )
     expect(fail(NotifyRequest, { content: "x", email: { send: "yes" } })).toEqual({
       field: "email.send",

@@ -32,7 +32,12 @@ export const unionMembers: Readonly<Record<string, ReadonlyArray<string>>> = {
     "MessageFrame",
     "ConversationFrame",
     "ConversationReadFrame",
-    "TypingFrame"
+    "TypingFrame",
+    "SubscribedFrame",
+    "PublicationFrame",
+    "JoinFrame",
+    "LeaveFrame",
+    "UnsubscribedFrame"
   ],
   StreamEntryFrame: [
     "NotificationFrame",
@@ -47,7 +52,11 @@ export const unionMembers: Readonly<Record<string, ReadonlyArray<string>>> = {
     "UnseenActionFrame",
     "PageActionFrame",
     "PingFrame",
-    "TypingActionFrame"
+    "TypingActionFrame",
+    "SubscribeFrame",
+    "UnsubscribeFrame",
+    "PublishFrame",
+    "PresenceActionFrame"
   ]
 }
 

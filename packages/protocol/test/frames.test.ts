@@ -10,6 +10,8 @@ import {
   ConversationReadFrame,
   ErrorFrame,
   HelloFrame,
+  JoinFrame,
+  LeaveFrame,
   MarkActionFrame,
   MarkFrame,
   MessageFrame,
@@ -17,13 +19,20 @@ import {
   PageActionFrame,
   PingFrame,
   PongFrame,
+  PresenceActionFrame,
+  PublicationFrame,
+  PublishFrame,
   ReplyFrame,
   ResetFrame,
   ServerFrame,
   StreamEntryFrame,
+  SubscribedFrame,
+  SubscribeFrame,
   TypingActionFrame,
   TypingFrame,
   UnseenActionFrame,
+  UnsubscribedFrame,
+  UnsubscribeFrame,
   WelcomeFrame,
   describeParseError
 } from "../src/index.js"
@@ -42,7 +51,12 @@ const server: Record<string, AnySchema> = {
   MessageFrame,
   ConversationFrame,
   ConversationReadFrame,
-  TypingFrame
+  TypingFrame,
+  SubscribedFrame,
+  PublicationFrame,
+  JoinFrame,
+  LeaveFrame,
+  UnsubscribedFrame
 }
 const client: Record<string, AnySchema> = {
   HelloFrame,
@@ -50,7 +64,11 @@ const client: Record<string, AnySchema> = {
   UnseenActionFrame,
   PageActionFrame,
   PingFrame,
-  TypingActionFrame
+  TypingActionFrame,
+  SubscribeFrame,
+  UnsubscribeFrame,
+  PublishFrame,
+  PresenceActionFrame
 }
 
 const fixturesOf = (names: ReadonlyArray<string>) => validFixtures().filter((f) => names.includes(f.schema))
@@ -85,14 +103,32 @@ describe.each([
       "message",
       "conversation",
       "conversation_read",
-      "typing"
+      "typing",
+      "subscribed",
+      "publication",
+      "join",
+      "leave",
+      "unsubscribed"
     ]
   },
   {
     union: "ClientFrame",
     schema: ClientFrame,
     members: client,
-    types: ["hello", "seen", "read", "delete", "unseen", "page", "ping", "typing"]
+    types: [
+      "hello",
+      "seen",
+      "read",
+      "delete",
+      "unseen",
+      "page",
+      "ping",
+      "typing",
+      "subscribe",
+      "unsubscribe",
+      "publish",
+      "presence"
+    ]
   }
 ])("$union", ({ schema, members, types }) => {
   it("is the flat union of its frame schemas, nothing more", () => {
@@ -116,7 +152,7 @@ describe.each([
   })
 
   it("refuses a frame of unknown or missing type at `type`", () => {
-    expect(fieldOf(schema, { type: "subscribe" })).toBe("type")
+    expect(fieldOf(schema, { type: "subscribe_all" })).toBe("type")
     expect(fieldOf(schema, {})).toBe("type")
     expect(fieldOf(schema, { type: 7 })).toBe("type")
     expect(fieldOf(schema, null)).toBe("")

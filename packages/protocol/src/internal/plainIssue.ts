@@ -165,6 +165,16 @@ const range = (min: number | undefined, max: number | undefined): string =>
       ? `at least ${min}`
       : `at most ${max}`
 
+/** Most characters of a list of valid values quoted in a message; a longer one ends with `…`. */
+const LIST_CHARS = 120
+
+/** `values` joined by commas, cut at a comma with `…` past LIST_CHARS (a message stays short). */
+const shortList = (values: ReadonlyArray<string>): string => {
+  const all = values.join(", ")
+  if (all.length <= LIST_CHARS) return all
+  return `${all.slice(0, all.lastIndexOf(", ", LIST_CHARS))}, …`
+}
+
 /** What `ast` accepts, as a noun phrase: "a string of 1-128 characters", "one of: a, b". */
 const describe = (ast: AST.AST): string => {
   switch (ast._tag) {
@@ -194,7 +204,7 @@ const describe = (ast: AST.AST): string => {
       const phrases = [...new Set(others)]
       const values = [...new Set(literals.map(describe))]
       if (values.length === 1) phrases.unshift(values[0]!)
-      if (values.length > 1) phrases.unshift(`one of: ${values.join(", ")}`)
+      if (values.length > 1) phrases.unshift(`one of: ${shortList(values)}`)
       return phrases.join(" or ")
     }
     case "Refinement":

@@ -18,6 +18,8 @@ export interface UserPrincipal {
   readonly user: string
   /** Expiry, seconds since the epoch. */
   readonly exp: number
+  /** The channels its token lets it subscribe to (`channels` claim, PROTOCOL.md §12). */
+  readonly channels?: ReadonlyArray<string>
 }
 
 /** The Auth interface. */
@@ -143,7 +145,18 @@ export const makeAuth = Effect.gen(function* () {
             verdict.problem === "expired"
           )
         }
-        return { app, user: verdict.claims.sub, exp: verdict.claims.exp }
+        if (verdict.claims.channel !== undefined)
+          return yield* tokenError(
+            "a channel token only subscribes to its channel: connect with a user token",
+            false
+          )
+        const { channels } = verdict.claims
+        return {
+          app,
+          user: verdict.claims.sub,
+          exp: verdict.claims.exp,
+          ...(channels === undefined ? {} : { channels })
+        }
       })
   }
   return auth

@@ -11,6 +11,10 @@ export interface UserClaims {
   readonly sub: string
   readonly iat: number
   readonly exp: number
+  /** The channels it may subscribe to (PROTOCOL.md §12): names, or prefixes ending in `*`. */
+  readonly channels?: ReadonlyArray<string>
+  /** Set on a channel token (§12): it lets `sub` subscribe to that channel, and is no user token. */
+  readonly channel?: string
 }
 
 const b64url = (input: string | Buffer): string => Buffer.from(input).toString("base64url")
@@ -50,7 +54,17 @@ export const peekClaims = (token: string): UserClaims | undefined => {
     return undefined
   if (typeof exp !== "number" || !Number.isFinite(exp)) return undefined
   const issuedAt = typeof iat === "number" && Number.isFinite(iat) ? iat : 0
-  return { app, sub, iat: issuedAt, exp }
+  const { channels, channel } = claims
+  return {
+    app,
+    sub,
+    iat: issuedAt,
+    exp,
+    ...(Array.isArray(channels)
+      ? { channels: channels.filter((c): c is string => typeof c === "string") }
+      : {}),
+    ...(typeof channel === "string" ? { channel } : {})
+  }
 }
 
 /** Verifies signature and expiry against the app secret. */

@@ -70,6 +70,8 @@ export interface Session {
   readonly openedAt: string
   /** What the transport can do besides receiving (WebSocket takes client actions). */
   readonly capabilities: { readonly supportsClientActions: boolean }
+  /** The channels its token lets it subscribe to (`channels` claim, PROTOCOL.md §12). */
+  readonly channels: ReadonlyArray<string>
   /** The last seq handed to this session: where the frames written so far leave its client. */
   readonly cursor: number
   /** Where it is in its life (see `Phase`). */
@@ -97,6 +99,8 @@ export interface SessionInit {
   readonly transport: TransportName
   readonly appSecret: string
   readonly supportsClientActions: boolean
+  /** The token's `channels` claim, if any. */
+  readonly channels?: ReadonlyArray<string> | undefined
   // biome-ignore lint/suspicious/noConfusingVoidType: as Session's write
   readonly write: (frame: Frame) => boolean | void
   readonly close: (code: number, reason: string) => void
@@ -114,6 +118,7 @@ export const makeSession = (init: SessionInit): Session => ({
   appSecret: init.appSecret,
   openedAt: new Date().toISOString(),
   capabilities: { supportsClientActions: init.supportsClientActions },
+  channels: init.channels ?? [],
   cursor: 0,
   phase: LIVE,
   hub: null,

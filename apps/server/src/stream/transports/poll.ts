@@ -143,6 +143,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       transport: "poll",
       appSecret: principal.app.secret,
       supportsClientActions: false,
+      channels: principal.channels,
       write: (frame) => {
         if (state._tag === "done" || bytes >= budget) return false
         // `cursor` has already moved to where this frame leaves the client.

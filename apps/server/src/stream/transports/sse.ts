@@ -168,6 +168,7 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
       transport: "sse",
       appSecret: principal.app.secret,
       supportsClientActions: false,
+      channels: principal.channels,
       write: (frame) => writeFrame(stream, session, frame),
       close: (code, reason) => end(stream, code, reason)
     })

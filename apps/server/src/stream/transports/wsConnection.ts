@@ -165,6 +165,7 @@ export const makeWsConnection = <R>(
       transport: "ws",
       appSecret: principal.app.secret,
       supportsClientActions: dialect === undefined,
+      channels: principal.channels,
       write: dialect === undefined ? writer.write : translated(principal),
       close
     })

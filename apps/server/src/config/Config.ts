@@ -8,6 +8,7 @@
 import { hostname } from "node:os"
 import { Context } from "effect"
 import { dataDirOf, resolveAdminToken, sqlitePath } from "./adminToken.js"
+import { readChannelSettings } from "./channelSettings.js"
 import { isPostgresUrl } from "./DatabaseUrl.js"
 import { readPushSettings } from "./pushSettings.js"
 import { type ConfigFlags, DEFAULT_EMAIL_FROM, type ServerConfig } from "./settings.js"
@@ -121,6 +122,7 @@ export const loadConfig = (
     email: readEmailTuning(file, where),
     webhooks: readWebhookTuning(file, where),
     push: readPushSettings(file, env, where),
+    channels: readChannelSettings(file, where),
     adminToken: admin.token,
     adminTokenGenerated: admin.generated,
     dataDir,

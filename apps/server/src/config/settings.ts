@@ -4,6 +4,7 @@
  * Plain data, no reading of flags, variables or files.
  */
 import type { Limits } from "@pushback/protocol"
+import type { ChannelSettings } from "./channelSettings.js"
 
 /** Resolved settings. */
 export interface ServerConfig {
@@ -27,6 +28,8 @@ export interface ServerConfig {
   readonly webhooks: WebhookTuning
   /** Web Push: VAPID subject and keys, allowed endpoints, outbox tuning (pushSettings.ts). */
   readonly push: PushSettings
+  /** Channels' limits and presence timings (channelSettings.ts, PROTOCOL.md §12). */
+  readonly channels: ChannelSettings
   readonly adminToken: string
   /** True when the admin token was generated on this start (print it once). */
   readonly adminTokenGenerated: boolean

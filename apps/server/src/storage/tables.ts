@@ -22,6 +22,7 @@ export const APP_ROW_TABLES = [
   "topics",
   "topic_subscribers",
   "topic_mutes",
+  "channel_namespaces",
   "conversations",
   "conversation_members",
   "messages",

@@ -10,6 +10,7 @@ import { email, outbox, stats } from "./steps0005to0007.js"
 import { push } from "./step0008push.js"
 import { webhooks } from "./step0009webhooks.js"
 import { topics } from "./step0010topics.js"
+import { channels } from "./step0011channels.js"
 import { conversations } from "./step0012conversations.js"
 
 /** Every migration step, by `NNNN_name` (a test builds an old database from the first ones). */
@@ -24,6 +25,7 @@ export const migrationSteps = {
   "0008_push": push,
   "0009_webhooks": webhooks,
   "0010_topics": topics,
+  "0011_channels": channels,
   "0012_conversations": conversations
 }
 

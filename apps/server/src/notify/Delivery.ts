@@ -118,7 +118,8 @@ export const makeDelivery = Effect.gen(function* () {
       const key = req.idempotencyKey ?? headerKey
       const now = new Date()
       const createdAt = now.toISOString()
-      if (req.type !== undefined) {
+      // `message` is chat's own type (an away member's notification, PROTOCOL.md §13): always known.
+      if (req.type !== undefined && req.type !== "message") {
         const types = yield* store.listEventTypes(app)
         if (types.length > 0 && !types.some((t) => t.name === req.type)) {
           return yield* unknownEventType(

@@ -54,6 +54,9 @@ export interface ChannelClient {
   close(): void
 }
 
+/** The code a request waiting over a lost connection is rejected with. */
+const LOST = "connection_lost"
+
 type Pending = { readonly ok: (result: unknown) => void; readonly ko: (error: unknown) => void }
 
 /** Creates the channels client of the user `options.token` names; it connects on the first `subscribe`. */
@@ -133,10 +136,9 @@ export const createChannelClient = (options: ChannelClientOptions): ChannelClien
       })
     )
       return
-    pending.set(ref, {
-      ok() {},
-      ko: (e) => (e as PushBackError).status === 0 && c.refused((e as PushBackError).code)
-    })
+    // Refused (`forbidden`, `not_found`): told, not retried. Lost with the connection: the next one subscribes.
+    const ko = (e: unknown) => (e as PushBackError).code !== LOST && c.refused((e as PushBackError).code)
+    pending.set(ref, { ok() {}, ko })
   }
   /** SSE and long-poll: the channels changed, so a new request names them. */
   const reconnect = () => {
@@ -161,7 +163,7 @@ export const createChannelClient = (options: ChannelClientOptions): ChannelClien
       // Not connected any more: what waits for a reply over the connection will not get one.
       for (const [ref, waiting] of pending) {
         pending.delete(ref)
-        waiting.ko(new PushBackError(0, "connection_lost", "the connection was lost before the answer"))
+        waiting.ko(new PushBackError(0, LOST, "the connection was lost before the answer"))
       }
     }
     if (next === state.state) return

@@ -54,7 +54,8 @@ export const updatePreferences = (
     const current = yield* readPreferences(app, user)
     const changes = []
     for (const [type, change] of Object.entries(types)) {
-      if (declared.length > 0 && !declared.some((t) => t.name === type)) {
+      // `message` is chat's own type (PROTOCOL.md §13): a user may turn it off in any app.
+      if (type !== "message" && declared.length > 0 && !declared.some((t) => t.name === type)) {
         return yield* unknownEventType(
           `types.${type}`,
           declared.map((t) => t.name)

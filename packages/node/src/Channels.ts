@@ -7,64 +7,34 @@
  * `PushBack` too. Nothing here touches SQL on the server: channels live in its bus.
  */
 import { randomUUID } from "node:crypto"
+import {
+  ChannelHistory,
+  ChannelList,
+  ChannelName,
+  ChannelPresence,
+  ChannelPublishRequest,
+  ChannelPublishResponse,
+  ChannelsQuery,
+  HistoryQuery,
+  Json,
+  Namespace,
+  NamespaceList,
+  NamespaceName,
+  PutNamespaceRequest,
+  UserId
+} from "@pushback/protocol"
 import { Schema } from "effect"
 import { type HttpClient, segment } from "./internal/http.js"
 import { validate } from "./internal/validate.js"
-import { signClaims } from "./token.js"
 import { appIdFromSecret } from "./secret.js"
+import { signClaims } from "./token.js"
 
-/** A channel name: `[A-Za-z0-9_.:@=-]{1,255}`; the part before the first `:` is its namespace. */
-export const ChannelName = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.:@=-]{1,255}$/))
-const Namespace = Schema.String.pipe(Schema.pattern(/^(_default|[A-Za-z0-9_.@=-]{1,255})$/))
-const Json = Schema.Unknown
-
-/** Where a publication stands in its channel's history. */
-export const PublishResult = Schema.Struct({ offset: Schema.Number, epoch: Schema.String })
-/** A user present in a channel. */
-export const PresenceUser = Schema.Struct({
-  id: Schema.String,
-  info: Schema.optional(Json),
-  sessions: Schema.Number
-})
-/** `GET /v1/channels/{name}/presence`. */
-export const PresenceAnswer = Schema.Struct({ users: Schema.Array(PresenceUser) })
-/** `GET /v1/channels`: the active channels, cluster-wide. */
-export const ChannelList = Schema.Struct({
-  channels: Schema.Array(
-    Schema.Struct({ name: Schema.String, subscribers: Schema.Number, users: Schema.Number })
-  )
-})
-/** One stored publication. */
-export const HistoryPublication = Schema.Struct({
-  offset: Schema.Number,
-  data: Json,
-  user: Schema.optional(Schema.String)
-})
-/** `GET /v1/channels/{name}/history`. */
-export const History = Schema.Struct({
-  epoch: Schema.String,
-  offset: Schema.Number,
-  publications: Schema.Array(HistoryPublication)
-})
-/** A namespace's options (`PUT /v1/namespaces/{ns}`); what is left out is false (history: none). */
-export const NamespaceOptions = Schema.Struct({
-  public: Schema.optional(Schema.Boolean),
-  presence: Schema.optional(Schema.Boolean),
-  joinLeave: Schema.optional(Schema.Boolean),
-  clientPublish: Schema.optional(Schema.Boolean),
-  history: Schema.optional(
-    Schema.Struct({
-      size: Schema.Number.pipe(Schema.int(), Schema.between(0, 1000)),
-      ttlSeconds: Schema.Number.pipe(Schema.int(), Schema.between(0, 86_400))
-    })
-  )
-})
-const AnyAnswer = Schema.Unknown
 const TokenOptions = Schema.Struct({
   info: Schema.optional(Json),
-  ttlSeconds: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(1, 86_400)))
+  ttlSeconds: Schema.optional(Schema.Int.pipe(Schema.between(1, 86_400)))
 })
-const UserId = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255))
+/** Numbers in, the query's strings out. */
+const asText = (value: number | undefined) => (value === undefined ? undefined : String(value))
 
 /** Options of {@link Channels.publish}. */
 export interface PublishOptions {
@@ -80,8 +50,8 @@ export interface ChannelTokenOptions {
   readonly ttlSeconds?: number
 }
 
-type Typed<S extends Schema.Schema.Any> = Schema.Schema.Type<S>
 const path = (name: string) => `/v1/channels/${segment(validate(ChannelName, name, "channel"))}`
+const nsPath = (ns: string) => `/v1/namespaces/${segment(validate(NamespaceName, ns, "namespace"))}`
 
 /** `publish`, `presence`, `list`, `history`, namespaces, and channel tokens. */
 export class Channels {
@@ -103,91 +73,82 @@ export class Channels {
     channel: string,
     data: unknown,
     options: PublishOptions = {}
-  ): Promise<Typed<typeof PublishResult>> {
+  ): Promise<ChannelPublishResponse> {
     const idempotencyKey = options.idempotencyKey ?? randomUUID()
     return this.#http.call({
       method: "POST",
       path: `${path(channel)}/publish`,
-      body: { data, idempotencyKey },
-      response: PublishResult,
+      body: validate(ChannelPublishRequest, { data, idempotencyKey }),
+      response: ChannelPublishResponse,
       repeat: "idempotent"
     })
   }
 
   /** The users subscribed to `channel` on any node, each with their `info` and number of `sessions`. */
-  async presence(channel: string): Promise<Typed<typeof PresenceAnswer>["users"]> {
+  async presence(channel: string): Promise<ChannelPresence["users"]> {
     const answer = await this.#http.call({
       method: "GET",
       path: `${path(channel)}/presence`,
-      response: PresenceAnswer,
+      response: ChannelPresence,
       repeat: "idempotent"
     })
     return answer.users
   }
 
-  /** The app's active channels (those with a subscriber), cluster-wide, optionally by name `prefix`. */
-  async list(
-    options: { prefix?: string; limit?: number } = {}
-  ): Promise<Typed<typeof ChannelList>["channels"]> {
-    const query = {
-      prefix: options.prefix,
-      limit: options.limit === undefined ? undefined : String(options.limit)
-    }
+  /** The app's active channels (those with a subscriber), cluster-wide, in name order, optionally by `prefix`. */
+  async list(options: { prefix?: string; limit?: number } = {}): Promise<ChannelList["channels"]> {
     const answer = await this.#http.call({
       method: "GET",
       path: "/v1/channels",
-      query,
+      query: validate(ChannelsQuery, { prefix: options.prefix, limit: asText(options.limit) }),
       response: ChannelList,
       repeat: "idempotent"
     })
     return answer.channels
   }
 
-  /** The channel's kept publications after `since` (within `epoch`), up to `limit`. */
+  /** The channel's kept publications after `since` (within `epoch`), up to `limit`, with where it stands. */
   async history(
     channel: string,
     options: { since?: number; epoch?: string; limit?: number } = {}
-  ): Promise<Typed<typeof History>> {
-    const query = {
-      since: options.since === undefined ? undefined : String(options.since),
-      epoch: options.epoch,
-      limit: options.limit === undefined ? undefined : String(options.limit)
-    }
+  ): Promise<ChannelHistory> {
+    const { since, epoch, limit } = options
     return this.#http.call({
       method: "GET",
       path: `${path(channel)}/history`,
-      query,
-      response: History,
+      query: validate(HistoryQuery, { since: asText(since), epoch, limit: asText(limit) }),
+      response: ChannelHistory,
       repeat: "idempotent"
     })
   }
 
   /** Sets the options of namespace `ns` (`_default` for channels without a `:`); answers them. */
-  async putNamespace(ns: string, options: Typed<typeof NamespaceOptions>): Promise<unknown> {
+  async putNamespace(ns: string, options: PutNamespaceRequest = {}): Promise<Namespace> {
     return this.#http.call({
       method: "PUT",
-      path: `/v1/namespaces/${segment(validate(Namespace, ns, "namespace"))}`,
-      body: validate(NamespaceOptions, options),
-      response: AnyAnswer,
+      path: nsPath(ns),
+      body: validate(PutNamespaceRequest, options),
+      response: Namespace,
       repeat: "idempotent"
     })
   }
 
-  /** The app's namespaces with their options. */
-  async namespaces(): Promise<unknown> {
-    return this.#http.call({
+  /** The app's namespaces with their options, in name order. */
+  async namespaces(): Promise<NamespaceList["namespaces"]> {
+    const answer = await this.#http.call({
       method: "GET",
       path: "/v1/namespaces",
-      response: AnyAnswer,
+      response: NamespaceList,
       repeat: "idempotent"
     })
+    return answer.namespaces
   }
 
   /** Deletes namespace `ns` (its channels take the default options again). */
   async deleteNamespace(ns: string): Promise<void> {
     return this.#http.call({
       method: "DELETE",
-      path: `/v1/namespaces/${segment(validate(Namespace, ns, "namespace"))}`,
+      path: nsPath(ns),
       response: undefined,
       repeat: "idempotent",
       goneIsDone: true

@@ -171,7 +171,9 @@ export const makeChannel = (
           return showMembers()
         }
         case "unsubscribed":
-          return state.refused(frame.reason)
+          // The answer to an `unsubscribe` this client sent (its listeners are gone already) says nothing.
+          if (frame.reason !== "unsubscribe") state.refused(frame.reason)
+          return
       }
     },
     lost() {

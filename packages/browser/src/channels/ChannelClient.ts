@@ -202,14 +202,12 @@ export const createChannelClient = (options: ChannelClientOptions): ChannelClien
     },
     resync(c: ChannelState) {
       c.lost()
-      if (via === "websocket") {
-        send({ type: "unsubscribe", channel: c.name, ref: `c${++refs}` })
-        return subscribe(c)
-      }
+      // Subscribing again starts over from the position (the server drops the old subscription).
+      if (via === "websocket") return subscribe(c)
       reconnect()
     },
     async publish(c: ChannelState, data: unknown): Promise<Position> {
-      const answer = ask({ type: "publish", channel: c.name, data })
+      const answer = ask({ type: "publish", channel: c.name, data: data ?? null })
       if (answer) return (await answer) as Position
       const [position] = await rest<Position>(
         "POST",

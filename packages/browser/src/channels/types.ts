@@ -27,6 +27,20 @@ export interface Publication {
   readonly user?: string | undefined
 }
 
+/** A member as the server lists it (`info`: null without a channel token's). */
+export interface PresenceMember {
+  readonly id: string
+  readonly info: unknown
+  readonly sessions: number
+}
+
+/** A kept publication, as `subscribed` and history carry it. */
+export interface StoredPublication {
+  readonly offset: number
+  readonly data: unknown
+  readonly user?: string
+}
+
 /** `subscribed`: the subscription is live; `publications` are the ones missed since `since`. */
 export interface SubscribedFrame {
   readonly type: "subscribed"
@@ -34,8 +48,8 @@ export interface SubscribedFrame {
   readonly epoch: string
   readonly offset: number
   readonly recovered: boolean
-  readonly publications: ReadonlyArray<Omit<PublicationFrame, "type" | "channel"> & { channel?: string }>
-  readonly presence?: ReadonlyArray<Member>
+  readonly publications: ReadonlyArray<StoredPublication>
+  readonly presence?: ReadonlyArray<PresenceMember>
 }
 
 /** A live publication. */
@@ -84,7 +98,7 @@ export type ChannelClientFrame =
       readonly ref: string
     }
   | { readonly type: "unsubscribe"; readonly channel: string; readonly ref: string }
-  | { readonly type: "publish"; readonly channel: string; readonly data: unknown; readonly ref: string }
+  | { readonly type: "publish"; readonly channel: string; readonly data: {} | null; readonly ref: string }
   | { readonly type: "presence"; readonly channel: string; readonly ref: string }
 
 /** What `subscribed` tells the app: `recovered: false` after a reconnect means "reload". */

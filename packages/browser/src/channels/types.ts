@@ -98,6 +98,7 @@ export type ChannelClientFrame =
       readonly ref: string
     }
   | { readonly type: "unsubscribe"; readonly channel: string; readonly ref: string }
+  // biome-ignore lint/complexity/noBannedTypes: the protocol's JSON value: anything but undefined
   | { readonly type: "publish"; readonly channel: string; readonly data: {} | null; readonly ref: string }
   | { readonly type: "presence"; readonly channel: string; readonly ref: string }
 

@@ -109,6 +109,8 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
         continue
       }
       const { id } = effect
+      // A (re)load: the first, a `reset` or a follower's gap. The entry points refetch theirs.
+      tell("reload", id)
       const load = Promise.all([
         counts(),
         rest<NotificationList>("GET", `/v1/me/notifications?limit=${pageSize}`)
@@ -125,29 +127,28 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   }
 
   const onFrame = (frame: ServerFrame) => {
-    switch (frame.type) {
-      case "welcome":
-        // The first one starts the stream, and the load; followers start from the leader's.
-        tabs?.relay({ f: frame })
-        cursor ??= frame.cursor
-        return need()
-      case "reset":
-        cursor = frame.cursor
-        tabs?.relay({ f: frame })
-        return step({ type: "reload" })
-      case "reply": {
-        const action = pending.get(frame.ref)
-        if (!action) return
-        pending.delete(frame.ref)
-        if (frame.ok) action.ok((frame.result as { updated: number }).updated)
-        else action.ko(new PushBackError(0, frame.error.code, frame.error.message))
-        return
-      }
+    if (frame.type === "reply") {
+      const action = pending.get(frame.ref)
+      if (!action) return
+      pending.delete(frame.ref)
+      if (frame.ok) action.ok((frame.result as { updated: number }).updated)
+      else action.ko(new PushBackError(0, frame.error.code, frame.error.message))
+      return
     }
-    // Frames without a seq (`typing`, the channels' frames): told to the separate entry points
-    // (`@pushback/browser/chat`, `/channels`) by type, in every tab. `error` and `pong` say nothing.
+    // The frames without a seq reach the following tabs too.
     if (!("seq" in frame)) {
       tabs?.relay({ f: frame })
+      // The first welcome starts the stream, and the load; followers start from the leader's.
+      if (frame.type === "welcome") {
+        cursor ??= frame.cursor
+        return need()
+      }
+      if (frame.type === "reset") {
+        cursor = frame.cursor
+        return step({ type: "reload" })
+      }
+      // `typing`, the channels' frames: told to the separate entry points (`@pushback/browser/chat`,
+      // `/channels`) by type, in every tab. `error` and `pong` say nothing.
       return tell(frame.type, frame)
     }
     const where = place(cursor, frame.seq)
@@ -242,6 +243,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     on,
     send: (frame) => !!connection?.send(frame as ClientFrame),
     request: rest,
+    token: tokens.get,
     markSeen: (ids) => mark("seen", ids),
     markRead: (ids) => mark("read", ids),
     remove: (ids) => mark("delete", ids),

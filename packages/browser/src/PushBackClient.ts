@@ -64,6 +64,8 @@ export interface PushBackClient {
   send(frame: object): boolean
   /** For the separate entry points: a REST call as this user (JSON in and out), answered with its JSON. */
   request<T>(method: string, path: string, body?: unknown): Promise<T>
+  /** For the separate entry points: the user token in use (fetched with `getToken` when none is). */
+  token(): Promise<string>
   /** Marks notifications seen; resolves with how many changed. */
   markSeen(ids: ReadonlyArray<string>): Promise<number>
   /** Marks notifications read (and seen); resolves with how many changed. */

@@ -42,6 +42,9 @@ export interface TabLeader {
   close(): void
 }
 
+/** Where a tab stands: 0 following the leader, 1 leading, 2 gone (closed); numbers, for the size budget. */
+type Role = 0 | 1 | 2
+
 /** Joins the tabs named `name`, or leads alone when `name` is undefined or the platform cannot share. */
 export const electLeader = (
   platform: Pick<ResolvedPlatform, "locks" | "BroadcastChannel">,
@@ -53,14 +56,14 @@ export const electLeader = (
     hooks.lead()
     return { leading: true, relay() {}, close() {} }
   }
-  let role: "follower" | "leader" | "gone" = "follower"
+  let role: Role = 0
   let release: (() => void) | undefined
   const abort = new AbortController()
   const channel = new Channel(name)
   channel.onmessage = ({ data }: MessageEvent<TabMessage>) => {
-    if (role === "leader") {
+    if (role === 1) {
       if ("h" in data) channel.postMessage(hooks.hello())
-    } else if (role === "follower" && !("h" in data)) hooks.follow(data)
+    } else if (role === 0 && !("h" in data)) hooks.follow(data)
   }
   locks
     .request(
@@ -69,8 +72,8 @@ export const electLeader = (
       () =>
         new Promise<void>((resolve) => {
           release = resolve
-          if (role === "gone") return resolve()
-          role = "leader"
+          if (role === 2) return resolve()
+          role = 1
           hooks.lead()
         })
     )
@@ -78,13 +81,13 @@ export const electLeader = (
   channel.postMessage({ h: 1 } satisfies TabMessage)
   return {
     get leading() {
-      return role === "leader"
+      return role === 1
     },
     relay(message) {
-      if (role === "leader") channel.postMessage(message)
+      if (role === 1) channel.postMessage(message)
     },
     close() {
-      role = "gone"
+      role = 2
       release?.()
       abort.abort()
       channel.close()

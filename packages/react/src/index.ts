@@ -12,6 +12,14 @@ export { usePushBackClient } from "./usePushBackClient.js"
 export { usePushBackEvent } from "./usePushBackEvent.js"
 export { type UsePushResult, usePush } from "./usePush.js"
 export { useUnseenCount } from "./useUnseenCount.js"
+export {
+  type ChannelHookOptions,
+  type UseChannelOptions,
+  type UseChannelResult,
+  useChannel
+} from "./useChannel.js"
+export { ChannelsProvider, type ChannelsProviderProps, useChannelClient } from "./useChannelClient.js"
+export { usePresence } from "./usePresence.js"
 export type {
   ConnectionState,
   Notification,
@@ -21,3 +29,11 @@ export type {
   Snapshot
 } from "@pushback/browser"
 export type { PushOptions, PushState, SubscribeOptions } from "@pushback/browser/push"
+export type {
+  Channel,
+  ChannelClient,
+  ChannelClientOptions,
+  Member,
+  Publication,
+  SubscribedEvent
+} from "@pushback/browser/channels"

@@ -193,8 +193,13 @@ export const createChannelClient = (options: ChannelClientOptions): ChannelClien
   const link = {
     want(c: ChannelState, yes: boolean) {
       if (ended) return
-      const any = wanted().length > 0
-      if (!any) return stop()
+      // The last listener gone: the connection closes a task later, unless one comes back
+      // (React's StrictMode unmounts and mounts again at once).
+      if (wanted().length === 0) {
+        base.setTimeout(() => wanted().length === 0 && stop(), 0)
+        if (via === "websocket") send({ type: "unsubscribe", channel: c.name, ref: `c${++refs}` })
+        return
+      }
       if (!connection) return start()
       if (via === "websocket")
         return yes ? subscribe(c) : void send({ type: "unsubscribe", channel: c.name, ref: `c${++refs}` })

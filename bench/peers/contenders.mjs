@@ -1,6 +1,7 @@
 // The systems the peers bench compares (PushBack on SQLite, on PostgreSQL, and as 3 nodes; three
 // peers), behind one shape so the load generator treats them alike. Each `start(dir, http)`
-// launches the server(s) pinned to core 0 and answers with:
+// launches the server(s) pinned to core 0 (PushBack's takes `{config}`, added to its
+// configuration file, and answers its app's `secret` and `api(path, body)` too) and answers with:
 //   pids                     the processes whose CPU time (with their children) is measured
 //   procs                    PushBack only: [{pid, role}], role "node" (CPU read per thread),
 //                            "PostgreSQL" or "Redis" (CPU read whole, with children)
@@ -85,11 +86,11 @@ const pushback = ({ name, label, short, store, nodes }) => ({
   name,
   label,
   short,
-  async start(dir, http) {
+  async start(dir, http, { config: extra = {} } = {}) {
     // The per-app notify rate limit (default 1,000/s) is raised out of the way: it is a policy,
-    // and the peers have none.
+    // and the peers have none. `extra` adds to the configuration file (a bench of one feature).
     const config = join(dir, "pushback.json")
-    writeFileSync(config, JSON.stringify({ limits: { notifyPerSecond: 1_000_000 } }))
+    writeFileSync(config, JSON.stringify({ limits: { notifyPerSecond: 1_000_000 }, ...extra }))
     const shared = [] // PostgreSQL and Redis
     const servers = [] // the nodes
     const stopAll = async () => {
@@ -140,6 +141,8 @@ const pushback = ({ name, label, short, store, nodes }) => ({
     const created = await http.json(ports[0], api("/v1/apps", ADMIN, { name: "bench-peers" }))
     const secret = created.secret
     return {
+      secret,
+      api: (path, body) => api(path, secret, body),
       pids: [...servers, ...shared].map((s) => s.pid),
       procs: [...servers, ...shared].map(({ pid, role }) => ({ pid, role })),
       async addUsers(users) {

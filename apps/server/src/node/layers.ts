@@ -32,11 +32,12 @@ import { layerReceipts } from "../stream/Receipts.js"
 import { layerSessions } from "../stream/Sessions.js"
 import { layerPresenceEvents } from "../webhooks/presenceEvents.js"
 import { layerWebhookStore, webhookSender } from "../webhooks/webhookLayer.js"
+import type { WebhookSends } from "../webhooks/WebhookStore.js"
 
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
 export const layerStoreFor = (
   config: ServerConfig
-): Layer.Layer<Store | OutboxStore | PushStore | TopicStore> =>
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | WebhookSends> =>
   isPostgresUrl(config.databaseUrl)
     ? layerPgStore(config.databaseUrl)
     : layerSqliteStore(sqlitePath(config.databaseUrl))

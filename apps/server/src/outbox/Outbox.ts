@@ -28,9 +28,10 @@ export interface OutboxShape {
 /** The Outbox service tag. */
 export class Outbox extends Context.Tag("@pushback/server/Outbox")<Outbox, OutboxShape>() {}
 
-/** Jobs claimed at once per kind, and sent at once. */
+/** Jobs claimed at once per kind, and sent at once, unless the sender says otherwise. */
 const BATCH = 16
 const CONCURRENCY = 4
+const batchOf = (sender: Sender) => sender.batch ?? BATCH
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -123,18 +124,34 @@ export const makeOutbox = <R>(
       if (next !== null && Date.parse(next) <= now) {
         const claims = yield* Effect.forEach(senders.values(), (sender) =>
           Effect.map(
-            store.claim(sender.kind, iso(now), { owner, until: iso(now + sender.leaseMs) }, BATCH),
-            (jobs) => jobs.map((job) => [sender, job] as const)
+            store.claim(sender.kind, iso(now), { owner, until: iso(now + sender.leaseMs) }, batchOf(sender)),
+            (jobs) => ({ sender, jobs })
           )
         )
-        // A send under way finishes (and is settled) even when the node is stopping.
-        yield* Effect.forEach(claims.flat(), ([sender, job]) => Effect.uninterruptible(handle(sender, job)), {
-          concurrency: CONCURRENCY,
-          discard: true
-        })
-        if (claims.some((jobs) => jobs.length === BATCH)) return 0
+        // Each kind at its own concurrency, the kinds side by side. A send under way finishes
+        // (and is settled) even when the node is stopping.
+        yield* Effect.forEach(
+          claims,
+          ({ sender, jobs }) =>
+            Effect.zipRight(
+              // A claim its sender could not prepare is sent job by job all the same.
+              jobs.length === 0 || sender.prepare === undefined
+                ? Effect.void
+                : Effect.catchAllCause(sender.prepare(jobs), (cause) =>
+                    Effect.sync(() =>
+                      console.error(`[pushback] preparing ${sender.kind} jobs failed: ${cause}`)
+                    )
+                  ),
+              Effect.forEach(jobs, (job) => Effect.uninterruptible(handle(sender, job)), {
+                concurrency: sender.concurrency ?? CONCURRENCY,
+                discard: true
+              })
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
+        if (claims.some(({ sender, jobs }) => jobs.length === batchOf(sender))) return 0
         // Some were due but held by a node: the next look comes from nextDue (their lease's end).
-        if (claims.every((jobs) => jobs.length === 0)) return Math.min(pollMs, 100)
+        if (claims.every(({ jobs }) => jobs.length === 0)) return Math.min(pollMs, 100)
         return 0
       }
       return next === null ? pollMs : Math.min(pollMs, Date.parse(next) - now)

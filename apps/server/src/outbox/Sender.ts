@@ -36,6 +36,8 @@ export type SendResult =
 export interface Sender {
   /** The `kind` of the jobs it sends (`email`). */
   readonly kind: string
+  /** Reads what a claim's jobs need at once, before any of them is sent (optional). */
+  readonly prepare?: (jobs: ReadonlyArray<OutboxJob>) => Effect.Effect<void>
   /** Attempts one claimed job; a defect counts as a permanent failure. */
   readonly send: (job: OutboxJob) => Effect.Effect<SendResult>
   /** How long after failed attempt number `attempts` to try again, or undefined: its retry budget is used. */
@@ -44,6 +46,10 @@ export interface Sender {
   readonly leaseMs: number
   /** Most time between two looks for jobs other nodes queued (a local cause wakes the worker at once). */
   readonly pollMs: number
+  /** Jobs claimed at once (16 when not given). */
+  readonly batch?: number | undefined
+  /** Jobs of this kind sent at once (4 when not given). */
+  readonly concurrency?: number | undefined
   /** What a job sent and a job failed for good add to their app's statistics (same transaction). */
   readonly stats?: { readonly sent?: StatsCounts; readonly failed?: StatsCounts }
   /** Metrics hook: called once a job is recorded sent, or failed for good. */

@@ -134,6 +134,12 @@ export interface WebhookStoreShape {
     user: string,
     jobId: string
   ) => Effect.Effect<EarlierJob | undefined>
+  /** The earliest job queued for `endpointId` of each of `users` (per-user order, for a claim at once). */
+  readonly firsts: (
+    app: string,
+    endpointId: string,
+    users: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, EarlierJob>>
   /**
    * Takes up to `max` more queued, due, unheld events of an endpoint into the batch `leader`
    * leads (held under its name until `until`), in id order, never one of a user whose earlier
@@ -159,6 +165,19 @@ export interface WebhookStoreShape {
 export class WebhookStore extends Context.Tag("@pushback/server/WebhookStore")<
   WebhookStore,
   WebhookStoreShape
+>() {}
+
+/** The sender's writes (an attempt's log line, batches): what each store backend runs them on. */
+export type WebhookSendsShape = Pick<WebhookStoreShape, "takeBatch" | "settleBatch" | "record">
+
+/**
+ * The WebhookSends service tag, provided by each Store backend's layer: on SQLite the writer
+ * thread's operations (a write on a connection of the main thread would wait there, event loop
+ * and all, for the writer's lock during its commits); on PostgreSQL the store's pool.
+ */
+export class WebhookSends extends Context.Tag("@pushback/server/WebhookSends")<
+  WebhookSends,
+  WebhookSendsShape
 >() {}
 
 /** The outbox id of `eventId` sent to `endpointId` (per-user order compares these). */

@@ -3,22 +3,21 @@
  * node's database — a second SQLite connection on the same file (WAL, busy timeout), or a pool
  * of a few PostgreSQL connections — made after the Store (which migrates). Endpoint changes
  * and events queued outside a write-path transaction (`webhook.test`, presence) are short, rare
- * writes next to the notify path's; the sender's attempt log goes through a third SQLite
- * connection that does not wait for the disk (webhookSendSql.ts). Events caused by the write
- * path are queued inside its own transaction instead. Old attempts are pruned every 10 minutes.
+ * writes next to the notify path's; the sender's own writes (the attempts log, batches) are the
+ * Store backend's `WebhookSends` (the SQLite writer thread, or the PostgreSQL pool). Events caused
+ * by the write path are queued inside its own transaction. Old attempts are pruned every 10 minutes.
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { type Config, type ServerConfig, sqlitePath } from "../config/Config.js"
 import { isPostgresUrl } from "../config/DatabaseUrl.js"
 import type { SenderSlot } from "../outbox/Sender.js"
 import { Store } from "../storage/Store.js"
-import { makeWebhookSendSql } from "./webhookSendSql.js"
 import { makeWebhookSql } from "./webhookSql.js"
 import { makeWebhookSender } from "./webhookSender.js"
-import { WebhookStore } from "./WebhookStore.js"
+import { WebhookSends, WebhookStore } from "./WebhookStore.js"
 
 /** The connection the webhooks' storage uses. */
 const clientFor = (config: ServerConfig): Layer.Layer<SqlClient.SqlClient> =>
@@ -50,23 +49,17 @@ const pruneAttempts = (sql: SqlClient.SqlClient, config: ServerConfig) => {
 }
 
 /** The WebhookStore of a node, once the Store has migrated the database. */
-export const layerWebhookStore = (config: ServerConfig): Layer.Layer<WebhookStore, never, Store> =>
+export const layerWebhookStore = (
+  config: ServerConfig
+): Layer.Layer<WebhookStore, never, Store | WebhookSends> =>
   Layer.scoped(
     WebhookStore,
     Effect.gen(function* () {
       yield* Store
       const sql = yield* SqlClient.SqlClient
       yield* Effect.forkScoped(pruneAttempts(sql, config))
-      if (isPostgresUrl(config.databaseUrl)) return yield* makeWebhookSql(makeWebhookSendSql(sql))
-      yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
-      // The sender's writes on a connection that does not wait for the disk (webhookSendSql.ts).
-      const sends = Context.get(
-        yield* Layer.build(Layer.orDie(SqliteClient.layer({ filename: sqlitePath(config.databaseUrl) }))),
-        SqlClient.SqlClient
-      )
-      yield* sends`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
-      yield* sends`PRAGMA synchronous = NORMAL`.pipe(Effect.orDie)
-      return yield* makeWebhookSql(makeWebhookSendSql(sends))
+      if (!isPostgresUrl(config.databaseUrl)) yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
+      return yield* makeWebhookSql(yield* WebhookSends)
     })
   ).pipe(Layer.provide(clientFor(config)))
 

@@ -1,20 +1,19 @@
 /**
- * The webhook sender's own writes (WebhookStore.ts): taking queued events into a batch, settling
- * a batch, and logging an attempt with what it does to its endpoint. On SQLite they run on a
- * connection of their own with `synchronous = NORMAL` (webhookLayer.ts): an attempt is logged
- * after every send, and a commit that waits for the disk would stall the node's event loop; WAL
- * keeps such a commit through a crash or `kill -9`, and what a power cut could lose (the last
- * attempts' log lines, a batch's "sent") only means an event is sent again — at least once.
+ * The webhook sender's own writes (WebhookStore.ts `WebhookSends`): taking queued events into a
+ * batch, settling a batch, and logging an attempt with what it does to its endpoint — here over
+ * `@effect/sql` for PostgreSQL (the store's pool). SQLite runs the same writes as operations of
+ * its writer thread (sqliteWebhookWrites.ts), in its group commits: a write on a connection of
+ * the main thread would wait there, event loop and all, for the writer's lock. Who joins a
+ * batch is decided by `batchMembers`, for both.
  */
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { batchMembers } from "./batchMembers.js"
 import { str } from "./webhookSql.js"
-import { WEBHOOK, type WebhookStoreShape } from "./WebhookStore.js"
+import { WEBHOOK, type WebhookSendsShape } from "./WebhookStore.js"
 
-/** The sender's writes over `sql`. */
-export const makeWebhookSendSql = (
-  sql: SqlClient.SqlClient
-): Pick<WebhookStoreShape, "takeBatch" | "settleBatch" | "record"> => {
+/** The sender's writes over `sql` (PostgreSQL; SQLite runs them on its writer thread, sqliteWebhookWrites.ts). */
+export const makeWebhookSendSql = (sql: SqlClient.SqlClient): WebhookSendsShape => {
   const tx = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
     sql.withTransaction(effect).pipe(Effect.orDie)
   return {
@@ -27,20 +26,7 @@ export const makeWebhookSendSql = (
           const rows = yield* sql`SELECT id, user_id, due_at, lease_owner, lease_until, last_error FROM outbox
             WHERE kind = ${WEBHOOK} AND app = ${app} AND state = 'queued' AND id LIKE ${`%.${endpointId}`}
               AND id <> ${leader} ORDER BY id LIMIT ${max * 2}`
-          const blocked = new Set<string>()
-          const ids: Array<string> = []
-          for (const r of rows) {
-            const user = str(r["user_id"]) ?? ""
-            const ours = owner !== "" && r["lease_owner"] === owner
-            const unheld = r["lease_until"] === null || String(r["lease_until"]) <= now
-            // Due, or only waiting for an earlier event of its user (which is then in this batch).
-            const due = String(r["due_at"]) <= now || String(r["last_error"] ?? "").startsWith("waiting for ")
-            if (!(ours || (unheld && due)) || blocked.has(user)) {
-              blocked.add(user)
-              continue
-            }
-            if (ids.length < max) ids.push(String(r["id"]))
-          }
+          const ids = batchMembers(rows, owner, now, max)
           if (ids.length === 0) return []
           const taken =
             yield* sql`UPDATE outbox SET lease_owner = ${`batch:${leader}`}, lease_until = ${until}

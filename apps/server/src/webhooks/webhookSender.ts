@@ -1,7 +1,9 @@
 /**
  * Webhooks' sender of the outbox (PROTOCOL.md §15): a `webhook` job is one event for one
- * endpoint. It is signed with the Standard Webhooks scheme (the `standardwebhooks` library; both
- * secrets for a day after a rotation) and POSTed (post.ts). The retry schedule is the sender's
+ * endpoint. It is signed with the Standard Webhooks scheme (its exact HMAC recipe over
+ * `node:crypto`, with keys decoded once; the tests verify every request with the
+ * `standardwebhooks` library; both secrets for a day after a rotation) and POSTed (post.ts).
+ * A claim's endpoints and per-user order are read once for all its jobs (sendOrder.ts). The retry schedule is the sender's
  * own — `webhooks.retrySeconds` with jitter, counted in real attempts (the attempts log), at
  * least what `Retry-After` asks — so a job that merely waits for an earlier event of its user
  * (per-endpoint, per-user order) uses none of it: the worker's `retryIn` is always 0 and each
@@ -11,22 +13,23 @@
  * (the events claimed together join the first one's). Leases, once per cluster and surviving
  * `kill -9` are the outbox's.
  */
-import { createHash } from "node:crypto"
+import { createHash, createHmac } from "node:crypto"
 import { Effect } from "effect"
-import { Webhook } from "standardwebhooks"
 import { Config } from "../config/Config.js"
 import type { WebhookTuning } from "../config/settings.js"
 import type { OutboxJob } from "../outbox/OutboxStore.js"
 import type { Sender, SendResult } from "../outbox/Sender.js"
 import { typeOfBody } from "./events.js"
 import { postWebhook } from "./post.js"
+import { endpointKey, type PreparedClaim, prepareClaim, sendInOrder, waitFor } from "./sendOrder.js"
 import { type EndpointRecord, partsOfJobId, WEBHOOK, WebhookStore } from "./WebhookStore.js"
+
+/** Jobs claimed at once, and sent at once (a receiver's keep-alive pool holds 32 connections). */
+const SEND_BATCH = 128
+const SEND_CONCURRENCY = 32
 
 /** Most events in one batched request. */
 const BATCH_MAX = 100
-
-/** How long a job waits for an earlier event of its user that a node is sending right now. */
-const IN_FLIGHT_WAIT_MS = 200
 
 /** ±20 % of `ms`: retries of many events spread out instead of arriving together. */
 const jittered = (ms: number): number => Math.round(ms * (0.8 + Math.random() * 0.4))
@@ -37,14 +40,32 @@ export const retryDelay = (tuning: WebhookTuning, tries: number): number | undef
   return seconds === undefined ? undefined : jittered(seconds * 1000)
 }
 
+/** Signing keys by secret (a `whsec_` secret is its key in base64), decoded once. */
+const keys = new Map<string, Buffer>()
+const keyOf = (secret: string): Buffer => {
+  let key = keys.get(secret)
+  if (key === undefined) {
+    if (keys.size > 1000) keys.clear()
+    key = Buffer.from(secret.replace(/^whsec_/, ""), "base64")
+    keys.set(secret, key)
+  }
+  return key
+}
+
+/** The Standard Webhooks signature of `body`: `v1,` and the base64 HMAC-SHA256 of "id.timestamp.body". */
+const sign = (secret: string, id: string, at: Date, body: string): string =>
+  `v1,${createHmac("sha256", keyOf(secret))
+    .update(`${id}.${Math.floor(at.getTime() / 1000)}.${body}`)
+    .digest("base64")}`
+
 /** The `webhook-signature` header: the current secret's, and the previous one's while it still signs. */
 export const signatures = (endpoint: EndpointRecord, id: string, at: Date, body: string): string => {
-  const current = new Webhook(endpoint.secret).sign(id, at, body)
+  const current = sign(endpoint.secret, id, at, body)
   const previous =
     endpoint.previousSecret !== null &&
     endpoint.previousUntil !== null &&
     Date.parse(endpoint.previousUntil) > at.getTime()
-      ? new Webhook(endpoint.previousSecret).sign(id, at, body)
+      ? sign(endpoint.previousSecret, id, at, body)
       : undefined
   return previous === undefined ? current : `${current} ${previous}`
 }
@@ -99,42 +120,52 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
       return lock
     }
 
+    // The claim being sent (read once for all its jobs), and the endpoints it disabled meanwhile.
+    let claim: PreparedClaim | undefined
+    const disabledNow = new Set<string>()
+
     const send = (job: OutboxJob): Effect.Effect<SendResult> =>
       Effect.gen(function* () {
         const { endpointId } = partsOfJobId(job.id)
-        const endpoint = yield* store.get(job.app, endpointId)
-        if (endpoint?.batch !== true) return yield* attempt(job, endpoint)
+        const key = endpointKey(job.app, endpointId)
+        const endpoint =
+          claim?.endpoints.has(key) === true
+            ? claim.endpoints.get(key)
+            : yield* store.get(job.app, endpointId)
+        if (endpoint?.batch !== true) {
+          const group = claim?.groups.get(job.id)
+          if (group !== undefined) return yield* sendInOrder(group, job, (j) => attempt(j, endpoint, false))
+          return yield* attempt(job, endpoint, true)
+        }
         return yield* oneAtATime(endpointId).withPermits(1)(
           Effect.gen(function* () {
             // Taken into a batch while it waited (sent with it, or let go to be claimed again).
             if (!(yield* store.stillHeld(job.id))) return { _tag: "Cancelled" } as const
-            return yield* attempt(job, endpoint)
+            return yield* attempt(job, endpoint, true)
           })
         )
       })
 
-    /** One attempt at `job` for `endpoint` (as read just before; undefined: deleted). */
-    const attempt = (job: OutboxJob, endpoint: EndpointRecord | undefined): Effect.Effect<SendResult> =>
+    /**
+     * One attempt at `job` for `endpoint` (as read for its claim; undefined: deleted), checking
+     * per-user order itself when `checkOrder` (a job its claim did not put in order).
+     */
+    const attempt = (
+      job: OutboxJob,
+      endpoint: EndpointRecord | undefined,
+      checkOrder: boolean
+    ): Effect.Effect<SendResult> =>
       Effect.gen(function* () {
         const { eventId, endpointId } = partsOfJobId(job.id)
         if (endpoint === undefined) return { _tag: "Cancelled" } as const
         const type = typeOfBody(job.payload)
-        if (!endpoint.enabled && type !== "webhook.test") {
+        const enabled = endpoint.enabled && !disabledNow.has(endpointKey(job.app, endpointId))
+        if (!enabled && type !== "webhook.test") {
           return { _tag: "Failed", error: "the endpoint is disabled", permanent: true } as const
         }
-        if (job.userId !== null) {
+        if (checkOrder && job.userId !== null) {
           const before = yield* store.earlier(job.app, endpointId, job.userId, job.id)
-          if (before !== undefined) {
-            const wait = before.held
-              ? IN_FLIGHT_WAIT_MS
-              : Math.max(IN_FLIGHT_WAIT_MS, Date.parse(before.dueAt) - Date.now())
-            return {
-              _tag: "Failed",
-              error: `waiting for ${before.id}`,
-              permanent: false,
-              retryAfterMs: wait
-            } as const
-          }
+          if (before !== undefined) return waitFor(before)
         }
         const at = new Date()
         const message = endpoint.batch
@@ -184,6 +215,7 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
         )
         if (endpoint.batch) yield* store.settleBatch(job.id, ok ? new Date(now).toISOString() : undefined)
         if (ok) return { _tag: "Sent" } as const
+        if (disabled) disabledNow.add(endpointKey(job.app, endpointId))
         if (disabled)
           console.log(`[pushback] webhook endpoint ${endpointId} of ${job.app} disabled (${error})`)
         return {
@@ -196,11 +228,26 @@ export const makeWebhookSender: Effect.Effect<Sender, never, Config | WebhookSto
 
     return {
       kind: WEBHOOK,
+      prepare: (jobs) =>
+        Effect.suspend(() => {
+          claim = undefined
+          disabledNow.clear()
+          return prepareClaim(store, jobs)
+        }).pipe(
+          Effect.flatMap((prepared) =>
+            Effect.sync(() => {
+              claim = prepared
+            })
+          )
+        ),
       send,
       // The schedule is the sender's (each failure says its delay), counted in real attempts.
       retryIn: () => 0,
       leaseMs: tuning.leaseSeconds * 1000,
-      pollMs: tuning.pollMs
+      pollMs: tuning.pollMs,
+      // Many small requests, each mostly waiting for its receiver: more at once than email.
+      batch: SEND_BATCH,
+      concurrency: SEND_CONCURRENCY
     } satisfies Sender
   }
 )

@@ -12,6 +12,7 @@ import {
   type EndpointRecord,
   WEBHOOK,
   type WebhookEventRow,
+  type WebhookSendsShape,
   type WebhookStoreShape
 } from "./WebhookStore.js"
 
@@ -60,9 +61,9 @@ const attemptOf = (r: Record<string, unknown>): AttemptRecord => ({
 
 /**
  * The webhook storage on the SqlClient in context; the sender's own writes (attempts, batches)
- * go through `sends` (webhookSendSql.ts), on the connection the layer gives them.
+ * are `sends`, the Store backend's `WebhookSends` (the SQLite writer thread, or PostgreSQL's pool).
  */
-export const makeWebhookSql = (sends: Pick<WebhookStoreShape, "takeBatch" | "settleBatch" | "record">) =>
+export const makeWebhookSql = (sends: WebhookSendsShape) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const tx = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
@@ -192,6 +193,27 @@ export const makeWebhookSql = (sends: Pick<WebhookStoreShape, "takeBatch" | "set
                     held: r["lease_until"] !== null && String(r["lease_until"]) > new Date().toISOString()
                   }
             )
+          )
+        ),
+      firsts: (app, endpointId, users) =>
+        read(
+          sql`SELECT o.id, o.user_id, o.due_at, o.lease_until FROM outbox o
+            JOIN (SELECT user_id, MIN(id) AS first FROM outbox WHERE kind = ${WEBHOOK} AND state = 'queued'
+              AND app = ${app} AND id LIKE ${`%.${endpointId}`} AND ${sql.in("user_id", users)}
+              GROUP BY user_id) f ON o.id = f.first`.pipe(
+            Effect.map((rows) => {
+              const now = new Date().toISOString()
+              return new Map(
+                rows.map((r) => [
+                  String(r["user_id"]),
+                  {
+                    id: String(r["id"]),
+                    dueAt: String(r["due_at"]),
+                    held: r["lease_until"] !== null && String(r["lease_until"]) > now
+                  }
+                ])
+              )
+            })
           )
         ),
       // Never "not held" for a lease that merely ran out: the worker could then cancel a job nobody sent.

@@ -32,6 +32,8 @@ import { makeSqlReads } from "../sqlReads.js"
 import { makePgTopicWrites } from "../../topics/pgTopics.js"
 import { makeTopicReads } from "../../topics/topicReads.js"
 import { TopicStore, type TopicStoreShape } from "../../topics/TopicStore.js"
+import { makeWebhookSendSql } from "../../webhooks/webhookSendSql.js"
+import { WebhookSends } from "../../webhooks/WebhookStore.js"
 import { perTurnLoader } from "../../batching/perTurn.js"
 
 /** Connections per node: enough for concurrent calls, few enough for many nodes on one server. */
@@ -111,12 +113,15 @@ const makePgStore = Effect.gen(function* () {
   return Context.make(Store, withoutNulKeys(store)).pipe(
     Context.add(OutboxStore, outbox),
     Context.add(PushStore, push),
-    Context.add(TopicStore, topics)
+    Context.add(TopicStore, topics),
+    Context.add(WebhookSends, makeWebhookSendSql(sql))
   )
 })
 
 /** Store (and the outbox's, push's and topics' stores) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
-export const layerPgStore = (url: string): Layer.Layer<Store | OutboxStore | PushStore | TopicStore> => {
+export const layerPgStore = (
+  url: string
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | WebhookSends> => {
   const client = PgClient.layer({
     url: Redacted.make(url),
     maxConnections: POOL_SIZE,

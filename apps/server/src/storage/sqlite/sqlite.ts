@@ -22,6 +22,7 @@ import { PushStore, type PushStoreShape } from "../../push/PushStore.js"
 import { runMigrations } from "../migrations/migrations.js"
 import { makeTopicReads } from "../../topics/topicReads.js"
 import { TopicStore, type TopicStoreShape } from "../../topics/TopicStore.js"
+import { WebhookSends, type WebhookSendsShape } from "../../webhooks/WebhookStore.js"
 import { makeSqlReads } from "../sqlReads.js"
 import { startWriter } from "./writer.js"
 
@@ -58,9 +59,15 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
 
     const outbox: OutboxStoreShape = {
       ...(yield* makeOutboxReads),
-      claim: (kind, now, lease, limit) => writer.run("claimOutbox", kind, now, lease, limit),
-      settle: (id, owner, settlement) => writer.run("settleOutbox", id, owner, settlement),
+      claim: (kind, now, lease, limit) => writer.runSoon("claimOutbox", kind, now, lease, limit),
+      settle: (id, owner, settlement) => writer.runSoon("settleOutbox", id, owner, settlement),
       retry: (kind, app, ids, now) => writer.run("retryOutbox", kind, app, ids, now)
+    }
+    const webhookSends: WebhookSendsShape = {
+      takeBatch: (app, endpointId, leader, now, until, max) =>
+        writer.run("takeWebhookBatch", app, endpointId, leader, now, until, max),
+      settleBatch: (leader, at) => writer.runSoon("settleWebhookBatch", leader, at),
+      record: (attempt, effect) => writer.runSoon("recordWebhookAttempt", attempt, effect)
     }
     const store: StoreShape = {
       ...reads,
@@ -100,7 +107,8 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
     return Context.make(Store, store).pipe(
       Context.add(OutboxStore, outbox),
       Context.add(PushStore, push),
-      Context.add(TopicStore, topics)
+      Context.add(TopicStore, topics),
+      Context.add(WebhookSends, webhookSends)
     )
   })
 
@@ -108,7 +116,7 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
 export const layerSqliteStore = (
   filename: string,
   writerThread?: URL
-): Layer.Layer<Store | OutboxStore | PushStore | TopicStore> => {
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | WebhookSends> => {
   const client = Layer.unwrapEffect(
     Effect.sync(() => {
       mkdirSync(dirname(filename), { recursive: true })

@@ -139,6 +139,7 @@ export const makeSqliteWrites = (db: Database) => {
   return {
     ...outbox.writes,
     ...makeSqlitePushWrites(db),
+    ...webhooks.writes,
     ...makeSqliteTopicWrites(db, registerUser),
     createApp: (app: AppRecord) => {
       st.insertApp.run(app.id, app.name, app.secret, app.createdAt)

@@ -21,6 +21,9 @@ import type { WriterRequest, WriterThreadData } from "./writerThread.js"
 const MAX_RESTARTS = 3
 const RESTART_WINDOW_MS = 60_000
 
+/** The longest a `runSoon` write waits for other writes to share its commit. */
+const HOLD_MS = 5
+
 /** Where the built thread entry is (beside the bundle that imports this module). */
 export const defaultWriterThreadUrl = new URL("./writer-thread.js", import.meta.url)
 
@@ -90,19 +93,37 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
   }
   spawn()
 
-  // Requests made in one turn of the event loop go to the thread as one message.
+  // Requests made in one turn of the event loop go to the thread as one message; requests that
+  // can wait a little (`runSoon`) join the next message, or go on their own after HOLD_MS.
   let outbox: Array<WriterRequest> = []
+  let held: Array<WriterRequest> = []
+  let holding: ReturnType<typeof setTimeout> | undefined
   const post = (request: WriterRequest) => {
     if (outbox.push(request) === 1) {
       setImmediate(() => {
+        if (held.length > 0) {
+          clearTimeout(holding)
+          holding = undefined
+          outbox = [...held, ...outbox]
+          held = []
+        }
         for (const r of outbox) if ("id" in r) posted.add(r.id)
         worker.postMessage(JSON.stringify(outbox))
         outbox = []
       })
     }
   }
+  const hold = (request: WriterRequest) => {
+    held.push(request)
+    holding ??= setTimeout(() => {
+      holding = undefined
+      const soon = held
+      held = []
+      for (const r of soon) post(r)
+    }, HOLD_MS)
+  }
 
-  const send = <A>(request: Exclude<WriterRequest, { op: "close" }>): Effect.Effect<A> =>
+  const send = <A>(request: Exclude<WriterRequest, { op: "close" }>, soon = false): Effect.Effect<A> =>
     Effect.async<A>((resume) => {
       pending.set(request.id, (exit) =>
         resume(
@@ -111,7 +132,8 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
             : Effect.die(new Error(`storage write failed: ${exit.error}`))
         )
       )
-      post(request)
+      if (soon) hold(request)
+      else post(request)
     })
 
   return {
@@ -121,6 +143,16 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
       ...args: Parameters<SqliteWrites[K]>
     ): Effect.Effect<ReturnType<SqliteWrites[K]>> =>
       Effect.suspend(() => send<ReturnType<SqliteWrites[K]>>({ id: nextId++, op, args })),
+    /**
+     * As `run`, for work nobody waits on (the outbox's claims and settlements, webhook attempt
+     * logs): it joins the next commit of other writes, or has one of its own within HOLD_MS, so
+     * a stream of such writes shares commits (an fsync each) instead of having one apiece.
+     */
+    runSoon: <K extends keyof SqliteWrites>(
+      op: K,
+      ...args: Parameters<SqliteWrites[K]>
+    ): Effect.Effect<ReturnType<SqliteWrites[K]>> =>
+      Effect.suspend(() => send<ReturnType<SqliteWrites[K]>>({ id: nextId++, op, args }, true)),
     durability: Effect.suspend(() => send<Durability>({ id: nextId++, op: "durability" })),
     /** The thread, for tests of what happens when it dies. */
     thread: () => worker,

@@ -11,6 +11,7 @@ import { Chart, type Point } from "./Chart.js"
 import { Users } from "./Users.js"
 import { usePoll } from "./usePoll.js"
 import { Topics } from "./Topics.js"
+import { Channels } from "./Channels.js"
 import { Webhooks } from "./Webhooks.js"
 
 const RANGES = [
@@ -176,6 +177,7 @@ export const AppPage = ({ appId }: { appId: string }) => {
       <Live path={path} />
       <Users appId={appId} />
       <Topics appId={appId} />
+      <Channels appId={appId} />
       <section aria-labelledby="types-title">
         <h2 id="types-title">Event types</h2>
         {app.eventTypes.length === 0 ? (

@@ -16,6 +16,7 @@ export default defineProject({
       "test/compat/*.test.ts",
       "test/email/*.test.ts",
       "test/topics/*.test.ts",
+      "test/conversations/*.test.ts",
       "test/webhooks/*.test.ts",
       "test/push/*.test.ts",
       "test/pg/*.test.ts",

@@ -5,9 +5,12 @@
  */
 import type { ManagedRuntime } from "effect"
 import type { ClientFrameHandlers } from "../stream/transports/frameHandlers.js"
+import { typingFrameHandler } from "../conversations/typingFrame.js"
 import type { NodeServices } from "./layers.js"
 
 /** Every concept's client-frame handlers, running their work on the node's `runtime`. */
 export const clientFrameHandlers = (
-  _runtime: ManagedRuntime.ManagedRuntime<NodeServices, never>
-): ClientFrameHandlers => ({})
+  runtime: ManagedRuntime.ManagedRuntime<NodeServices, never>
+): ClientFrameHandlers => ({
+  typing: typingFrameHandler(runtime)
+})

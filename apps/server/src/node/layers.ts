@@ -32,12 +32,16 @@ import { layerReceipts } from "../stream/Receipts.js"
 import { layerSessions } from "../stream/Sessions.js"
 import { layerPresenceEvents } from "../webhooks/presenceEvents.js"
 import { layerWebhookStore, webhookSender } from "../webhooks/webhookLayer.js"
+import { awaySender, layerDeliveryHandoff, layerLateDelivery } from "../conversations/awaySender.js"
+import type { ConversationStore } from "../conversations/ConversationStore.js"
+import { layerRedisTyping } from "../conversations/redisTyping.js"
+import { layerInProcessTyping } from "../conversations/Typing.js"
 import type { WebhookSends } from "../webhooks/WebhookStore.js"
 
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
 export const layerStoreFor = (
   config: ServerConfig
-): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | WebhookSends> =>
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | ConversationStore | WebhookSends> =>
   isPostgresUrl(config.databaseUrl)
     ? layerPgStore(config.databaseUrl)
     : layerSqliteStore(sqlitePath(config.databaseUrl))
@@ -66,10 +70,20 @@ const layerConfig = (config: ServerConfig): Layer.Layer<Config, never, Store> =>
  */
 const layerCluster = (config: ServerConfig) =>
   config.redisUrl === undefined
-    ? Layer.mergeAll(layerInProcessBus, layerInProcessPresence, layerInProcessControl, layerInProcessLimits)
-    : Layer.mergeAll(layerRedisBus, layerRedisPresence, layerRedisControl, layerRedisLimits).pipe(
-        Layer.provideMerge(layerRedis(config.redisUrl))
+    ? Layer.mergeAll(
+        layerInProcessBus,
+        layerInProcessPresence,
+        layerInProcessControl,
+        layerInProcessLimits,
+        layerInProcessTyping
       )
+    : Layer.mergeAll(
+        layerRedisBus,
+        layerRedisPresence,
+        layerRedisControl,
+        layerRedisLimits,
+        layerRedisTyping
+      ).pipe(Layer.provideMerge(layerRedis(config.redisUrl)))
 
 /** Every service of one node, from a resolved config. */
 export const layerServices = (config: ServerConfig) => {
@@ -77,14 +91,18 @@ export const layerServices = (config: ServerConfig) => {
     layerConfig(config),
     layerSessions.pipe(Layer.provideMerge(layerReceipts), Layer.provideMerge(layerMetrics))
   ).pipe(Layer.provideMerge(layerStoreFor(config)))
-  const keyed = layerPushKeys.pipe(Layer.provideMerge(base))
+  const keyed = Layer.mergeAll(layerPushKeys, layerLateDelivery).pipe(Layer.provideMerge(base))
   // The outbox's senders, one per kind.
-  const senders = [emailSender, pushSender, webhookSender] as const
+  const senders = [emailSender, pushSender, webhookSender, awaySender] as const
   const outbox = layerOutbox<Effect.Effect.Context<(typeof senders)[number]>>(senders)
   const cluster = Layer.mergeAll(layerCluster(config), outbox).pipe(
     Layer.provideMerge(layerWebhookStore(config).pipe(Layer.provideMerge(keyed)))
   )
-  return Layer.mergeAll(layerDelivery, layerAuth, layerPresenceEvents).pipe(Layer.provideMerge(cluster))
+  const services = Layer.mergeAll(layerDelivery, layerAuth, layerPresenceEvents).pipe(
+    Layer.provideMerge(cluster)
+  )
+  // The away sender reaches Delivery, which needs the outbox, once both are made.
+  return layerDeliveryHandoff.pipe(Layer.provideMerge(services))
 }
 
 /** The services a node's runtime provides: what its routes, transports and duties may need. */

@@ -4,6 +4,7 @@
  */
 import { Effect } from "effect"
 import { compatRoutes } from "../compat/index.js"
+import { conversationRoutes } from "../conversations/routes.js"
 import { badRequest } from "../http/ApiError.js"
 import { type Route, type RouteNeeds, route } from "../http/Route.js"
 import { statusRoutes } from "../http/status.js"
@@ -46,6 +47,7 @@ const all = [
   ...pushRoutes,
   ...webhookRoutes,
   ...topicRoutes,
+  ...conversationRoutes,
   ...compatRoutes,
   ...transportRoutes
 ]

@@ -28,6 +28,11 @@ export interface SessionsShape {
   readonly remove: (session: Session) => void
   /** Delivers entries (of any users of `app`) to this node's sessions. */
   readonly deliver: (app: string, entries: ReadonlyArray<StreamEntry>) => void
+  /**
+   * Writes a frame that is no stream entry (typing, PROTOCOL.md §13: live only, never stored or
+   * replayed) to this node's open sessions of `users` of `app`.
+   */
+  readonly signal: (app: string, users: ReadonlyArray<string>, frame: string) => void
   /** Every live session of `app` on this node, or of every app. */
   readonly list: (app?: string) => ReadonlyArray<Session>
   /** Calls `listener` after each session joins or leaves (Presence mirrors the hub with it). */
@@ -121,6 +126,14 @@ export const makeSessions = (
               : notificationCreatedAtOf(entry.payload)
           if (created !== undefined) delays.observe(Math.max(0, Date.now() - created) / 1000)
         }
+      }
+    },
+    signal: (app, users, frame) => {
+      const byUser = byApp.get(app)
+      if (byUser === undefined) return
+      for (const user of users) {
+        for (const session of byUser.get(user) ?? [])
+          if (session.phase._tag !== "closed") session.write(frame)
       }
     },
     sessionsOf: (app, user) => byApp.get(app)?.get(user)?.size ?? 0,

@@ -32,6 +32,9 @@ import { makeSqlReads } from "../sqlReads.js"
 import { makePgTopicWrites } from "../../topics/pgTopics.js"
 import { makeTopicReads } from "../../topics/topicReads.js"
 import { TopicStore, type TopicStoreShape } from "../../topics/TopicStore.js"
+import { makeConversationReads } from "../../conversations/conversationReads.js"
+import { ConversationStore } from "../../conversations/ConversationStore.js"
+import { makePgConversationWrites } from "../../conversations/pgConversations.js"
 import { makeWebhookSendSql } from "../../webhooks/webhookSendSql.js"
 import { WebhookSends } from "../../webhooks/WebhookStore.js"
 import { perTurnLoader } from "../../batching/perTurn.js"
@@ -114,6 +117,10 @@ const makePgStore = Effect.gen(function* () {
     Context.add(OutboxStore, outbox),
     Context.add(PushStore, push),
     Context.add(TopicStore, topics),
+    Context.add(ConversationStore, {
+      ...(yield* makeConversationReads),
+      ...makePgConversationWrites(sql, transaction)
+    }),
     Context.add(WebhookSends, makeWebhookSendSql(sql))
   )
 })
@@ -121,7 +128,7 @@ const makePgStore = Effect.gen(function* () {
 /** Store (and the outbox's, push's and topics' stores) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
 export const layerPgStore = (
   url: string
-): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | WebhookSends> => {
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | ConversationStore | WebhookSends> => {
   const client = PgClient.layer({
     url: Redacted.make(url),
     maxConnections: POOL_SIZE,

@@ -22,6 +22,8 @@ import { PushStore, type PushStoreShape } from "../../push/PushStore.js"
 import { runMigrations } from "../migrations/migrations.js"
 import { makeTopicReads } from "../../topics/topicReads.js"
 import { TopicStore, type TopicStoreShape } from "../../topics/TopicStore.js"
+import { ConversationStore } from "../../conversations/ConversationStore.js"
+import { makeSqliteConversationStore } from "../../conversations/sqliteConversationStore.js"
 import { WebhookSends, type WebhookSendsShape } from "../../webhooks/WebhookStore.js"
 import { makeSqlReads } from "../sqlReads.js"
 import { startWriter } from "./writer.js"
@@ -108,6 +110,7 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       Context.add(OutboxStore, outbox),
       Context.add(PushStore, push),
       Context.add(TopicStore, topics),
+      Context.add(ConversationStore, yield* makeSqliteConversationStore(writer.run)),
       Context.add(WebhookSends, webhookSends)
     )
   })
@@ -116,7 +119,7 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
 export const layerSqliteStore = (
   filename: string,
   writerThread?: URL
-): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | WebhookSends> => {
+): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | ConversationStore | WebhookSends> => {
   const client = Layer.unwrapEffect(
     Effect.sync(() => {
       mkdirSync(dirname(filename), { recursive: true })

@@ -12,6 +12,7 @@ import { makeSqliteOutbox } from "../../outbox/sqliteOutbox.js"
 import { makeSqlitePushQueue } from "../../push/pushQueue.js"
 import { makeSqlitePushWrites } from "../../push/sqlitePushWrites.js"
 import { makeSqliteTopicWrites } from "../../topics/sqliteTopicWrites.js"
+import { makeSqliteConversationWrites } from "../../conversations/sqliteConversationWrites.js"
 import { makeSqliteAudience } from "./sqliteAudience.js"
 import { makeSqliteStatsBump } from "../../stats/sqliteBuckets.js"
 import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
@@ -141,6 +142,7 @@ export const makeSqliteWrites = (db: Database) => {
     ...makeSqlitePushWrites(db),
     ...webhooks.writes,
     ...makeSqliteTopicWrites(db, registerUser),
+    ...makeSqliteConversationWrites(db, registerUser, outbox.enqueue),
     createApp: (app: AppRecord) => {
       st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
       st.bumpCatalog.run()

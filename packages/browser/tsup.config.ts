@@ -2,12 +2,18 @@ import { defineConfig } from "tsup"
 
 // Two builds: the ESM entries (with types) for bundlers — the SDK, the core that
 // `@pushback/node` runs, Web Push (`@pushback/browser/push`) and channels
-// (`@pushback/browser/channels`), each with its own size budget —
+// (`@pushback/browser/channels`) and chat (`@pushback/browser/chat`), each with its own size budget —
 // and a minified IIFE for script tags whose global `PushBack` is the
 // PushBack object itself (the footer unwraps the default export).
 export default defineConfig([
   {
-    entry: { index: "src/index.ts", core: "src/core.ts", push: "src/push.ts", channels: "src/channels.ts" },
+    entry: {
+      index: "src/index.ts",
+      core: "src/core.ts",
+      push: "src/push.ts",
+      channels: "src/channels.ts",
+      chat: "src/chat.ts"
+    },
     format: ["esm"],
     dts: true,
     sourcemap: true,

@@ -54,6 +54,15 @@ it(`the channels entry is under ${CHANNELS_BUDGET} bytes minified and gzipped`, 
   if (existsSync(dist)) expect(await gzippedBundle(dist)).toBeLessThan(CHANNELS_BUDGET)
 })
 
+/** `@pushback/browser/chat` (PROTOCOL.md §13): a separate entry on the client's connection, with its own budget. */
+const CHAT_BUDGET = 3072
+
+it(`the chat entry is under ${CHAT_BUDGET} bytes minified and gzipped`, async () => {
+  expect(await gzippedBundle(here("../src/chat.ts"))).toBeLessThan(CHAT_BUDGET)
+  const dist = here("../dist/chat.js")
+  if (existsSync(dist)) expect(await gzippedBundle(dist)).toBeLessThan(CHAT_BUDGET)
+})
+
 it("has no runtime dependencies", async () => {
   const pkg = (await import("../package.json", { with: { type: "json" } })).default as {
     dependencies?: Record<string, string>

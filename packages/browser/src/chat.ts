@@ -1,0 +1,413 @@
+/**
+ * `@pushback/browser/chat`: conversations between users (PROTOCOL.md §13) on a client's
+ * connection — a separate entry point, so the core bundle keeps its budget. It adds no
+ * connection of its own: the chat's stream entries (`message`, `conversation`,
+ * `conversation_read`) reach it through the client once each and in order, in every tab (one
+ * tab holds the connection, the others follow), and typing frames live. What it shows comes
+ * from the documented REST API plus those entries (chatList.ts and chatThread.ts say how).
+ *
+ * ```ts
+ * const chat = createChat(client)
+ * const inbox = chat.conversations()        // a store: conversations with unread and lastMessage
+ * const talk = chat.conversation("cnv_1")   // a store: messages, typing users; and the actions
+ * await talk.send("Hello!")                 // shown at once, replaced by the stored message
+ * ```
+ */
+import type { ChatEntryFrame, Message, MyConversation, TypingFrame } from "./chatTypes.js"
+import { applyToList, byActivity, type ListStep, readOf, withRead } from "./chatList.js"
+import {
+  type ChatMessage,
+  firstStored,
+  lastStored,
+  mergeStored,
+  optimistic,
+  withStatus
+} from "./chatThread.js"
+import { userKey } from "./internal/claims.js"
+import type { PushBackClient } from "./PushBackClient.js"
+
+export type * from "./chatTypes.js"
+export type { ChatMessage } from "./chatThread.js"
+
+/** Options of `createChat`. */
+export interface ChatOptions {
+  /** Least time between two typing signals of this user in one conversation, in ms. Default 2000 (the server forwards one per 2 s). */
+  readonly typingInterval?: number
+  /** How long someone is shown typing after their last signal, in ms. Default 4000. */
+  readonly typingTimeout?: number
+  /** Messages per history page (1–100). Default 50. */
+  readonly pageSize?: number
+}
+
+/** A snapshot and its change notifications: the shape `useSyncExternalStore` takes. */
+export interface Readable<S> {
+  /** The current snapshot; the same object until something changes. */
+  getSnapshot(): S
+  /** Calls `listener` after every change; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void
+}
+
+/** What the conversation list shows. */
+export interface ConversationListSnapshot {
+  /** The user's conversations, most recent activity first, each with `unread` and `lastMessage`. */
+  readonly conversations: ReadonlyArray<MyConversation>
+  /** Whether the first page has been loaded. */
+  readonly loaded: boolean
+  /** Whether `loadMore()` has more. */
+  readonly hasMore: boolean
+  /** Unread messages of the loaded conversations together (a badge). */
+  readonly unread: number
+}
+
+/** The user's conversations, live. */
+export interface ConversationList extends Readable<ConversationListSnapshot> {
+  /** Loads the next page of older conversations. */
+  loadMore(): Promise<void>
+}
+
+/** What one conversation shows. */
+export interface ConversationSnapshot {
+  /** The conversation (title, members with their read marks, unread); undefined until loaded. */
+  readonly conversation: MyConversation | undefined
+  /** Oldest first: the history loaded so far, live messages, then the ones being sent. */
+  readonly messages: ReadonlyArray<ChatMessage>
+  /** Whether the latest page of history has been loaded. */
+  readonly loaded: boolean
+  /** Whether older history exists (`loadMore()`). */
+  readonly hasMore: boolean
+  /** The other members typing right now. */
+  readonly typing: ReadonlyArray<string>
+}
+
+/** One conversation, live, and what this user does in it. */
+export interface ConversationView extends Readable<ConversationSnapshot> {
+  readonly id: string
+  /** Loads the next page of older messages. */
+  loadMore(): Promise<void>
+  /**
+   * Sends a message: it shows at once (`status: "sending"`, a new `clientId`) and is replaced by
+   * the stored one when the server answers or its stream entry arrives; refused, it stays
+   * `failed` (`retry` it) and the promise rejects.
+   */
+  send(text: string, options?: { readonly data?: unknown }): Promise<Message>
+  /** Sends a `failed` message again, with the same `clientId` (the server stores it once). */
+  retry(key: string): Promise<Message>
+  /** Marks the conversation read up to its latest message; resolves with the read mark. */
+  markRead(): Promise<number>
+  /** Tells the others this user is typing (at most once per `typingInterval`); false when skipped. */
+  typing(): boolean
+  /** Calls `listener` with the user each time another member signals typing; returns the unsubscribe. */
+  onTyping(listener: (user: string) => void): () => void
+  /** The other members who have read the message `seq` (read receipts). */
+  readBy(seq: number): ReadonlyArray<string>
+}
+
+/** The chat of one client's user. */
+export interface Chat {
+  /** The user (read from the token; undefined until the token is known). */
+  readonly user: string | undefined
+  /** The user's conversations (loaded on first use). */
+  conversations(): ConversationList
+  /** One conversation (its latest messages loaded on first use); the same object for the same id. */
+  conversation(id: string): ConversationView
+  /** Stops listening (the client stays open). */
+  close(): void
+}
+
+/** A store of `S` and its writer. */
+const readable = <S>(snapshot: S) => {
+  const listeners = new Set<() => void>()
+  return {
+    getSnapshot: () => snapshot,
+    subscribe(listener: () => void) {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    set(patch: Partial<S>) {
+      snapshot = { ...snapshot, ...patch }
+      for (const listener of listeners) listener()
+    }
+  }
+}
+
+type Store<S> = ReturnType<typeof readable<S>>
+
+/** One opened conversation's state besides its store. */
+interface Thread {
+  readonly store: Store<ConversationSnapshot>
+  readonly typers: Map<string, ReturnType<typeof setTimeout>>
+  readonly onTyping: Set<(user: string) => void>
+  lastTyping: number
+  loading: Promise<void> | undefined
+}
+
+/** A `clientId`: random, unique per send. */
+const newClientId = (): string =>
+  globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+
+const LIST_PAGE = 50
+
+/** The chat of `client`'s user. */
+export const createChat = (client: PushBackClient, options: ChatOptions = {}): Chat => {
+  const { typingInterval = 2000, typingTimeout = 4000, pageSize = 50 } = options
+  const on = client.on as unknown as (type: string, listener: (frame: never) => void) => () => void
+  const path = (id: string, rest = "") => `/v1/me/conversations/${encodeURIComponent(id)}${rest}`
+  let me: string | undefined
+  /** The user, from the token (the app part cut off). */
+  const ready = client.token().then((token) => {
+    const key = userKey(token)
+    me = key?.slice(key.indexOf(":") + 1)
+  })
+
+  const list = readable<ConversationListSnapshot>({
+    conversations: [],
+    loaded: false,
+    hasMore: false,
+    unread: 0
+  })
+  /** Loading: the entries that arrive meanwhile, applied to the page once it is in. */
+  let held: Array<ChatEntryFrame> | undefined
+  let listLoad: Promise<void> | undefined
+  const threads = new Map<string, Thread>()
+
+  /** Shows a new list, and each open conversation's part of it. */
+  const showList = (
+    conversations: ReadonlyArray<MyConversation>,
+    more?: Partial<ConversationListSnapshot>
+  ) => {
+    const unread = conversations.reduce((n, c) => n + c.unread, 0)
+    list.set({ conversations, unread, ...more })
+    for (const [id, t] of threads) {
+      const conversation = conversations.find((c) => c.id === id)
+      if (conversation !== t.store.getSnapshot().conversation) t.store.set({ conversation })
+    }
+  }
+  /** Applies a step of the list: the next list, or a reload when it cannot be worked out. */
+  const stepList = (step: ListStep) => {
+    if (step === "refetch") void loadList()
+    else if (step !== list.getSnapshot().conversations) showList(step)
+  }
+  const loadList = (): Promise<void> => {
+    if (held !== undefined) return listLoad!
+    held = []
+    listLoad = ready
+      .then(() =>
+        client.request<{ count: number; results: Array<MyConversation> }>(
+          "GET",
+          `/v1/me/conversations?limit=${LIST_PAGE}`
+        )
+      )
+      .then(
+        (page) => {
+          let conversations: ReadonlyArray<MyConversation> = page.results
+          let again = false
+          for (const entry of held ?? []) {
+            const step = applyToList(conversations, entry, me)
+            if (step === "refetch") again = true
+            else conversations = step
+          }
+          held = undefined
+          showList(conversations, { loaded: true, hasMore: page.results.length < page.count })
+          if (again) return loadList()
+        },
+        (error: unknown) => {
+          held = undefined
+          throw error
+        }
+      )
+    return listLoad
+  }
+  const listed = () => {
+    if (!list.getSnapshot().loaded && held === undefined) loadList().catch(() => {})
+  }
+
+  /** Loads the latest page of a conversation's history (first use, or after a reload). */
+  const loadLatest = (id: string, t: Thread): Promise<void> => {
+    t.loading = ready
+      .then(() =>
+        client.request<{ messages: Array<Message> }>("GET", path(id, `/messages?limit=${pageSize}`))
+      )
+      .then(({ messages }) => {
+        // A reload starts again from the latest page: older pages loaded before may have a hole after them.
+        const pending = t.store.getSnapshot().messages.filter((m) => m.status !== "sent")
+        t.store.set({
+          messages: mergeStored(pending, messages),
+          loaded: true,
+          hasMore: messages.length === pageSize
+        })
+      })
+      .finally(() => {
+        t.loading = undefined
+      })
+    return t.loading
+  }
+
+  const stopTyping = (t: Thread, user: string) => {
+    const timer = t.typers.get(user)
+    if (timer === undefined) return
+    clearTimeout(timer)
+    t.typers.delete(user)
+    t.store.set({ typing: [...t.typers.keys()] })
+  }
+
+  const onEntry = (entry: ChatEntryFrame) => {
+    if (entry.type === "message") {
+      const t = threads.get(entry.message.conversation)
+      if (t !== undefined) {
+        t.store.set({ messages: mergeStored(t.store.getSnapshot().messages, [entry.message]) })
+        if (entry.message.author !== null) stopTyping(t, entry.message.author)
+      }
+    }
+    if (held !== undefined) held.push(entry)
+    else if (list.getSnapshot().loaded) stepList(applyToList(list.getSnapshot().conversations, entry, me))
+  }
+  const onTypingFrame = (frame: TypingFrame) => {
+    const t = threads.get(frame.conversation)
+    if (t === undefined || frame.user === me) return
+    clearTimeout(t.typers.get(frame.user))
+    const fresh = !t.typers.has(frame.user)
+    t.typers.set(
+      frame.user,
+      setTimeout(() => stopTyping(t, frame.user), typingTimeout)
+    )
+    if (fresh) t.store.set({ typing: [...t.typers.keys()] })
+    for (const listener of t.onTyping) listener(frame.user)
+  }
+  const offs = [
+    on("message", onEntry),
+    on("conversation", onEntry),
+    on("conversation_read", onEntry),
+    on("typing", onTypingFrame),
+    // The client reloads its inbox (a reset, a following tab's gap): what it missed is refetched.
+    on("reload", () => {
+      if (list.getSnapshot().loaded) loadList().catch(() => {})
+      for (const [id, t] of threads) if (t.store.getSnapshot().loaded) loadLatest(id, t).catch(() => {})
+    })
+  ]
+
+  const conversation = (id: string): ConversationView => {
+    listed()
+    let t = threads.get(id)
+    if (t === undefined) {
+      const store = readable<ConversationSnapshot>({
+        conversation: list.getSnapshot().conversations.find((c) => c.id === id),
+        messages: [],
+        loaded: false,
+        hasMore: false,
+        typing: []
+      })
+      t = { store, typers: new Map(), onTyping: new Set(), lastTyping: -Infinity, loading: undefined }
+      threads.set(id, t)
+      loadLatest(id, t).catch(() => {})
+    }
+    const thread = t
+    const { store } = thread
+    const post = (m: ChatMessage): Promise<Message> =>
+      client
+        .request<Message>("POST", path(id, "/messages"), {
+          text: m.text,
+          ...(m.data === null ? {} : { data: m.data }),
+          clientId: m.clientId
+        })
+        .then(
+          (answer) => {
+            // As its stream entry would (whichever comes first; the second changes nothing).
+            onEntry({ type: "message", seq: 0, message: answer })
+            return answer
+          },
+          (error: unknown) => {
+            store.set({ messages: withStatus(store.getSnapshot().messages, m.key, "failed") })
+            throw error
+          }
+        )
+    return {
+      id,
+      getSnapshot: store.getSnapshot,
+      subscribe: store.subscribe,
+      async loadMore() {
+        await thread.loading
+        const before = firstStored(store.getSnapshot().messages)
+        if (!store.getSnapshot().hasMore || before === undefined) return
+        const { messages } = await client.request<{ messages: Array<Message> }>(
+          "GET",
+          path(id, `/messages?before=${before}&limit=${pageSize}`)
+        )
+        store.set({
+          messages: mergeStored(store.getSnapshot().messages, messages),
+          hasMore: messages.length === pageSize
+        })
+      },
+      async send(text, { data = null } = {}) {
+        await ready
+        const m = optimistic(id, me ?? "", text, data, newClientId(), new Date().toISOString())
+        store.set({ messages: [...store.getSnapshot().messages, m] })
+        return post(m)
+      },
+      retry(key) {
+        const m = store.getSnapshot().messages.find((x) => x.key === key && x.status === "failed")
+        if (m === undefined) return Promise.reject(new Error(`PushBack chat: no failed message ${key}`))
+        store.set({ messages: withStatus(store.getSnapshot().messages, key, "sending") })
+        return post(m)
+      },
+      async markRead() {
+        await ready
+        const c = store.getSnapshot().conversation
+        const seq = Math.max(lastStored(store.getSnapshot().messages), c?.lastSeq ?? 0)
+        const read = c === undefined ? 0 : readOf(c, me)
+        if (seq === 0 || seq <= read) return read
+        // Shown at once; the `conversation_read` entry that follows changes nothing more.
+        if (list.getSnapshot().loaded && me !== undefined)
+          stepList(withRead(list.getSnapshot().conversations, id, me, seq, me))
+        const answer = await client.request<{ lastReadSeq: number }>("POST", path(id, "/read"), { seq })
+        return answer.lastReadSeq
+      },
+      typing() {
+        const now = Date.now()
+        if (now - thread.lastTyping < typingInterval) return false
+        thread.lastTyping = now
+        // Over this tab's WebSocket when it holds one, else REST (not stored either way).
+        if (!client.send({ type: "typing", conversation: id }))
+          client.request("POST", path(id, "/typing")).catch(() => {})
+        return true
+      },
+      onTyping(listener) {
+        thread.onTyping.add(listener)
+        return () => void thread.onTyping.delete(listener)
+      },
+      readBy(seq) {
+        const c = store.getSnapshot().conversation
+        return (c?.members ?? []).filter((m) => m.user !== me && m.lastReadSeq >= seq).map((m) => m.user)
+      }
+    }
+  }
+
+  return {
+    get user() {
+      return me
+    },
+    conversations() {
+      listed()
+      return {
+        getSnapshot: list.getSnapshot,
+        subscribe: list.subscribe,
+        async loadMore() {
+          await listLoad
+          const shown = list.getSnapshot().conversations
+          if (!list.getSnapshot().hasMore) return
+          const page = await client.request<{ count: number; results: Array<MyConversation> }>(
+            "GET",
+            `/v1/me/conversations?limit=${LIST_PAGE}&offset=${shown.length}`
+          )
+          const known = new Set(shown.map((c) => c.id))
+          const all = byActivity([...shown, ...page.results.filter((c) => !known.has(c.id))])
+          showList(all, { hasMore: all.length < page.count })
+        }
+      }
+    },
+    conversation,
+    close() {
+      for (const off of offs) off()
+      for (const t of threads.values()) for (const timer of t.typers.values()) clearTimeout(timer)
+    }
+  }
+}

@@ -230,7 +230,7 @@ describe("over WebSocket", () => {
 })
 
 describe("over SSE and long-poll", () => {
-  it("names the channels, their positions and tokens in the query, and listens to the channel events", async () => {
+  it("names the channels (and their positions once known) in the query, and listens to the channel events", async () => {
     const opened: Array<string> = []
     const listened: Array<string> = []
     class FakeEventSource {
@@ -257,20 +257,23 @@ describe("over SSE and long-poll", () => {
     close = client.close
     client.channel("doc:1", { token: "ct" }).subscribe(() => {})
     await vi.waitFor(() => expect(opened).toHaveLength(1))
-    expect(opened[0]).toBe(
-      `http://pb.test/v1/sse?token=${TOKEN}&channels=doc%3A1&channelTokens=${encodeURIComponent("doc:1@ct")}`
-    )
+    expect(opened[0]).toBe(`http://pb.test/v1/sse?token=${TOKEN}&channels=doc%3A1`)
     expect(listened).toEqual(
       expect.arrayContaining(["welcome", "subscribed", "publication", "join", "leave", "unsubscribed"])
     )
   })
 
-  it("each poll carries the channels afresh", async () => {
+  it("each poll carries the channels and their positions afresh", async () => {
     const polls: Array<string> = []
+    const frames = [
+      { type: "welcome", user: "alice", session: "s", cursor: 0, unseen: 0 },
+      { type: "subscribed", channel: "room", epoch: "e", offset: 3, recovered: true, publications: [] }
+    ]
     const fetch = (async (input: string) => {
       polls.push(input)
       await new Promise((resolve) => setTimeout(resolve, 20))
-      return new Response(JSON.stringify({ frames: [], cursor: 0 }), { status: 200 })
+      const body = { frames: polls.length === 1 ? frames : [], cursor: 0 }
+      return new Response(JSON.stringify(body), { status: 200 })
     }) as typeof globalThis.fetch
     const platform: Platform = {
       WebSocket: undefined,
@@ -287,7 +290,10 @@ describe("over SSE and long-poll", () => {
     })
     close = client.close
     client.channel("room").subscribe(() => {})
-    await vi.waitFor(() => expect(polls.length).toBeGreaterThan(0))
+    await vi.waitFor(() => expect(polls.length).toBeGreaterThan(1))
     expect(polls[0]).toBe(`http://pb.test/v1/poll?token=${TOKEN}&channels=room`)
+    expect(polls[1]).toBe(
+      `http://pb.test/v1/poll?token=${TOKEN}&cursor=0&wait=25&channels=room&channelsSince=room%40e%3A3`
+    )
   })
 })

@@ -79,18 +79,18 @@ export const createChannelClient = (options: ChannelClientOptions): ChannelClien
   let via: string | undefined
 
   const wanted = () => [...channels.values()].filter((c) => c.wanted)
-  /** `channels=` and `channelsSince=` (and `channelTokens=`) for SSE and long-poll. */
+  /**
+   * `channels=` and `channelsSince=` for SSE and long-poll. A channel token cannot travel there:
+   * such a channel needs WebSocket (or a public namespace, or the user token's `channels`).
+   */
   const query = () => {
     const list = wanted()
-    const item = (c: ChannelState, v: string) => encodeURIComponent(`${c.name}@${v}`)
     const since = list
       .filter((c) => c.position)
-      .map((c) => item(c, `${c.position!.epoch}:${c.position!.offset}`))
-    const tokens = list.filter((c) => c.token).map((c) => item(c, c.token!))
+      .map((c) => encodeURIComponent(`${c.name}@${c.position!.epoch}:${c.position!.offset}`))
     return (
       `&channels=${list.map((c) => encodeURIComponent(c.name)).join(",")}` +
-      (since.length ? `&channelsSince=${since.join(",")}` : "") +
-      (tokens.length ? `&channelTokens=${tokens.join(",")}` : "")
+      (since.length ? `&channelsSince=${since.join(",")}` : "")
     )
   }
   const platform: Platform = {

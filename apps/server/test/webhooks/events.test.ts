@@ -132,6 +132,43 @@ describe("webhook events", () => {
     expect(ds[0]!.id).toBe(ds[1]!.id)
   })
 
+  it("sends each user's events of one claim in order, users side by side, while answers take varied times", async () => {
+    // Several users' events queued together are claimed together: each user's go one after the
+    // other (sendOrder.ts), a failed one holds back the ones after it, other users are not held.
+    const app = await server.newApp()
+    await createHook(server, app, receiver, "/claim", { events: ["notification.read"] })
+    const users = ["ka", "kb", "kc", "kd"]
+    const tokens = await Promise.all(users.map((u) => server.userToken(app, u, { register: true })))
+    for (let i = 0; i < 6; i++) await server.notify(app, { users, content: i })
+    const idsOf = new Map<string, Array<string>>()
+    for (const [k, user] of users.entries()) {
+      const list = await server.request<{ results: Array<{ id: string }> }>("GET", "/v1/me/notifications", {
+        token: tokens[k]
+      })
+      idsOf.set(user, list.body.results.map((n) => n.id).reverse())
+    }
+    // kb's first event fails once; answers come back in a shuffled order of delays.
+    const first = idsOf.get("kb")![0]
+    let failedOnce = false
+    receiver.script.set("/claim", (d) => {
+      if (d.body.data["notification"] === first && !failedOnce) {
+        failedOnce = true
+        return { status: 503 }
+      }
+      return { status: 200, delayMs: Math.floor(Math.random() * 30) }
+    })
+    // One mark per user: its six events are queued in one transaction, all due at once.
+    await Promise.all(tokens.map((token) => mark(token, { all: true, read: true })))
+    const ds = await receiver.waitFor("/claim", (all) => all.length === users.length * 6 + 1)
+    for (const user of users) {
+      const got = ds.filter((d) => d.body.data["user"] === user).map((d) => d.body.data["notification"])
+      const want = idsOf.get(user)!
+      expect(got, user).toEqual(user === "kb" ? [want[0], ...want] : want)
+    }
+    await new Promise((r) => setTimeout(r, 300))
+    expect(receiver.to("/claim")).toHaveLength(users.length * 6 + 1)
+  })
+
   it("sends user.online and user.offline once the user stayed so; a quick reconnect sends nothing", async () => {
     const app = await server.newApp()
     await createHook(server, app, receiver, "/presence", { events: ["user.online", "user.offline"] })

@@ -36,7 +36,7 @@ const fakeClient = (socket = true) => {
       requests.push({ method, path, body })
       const i = answers.findIndex(([pattern]) => pattern.test(`${method} ${path}`))
       if (i < 0) return Promise.reject(new Error(`unexpected ${method} ${path}`))
-      const [[, answer]] = answers.splice(i, 1)
+      const answer = answers.splice(i, 1)[0]![1]
       if ("wait" in answer) return answer.wait
       return "ok" in answer ? Promise.resolve(answer.ok) : Promise.reject(answer.fail)
     },

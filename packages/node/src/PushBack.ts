@@ -23,6 +23,7 @@ import {
 } from "@pushback/protocol"
 import { PushBackAdmin } from "./Admin.js"
 import { type ChannelTokenOptions, Channels, type PublishOptions } from "./Channels.js"
+import { Conversations } from "./Conversations.js"
 import { EventTypes } from "./EventTypes.js"
 import { Topics } from "./Topics.js"
 import { type HttpClient, makeHttpClient, segment } from "./internal/http.js"
@@ -79,6 +80,8 @@ export class PushBack {
   readonly topics: Topics
   /** Channels (PROTOCOL.md §12): publish, presence, history, namespaces, channel tokens. */
   readonly channels: Channels
+  /** Conversations between users (PROTOCOL.md §13): create, members, post, delete. */
+  readonly conversations: Conversations
   readonly #secret: string
   readonly #http: HttpClient
 
@@ -90,6 +93,7 @@ export class PushBack {
     this.eventTypes = new EventTypes(this.#http)
     this.topics = new Topics(this.#http)
     this.channels = new Channels(this.#http, options.secret)
+    this.conversations = new Conversations(this.#http)
   }
 
   /** Publishes `data` to a channel's subscribers; answers `{offset, epoch}` (see `channels.publish`). */

@@ -8,6 +8,7 @@ export { PushBackAdmin } from "./Admin.js"
 export type { EventTypes } from "./EventTypes.js"
 export type { ListTopicsOptions, Topics } from "./Topics.js"
 export type { Channels, ChannelTokenOptions, PublishOptions } from "./Channels.js"
+export type { ConversationMembers, Conversations } from "./Conversations.js"
 export { PushBackError, type PushBackErrorCode, type PushBackErrorInit } from "./errors.js"
 export type {
   AdminOptions,
@@ -37,17 +38,23 @@ export {
 export type {
   AppSummary,
   CallRecipient,
+  Conversation,
+  ConversationMember,
+  ConversationSettings,
+  CreateConversationRequest,
   CreatedApp,
   EmailOptions,
   EmailState,
   ErrorCode,
   EventType,
   ListStatus,
+  Message,
   Notification,
   NotificationList,
   NotifyCall,
   NotifyRequest,
   NotifyResponse,
+  PostMessageRequest,
   PutEventTypeRequest,
   RegisterUsersResponse,
   RotatedSecret,
@@ -55,6 +62,7 @@ export type {
   User,
   UserDetail,
   UserList,
+  UpdateConversationRequest,
   UserRef,
   Webhook,
   WebhookAttempt,

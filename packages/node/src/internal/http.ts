@@ -26,7 +26,7 @@ export type Repeat = "idempotent" | "once"
 
 /** One API call. */
 export interface Call<A, I = unknown> {
-  readonly method: "GET" | "POST" | "PUT" | "DELETE"
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
   /** Path with already-encoded segments, e.g. `/v1/users/al%2Fice`. */
   readonly path: string
   readonly query?: Readonly<Record<string, string | undefined>>

@@ -4,7 +4,6 @@
  * Plain data, no reading of flags, variables or files.
  */
 import type { Limits } from "@pushback/protocol"
-import type { ChannelSettings } from "./channelSettings.js"
 
 /** Resolved settings. */
 export interface ServerConfig {
@@ -127,4 +126,39 @@ export interface ConfigFlags {
    * or the config file says where, so a quick start is not reachable from the network.
    */
   readonly local?: boolean | undefined
+}
+
+/** How channels are limited and how their presence beats. */
+export interface ChannelSettings {
+  /** Largest publication (its `data` serialized), in bytes. */
+  readonly publicationBytes: number
+  /** Most channels one session subscribes to at once. */
+  readonly channelsPerSession: number
+  /** Most distinct users subscribed to one channel (its presence members). */
+  readonly presenceMembers: number
+  /** Publications one session (or, over REST, one user on one node) may make per second. */
+  readonly clientPublishPerSecond: number
+  /** How often a node beats for its channel members in Redis, in milliseconds. */
+  readonly beatMs: number
+  /** How long after its last beat a silent node's members leave, in milliseconds (≤ 30 s). */
+  readonly lifetimeMs: number
+  /** How long a channel's epoch and offset outlive its last publication, in seconds. */
+  readonly positionTtlSeconds: number
+  /** How long a long-poll client stays a member after its poll ends, in seconds. */
+  readonly pollPresenceSeconds: number
+  /** How often a node reads every namespace again (changes elsewhere also arrive at once over Redis). */
+  readonly namespaceRefreshMs: number
+}
+
+/** The defaults: §12's limits, five missed 5 s beats before a dead node's members leave. */
+export const DefaultChannelSettings: ChannelSettings = {
+  publicationBytes: 16 * 1024,
+  channelsPerSession: 100,
+  presenceMembers: 10_000,
+  clientPublishPerSecond: 20,
+  beatMs: 5_000,
+  lifetimeMs: 25_000,
+  positionTtlSeconds: 86_400,
+  pollPresenceSeconds: 10,
+  namespaceRefreshMs: 30_000
 }

@@ -11,6 +11,7 @@ import { Effect, ManagedRuntime } from "effect"
 import { Limits } from "../cluster/limits/Limits.js"
 import { RedisConnections } from "../cluster/redis.js"
 import { drnFrames } from "../compat/index.js"
+import { channelStreamHook } from "../channels/httpChannels.js"
 import { Config, type ServerConfig, sqlitePath } from "../config/Config.js"
 import { listenFailure, storageFailure } from "../config/StartupError.js"
 import { answerClientError } from "../http/clientError.js"
@@ -71,8 +72,9 @@ export const startServer = async (config: ServerConfig): Promise<RunningServer> 
   const deps = { runtime, config, sessions, metrics, limits }
   const ws = makeWsTransport({ ...deps, frames: clientFrameHandlers(runtime) })
   const seedWs = makeWsTransport(deps, { frames: drnFrames })
-  const sse = makeSseTransport(deps)
-  const poll = makePollTransport(deps)
+  const streamHook = channelStreamHook(runtime, config)
+  const sse = makeSseTransport({ ...deps, streamHook })
+  const poll = makePollTransport({ ...deps, streamHook })
   const listener = makeRequestListener(routes, runtime, config, metrics)
   // SSE and long-poll are GETs that outlive a REST call, and the dashboard is static files:
   // they bypass the route table.

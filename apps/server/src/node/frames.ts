@@ -4,6 +4,7 @@
  * such frame, decoded by `ClientFrame`, to its handler (stream/transports/frameHandlers.ts).
  */
 import type { ManagedRuntime } from "effect"
+import { channelFrameHandlers } from "../channels/wsFrames.js"
 import type { ClientFrameHandlers } from "../stream/transports/frameHandlers.js"
 import { typingFrameHandler } from "../conversations/typingFrame.js"
 import type { NodeServices } from "./layers.js"
@@ -12,5 +13,6 @@ import type { NodeServices } from "./layers.js"
 export const clientFrameHandlers = (
   runtime: ManagedRuntime.ManagedRuntime<NodeServices, never>
 ): ClientFrameHandlers => ({
+  ...channelFrameHandlers(runtime),
   typing: typingFrameHandler(runtime)
 })

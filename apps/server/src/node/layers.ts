@@ -5,6 +5,7 @@
  */
 import { Effect, Layer } from "effect"
 import { layerAuth } from "../auth/Auth.js"
+import { layerChannels } from "../channels/layer.js"
 import { layerInProcessBus } from "../cluster/bus/Bus.js"
 import { layerRedisBus } from "../cluster/bus/redisBus.js"
 import { layerInProcessControl } from "../cluster/control/Control.js"
@@ -98,7 +99,7 @@ export const layerServices = (config: ServerConfig) => {
   const cluster = Layer.mergeAll(layerCluster(config), outbox).pipe(
     Layer.provideMerge(layerWebhookStore(config).pipe(Layer.provideMerge(keyed)))
   )
-  const services = Layer.mergeAll(layerDelivery, layerAuth, layerPresenceEvents).pipe(
+  const services = Layer.mergeAll(layerDelivery, layerAuth, layerPresenceEvents, layerChannels(config)).pipe(
     Layer.provideMerge(cluster)
   )
   // The away sender reaches Delivery, which needs the outbox, once both are made.

@@ -9,6 +9,7 @@ import { badRequest } from "../http/ApiError.js"
 import { type Route, type RouteNeeds, route } from "../http/Route.js"
 import { statusRoutes } from "../http/status.js"
 import { authRoutes } from "../auth/routes.js"
+import { channelRoutes } from "../channels/routes.js"
 import { inboxRoutes } from "../inbox/routes.js"
 import { notifyRoutes } from "../notify/routes.js"
 import { pushRoutes } from "../push/routes.js"
@@ -47,6 +48,7 @@ const all = [
   ...pushRoutes,
   ...webhookRoutes,
   ...topicRoutes,
+  ...channelRoutes,
   ...conversationRoutes,
   ...compatRoutes,
   ...transportRoutes

@@ -14,10 +14,24 @@ import { applyCors, sendError } from "../../http/Edge.js"
 import type { LimitsShape } from "../../cluster/limits/Limits.js"
 import type { MetricsShape } from "../../stats/Metrics.js"
 import type { Store } from "../../storage/Store.js"
+import type { Session } from "../Session.js"
 import type { Sessions, SessionsShape } from "../Sessions.js"
 
 /** The services SSE and long-poll use: Auth for the token, Store and Sessions to open the stream. */
 export type HttpTransportNeeds = Auth | Store | Sessions
+
+/**
+ * Once a stream is open, what a concept writes to it (channels' `subscribed` frames, PROTOCOL.md
+ * §12); `pollWaitSeconds` is the long-poll's wait (undefined on SSE). Resolves once written.
+ */
+export type StreamStart = (session: Session, pollWaitSeconds: number | undefined) => Promise<void>
+
+/**
+ * What a concept adds to an SSE or long-poll request, from its query parameters (channels:
+ * `channels=` and `channelsSince=`), read before the token is checked: nothing (undefined), a
+ * 400 that refuses the request, or what to do once the stream is open.
+ */
+export type StreamHook = (url: URL) => ApiError | StreamStart | undefined
 
 /** What an HTTP transport needs from the server. */
 export interface HttpTransportDeps {
@@ -26,6 +40,8 @@ export interface HttpTransportDeps {
   readonly sessions: SessionsShape
   readonly metrics: MetricsShape
   readonly limits: LimitsShape
+  /** The concepts' hook on the query (channels), if any. */
+  readonly streamHook?: StreamHook
 }
 
 /** An HTTP transport endpoint: a request handler, plus shutdown. */

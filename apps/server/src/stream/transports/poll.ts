@@ -33,6 +33,7 @@ import {
   beginRequest,
   type HttpTransport,
   type HttpTransportDeps,
+  type StreamStart,
   sendInternal,
   shuttingDown,
   tokenOf
@@ -70,7 +71,13 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
   let accepting = true
 
   /** Takes one of the user's poll slots (429 when none is left), then starts the poll. */
-  const hold = (res: ServerResponse, principal: UserPrincipal, cursor: number | undefined, wait: number) =>
+  const hold = (
+    res: ServerResponse,
+    principal: UserPrincipal,
+    cursor: number | undefined,
+    wait: number,
+    extra: StreamStart | undefined
+  ) =>
     runtime.runPromise(limits.holdPoll(principal.app.id, principal.user)).then(
       (held) => {
         if (!held) {
@@ -84,12 +91,18 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
           )
         }
         if (res.writableEnded || res.destroyed) return limits.releasePoll(principal.app.id, principal.user)
-        start(res, principal, cursor, wait)
+        start(res, principal, cursor, wait, extra)
       },
       (e: unknown) => sendInternal(res, "could not hold a poll slot", e)
     )
 
-  const start = (res: ServerResponse, principal: UserPrincipal, cursor: number | undefined, wait: number) => {
+  const start = (
+    res: ServerResponse,
+    principal: UserPrincipal,
+    cursor: number | undefined,
+    wait: number,
+    extra: StreamStart | undefined
+  ) => {
     /** The frames collected, comma-separated, as the pieces to write. */
     const pieces: Array<string | Buffer> = []
     let frames = 0
@@ -170,17 +183,20 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
     metrics.counters.sessionsOpened++
     // A poll that resumes had its welcome already: none again, and no count read for it. A client
     // gone while the backlog is read has closed its session: the hub does not keep it.
-    runtime.runPromise(openStream(session, cursor, { welcome: cursor === undefined })).then(
-      () => {
-        if (state._tag !== "opening") return
-        if (cursor === undefined || frames > 0 || wait === 0) return answer()
-        hold()
-      },
-      (e: unknown) => {
-        release()
-        sendInternal(res, "could not open a poll", e)
-      }
-    )
+    runtime
+      .runPromise(openStream(session, cursor, { welcome: cursor === undefined }))
+      .then(() => extra?.(session, wait))
+      .then(
+        () => {
+          if (state._tag !== "opening") return
+          if (cursor === undefined || frames > 0 || wait === 0) return answer()
+          hold()
+        },
+        (e: unknown) => {
+          release()
+          sendInternal(res, "could not open a poll", e)
+        }
+      )
   }
 
   return {
@@ -195,6 +211,8 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
       if (wait === "invalid") {
         return sendError(res, badRequest(`wait must be a number of seconds from 0 to ${max}`, "wait"))
       }
+      const extra = deps.streamHook?.(url)
+      if (extra instanceof ApiError) return sendError(res, extra)
       if (!accepting) return sendError(res, shuttingDown())
       authenticating.add(res)
       authenticateUser(runtime, tokenOf(req, url)).then(
@@ -203,7 +221,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
           if (res.writableEnded || res.destroyed) return
           if (!accepting) return sendError(res, shuttingDown())
           if (result._tag === "Left") return sendError(res, result.left)
-          return hold(res, result.right, cursor, wait)
+          return hold(res, result.right, cursor, wait, extra)
         },
         (e: unknown) => {
           authenticating.delete(res)

@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { CloseCodes } from "@pushback/protocol"
-import { badRequest } from "../../http/ApiError.js"
+import { ApiError, badRequest } from "../../http/ApiError.js"
 import type { UserPrincipal } from "../../auth/Auth.js"
 import { sendError } from "../../http/Edge.js"
 import type { StreamEntry } from "../../notify/Encode.js"
@@ -29,6 +29,7 @@ import {
   frameTypeOf,
   type HttpTransport,
   type HttpTransportDeps,
+  type StreamStart,
   sendInternal,
   shuttingDown,
   tokenOf
@@ -148,7 +149,13 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
   }
 
   /** The token is verified: the stream's session opens (welcome, then the backlog or reset). */
-  const start = (stream: SseStream, req: IncomingMessage, principal: UserPrincipal, cursor?: number) => {
+  const start = (
+    stream: SseStream,
+    req: IncomingMessage,
+    principal: UserPrincipal,
+    cursor: number | undefined,
+    extra: StreamStart | undefined
+  ) => {
     const { res } = stream
     const socket = req.socket
     socket.setNoDelay(true)
@@ -179,10 +186,13 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
     res.once("close", () => release(stream))
     metrics.counters.sessionsOpened++
     // A client gone while the backlog is read has closed its session: the hub does not keep it.
-    runtime.runPromise(openStream(session, cursor)).catch((e: unknown) => {
-      release(stream)
-      sendInternal(res, "could not open an event stream", e)
-    })
+    runtime
+      .runPromise(openStream(session, cursor))
+      .then(() => extra?.(session, undefined))
+      .catch((e: unknown) => {
+        release(stream)
+        sendInternal(res, "could not open an event stream", e)
+      })
   }
 
   return {
@@ -195,6 +205,8 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
         const field = fromHeader ? "Last-Event-ID" : "cursor"
         return sendError(res, badRequest(`${field} must be a non-negative integer`, field))
       }
+      const extra = deps.streamHook?.(url)
+      if (extra instanceof ApiError) return sendError(res, extra)
       if (!accepting) return sendError(res, shuttingDown())
       const stream: SseStream = { res, state: AUTHENTICATING }
       streams.add(stream)
@@ -203,7 +215,7 @@ export const makeSseTransport = (deps: HttpTransportDeps): HttpTransport => {
           // Not authenticating any more: answered 503 by a shutdown meanwhile.
           if (stream.state._tag !== "authenticating") return
           if (res.writableEnded || res.destroyed) return release(stream)
-          if (result._tag === "Right") return start(stream, req, result.right, cursor)
+          if (result._tag === "Right") return start(stream, req, result.right, cursor, extra)
           release(stream)
           sendError(res, result.left)
         },

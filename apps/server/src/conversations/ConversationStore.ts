@@ -12,6 +12,8 @@ import { randomUUID } from "node:crypto"
 import { Context, type Effect } from "effect"
 import type { StreamEntry } from "../notify/Encode.js"
 import type { OutboxRow } from "../outbox/OutboxStore.js"
+import { webhookEvent } from "../webhooks/events.js"
+import type { WebhookEventRow } from "../webhooks/WebhookStore.js"
 
 /** One member and how far they have read. */
 export interface MemberRecord {
@@ -97,7 +99,7 @@ export type PostOutcome =
       readonly _tag: "Stored"
       readonly message: MessageRecord
       readonly entries: ReadonlyArray<StreamEntry>
-      /** Away notifications queued. */
+      /** Outbox jobs queued: away notifications and `message.created` webhook events. */
       readonly queued: number
     }
   /** The same user's same `clientId` was stored before: its first message. */
@@ -215,3 +217,19 @@ export const awayRow = (
   payload: JSON.stringify({ conversation, seq }),
   dueAt: new Date(Date.parse(now) + notifyAfter * 1000).toISOString()
 })
+
+/** The webhook event of a stored message (PROTOCOL.md §15). */
+export const MESSAGE_CREATED = "message.created"
+
+/** The `message.created` event of `message` (its JSON text `json`), by its author when it has one. */
+export const messageCreated = (app: string, message: MessageRecord, json: string): WebhookEventRow =>
+  webhookEvent(
+    app,
+    MESSAGE_CREATED,
+    {
+      user: message.author ?? undefined,
+      conversation: message.conversation,
+      message: JSON.parse(json) as unknown
+    },
+    message.createdAt
+  )

@@ -11,7 +11,8 @@ import { Effect } from "effect"
 import type { StreamEntry } from "../notify/Encode.js"
 import { pgEnqueue } from "../outbox/pgOutbox.js"
 import type { ConversationRecord, ConversationStoreShape, MessageRecord } from "./ConversationStore.js"
-import { awayRow, DEFAULT_NOTIFY_AFTER } from "./ConversationStore.js"
+import { pgQueueWebhooks } from "../webhooks/pgWebhooks.js"
+import { awayRow, DEFAULT_NOTIFY_AFTER, MESSAGE_CREATED, messageCreated } from "./ConversationStore.js"
 import {
   byUser,
   conversationEntry,
@@ -33,6 +34,7 @@ export const makePgConversationWrites = (
   ConversationStoreShape,
   "create" | "update" | "remove" | "post" | "read" | "claimAway" | "setNotifyAfter"
 > => {
+  const queueWebhooks = pgQueueWebhooks(sql)
   /** The conversation, its row locked until the transaction ends; undefined when there is none. */
   const locked = (app: string, id: string) =>
     Effect.gen(function* () {
@@ -186,7 +188,10 @@ export const makePgConversationWrites = (
           const after = setting === undefined ? DEFAULT_NOTIFY_AFTER : Number(setting["notify_after"])
           const jobs = marked.map((r) => awayRow(String(r["user_id"]), id, seq, now, after))
           yield* pgEnqueue(sql, app, now, jobs)
-          return { _tag: "Stored" as const, message, entries, queued: jobs.length }
+          const events = yield* queueWebhooks(app, MESSAGE_CREATED, () => [
+            messageCreated(app, message, json)
+          ])
+          return { _tag: "Stored" as const, message, entries, queued: jobs.length + events }
         })
       ),
     read: (app, id, user, seq, now) =>

@@ -20,7 +20,7 @@ import type {
   UpdateOutcome,
   Written
 } from "./ConversationStore.js"
-import { awayRow, DEFAULT_NOTIFY_AFTER } from "./ConversationStore.js"
+import { awayRow, DEFAULT_NOTIFY_AFTER, MESSAGE_CREATED, messageCreated } from "./ConversationStore.js"
 import {
   conversationEntry,
   conversationOf,
@@ -31,14 +31,19 @@ import {
   readEntry
 } from "./encode.js"
 import type { StreamEntry } from "../notify/Encode.js"
+import type { SqliteQueueWebhooks } from "../webhooks/sqliteWebhookWrites.js"
 
 type Row = Record<string, unknown>
 
-/** Prepares conversations' write statements on `db`; `register` upserts a user, `enqueue` writes outbox jobs. */
+/**
+ * Prepares conversations' write statements on `db`; `register` upserts a user, `enqueue` writes
+ * outbox jobs, `queueWebhooks` a message's `message.created` events.
+ */
 export const makeSqliteConversationWrites = (
   db: Database,
   register: (app: string, user: UserInput, now: string) => void,
-  enqueue: SqliteEnqueue
+  enqueue: SqliteEnqueue,
+  queueWebhooks: SqliteQueueWebhooks
 ) => {
   const prepare = (text: string) => db.prepare(text)
   const st = {
@@ -200,7 +205,8 @@ export const makeSqliteConversationWrites = (
         .filter((u) => u !== m.author && !online.has(u) && st.markAway.run(seq, app, id, u).changes > 0)
         .map((u) => awayRow(u, id, seq, now, after))
       if (jobs.length > 0) enqueue(app, now, jobs)
-      return { _tag: "Stored", message, entries, queued: jobs.length }
+      const events = queueWebhooks(app, MESSAGE_CREATED, () => [messageCreated(app, message, json)])
+      return { _tag: "Stored", message, entries, queued: jobs.length + events }
     },
 
     readConversation: (

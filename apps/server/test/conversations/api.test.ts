@@ -4,15 +4,27 @@
  * members, a repeated `clientId` answering the first message; history paged newest first; a
  * user's conversations with unread counts, latest messages and most recent activity first; read
  * marks that never move back; non-members and removed members refused (404: what a caller cannot
- * see does not exist for them); bad bodies 400 with nothing stored; the operator's list. Runs on
- * SQLite (server) and PostgreSQL (server-pg).
+ * see does not exist for them); bad bodies 400 with nothing stored; the operator's list; the
+ * `message.created` webhook event (PROTOCOL.md §15) for each message stored, none for a repeat.
+ * Runs on SQLite (server) and PostgreSQL (server-pg).
  */
 import type { Conversation, Message, MyConversationList } from "@pushback/protocol/types"
 import { request, type TestApp, useServer } from "@pushback/testkit"
-import { describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { expectBadField, expectError, expectOk, expectTimestamp } from "../http/helpers.js"
+import { createHook, QUICK_WEBHOOKS } from "../webhooks/helpers.js"
+import { type Receiver, startReceiver } from "../webhooks/receiver.js"
 
-const server = useServer()
+let receiver: Receiver
+beforeAll(async () => {
+  receiver = await startReceiver()
+})
+afterAll(async () => {
+  expect(receiver.rejected).toEqual([])
+  await receiver.close()
+})
+
+const server = useServer(() => ({ config: { webhooks: QUICK_WEBHOOKS } }))
 
 const call = <T = unknown>(app: TestApp, method: string, path: string, body?: unknown) =>
   request<T>(server.url, method, path, { token: app.secret, ...(body === undefined ? {} : { body }) })
@@ -249,5 +261,32 @@ describe("conversations", () => {
     expectBadField(await call(app, "PUT", "/v1/conversation-settings", { notifyAfter: -1 }), "notifyAfter")
     expectBadField(await call(app, "PUT", "/v1/conversation-settings", { notifyAftr: 1 }), "notifyAftr")
     expect(expectOk(await call(app, "GET", "/v1/conversation-settings"))).toEqual({ notifyAfter: 5 })
+  })
+
+  it("sends message.created for every message stored, by its author (none for a repeated clientId)", async () => {
+    const app = await server.newApp("chat-hooks")
+    await createHook(server, app, receiver, "/messages", { events: ["message.created"] })
+    const ana = await server.userToken(app, "ana")
+    const c = expectOk(
+      await call<Conversation>(app, "POST", "/v1/conversations", { members: ["ana", "ben"] }),
+      201
+    )
+    const mine = `/v1/me/conversations/${c.id}/messages`
+    const sent = expectOk(await as<Message>(ana, "POST", mine, { text: "hi", clientId: "h1" }), 201)
+    expectOk(await as(ana, "POST", mine, { text: "hi", clientId: "h1" }), 201)
+    expectOk(await call(app, "POST", `/v1/conversations/${c.id}/messages`, { text: "system" }), 201)
+    const ds = await receiver.waitFor("/messages", (all) => all.length >= 2)
+    expect(ds.map((d) => d.body.type)).toEqual(["message.created", "message.created"])
+    expect(ds[0]!.body.data).toEqual({ app: app.id, user: "ana", conversation: c.id, message: sent })
+    expect(ds[1]!.body.data).toMatchObject({
+      app: app.id,
+      conversation: c.id,
+      message: { seq: 2, author: null }
+    })
+    expect(ds[1]!.body.data).not.toHaveProperty("user")
+    // the repeat made none: a later message is the third delivery
+    expectOk(await call(app, "POST", `/v1/conversations/${c.id}/messages`, { text: "last" }), 201)
+    const all = await receiver.waitFor("/messages", (x) => x.length >= 3)
+    expect(all.map((d) => (d.body.data["message"] as Message).seq)).toEqual([1, 2, 3])
   })
 })

@@ -142,7 +142,7 @@ export const makeSqliteWrites = (db: Database) => {
     ...makeSqlitePushWrites(db),
     ...webhooks.writes,
     ...makeSqliteTopicWrites(db, registerUser),
-    ...makeSqliteConversationWrites(db, registerUser, outbox.enqueue),
+    ...makeSqliteConversationWrites(db, registerUser, outbox.enqueue, webhooks.queueWebhooks),
     createApp: (app: AppRecord) => {
       st.insertApp.run(app.id, app.name, app.secret, app.createdAt)
       st.bumpCatalog.run()

@@ -144,7 +144,10 @@ export class Channels {
     return answer.namespaces
   }
 
-  /** Deletes namespace `ns` (its channels take the default options again). */
+  /**
+   * Deletes namespace `ns` (its channels take the default options again). One that does not exist
+   * is `404 not_found` — unless an earlier attempt of this call, whose answer was lost, deleted it.
+   */
   async deleteNamespace(ns: string): Promise<void> {
     return this.#http.call({
       method: "DELETE",

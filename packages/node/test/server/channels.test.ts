@@ -65,7 +65,7 @@ describe("channels", () => {
     })
     expect((await pb.channels.namespaces()).map((n) => n.name)).toContain("scratch")
     await pb.channels.deleteNamespace("scratch")
-    await pb.channels.deleteNamespace("scratch") // gone already: done
+    await expect(pb.channels.deleteNamespace("scratch")).rejects.toMatchObject({ status: 404, code: "not_found" })
     expect((await pb.channels.namespaces()).map((n) => n.name)).not.toContain("scratch")
   })
 

@@ -6,6 +6,7 @@
  * to type-check. They are restated here instead, and `test/types.test.ts` fails the type check
  * the moment they drift from the protocol package's.
  */
+import type { ChannelFrame } from "./channels/types.js"
 import type { ChatEntryFrame, TypingFrame } from "./chatTypes.js"
 
 /** One notification for one user. */
@@ -81,12 +82,13 @@ export interface ErrorFrame {
   readonly message: string
 }
 
-/** Any frame the server sends (the chat's are read by `@pushback/browser/chat`). */
+/** Any frame the server sends (the chat's are read by `@pushback/browser/chat`, the channels' by `/channels`). */
 export type ServerFrame =
   | WelcomeFrame
   | StreamEntryFrame
   | ChatEntryFrame
   | TypingFrame
+  | ChannelFrame
   | ResetFrame
   | ReplyFrame
   | ErrorFrame

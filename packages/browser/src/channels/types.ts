@@ -38,7 +38,7 @@ export interface PresenceMember {
 export interface StoredPublication {
   readonly offset: number
   readonly data: unknown
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /** `subscribed`: the subscription is live; `publications` are the ones missed since `since`. */
@@ -49,7 +49,7 @@ export interface SubscribedFrame {
   readonly offset: number
   readonly recovered: boolean
   readonly publications: ReadonlyArray<StoredPublication>
-  readonly presence?: ReadonlyArray<PresenceMember>
+  readonly presence?: ReadonlyArray<PresenceMember> | undefined
 }
 
 /** A live publication. */
@@ -58,7 +58,7 @@ export interface PublicationFrame {
   readonly channel: string
   readonly offset: number
   readonly data: unknown
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /** A user's first session joined, or their last one left. */

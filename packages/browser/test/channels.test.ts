@@ -155,6 +155,52 @@ describe("over WebSocket", () => {
     expect(got).toEqual([])
   })
 
+  it("skips over its own publications (the server leaves them out), even when their answer comes late", async () => {
+    const { client, last } = setup()
+    close = client.close
+    const room = client.channel("room")
+    const got: Array<number> = []
+    room.subscribe((p) => got.push(p.offset))
+    await vi.waitFor(() => expect(last().of("subscribe")).toHaveLength(1))
+    last().push({
+      type: "subscribed",
+      channel: "room",
+      epoch: "e",
+      offset: 4,
+      recovered: true,
+      publications: []
+    })
+    await vi.waitFor(() => expect(room.live).toBe(true))
+    // Ours is 5; the answer comes before the next one.
+    const mine = room.publish("a")
+    await vi.waitFor(() => expect(last().of("publish")).toHaveLength(1))
+    last().push({
+      type: "reply",
+      ref: (last().of("publish")[0] as { ref: string }).ref,
+      ok: true,
+      result: { offset: 5, epoch: "e" }
+    })
+    await mine
+    last().push({ type: "publication", channel: "room", offset: 6, data: null })
+    await vi.waitFor(() => expect(got).toEqual([6]))
+    // Ours is 7; another's 8 arrives before our answer: it waits for it, then is delivered.
+    const late = room.publish("b")
+    await vi.waitFor(() => expect(last().of("publish")).toHaveLength(2))
+    last().push({ type: "publication", channel: "room", offset: 8, data: null })
+    await new Promise((r) => setTimeout(r, 20))
+    expect(got).toEqual([6])
+    last().push({
+      type: "reply",
+      ref: (last().of("publish")[1] as { ref: string }).ref,
+      ok: true,
+      result: { offset: 7, epoch: "e" }
+    })
+    await late
+    await vi.waitFor(() => expect(got).toEqual([6, 8]))
+    expect(last().of("subscribe")).toHaveLength(1)
+    expect(room.position).toEqual({ epoch: "e", offset: 8 })
+  })
+
   it("keeps the members from subscribed, join and leave; presence() asks the server", async () => {
     const { client, last } = setup()
     close = client.close

@@ -6,7 +6,15 @@
  * client to subscribe again from the position. How frames travel is `ChannelClient`'s.
  */
 import { makeEvents } from "../internal/events.js"
-import type { ChannelEvents, ChannelFrame, Member, Position, Publication, SubscribedFrame } from "./types.js"
+import type {
+  ChannelEvents,
+  ChannelFrame,
+  Member,
+  Position,
+  Publication,
+  StoredPublication,
+  SubscribedFrame
+} from "./types.js"
 
 /** What a channel asks of its client. */
 export interface Link {
@@ -92,8 +100,24 @@ export const makeChannel = (
       }
     }
   }
+  /**
+   * This tab's own publications never come back to it (the server leaves out the publishing
+   * session), so their offsets, known from each publish's answer, are skipped over; a publication
+   * that arrives past a gap while a publish of ours is unanswered waits for that answer.
+   */
+  const own = new Set<number>()
+  let publishing = 0
+  let held: Array<StoredPublication> = []
+  const skipOwn = () => {
+    const at = state.position
+    if (at === undefined) return
+    let offset = at.offset
+    while (own.delete(offset + 1)) offset++
+    if (offset !== at.offset) state.position = { epoch: at.epoch, offset }
+  }
   /** Delivers a publication in order; false when some before it are missing. */
   const next = (offset: number, data: unknown, user: string | undefined): boolean => {
+    skipOwn()
     const at = state.position
     if (at !== undefined && offset <= at.offset) return true
     if (at !== undefined && offset > at.offset + 1) return false
@@ -101,12 +125,41 @@ export const makeChannel = (
     deliver({ channel: name, offset, data, ...(user !== undefined && { user }) })
     return true
   }
+  /** Delivers what was held, in order; what still follows a gap once no publish is unanswered: subscribe again. */
+  const settle = () => {
+    held.sort((a, b) => a.offset - b.offset)
+    while (held.length > 0 && next(held[0]!.offset, held[0]!.data, held[0]!.user)) held.shift()
+    skipOwn()
+    if (held.length > 0 && publishing === 0) {
+      held = []
+      link.resync(state)
+    }
+  }
+  const publish = (data: unknown) => {
+    publishing++
+    const done = () => {
+      publishing--
+      settle()
+    }
+    return link.publish(state, data).then(
+      (position) => {
+        if (position.epoch === state.position?.epoch) own.add(position.offset)
+        done()
+        return position
+      },
+      (error: unknown) => {
+        done()
+        throw error
+      }
+    )
+  }
   const subscribed = (frame: SubscribedFrame) => {
     const resubscribed = before
     const wasLive = live
     const at = state.position
     // Recovered: the missed publications follow the position. Not (or the first subscribe): start from the frame's.
     const recovered = at === undefined || (frame.recovered && frame.epoch === at.epoch)
+    held = []
     if (at === undefined || !recovered) state.position = { epoch: frame.epoch, offset: frame.offset }
     else for (const p of frame.publications) next(p.offset, p.data, p.user)
     if (state.position!.offset < frame.offset) state.position = { epoch: frame.epoch, offset: frame.offset }
@@ -133,7 +186,7 @@ export const makeChannel = (
         link.want(state, false)
       }
     },
-    publish: (data) => link.publish(state, data),
+    publish,
     presence: () => link.presence(state).then((users) => users ?? [...members.values()]),
     get members() {
       return [...members.values()]
@@ -160,8 +213,9 @@ export const makeChannel = (
         case "subscribed":
           return subscribed(frame)
         case "publication":
-          if (!next(frame.offset, frame.data, frame.user)) link.resync(state)
-          return
+          if (next(frame.offset, frame.data, frame.user)) return
+          held.push(frame)
+          return settle()
         case "join":
         case "leave": {
           const member: Member = { id: frame.user, ...(frame.info !== undefined && { info: frame.info }) }

@@ -9,7 +9,8 @@ import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { pgStatsBump } from "../stats/pgBuckets.js"
 import { makePgWebhookWrites } from "../webhooks/pgWebhooks.js"
-import { type OutboxRow, type OutboxStoreShape, outboxJobOf } from "./OutboxStore.js"
+import { soonBatcher } from "../batching/soon.js"
+import { type OutboxRow, type OutboxStoreShape, outboxJobOf, type Settlement } from "./OutboxStore.js"
 
 type Sql = SqlClient.SqlClient
 
@@ -33,63 +34,74 @@ export const pgPruneOutbox = (sql: Sql, before: string) =>
     Effect.asVoid
   )
 
-/** The outbox writes over `sql`; `transaction` wraps each in one. */
+/** How long a settlement waits for others to share its transaction (batching/soon.ts). */
+const SETTLE_HOLD_MS = 5
+
+/** One settlement, inside the caller's transaction; answers whether the job was still the owner's. */
+const settleOne = (sql: Sql, id: string, owner: string, s: Settlement): Effect.Effect<boolean, unknown> => {
+  const mine = sql`lease_owner = NULL, lease_until = NULL WHERE id = ${id} AND lease_owner = ${owner}`
+  switch (s.state) {
+    case "sent":
+    case "failed":
+      return Effect.gen(function* () {
+        const [row] =
+          s.state === "sent"
+            ? yield* sql`UPDATE outbox SET state = 'sent', settled_at = ${s.at},
+                payload = COALESCE(${s.payload ?? null}, payload), last_error = NULL, ${mine} RETURNING app`
+            : yield* sql`UPDATE outbox SET state = 'failed', settled_at = ${s.at}, last_error = ${s.error},
+                ${mine} RETURNING app`
+        if (row !== undefined && s.stats !== undefined)
+          yield* pgStatsBump(sql, String(row["app"]), s.at, s.stats)
+        if (row !== undefined && s.events !== undefined)
+          yield* makePgWebhookWrites(sql).settled(String(row["app"]), s.events)
+        return row !== undefined
+      })
+    case "retry":
+      return sql`UPDATE outbox SET due_at = ${s.dueAt}, last_error = ${s.error}, ${mine} RETURNING 1`.pipe(
+        Effect.map((rows) => rows.length > 0)
+      )
+    case "cancelled":
+      return sql`UPDATE outbox SET state = 'cancelled', settled_at = ${s.at}, ${mine} RETURNING 1`.pipe(
+        Effect.map((rows) => rows.length > 0)
+      )
+  }
+}
+
+/**
+ * The outbox writes over `sql`; `transaction` wraps each in one, except that settlements made
+ * within a few milliseconds of each other share one (a worker settles its claim's jobs as
+ * their sends end: one commit for many instead of one each).
+ */
 export const makePgOutbox = (
   sql: Sql,
   transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>
-): Pick<OutboxStoreShape, "claim" | "settle" | "retry"> => ({
-  claim: (kind, now, lease, limit) =>
-    transaction(
-      sql`UPDATE outbox j SET lease_owner = ${lease.owner}, lease_until = ${lease.until},
+): Pick<OutboxStoreShape, "claim" | "settle" | "retry"> => {
+  const settleSoon = soonBatcher(
+    SETTLE_HOLD_MS,
+    (items: ReadonlyArray<readonly [string, string, Settlement]>) =>
+      transaction(Effect.forEach(items, ([id, owner, s]) => settleOne(sql, id, owner, s)))
+  )
+  return {
+    claim: (kind, now, lease, limit) =>
+      transaction(
+        sql`UPDATE outbox j SET lease_owner = ${lease.owner}, lease_until = ${lease.until},
           attempts = j.attempts + 1
         FROM (SELECT id FROM outbox WHERE state = 'queued' AND kind = ${kind} AND due_at <= ${now}
             AND (lease_until IS NULL OR lease_until <= ${now})
           ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
         WHERE j.id = due.id
         RETURNING j.id, j.kind, j.app, j.call_id, j.notification_id, j.user_id, j.payload, j.attempts`.pipe(
-        Effect.map((rows) => rows.map(outboxJobOf))
-      )
-    ),
-  settle: (id, owner, s) => {
-    const mine = sql`lease_owner = NULL, lease_until = NULL WHERE id = ${id} AND lease_owner = ${owner}`
-    switch (s.state) {
-      case "sent":
-      case "failed":
-        return transaction(
-          Effect.gen(function* () {
-            const [row] =
-              s.state === "sent"
-                ? yield* sql`UPDATE outbox SET state = 'sent', settled_at = ${s.at},
-                    payload = COALESCE(${s.payload ?? null}, payload), last_error = NULL, ${mine} RETURNING app`
-                : yield* sql`UPDATE outbox SET state = 'failed', settled_at = ${s.at}, last_error = ${s.error},
-                    ${mine} RETURNING app`
-            if (row !== undefined && s.stats !== undefined)
-              yield* pgStatsBump(sql, String(row["app"]), s.at, s.stats)
-            if (row !== undefined && s.events !== undefined)
-              yield* makePgWebhookWrites(sql).settled(String(row["app"]), s.events)
-            return row !== undefined
-          })
+          Effect.map((rows) => rows.map(outboxJobOf))
         )
-      case "retry":
-        return transaction(
-          sql`UPDATE outbox SET due_at = ${s.dueAt}, last_error = ${s.error}, ${mine} RETURNING 1`.pipe(
-            Effect.map((rows) => rows.length > 0)
-          )
-        )
-      case "cancelled":
-        return transaction(
-          sql`UPDATE outbox SET state = 'cancelled', settled_at = ${s.at}, ${mine} RETURNING 1`.pipe(
-            Effect.map((rows) => rows.length > 0)
-          )
-        )
-    }
-  },
-  retry: (kind, app, ids, now) =>
-    transaction(
-      sql`WITH r AS (UPDATE outbox SET state = 'queued', due_at = ${now}, attempts = 0, settled_at = NULL,
+      ),
+    settle: (id, owner, settlement) => settleSoon([id, owner, settlement]),
+    retry: (kind, app, ids, now) =>
+      transaction(
+        sql`WITH r AS (UPDATE outbox SET state = 'queued', due_at = ${now}, attempts = 0, settled_at = NULL,
           lease_owner = NULL, lease_until = NULL
         WHERE kind = ${kind} AND state = 'failed' AND (${app ?? null}::text IS NULL OR app = ${app ?? null})
           AND (${ids.length === 0}::boolean OR id = ANY(${[...ids]}::text[])) RETURNING 1)
         SELECT COUNT(*) AS n FROM r`.pipe(Effect.map(([r]) => Number(r?.["n"] ?? 0)))
-    )
-})
+      )
+  }
+}

@@ -8,14 +8,48 @@
  */
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { soonBatcher } from "../batching/soon.js"
 import { batchMembers } from "./batchMembers.js"
 import { str } from "./webhookSql.js"
-import { WEBHOOK, type WebhookSendsShape } from "./WebhookStore.js"
+import { type AttemptEffect, type AttemptRecord, WEBHOOK, type WebhookSendsShape } from "./WebhookStore.js"
+
+/** How long an attempt's log line waits for others to share its transaction. */
+const RECORD_HOLD_MS = 5
 
 /** The sender's writes over `sql` (PostgreSQL; SQLite runs them on its writer thread, sqliteWebhookWrites.ts). */
 export const makeWebhookSendSql = (sql: SqlClient.SqlClient): WebhookSendsShape => {
   const tx = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
     sql.withTransaction(effect).pipe(Effect.orDie)
+  const recordOne = (a: AttemptRecord, effect: AttemptEffect) =>
+    Effect.gen(function* () {
+      yield* sql`INSERT INTO webhook_attempts (app, endpoint_id, job_id, event_id, type, at, status, ms, error,
+              next)
+            VALUES (${a.app}, ${a.endpointId}, ${a.jobId}, ${a.eventId}, ${a.type}, ${a.at}, ${a.status}, ${a.ms},
+              ${a.error}, ${a.next})`
+      if (effect.success) {
+        yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at}, failing_since = NULL
+              WHERE app = ${a.app} AND id = ${a.endpointId}`
+        return false
+      }
+      yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at},
+              failing_since = COALESCE(failing_since, ${a.at})
+            WHERE app = ${a.app} AND id = ${a.endpointId}`
+      const off =
+        effect.disable === undefined
+          ? yield* sql`UPDATE webhook_endpoints SET enabled = 0,
+                    disabled_reason = 'failing since ' || failing_since
+                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1
+                    AND failing_since <= ${effect.failingBefore} RETURNING id`
+          : yield* sql`UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ${effect.disable}
+                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1 RETURNING id`
+      return off.length > 0
+    })
+  // Attempts logged within a few milliseconds share one transaction (batching/soon.ts).
+  const recordSoon = soonBatcher(
+    RECORD_HOLD_MS,
+    (items: ReadonlyArray<readonly [AttemptRecord, AttemptEffect]>) =>
+      tx(Effect.forEach(items, ([a, effect]) => recordOne(a, effect)))
+  )
   return {
     takeBatch: (app, endpointId, leader, now, until, max) =>
       tx(
@@ -45,31 +79,6 @@ export const makeWebhookSendSql = (sql: SqlClient.SqlClient): WebhookSendsShape 
           : sql`UPDATE outbox SET state = 'sent', settled_at = ${at}, lease_owner = NULL, lease_until = NULL
               WHERE lease_owner = ${`batch:${leader}`}`
       ).pipe(Effect.asVoid),
-    record: (a, effect) =>
-      tx(
-        Effect.gen(function* () {
-          yield* sql`INSERT INTO webhook_attempts (app, endpoint_id, job_id, event_id, type, at, status, ms, error,
-              next)
-            VALUES (${a.app}, ${a.endpointId}, ${a.jobId}, ${a.eventId}, ${a.type}, ${a.at}, ${a.status}, ${a.ms},
-              ${a.error}, ${a.next})`
-          if (effect.success) {
-            yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at}, failing_since = NULL
-              WHERE app = ${a.app} AND id = ${a.endpointId}`
-            return false
-          }
-          yield* sql`UPDATE webhook_endpoints SET last_status = ${a.status}, last_at = ${a.at},
-              failing_since = COALESCE(failing_since, ${a.at})
-            WHERE app = ${a.app} AND id = ${a.endpointId}`
-          const off =
-            effect.disable === undefined
-              ? yield* sql`UPDATE webhook_endpoints SET enabled = 0,
-                    disabled_reason = 'failing since ' || failing_since
-                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1
-                    AND failing_since <= ${effect.failingBefore} RETURNING id`
-              : yield* sql`UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ${effect.disable}
-                  WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1 RETURNING id`
-          return off.length > 0
-        })
-      )
+    record: (attempt, effect) => recordSoon([attempt, effect])
   }
 }

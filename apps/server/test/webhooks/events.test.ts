@@ -143,7 +143,7 @@ describe("webhook events", () => {
     const idsOf = new Map<string, Array<string>>()
     for (const [k, user] of users.entries()) {
       const list = await server.request<{ results: Array<{ id: string }> }>("GET", "/v1/me/notifications", {
-        token: tokens[k]
+        token: tokens[k]!
       })
       idsOf.set(user, list.body.results.map((n) => n.id).reverse())
     }

@@ -50,6 +50,8 @@ it("lists an app's active channels with subscribers and users, filters them, and
     body: { presence: true }
   })
   expect(put.status).toBe(200)
+  const lobby = await request(server.url, "PUT", "/v1/namespaces/_default", { token: app.secret, body: {} })
+  expect(lobby.status).toBe(200)
   await subscriber(app, "ana", "room:1", { name: "Ana" })
   await subscriber(app, "ana", "room:1", { name: "Ana" })
   await subscriber(app, "bo", "room:1", null)

@@ -12,7 +12,8 @@
 // per publication. Prints a table with PushBack's ratio, writes the JSON record and an SVG chart.
 // Usage: node bench/peers/channels.mjs [--subscribers 1000] [--publishes 30] [--only pushback,socketio]
 //        [--json FILE] [--svg FILE] [--smoke]   (after `pnpm build`)
-import { mkdtempSync, rmSync } from "node:fs"
+//        node bench/peers/channels.mjs --redraw bench/results/channels-peers.json   (the chart again)
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -31,7 +32,8 @@ const { values: args } = parseArgs({
     only: { type: "string", default: "pushback,socketio" },
     smoke: { type: "boolean", default: false },
     json: { type: "string" },
-    svg: { type: "string" }
+    svg: { type: "string" },
+    redraw: { type: "string" }
   }
 })
 const SUBSCRIBERS = Number(args.subscribers ?? (args.smoke ? 50 : 1000))
@@ -150,20 +152,36 @@ const measure = async (contender, http) => {
   }
 }
 
-const chart = (summary, caption) => {
-  const max = Math.max(...contenders.map((c) => summary[c.name].p90))
-  const bars = contenders.map((c, i) => {
+const chart = (list, summary, caption, detail) => {
+  const max = Math.max(...list.map((c) => summary[c.name].p90))
+  const bars = list.map((c, i) => {
     const { median, p90 } = summary[c.name]
     const w = (median / max) * 420
     const w90 = (p90 / max) * 420
     const y = 50 + i * 26
     return `<text x="10" y="${y + 13}">${c.short ?? c.label}</text><rect x="170" y="${y}" width="${w90.toFixed(1)}" height="18" fill="#b7cdf5"/><rect x="170" y="${y}" width="${w.toFixed(1)}" height="18" fill="#2f6fde"/><text x="${(176 + w90).toFixed(1)}" y="${y + 13}">${median.toFixed(1)} ms (p90 ${p90.toFixed(1)})</text>`
   })
-  const h = 60 + contenders.length * 26
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${h}" viewBox="0 0 720 ${h}" font-family="system-ui, sans-serif" font-size="12">\n<rect width="720" height="${h}" fill="#fff"/>\n<text x="10" y="20" font-size="13" font-weight="bold">${caption}</text>\n<text x="10" y="38" fill="#555">publish → the last of ${SUBSCRIBERS.toLocaleString("en-US")} subscribers has it: median (dark), p90 (light); shorter is better</text>\n${bars.join("\n")}\n</svg>\n`
+  const h = 60 + list.length * 26
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${h}" viewBox="0 0 720 ${h}" font-family="system-ui, sans-serif" font-size="12">\n<rect width="720" height="${h}" fill="#fff"/>\n<text x="10" y="20" font-size="13" font-weight="bold">${caption}</text>\n<text x="10" y="38" fill="#555">${detail}</text>\n${bars.join("\n")}\n</svg>\n`
+}
+
+/** The chart of a record: a short title, and what was measured under it. */
+const drawn = (record) => {
+  const { machine: m, params } = record
+  const title = `Publish to a channel of ${params.SUBSCRIBERS.toLocaleString("en-US")} subscribers, PushBack and socket.io (${record.started.slice(0, 10)})`
+  const detail = `ms until the last has it (${params.PUBLISHES} publications): median dark, p90 light; ${m.cores} cores, Node ${m.node}`
+  return chart(record.contenders, record.summary, title, detail)
 }
 
 const main = async () => {
+  if (args.redraw) {
+    writeText(
+      svgPath ?? join(root, "docs/img/channels-peers.svg"),
+      drawn(JSON.parse(readFileSync(args.redraw, "utf8"))),
+      log
+    )
+    return 0
+  }
   const deadline = setTimeout(() => {
     log("deadline of 10 min passed; stopping everything")
     killAll()
@@ -218,7 +236,7 @@ const main = async () => {
     complete
   }
   if (jsonPath) writeJson(jsonPath, record, log)
-  if (svgPath) writeText(svgPath, chart(results, caption), log)
+  if (svgPath) writeText(svgPath, drawn(record), log)
   return complete ? 0 : 1
 }
 

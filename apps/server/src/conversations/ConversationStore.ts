@@ -233,3 +233,15 @@ export const messageCreated = (app: string, message: MessageRecord, json: string
     },
     message.createdAt
   )
+
+/** How many members a conversation has after `change`: what a PATCH must keep within 2–100. */
+export const sizeAfter = (before: ConversationRecord, change: ConversationChange): number => {
+  const removing = new Set(change.remove)
+  const kept = before.members.filter((m) => !removing.has(m.user)).map((m) => m.user)
+  return new Set([...kept, ...change.add]).size
+}
+
+/** Who is told of a change: every member before it and after it, once each. */
+export const toldOf = (before: ConversationRecord, after: ConversationRecord): Array<string> => [
+  ...new Set([...before.members.map((m) => m.user), ...after.members.map((m) => m.user)])
+]

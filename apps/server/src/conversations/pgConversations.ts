@@ -12,7 +12,14 @@ import type { StreamEntry } from "../notify/Encode.js"
 import { pgEnqueue } from "../outbox/pgOutbox.js"
 import type { ConversationRecord, ConversationStoreShape, MessageRecord } from "./ConversationStore.js"
 import { pgQueueWebhooks } from "../webhooks/pgWebhooks.js"
-import { awayRow, DEFAULT_NOTIFY_AFTER, MESSAGE_CREATED, messageCreated } from "./ConversationStore.js"
+import {
+  awayRow,
+  DEFAULT_NOTIFY_AFTER,
+  MESSAGE_CREATED,
+  messageCreated,
+  sizeAfter,
+  toldOf
+} from "./ConversationStore.js"
 import {
   byUser,
   conversationEntry,
@@ -111,9 +118,7 @@ export const makePgConversationWrites = (
         Effect.gen(function* () {
           const before = yield* locked(app, id)
           if (before === undefined) return { _tag: "NotFound" as const }
-          const removing = new Set(change.remove)
-          const kept = before.members.filter((m) => !removing.has(m.user)).map((m) => m.user)
-          const size = new Set([...kept, ...change.add]).size
+          const size = sizeAfter(before, change)
           if (size < 2 || size > 100) return { _tag: "BadSize" as const, size }
           if (change.title !== undefined)
             yield* sql`UPDATE conversations SET title = ${change.title} WHERE app = ${app} AND id = ${id}`
@@ -125,9 +130,7 @@ export const makePgConversationWrites = (
           yield* register(app, change.add, now)
           yield* addMembers(app, id, change.add, now)
           const after = (yield* locked(app, id))!
-          const told = [
-            ...new Set([...before.members.map((m) => m.user), ...after.members.map((m) => m.user)])
-          ]
+          const told = toldOf(before, after)
           return {
             _tag: "Updated" as const,
             written: { value: after, entries: yield* announce(app, after, told, now) }

@@ -20,7 +20,14 @@ import type {
   UpdateOutcome,
   Written
 } from "./ConversationStore.js"
-import { awayRow, DEFAULT_NOTIFY_AFTER, MESSAGE_CREATED, messageCreated } from "./ConversationStore.js"
+import {
+  awayRow,
+  DEFAULT_NOTIFY_AFTER,
+  MESSAGE_CREATED,
+  messageCreated,
+  sizeAfter,
+  toldOf
+} from "./ConversationStore.js"
 import {
   conversationEntry,
   conversationOf,
@@ -142,9 +149,7 @@ export const makeSqliteConversationWrites = (
     updateConversation: (app: string, id: string, change: ConversationChange, now: string): UpdateOutcome => {
       const before = read(app, id)
       if (before === undefined) return { _tag: "NotFound" }
-      const removing = new Set(change.remove)
-      const kept = before.members.filter((m) => !removing.has(m.user)).map((m) => m.user)
-      const size = new Set([...kept, ...change.add]).size
+      const size = sizeAfter(before, change)
       if (size < 2 || size > 100) return { _tag: "BadSize", size }
       if (change.title !== undefined) st.title.run(change.title, app, id)
       if (change.data !== undefined) st.data.run(change.data, app, id)
@@ -154,7 +159,7 @@ export const makeSqliteConversationWrites = (
         st.addMember.run(app, id, user, now)
       }
       const after = read(app, id)!
-      const told = [...new Set([...before.members.map((m) => m.user), ...after.members.map((m) => m.user)])]
+      const told = toldOf(before, after)
       return { _tag: "Updated", written: { value: after, entries: announce(app, after, told, now) } }
     },
 

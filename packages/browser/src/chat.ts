@@ -76,7 +76,7 @@ export interface ConversationSnapshot {
   /** Whether older history exists (`loadMore()`). */
   readonly hasMore: boolean
   /** The other members typing right now. */
-  readonly typing: ReadonlyArray<string>
+  readonly typingUsers: ReadonlyArray<string>
 }
 
 /** One conversation, live, and what this user does in it. */
@@ -247,7 +247,7 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
     if (timer === undefined) return
     clearTimeout(timer)
     t.typers.delete(user)
-    t.store.set({ typing: [...t.typers.keys()] })
+    t.store.set({ typingUsers: [...t.typers.keys()] })
   }
 
   const onEntry = (entry: ChatEntryFrame) => {
@@ -270,7 +270,7 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
       frame.user,
       setTimeout(() => stopTyping(t, frame.user), typingTimeout)
     )
-    if (fresh) t.store.set({ typing: [...t.typers.keys()] })
+    if (fresh) t.store.set({ typingUsers: [...t.typers.keys()] })
     for (const listener of t.onTyping) listener(frame.user)
   }
   const offs = [
@@ -294,7 +294,7 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
         messages: [],
         loaded: false,
         hasMore: false,
-        typing: []
+        typingUsers: []
       })
       t = { store, typers: new Map(), onTyping: new Set(), lastTyping: -Infinity, loading: undefined }
       threads.set(id, t)

@@ -162,7 +162,7 @@ const chart = (list, summary, caption, detail) => {
     return `<text x="10" y="${y + 13}">${c.short ?? c.label}</text><rect x="170" y="${y}" width="${w90.toFixed(1)}" height="18" fill="#b7cdf5"/><rect x="170" y="${y}" width="${w.toFixed(1)}" height="18" fill="#2f6fde"/><text x="${(176 + w90).toFixed(1)}" y="${y + 13}">${median.toFixed(1)} ms (p90 ${p90.toFixed(1)})</text>`
   })
   const h = 60 + list.length * 26
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${h}" viewBox="0 0 720 ${h}" font-family="system-ui, sans-serif" font-size="12">\n<rect width="720" height="${h}" fill="#fff"/>\n<text x="10" y="20" font-size="13" font-weight="bold">${caption}</text>\n<text x="10" y="38" fill="#555">${detail}</text>\n${bars.join("\n")}\n</svg>\n`
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${h}" viewBox="0 0 720 ${h}" font-family="system-ui, sans-serif" font-size="12">\n<title>${caption}</title>\n<rect width="720" height="${h}" fill="#fff"/>\n<text x="10" y="20" font-size="13" font-weight="bold">${caption}</text>\n<text x="10" y="38" fill="#555">${detail}</text>\n${bars.join("\n")}\n</svg>\n`
 }
 
 /** The chart of a record: a short title, and what was measured under it. */

@@ -65,7 +65,10 @@ describe("channels", () => {
     })
     expect((await pb.channels.namespaces()).map((n) => n.name)).toContain("scratch")
     await pb.channels.deleteNamespace("scratch")
-    await expect(pb.channels.deleteNamespace("scratch")).rejects.toMatchObject({ status: 404, code: "not_found" })
+    await expect(pb.channels.deleteNamespace("scratch")).rejects.toMatchObject({
+      status: 404,
+      code: "not_found"
+    })
     expect((await pb.channels.namespaces()).map((n) => n.name)).not.toContain("scratch")
   })
 

@@ -9,7 +9,7 @@
  * publications made while it waits arrive live and answer it. What happens between two polls is
  * recovered from history with the `channelsSince` the client sends (the positions of the frames
  * it got): a poll that resumes where it was writes nothing for that channel and waits; one that
- * missed publications gets them in `subscribed` (`recovered: true`) at once; one whose
+ * missed publications gets them as `publication` frames at once; one whose
  * publications are no longer all kept (no history, too old, another epoch) gets `subscribed` with
  * `recovered: false`. A poller stays a presence member (one per user and channel) while it keeps
  * polling: its membership outlives each poll by the poll's wait plus `pollPresenceSeconds`.
@@ -60,7 +60,10 @@ export const channelStreamHook =
   (url) => {
     const asked = parseChannels(url, config.channels.channelsPerSession)
     if (asked === undefined || asked instanceof ApiError) return asked
-    return (session: Session, pollWaitSeconds: number | undefined) =>
+    return (
+      session: Session,
+      poll: { readonly waitSeconds: number; readonly resuming: boolean } | undefined
+    ) =>
       runtime.runPromise(
         Effect.forEach(
           asked,
@@ -68,9 +71,10 @@ export const channelStreamHook =
             subscribe(session, channel, {
               since,
               pollLeaseMs:
-                pollWaitSeconds === undefined
+                poll === undefined
                   ? undefined
-                  : (pollWaitSeconds + config.channels.pollPresenceSeconds) * 1000
+                  : (poll.waitSeconds + config.channels.pollPresenceSeconds) * 1000,
+              resuming: poll?.resuming === true
             }).pipe(
               Effect.catchAll((error) =>
                 Effect.sync(() => {

@@ -55,7 +55,10 @@ export interface SubscribedParts {
   readonly publications: ReadonlyArray<StoredPublication>
   /** The presence members, encoded, when the namespace has presence. */
   readonly presence?: string | undefined
-  /** Write no `subscribed` (a long-poll that resumes where it was: nothing is new). */
+  /**
+   * A long-poll that resumes: what it recovered is written as `publication` frames (none: nothing
+   * is written, and the poll waits), as a session that never left would have had them.
+   */
   readonly quiet?: boolean
 }
 
@@ -156,8 +159,15 @@ export const layerChannelHub = Layer.effect(
       open: (sub, position, parts) => {
         const held = sub.held ?? []
         sub.held = null
+        if (parts.quiet === true && parts.recovered) {
+          // A long-poll that resumes: what it missed comes as the publications a live session had.
+          sub.position = { epoch: position.epoch, offset: position.offset - parts.publications.length }
+          for (const p of parts.publications) {
+            sub.position = { epoch: position.epoch, offset: p.offset }
+            sub.session.write(publicationText(sub.channel, p))
+          }
+        } else sub.session.write(subscribedText(sub.channel, position, parts))
         sub.position = position
-        if (parts.quiet !== true) sub.session.write(subscribedText(sub.channel, position, parts))
         for (const event of held) deliver(sub, event, () => publicationText(event.channel, event))
       },
       publication: (event) => {

@@ -27,8 +27,13 @@ export const callerOf = (session: Session): Caller => ({
 export interface SubscribeOptions {
   readonly token?: string | undefined
   readonly since?: Position | undefined
-  /** For a long-poll: its membership outlives the poll by this long, and nothing new writes nothing. */
+  /** For a long-poll: its membership outlives the poll by this long. */
   readonly pollLeaseMs?: number | undefined
+  /**
+   * A long-poll that resumes (it has a cursor): what it recovered comes as `publication` frames,
+   * and nothing at all when nothing is new, so the poll waits.
+   */
+  readonly resuming?: boolean
 }
 
 const fail = <A>(value: A | ApiError): Effect.Effect<A, ApiError> =>
@@ -83,7 +88,7 @@ export const subscribe = (session: Session, channel: string, options: SubscribeO
     })
     const { read, presence } = yield* Effect.onError(opened, () => undo())
     if (session.phase._tag === "closed") return yield* undo()
-    const quiet = options.pollLeaseMs !== undefined && read.recovered && read.publications.length === 0
+    const quiet = options.pollLeaseMs !== undefined && options.resuming === true
     hub.open(sub, read, { recovered: read.recovered, publications: read.publications, presence, quiet })
   })
 

@@ -22,9 +22,13 @@ export type HttpTransportNeeds = Auth | Store | Sessions
 
 /**
  * Once a stream is open, what a concept writes to it (channels' `subscribed` frames, PROTOCOL.md
- * §12); `pollWaitSeconds` is the long-poll's wait (undefined on SSE). Resolves once written.
+ * §12); `poll` is the long-poll's wait and whether it resumes (a cursor was given), undefined on
+ * SSE. Resolves once written.
  */
-export type StreamStart = (session: Session, pollWaitSeconds: number | undefined) => Promise<void>
+export type StreamStart = (
+  session: Session,
+  poll: { readonly waitSeconds: number; readonly resuming: boolean } | undefined
+) => Promise<void>
 
 /**
  * What a concept adds to an SSE or long-poll request, from its query parameters (channels:

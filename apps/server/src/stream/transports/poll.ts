@@ -185,7 +185,7 @@ export const makePollTransport = (deps: HttpTransportDeps): HttpTransport => {
     // gone while the backlog is read has closed its session: the hub does not keep it.
     runtime
       .runPromise(openStream(session, cursor, { welcome: cursor === undefined }))
-      .then(() => extra?.(session, wait))
+      .then(() => extra?.(session, { waitSeconds: wait, resuming: cursor !== undefined }))
       .then(
         () => {
           if (state._tag !== "opening") return

@@ -84,17 +84,17 @@ describe("WebSocket frames", () => {
     const token = await server.userToken(app, "alice")
     const client = await connectWs(`${server.wsUrl}/v1/ws?token=${token}`)
     await client.next((f) => f.type === "welcome")
-    client.send({ type: "subscribe", channel: "x" })
+    client.send({ type: "watch", channel: "x" })
     const error = await client.next((f) => f.type === "error")
     expect(error).toEqual({
       type: "error",
       code: "bad_request",
       message:
-        'unknown frame type "subscribe"; client frames are hello, seen, read, delete, unseen, page, ping'
+        'unknown frame type "watch"; client frames are hello, seen, read, delete, unseen, page, ping, typing, subscribe, unsubscribe, publish, presence'
     })
     const closed = await client.closed
     expect(closed.code).toBe(4400)
-    expect(closed.reason).toMatch(/^unknown frame type "subscribe"/)
+    expect(closed.reason).toMatch(/^unknown frame type "watch"/)
   })
 
   it("a known type with a bad field names the field; a first frame that is not hello says so", async () => {
@@ -109,7 +109,7 @@ describe("WebSocket frames", () => {
     early.send({ type: "helo", token })
     const first = (await early.next((f) => f.type === "error")) as { message: string }
     expect(first.message).toBe(
-      'the first frame must be hello; unknown frame type "helo"; client frames are hello, seen, read, delete, unseen, page, ping'
+      'the first frame must be hello; unknown frame type "helo"; client frames are hello, seen, read, delete, unseen, page, ping, typing, subscribe, unsubscribe, publish, presence'
     )
     expect((await early.closed).code).toBe(4400)
   })

@@ -19,6 +19,8 @@ export {
   useChannel
 } from "./useChannel.js"
 export { ChannelsProvider, type ChannelsProviderProps, useChannelClient } from "./useChannelClient.js"
+export { type ConversationActions, type UseConversationResult, useConversation } from "./useConversation.js"
+export { type UseConversationsResult, useConversations } from "./useConversations.js"
 export { usePresence } from "./usePresence.js"
 export type {
   ConnectionState,
@@ -37,3 +39,12 @@ export type {
   Publication,
   SubscribedEvent
 } from "@pushback/browser/channels"
+export type {
+  ChatMessage,
+  Conversation,
+  ConversationMember,
+  ConversationListSnapshot,
+  ConversationSnapshot,
+  Message,
+  MyConversation
+} from "@pushback/browser/chat"

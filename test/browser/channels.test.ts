@@ -5,14 +5,16 @@
  * ESM build). Two users' pages see each other in presence (a `join` each way, with the `info` of
  * their channel tokens) and each receives what the other types; a second tab of the same user
  * adds no member and closing it removes none; closing the user's last tab is a `leave`; a page
- * opened late gets the document from the channel's history.
+ * opened late gets the document from the channel's history. And the SDK alone (imported from the
+ * example's `/sdk/`) over SSE and over long-poll (WebSocket, then EventSource, removed from the
+ * page): subscribed through `channels=`, a backend publish received, its own publish over REST.
  *
  * Every wait is for a condition (a selector or a polled value), never a fixed sleep.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type TestApp, useServer } from "@pushback/testkit"
+import { claimsFor, request, signJwt, type TestApp, useServer } from "@pushback/testkit"
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { launchChromium } from "./chromium.js"
@@ -149,4 +151,89 @@ describe("channels in Chromium (the live-document example)", () => {
     await bo.context().close()
     expect(errors).toEqual([])
   })
+
+  for (const transport of ["sse", "poll"] as const) {
+    it(`over ${transport}: subscribes on connect, receives a backend publish, publishes over REST`, async () => {
+      const context = await browser.newContext()
+      await context.addInitScript(
+        (names) => {
+          for (const name of names) Reflect.deleteProperty(window, name)
+        },
+        transport === "sse" ? ["WebSocket"] : ["WebSocket", "EventSource"]
+      )
+      const page = await context.newPage()
+      page.on("pageerror", (e) => errors.push(`${transport}: ${String(e)}`))
+      await page.goto(origin)
+      const channel = `doc:${transport}`
+      // A user token whose `channels` claim opens doc:* (no channel token travels on SSE or long-poll).
+      const token = signJwt({ ...claimsFor(app.id, "dee", 600), channels: ["doc:*"] }, app.secret)
+      // The SDK's ESM build as the example serves it (a string: Vitest would rewrite an import() in a function).
+      await page.evaluate(`import("/sdk/channels.js").then((m) => { window.sdk = m })`)
+      await page.evaluate(
+        ({ url, token, channel }) => {
+          const w = window as unknown as Record<string, unknown>
+          const { createChannelClient } = w["sdk"] as {
+            createChannelClient: (o: object) => {
+              on(type: "state", listener: (e: { state: string; transport?: string }) => void): void
+              channel(name: string): { subscribe(listener: (p: { data: unknown }) => void): void }
+            }
+          }
+          const got: Array<unknown> = []
+          const states: Array<string> = []
+          const client = createChannelClient({ url, token })
+          client.on("state", (e: { state: string; transport?: string }) =>
+            states.push(`${e.state}:${e.transport}`)
+          )
+          const ch = client.channel(channel)
+          ch.subscribe((p: { data: unknown }) => got.push(p.data))
+          Object.assign(w, { got, states, ch })
+        },
+        { url: server.url, token, channel }
+      )
+      await page.waitForFunction(() => (window as unknown as { ch: { live: boolean } }).ch.live)
+      expect(await page.evaluate(() => (window as unknown as { states: Array<string> }).states)).toContain(
+        `connected:${transport}`
+      )
+      const presence = await request<{ users: Array<{ id: string }> }>(
+        server.url,
+        "GET",
+        `/v1/channels/${channel}/presence`,
+        {
+          token: app.secret
+        }
+      )
+      expect(presence.body.users.map((u) => u.id)).toEqual(["dee"])
+
+      const sent = await request(server.url, "POST", `/v1/channels/${channel}/publish`, {
+        token: app.secret,
+        body: { data: { from: "backend" } }
+      })
+      expect(sent.status).toBe(200)
+      await page.waitForFunction(() => (window as unknown as { got: Array<unknown> }).got.length === 1)
+      const mine = await page.evaluate(() =>
+        (window as unknown as { ch: { publish(d: unknown): Promise<{ offset: number }> } }).ch.publish({
+          from: "dee"
+        })
+      )
+      expect(mine.offset).toBe(2)
+      const history = await request<{ publications: Array<{ data: unknown; user?: string }> }>(
+        server.url,
+        "GET",
+        `/v1/channels/${channel}/history`,
+        { token: app.secret }
+      )
+      expect(history.body.publications.map((p) => [p.data, p.user])).toEqual([
+        [{ from: "backend" }, undefined],
+        [{ from: "dee" }, "dee"]
+      ])
+      // Published over REST (no session to leave out), its own publication comes back too, in order.
+      await page.waitForFunction(() => (window as unknown as { got: Array<unknown> }).got.length === 2)
+      expect(await page.evaluate(() => (window as unknown as { got: Array<unknown> }).got)).toEqual([
+        { from: "backend" },
+        { from: "dee" }
+      ])
+      await context.close()
+      expect(errors).toEqual([])
+    })
+  }
 })

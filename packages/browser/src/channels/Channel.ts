@@ -22,7 +22,8 @@ export interface Link {
   want(channel: ChannelState, wanted: boolean): void
   /** Publications were lost: subscribe again from the position. */
   resync(channel: ChannelState): void
-  publish(channel: ChannelState, data: unknown): Promise<Position>
+  /** Publishes; `skipped`: the server leaves this connection's session out (over WebSocket). */
+  publish(channel: ChannelState, data: unknown): Promise<{ position: Position; skipped: boolean }>
   presence(channel: ChannelState): Promise<ReadonlyArray<Member> | undefined>
 }
 
@@ -101,8 +102,9 @@ export const makeChannel = (
     }
   }
   /**
-   * This tab's own publications never come back to it (the server leaves out the publishing
-   * session), so their offsets, known from each publish's answer, are skipped over; a publication
+   * This tab's own publications over WebSocket never come back to it (the server leaves out the
+   * publishing session), so their offsets, known from each publish's answer, are skipped over (one
+   * made over REST, on SSE or long-poll, comes back like any other); a publication
    * that arrives past a gap while a publish of ours is unanswered waits for that answer.
    */
   const own = new Set<number>()
@@ -142,8 +144,8 @@ export const makeChannel = (
       settle()
     }
     return link.publish(state, data).then(
-      (position) => {
-        if (position.epoch === state.position?.epoch) own.add(position.offset)
+      ({ position, skipped }) => {
+        if (skipped && position.epoch === state.position?.epoch) own.add(position.offset)
         done()
         return position
       },

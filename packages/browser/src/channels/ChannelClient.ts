@@ -211,15 +211,12 @@ export const createChannelClient = (options: ChannelClientOptions): ChannelClien
       if (via === "websocket") return subscribe(c)
       reconnect()
     },
-    async publish(c: ChannelState, data: unknown): Promise<Position> {
+    async publish(c: ChannelState, data: unknown) {
       const answer = ask({ type: "publish", channel: c.name, data: data ?? null })
-      if (answer) return (await answer) as Position
-      const [position] = await rest<Position>(
-        "POST",
-        `/v1/me/channels/${encodeURIComponent(c.name)}/publish`,
-        { data }
-      )
-      return position
+      if (answer) return { position: (await answer) as Position, skipped: true }
+      const path = `/v1/me/channels/${encodeURIComponent(c.name)}/publish`
+      const [position] = await rest<Position>("POST", path, { data })
+      return { position, skipped: false }
     },
     async presence(c: ChannelState) {
       const answer = ask({ type: "presence", channel: c.name })

@@ -2,11 +2,13 @@
  * `useChannel` and `usePresence` against a real server (PROTOCOL.md §12), each user under their
  * own `ChannelsProvider` (one channels client each, `ws` as the WebSocket): both see each other in
  * presence, live (join and leave), a publish from one reaches the other, and unmounting one is a
- * leave for the other. A public namespace with presence, join/leave and client publishing.
+ * leave for the other; under StrictMode one connection, not two; rendered to a string, nothing
+ * opens. A public namespace with presence, join/leave and client publishing.
  */
 import { request, startServer, type TestServer } from "@pushback/testkit"
 import { act, cleanup, render, screen, waitFor } from "@testing-library/react"
-import { useState } from "react"
+import { StrictMode, useState } from "react"
+import { renderToString } from "react-dom/server"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { ChannelsProvider, type UseChannelResult, useChannel, usePresence } from "../src/index.js"
 import { type Backend, backend } from "./support.js"
@@ -88,5 +90,25 @@ describe("useChannel and usePresence", () => {
 
     act(() => screen.getByText("bo leaves").click())
     await waitFor(() => expect(text("ana-members")).toBe("ana"), { timeout: 10_000 })
+  })
+
+  it("holds one channel connection under StrictMode, and opens none when rendered to a string", async () => {
+    const html = renderToString(
+      <ChannelsProvider options={await b.options("cy")}>
+        <Room who="cy" onApi={() => {}} />
+      </ChannelsProvider>
+    )
+    expect(html).toContain('data-testid="cy-members"></p>')
+    expect(await b.sessions("cy")).toBe(0)
+
+    render(
+      <StrictMode>
+        <ChannelsProvider options={await b.options("cy")}>
+          <Room who="cy" onApi={() => {}} />
+        </ChannelsProvider>
+      </StrictMode>
+    )
+    await waitFor(() => expect(text("cy-members")).toBe("cy"), { timeout: 10_000 })
+    expect(await b.sessions("cy")).toBe(1)
   })
 })

@@ -7,6 +7,7 @@
 import { MessagesQuery } from "@pushback/protocol"
 import { Effect } from "effect"
 import { appRoute, asApp, asUser } from "../auth/guards.js"
+import { badRequest } from "../http/ApiError.js"
 import { type Answer, decodeQuery, noContent, ok, PageQuery, route } from "../http/Route.js"
 import { DefaultLimits } from "@pushback/protocol"
 import {
@@ -24,6 +25,16 @@ import {
   updateConversation
 } from "./conversations.js"
 import { ConversationStore } from "./ConversationStore.js"
+
+/** A body with no fields (typing takes none): an object without keys, or none. */
+const noBody = (body: unknown) => {
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return Effect.fail(badRequest("body: must be a JSON object", "body"))
+  const [field] = Object.keys(body)
+  return field === undefined
+    ? Effect.void
+    : Effect.fail(badRequest(`unknown field ${field}; this endpoint takes none`, field))
+}
 
 /** JSON text already encoded. */
 const raw = (text: string, status = 200): Answer => ({ status, raw: text })
@@ -115,6 +126,8 @@ export const conversationRoutes = [
   route("POST", "/v1/me/conversations/:id/typing", (ctx) =>
     Effect.gen(function* () {
       const me = yield* asUser(ctx)
+      // No body is taken: any field in one is unknown (PROTOCOL.md §16).
+      if (ctx.body !== undefined) yield* noBody(ctx.body)
       yield* typing(me.app.id, me.user, ctx.params["id"]!)
       return noContent
     })

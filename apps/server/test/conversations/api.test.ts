@@ -211,6 +211,7 @@ describe("conversations", () => {
     expectError(await as(eve, "GET", messages), 404, "not_found")
     expectError(await as(eve, "POST", read, { seq: 1 }), 404, "not_found")
     expectError(await as(eve, "POST", `/v1/me/conversations/${c.id}/typing`), 404, "not_found")
+    expectBadField(await as(ana, "POST", `/v1/me/conversations/${c.id}/typing`, { typing: true }), "typing")
     expectError(await as(eve, "GET", "/v1/me/conversations/no%20such/messages"), 404, "not_found")
     // a removed member: the same
     expectOk(await call(app, "PATCH", `/v1/conversations/${c.id}`, { add: ["eve"], remove: ["ben"] }))

@@ -1,7 +1,7 @@
 /**
  * One app: its counts, a test notification, charts of its statistics over the last hour, day or
  * 30 days, its live connections (by transport and node) and online users, its users, event
- * types, recent calls and webhook endpoints. Everything is read again every two seconds (polling, see usePoll.ts).
+ * types, conversations, recent calls and webhook endpoints. Everything is read again every two seconds (polling, see usePoll.ts).
  */
 import { counted, timeOf } from "./format.js"
 import { type FormEvent, useCallback, useState } from "react"
@@ -12,6 +12,7 @@ import { Users } from "./Users.js"
 import { usePoll } from "./usePoll.js"
 import { Topics } from "./Topics.js"
 import { Channels } from "./Channels.js"
+import { Conversations } from "./Conversations.js"
 import { Webhooks } from "./Webhooks.js"
 
 const RANGES = [
@@ -178,6 +179,7 @@ export const AppPage = ({ appId }: { appId: string }) => {
       <Users appId={appId} />
       <Topics appId={appId} />
       <Channels appId={appId} />
+      <Conversations appId={appId} />
       <section aria-labelledby="types-title">
         <h2 id="types-title">Event types</h2>
         {app.eventTypes.length === 0 ? (

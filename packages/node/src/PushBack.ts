@@ -210,8 +210,9 @@ export class PushBack {
 
   /**
    * Mints a user token for the browser, signed locally — no request, so it is synchronous.
-   * Hand it to the signed-in user only. `ttlSeconds`: 1 to 86 400, default 3600.
-   * Throws `PushBackError(400, bad_request)` for an invalid user id or ttl.
+   * Hand it to the signed-in user only. `ttlSeconds`: 1 to 86 400, default 3600; `channels`: the
+   * channels it lets the user subscribe to (names or `prefix*`, PROTOCOL.md §12).
+   * Throws `PushBackError(400, bad_request)` for an invalid user id, ttl or channel.
    */
   createUserToken(userId: string, options: UserTokenOptions = {}): string {
     return signUserToken(this.#secret, userId, options, this.#http.now())

@@ -2,10 +2,12 @@
  * User tokens minted locally, so a backend can hand its signed-in user a credential for the
  * browser without a round trip to PushBack. The server verifies exactly this format
  * (PROTOCOL.md §2): a JWT, HS256, keyed with the whole app secret's UTF-8 bytes, with claims
- * `app`, `sub`, `iat` and `exp` in seconds. Change it only together with the server.
+ * `app`, `sub`, `iat` and `exp` in seconds, and `channels` (§12) when given. Change it only
+ * together with the server.
  */
 import { createHmac } from "node:crypto"
 import { DefaultLimits, TokenRequest } from "@pushback/protocol"
+import { Schema } from "effect"
 import { validate } from "./internal/validate.js"
 import { appIdFromSecret } from "./secret.js"
 
@@ -13,6 +15,11 @@ import { appIdFromSecret } from "./secret.js"
 export interface UserTokenOptions {
   /** Lifetime in seconds: an integer from 1 to 86 400 (24 h). Default 3600 (1 h). */
   readonly ttlSeconds?: number
+  /**
+   * The channels the user may subscribe to with this token alone (PROTOCOL.md §12): names, or
+   * prefixes ending in `*` (`"doc:*"`), at most 100. Left out: none beyond public namespaces.
+   */
+  readonly channels?: ReadonlyArray<string>
 }
 
 /** The claims of a user token. */
@@ -25,7 +32,18 @@ export interface UserTokenClaims {
   readonly iat: number
   /** Expires at, seconds since the epoch. */
   readonly exp: number
+  /** The channels it opens (names or `prefix*`), when given. */
+  readonly channels?: ReadonlyArray<string>
 }
+
+/** A `channels` claim: channel names or prefixes ending in `*`, at most 100. */
+const ChannelGrants = Schema.Array(
+  Schema.String.pipe(
+    Schema.pattern(/^(?:[A-Za-z0-9_.:@=-]{1,255}|[A-Za-z0-9_.:@=-]{0,254}\*)$/, {
+      message: () => "must be a channel name or a prefix ending in *"
+    })
+  )
+).pipe(Schema.maxItems(100))
 
 const base64url = (data: string | Buffer) => Buffer.from(data).toString("base64url")
 
@@ -47,11 +65,14 @@ export const signUserToken = (
     options.ttlSeconds === undefined ? { user: userId } : { user: userId, ttlSeconds: options.ttlSeconds }
   )
   const iat = Math.floor(nowMs / 1000)
+  const channels =
+    options.channels === undefined ? undefined : validate(ChannelGrants, options.channels, "channels")
   const claims: UserTokenClaims = {
     app,
     sub: request.user,
     iat,
-    exp: iat + (request.ttlSeconds ?? DefaultLimits.tokenTtlSeconds)
+    exp: iat + (request.ttlSeconds ?? DefaultLimits.tokenTtlSeconds),
+    ...(channels === undefined ? {} : { channels })
   }
   return signClaims(secret, claims)
 }

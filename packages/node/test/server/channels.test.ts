@@ -4,7 +4,7 @@
  * as its WebSocket) in order, and a repeated idempotency key answering the first publish;
  * `presence` and `channels.list` naming the subscribed users and their info from
  * `createChannelToken`; `history` with recovery from an offset; a channel token for another
- * channel refused.
+ * channel refused, a user token's `channels` claim (`createUserToken`) accepted.
  */
 import { createChannelClient, type Publication } from "@pushback/browser/channels"
 import { createApp, startServer, type TestServer } from "@pushback/testkit"
@@ -110,5 +110,17 @@ describe("channels", () => {
     await until(() => reasons.length === 1, "the refusal")
     expect(reasons).toEqual(["forbidden"])
     await expect(pb.presence("private:a")).resolves.toEqual([])
+
+    // A user token whose channels claim names it does.
+    const client = createChannelClient({
+      url: server.url,
+      token: pb.createUserToken("bo", { channels: ["private:*"] }),
+      platform
+    })
+    clients.push(client)
+    const granted = client.channel("private:a")
+    granted.subscribe(() => {})
+    await until(() => granted.live, "the subscription the claim allows")
+    expect((await pb.presence("private:a")).map((u) => u.id)).toEqual(["bo"])
   })
 })

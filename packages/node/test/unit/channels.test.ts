@@ -69,3 +69,13 @@ describe("publish and presence input", () => {
     })
   })
 })
+
+describe("createUserToken with channels", () => {
+  it("carries the channels claim (names and prefixes), and refuses what is neither", () => {
+    const claims = decode(pb.createUserToken("ana", { channels: ["doc:*", "lobby"] }).split(".")[1]!)
+    expect(claims.channels).toEqual(["doc:*", "lobby"])
+    expect(decode(pb.createUserToken("ana").split(".")[1]!)).not.toHaveProperty("channels")
+    for (const channels of [["doc 1"], ["a*b"], Array.from({ length: 101 }, (_, i) => `c${i}`)])
+      expect(() => pb.createUserToken("ana", { channels })).toThrow(/channels/)
+  })
+})

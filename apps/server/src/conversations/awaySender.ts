@@ -90,7 +90,12 @@ export const awaySender: Effect.Effect<SenderSlot, never, ConversationStore | La
           error: outcome.left.message,
           permanent: outcome.left.code !== "unavailable"
         } as const
-      })
+      }).pipe(
+        // Storage down for a moment: tried again later (the outbox counts a defect as final).
+        Effect.catchAllDefect((defect) =>
+          Effect.succeed<SendResult>({ _tag: "Failed", error: String(defect), permanent: false })
+        )
+      )
     return {
       kind: AWAY,
       send,

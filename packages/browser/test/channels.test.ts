@@ -259,6 +259,30 @@ describe("over WebSocket", () => {
     await expect(refusal).rejects.toMatchObject({ name: "PushBackError", code: "forbidden" })
   })
 
+  it("a subscription the server ends is told and dropped; a new subscribe with a fresh token resumes", async () => {
+    const { client, last } = setup()
+    close = client.close
+    const doc = client.channel("doc:1", { token: "old" })
+    const ended: Array<string> = []
+    doc.on("unsubscribed", (e) => ended.push(e.reason))
+    doc.subscribe(() => {})
+    await vi.waitFor(() => expect(last().of("subscribe")).toHaveLength(1))
+    last().push({
+      type: "subscribed",
+      channel: "doc:1",
+      epoch: "e",
+      offset: 2,
+      recovered: true,
+      publications: []
+    })
+    last().push({ type: "unsubscribed", channel: "doc:1", reason: "token_expired" })
+    await vi.waitFor(() => expect(ended).toEqual(["token_expired"]))
+    expect(doc.live).toBe(false)
+    client.channel("doc:1", { token: "fresh" }).subscribe(() => {})
+    await vi.waitFor(() => expect(last().of("subscribe")).toHaveLength(2))
+    expect(last().of("subscribe")[1]).toMatchObject({ token: "fresh", since: { epoch: "e", offset: 2 } })
+  })
+
   it("the last unsubscribe unsubscribes and closes the connection", async () => {
     const { client, last } = setup()
     close = client.close

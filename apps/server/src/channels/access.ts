@@ -52,14 +52,14 @@ const infoOf = (token: string): string | null => {
 
 /**
  * Whether `caller` may subscribe to `channel` of a namespace with `options`: the `info` to show
- * in presence (JSON text or null), or why not.
+ * in presence (JSON text or null) and, with a channel token, when it expires (seconds), or why not.
  */
 export const maySubscribe = (
   caller: Caller,
   channel: string,
   options: NamespaceOptions,
   token: string | undefined
-): { readonly info: string | null } | ApiError => {
+): { readonly info: string | null; readonly expires?: number } | ApiError => {
   if (token !== undefined) {
     const verdict = verifyUserToken(token, caller.appSecret, Math.floor(Date.now() / 1000))
     if (!verdict.ok)
@@ -67,7 +67,7 @@ export const maySubscribe = (
     const claims = verdict.claims
     if (claims.app !== caller.app || claims.sub !== caller.user || claims.channel !== channel)
       return forbidden("the channel token is for another channel, user or app")
-    return { info: infoOf(token) }
+    return { info: infoOf(token), expires: claims.exp }
   }
   if (options.public || granted(caller.channels, channel)) return { info: null }
   return forbidden(

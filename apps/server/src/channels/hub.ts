@@ -25,6 +25,10 @@ export interface Subscription {
   position: Position | undefined
   /** Live publications that came before `subscribed` was written. */
   held: Array<PublicationEvent> | null
+  /** The `info` it shows in presence (JSON text), from its channel token. */
+  info: string | null
+  /** Stops what waits on it (its channel token's expiry), once it ends. */
+  cancel: (() => void) | undefined
 }
 
 /** The hub's interface. */
@@ -96,6 +100,7 @@ export const layerChannelHub = Layer.effect(
     const listeners: Array<(sub: Subscription) => void> = []
 
     const drop = (sub: Subscription): void => {
+      sub.cancel?.()
       const key = channelKey(sub.app, sub.channel)
       const subs = byChannel.get(key)
       subs?.delete(sub.session.id)
@@ -142,7 +147,15 @@ export const layerChannelHub = Layer.effect(
       add: (session, channel) => {
         const mine = bySession.get(session.id) ?? new Map<string, Subscription>()
         if (mine.has(channel)) return undefined
-        const sub: Subscription = { session, app: session.app, channel, position: undefined, held: [] }
+        const sub: Subscription = {
+          session,
+          app: session.app,
+          channel,
+          position: undefined,
+          held: [],
+          info: null,
+          cancel: undefined
+        }
         bySession.set(session.id, mine.set(channel, sub))
         const key = channelKey(session.app, channel)
         const subs = byChannel.get(key) ?? new Map<string, Subscription>()

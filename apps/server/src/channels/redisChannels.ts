@@ -126,7 +126,7 @@ export const layerRedisChannels = Layer.scoped(
           sub.channel,
           sub.session.id,
           sub.session.user,
-          "",
+          sub.info ?? "",
           node,
           settings.presenceMembers * 2,
           0,

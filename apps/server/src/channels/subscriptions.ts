@@ -6,9 +6,10 @@
  * (namespaces, the session's claims); publications and members go through the Channels service.
  * No SQL.
  */
-import { Effect } from "effect"
+import { Effect, Runtime } from "effect"
 import { Config } from "../config/Config.js"
 import { ApiError } from "../http/ApiError.js"
+import { atExpiry } from "../stream/expiry.js"
 import type { Session } from "../stream/Session.js"
 import { type Caller, makeRate, mayPublish, maySubscribe, namespaceFor } from "./access.js"
 import { Channels, type Position } from "./Channels.js"
@@ -54,7 +55,7 @@ export const subscribe = (session: Session, channel: string, options: SubscribeO
     const channels = yield* Channels
     const { channels: settings } = yield* Config
     const ns = yield* fail(namespaceFor(namespaces, session.app, channel))
-    const { info } = yield* fail(maySubscribe(callerOf(session), channel, ns, options.token))
+    const { info, expires } = yield* fail(maySubscribe(callerOf(session), channel, ns, options.token))
     hub.remove(session, channel)
     if (hub.countOf(session) >= settings.channelsPerSession)
       return yield* new ApiError({
@@ -62,6 +63,7 @@ export const subscribe = (session: Session, channel: string, options: SubscribeO
         message: `at most ${settings.channelsPerSession} channels per session`
       })
     const sub = hub.add(session, channel)!
+    sub.info = info
     const key = memberKeyOf(session)
     const undo = () => {
       hub.remove(session, channel)
@@ -90,10 +92,22 @@ export const subscribe = (session: Session, channel: string, options: SubscribeO
     if (session.phase._tag === "closed") return yield* undo()
     const quiet = options.pollLeaseMs !== undefined && options.resuming === true
     hub.open(sub, read, { recovered: read.recovered, publications: read.publications, presence, quiet })
+    if (expires !== undefined && session.transport !== "poll") {
+      // A channel token's subscription ends when the token does (subscribe again with a fresh one).
+      const runtime = yield* Effect.runtime<Channels | ChannelHub>()
+      sub.cancel = atExpiry(expires, () => {
+        if (hub.find(session, channel) !== sub) return
+        Runtime.runFork(runtime)(
+          Effect.flatMap(unsubscribe(session, channel, "token_expired"), () => Effect.void).pipe(
+            Effect.ignore
+          )
+        )
+      })
+    }
   })
 
 /** Unsubscribes `session` from `channel`: `unsubscribed` is written; `not_found` when it was not subscribed. */
-export const unsubscribe = (session: Session, channel: string) =>
+export const unsubscribe = (session: Session, channel: string, reason = "unsubscribe") =>
   Effect.gen(function* () {
     const hub = yield* ChannelHub
     const sub = hub.remove(session, channel)
@@ -101,7 +115,7 @@ export const unsubscribe = (session: Session, channel: string) =>
       return yield* new ApiError({ code: "not_found", message: `not subscribed to ${channel.slice(0, 255)}` })
     if (session.transport !== "poll")
       yield* (yield* Channels).leave(session.app, channel, memberKeyOf(session))
-    session.write(unsubscribedText(channel, "unsubscribe"))
+    session.write(unsubscribedText(channel, reason))
   })
 
 /** Client publishes per session (WebSocket) or per user on this node (REST), per second. */

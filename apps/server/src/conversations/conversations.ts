@@ -42,6 +42,22 @@ const idOf = (id: string): Effect.Effect<string, ApiError> =>
 const dataOf = (data: unknown): string | null =>
   data === undefined || data === null ? null : JSON.stringify(data)
 
+/** Whether a text holds U+0000, which PostgreSQL text cannot store (so no stored key has it). */
+const hasNul = (v: unknown): boolean =>
+  typeof v === "string" ? v.includes("\u0000") : Array.isArray(v) && v.some(hasNul)
+
+/**
+ * Decodes a body and refuses U+0000 in its texts and ids (`data` is JSON text, where it is
+ * escaped): 400 naming the field on both stores, never a PostgreSQL error.
+ */
+const decodeRequest = <A extends object, I>(schema: Schema.Schema<A, I>, body: unknown) =>
+  Effect.flatMap(decodeBody(schema, body), (req) => {
+    const field = Object.entries(req).find(([k, v]) => k !== "data" && hasNul(v))?.[0]
+    return field === undefined
+      ? Effect.succeed(req)
+      : Effect.fail(badRequest(`${field}: must not contain U+0000`, field))
+  })
+
 /** Publishes committed entries (never fails: the bus only wakes sessions). */
 const publish = (app: string, entries: ReadonlyArray<StreamEntry>) =>
   entries.length === 0 ? Effect.void : Effect.flatMap(Bus, (bus) => bus.publish(app, entries))
@@ -49,7 +65,7 @@ const publish = (app: string, entries: ReadonlyArray<StreamEntry>) =>
 /** Creates a conversation: 201 with it; 409 when its id is taken. */
 export const createConversation = (app: string, body: unknown) =>
   Effect.gen(function* () {
-    const req = yield* decodeBody(CreateConversationRequest, body)
+    const req = yield* decodeRequest(CreateConversationRequest, body)
     const members = [...new Set(req.members)]
     if (members.length < 2)
       return yield* badRequest("members: a conversation has at least 2 distinct users", "members")
@@ -80,7 +96,7 @@ export const getConversation = (app: string, rawId: string) =>
 export const updateConversation = (app: string, rawId: string, body: unknown) =>
   Effect.gen(function* () {
     const id = yield* idOf(rawId)
-    const req = yield* decodeBody(UpdateConversationRequest, body ?? {})
+    const req = yield* decodeRequest(UpdateConversationRequest, body ?? {})
     const add = [...new Set(req.add ?? [])]
     const remove = [...new Set(req.remove ?? [])]
     const both = add.find((u) => remove.includes(u))
@@ -159,7 +175,7 @@ const messageAnswer = (m: MessageRecord) => encodeMessage(m)
 export const postAsApp = (app: string, rawId: string, body: unknown) =>
   Effect.gen(function* () {
     const id = yield* idOf(rawId)
-    const req = yield* decodeBody(PostMessageRequest, body)
+    const req = yield* decodeRequest(PostMessageRequest, body)
     const outcome = yield* post(app, id, {
       author: req.author ?? null,
       text: req.text,
@@ -176,7 +192,7 @@ export const postAsApp = (app: string, rawId: string, body: unknown) =>
 export const sendAsUser = (app: string, user: string, rawId: string, body: unknown) =>
   Effect.gen(function* () {
     const id = yield* idOf(rawId)
-    const req = yield* decodeBody(SendMessageRequest, body)
+    const req = yield* decodeRequest(SendMessageRequest, body)
     const outcome = yield* post(app, id, {
       author: user,
       text: req.text,
@@ -190,7 +206,8 @@ export const sendAsUser = (app: string, user: string, rawId: string, body: unkno
 /** 404 unless `user` is a member of `id`. */
 const memberOnly = (app: string, user: string, id: string) =>
   Effect.gen(function* () {
-    if (!(yield* (yield* ConversationStore).isMember(app, id, user))) return yield* noConversation(id)
+    if (hasNul(user) || !(yield* (yield* ConversationStore).isMember(app, id, user)))
+      return yield* noConversation(id)
   })
 
 /** A page of a member's history, newest first (`before`: a seq; `limit` ≤ 100, default 50). */
@@ -215,6 +232,7 @@ export const historyOf = (
 /** A user's conversations, most recent activity first, with unread counts and latest messages. */
 export const conversationsOf = (app: string, user: string, limit: number, offset: number) =>
   Effect.gen(function* () {
+    if (hasNul(user)) return '{"count":0,"results":[]}'
     const { count, results } = yield* (yield* ConversationStore).ofUser(app, user, limit, offset)
     const items = results.map(
       (r) =>

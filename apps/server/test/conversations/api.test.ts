@@ -120,6 +120,14 @@ describe("conversations", () => {
     expectBadField(await call(app, "POST", path, { text: "hi", data: { big: "y".repeat(4096) } }), "data")
     expectBadField(await call(app, "POST", path, { text: "hi", clientId: "c1" }), "clientId")
     expectBadField(await call(app, "POST", path, { text: "hi", author: "stranger" }), "author")
+    // U+0000 (which PostgreSQL text cannot hold) is refused the same on both stores
+    expectBadField(await call(app, "POST", path, { text: "a\u0000b" }), "text")
+    expectBadField(await call(app, "POST", "/v1/conversations", { members: ["a\u0000", "b"] }), "members")
+    expectBadField(
+      await call(app, "POST", "/v1/conversations", { members: ["a", "b"], title: "\u0000" }),
+      "title"
+    )
+    expectBadField(await call(app, "PATCH", `/v1/conversations/${c.id}`, { add: ["\u0000"] }), "add")
     expectOk(await call(app, "POST", path, { text: "x".repeat(4000) }), 201)
     expect(expectOk(await call<Conversation>(app, "GET", `/v1/conversations/${c.id}`)).lastSeq).toBe(1)
     expectError(await call(app, "POST", "/v1/conversations/nope/messages", { text: "hi" }), 404, "not_found")
@@ -213,6 +221,7 @@ describe("conversations", () => {
     expectError(await as(eve, "POST", `/v1/me/conversations/${c.id}/typing`), 404, "not_found")
     expectBadField(await as(ana, "POST", `/v1/me/conversations/${c.id}/typing`, { typing: true }), "typing")
     expectError(await as(eve, "GET", "/v1/me/conversations/no%20such/messages"), 404, "not_found")
+    expectBadField(await as(ana, "POST", messages, { text: "hi", clientId: "\u0000" }), "clientId")
     // a removed member: the same
     expectOk(await call(app, "PATCH", `/v1/conversations/${c.id}`, { add: ["eve"], remove: ["ben"] }))
     expectError(await as(ben, "POST", messages, { text: "still here?", clientId: "b-2" }), 404, "not_found")

@@ -11,8 +11,10 @@
  * channels (listeners make it leave their presence).
  */
 import { Context, Effect, Layer } from "effect"
+import { Config } from "../config/Config.js"
 import { type Session, Sessions } from "../stream/Sessions.js"
 import type { MemberEvent, Position, PublicationEvent, StoredPublication } from "./Channels.js"
+import { makeRate } from "./access.js"
 import { channelKey } from "./names.js"
 import { Namespaces } from "./Namespaces.js"
 
@@ -51,6 +53,11 @@ export interface ChannelHubShape {
   readonly all: () => ReadonlyArray<Subscription>
   /** Calls `listener` for each subscription that ended with its session or its namespace. */
   readonly onEnd: (listener: (sub: Subscription) => void) => void
+  /**
+   * Takes one of a client's publications (`key`: its session id, or app and user over REST):
+   * false past `clientPublishPerSecond` (this node's count).
+   */
+  readonly takePublish: (key: string) => boolean
 }
 
 /** The parts of a `subscribed` frame besides the channel and position. */
@@ -98,6 +105,7 @@ export const layerChannelHub = Layer.effect(
     const byChannel = new Map<string, Map<string, Subscription>>()
     const bySession = new Map<string, Map<string, Subscription>>()
     const listeners: Array<(sub: Subscription) => void> = []
+    const rate = makeRate((yield* Config).channels.clientPublishPerSecond)
 
     const drop = (sub: Subscription): void => {
       sub.cancel?.()
@@ -129,6 +137,7 @@ export const layerChannelHub = Layer.effect(
 
     sessions.onChange((session, joined) => {
       if (joined) return
+      rate.forget(session.id)
       const mine = bySession.get(session.id)
       if (mine === undefined) return
       for (const sub of [...mine.values()]) ended(sub)
@@ -209,7 +218,8 @@ export const layerChannelHub = Layer.effect(
       all: () => [...byChannel.values()].flatMap((subs) => [...subs.values()]),
       onEnd: (listener) => {
         listeners.push(listener)
-      }
+      },
+      takePublish: rate.take
     } satisfies ChannelHubShape
   })
 )

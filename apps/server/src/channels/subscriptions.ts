@@ -11,7 +11,7 @@ import { Config } from "../config/Config.js"
 import { ApiError } from "../http/ApiError.js"
 import { atExpiry } from "../stream/expiry.js"
 import type { Session } from "../stream/Session.js"
-import { type Caller, makeRate, mayPublish, maySubscribe, namespaceFor } from "./access.js"
+import { type Caller, mayPublish, maySubscribe, namespaceFor } from "./access.js"
 import { Channels, type Position } from "./Channels.js"
 import { ChannelHub, unsubscribedText } from "./hub.js"
 import { Namespaces } from "./Namespaces.js"
@@ -118,9 +118,6 @@ export const unsubscribe = (session: Session, channel: string, reason = "unsubsc
     session.write(unsubscribedText(channel, reason))
   })
 
-/** Client publishes per session (WebSocket) or per user on this node (REST), per second. */
-let clientRate: ReturnType<typeof makeRate> | undefined
-
 /**
  * Publishes `data` (a JSON value) to `channel`. With a `client` (a user's session or a user over
  * REST) the namespace must allow client publishing and the user be allowed the channel, at most
@@ -148,8 +145,7 @@ export const publish = (
       const subscribed = session !== undefined && (yield* ChannelHub).find(session, channel) !== undefined
       const refused = mayPublish(client.caller, channel, ns, subscribed)
       if (refused !== undefined) return yield* refused
-      clientRate ??= makeRate(settings.clientPublishPerSecond)
-      if (!clientRate.take(session?.id ?? `${app}\n${client.caller.user}`))
+      if (!(yield* ChannelHub).takePublish(session?.id ?? `${app}\n${client.caller.user}`))
         return yield* new ApiError({
           code: "rate_limited",
           message: `at most ${settings.clientPublishPerSecond} publications per second`,

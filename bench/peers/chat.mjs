@@ -81,8 +81,10 @@ const setUp = async (contender, dir, http, tracker) => {
   try {
     const users = Array.from({ length: MEMBERS }, (_, i) => `u${i}`)
     await inst.addUsers(users)
-    // One node's port for everything (a contender of several nodes would spread only notifies).
-    const port = inst.unicast("x", {}).port
+    // The nodes' ports (one, or three for pushback3): members connect to them in turn, and
+    // messages and notifies go to them in turn, as behind a round-robin load balancer.
+    const ports = [...new Set(Array.from({ length: 6 }, () => inst.unicast("x", {}).port))]
+    const port = ports[0]
     await http.json(port, inst.api("/v1/conversations", { id: CONVERSATION, members: users }))
     const tokens = []
     for (let i = 0; i < MEMBERS; i += 50) {
@@ -92,10 +94,14 @@ const setUp = async (contender, dir, http, tracker) => {
       )
       tokens.push(...answers.map((a) => a.token))
       clients.push(
-        ...(await Promise.all(batch.map((user, k) => member(port, user, tokens[i + k], tracker.onPayload))))
+        ...(await Promise.all(
+          batch.map((user, k) =>
+            member(ports[(i + k) % ports.length], user, tokens[i + k], tracker.onPayload)
+          )
+        ))
       )
     }
-    return { inst, clients, tokens, users, port }
+    return { inst, clients, tokens, users, ports }
   } catch (e) {
     for (const c of clients) c.close()
     await inst.stop()
@@ -105,7 +111,8 @@ const setUp = async (contender, dir, http, tracker) => {
 
 /** One operation of `kind`: ms until everyone it reaches has it (NaN if some never did), and its CPU. */
 const once = async (run, kind, round, http, tracker) => {
-  const { inst, tokens, users, port } = run
+  const { inst, tokens, users, ports } = run
+  const port = ports[(round + (kind === "message" ? 0 : 1)) % ports.length]
   const expected = kind === "message" ? MEMBERS - 1 : MEMBERS
   const { w, b, whenAll, left } = tracker.expectBroadcast(expected)
   const author = round % MEMBERS
@@ -182,8 +189,8 @@ const drawn = (record) => {
   )
   const max = Math.max(...rows.map((r) => r.p99))
   const bars = rows.map((r, i) => {
-    const w = (r.p50 / max) * 400
-    const w99 = (r.p99 / max) * 400
+    const w = (r.p50 / max) * 340
+    const w99 = (r.p99 / max) * 340
     const y = 50 + i * 26
     return `<text x="10" y="${y + 13}">${r.label}</text><rect x="200" y="${y}" width="${w99.toFixed(1)}" height="18" fill="#b7cdf5"/><rect x="200" y="${y}" width="${w.toFixed(1)}" height="18" fill="#2f6fde"/><text x="${(206 + w99).toFixed(1)}" y="${y + 13}">${r.p50.toFixed(1)} ms (p99 ${r.p99.toFixed(1)})</text>`
   })

@@ -1,7 +1,7 @@
 /**
  * Where namespaces are kept (PROTOCOL.md §12): the `channel_namespaces` table (migration 0011),
  * on a small connection of its own to the node's database — a second SQLite connection on the
- * same file (WAL, busy timeout), or a pool of two PostgreSQL connections — made after the Store
+ * same file (WAL; a busy write is retried without blocking), or a pool of two PostgreSQL connections — made after the Store
  * (which migrates), as the webhooks' storage does. Namespaces are configuration: written rarely,
  * read whole into each node's memory (namespaces.ts), never on the publish path. The SQL is
  * portable.
@@ -9,7 +9,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Context, Duration, Effect, Layer, Redacted, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
 import { type ServerConfig, sqlitePath } from "../config/Config.js"
 import { isPostgresUrl } from "../config/DatabaseUrl.js"
 import { Store } from "../storage/Store.js"
@@ -61,7 +61,10 @@ const rowOf = (r: Record<string, unknown>): NamespaceRow => ({
 })
 
 /** The store over any `@effect/sql` client. */
-export const makeNamespaceStore = (sql: SqlClient.SqlClient): NamespaceStoreShape => ({
+export const makeNamespaceStore = (
+  sql: SqlClient.SqlClient,
+  retried: <A>(write: Effect.Effect<A, unknown>) => Effect.Effect<A, unknown> = (write) => write
+): NamespaceStoreShape => ({
   all: sql`SELECT app, name, options FROM channel_namespaces`.pipe(
     Effect.map((rows) => rows.map(rowOf)),
     Effect.orDie
@@ -75,11 +78,13 @@ export const makeNamespaceStore = (sql: SqlClient.SqlClient): NamespaceStoreShap
     sql`INSERT INTO channel_namespaces (app, name, options, updated_at)
       VALUES (${row.app}, ${row.name}, ${JSON.stringify(row.options)}, ${new Date().toISOString()})
       ON CONFLICT (app, name) DO UPDATE SET options = excluded.options, updated_at = excluded.updated_at`.pipe(
+      retried,
       Effect.asVoid,
       Effect.orDie
     ),
   remove: (app, name) =>
     sql`DELETE FROM channel_namespaces WHERE app = ${app} AND name = ${name} RETURNING name`.pipe(
+      retried,
       Effect.map((rows) => rows.length > 0),
       Effect.orDie
     )
@@ -105,6 +110,12 @@ export const namespaceStoreFor = (
   Effect.gen(function* () {
     yield* Store
     const sql = Context.get(yield* Layer.build(clientFor(config)), SqlClient.SqlClient)
-    if (!isPostgresUrl(config.databaseUrl)) yield* sql`PRAGMA busy_timeout = 5000`.pipe(Effect.orDie)
-    return makeNamespaceStore(sql)
+    if (isPostgresUrl(config.databaseUrl)) return makeNamespaceStore(sql)
+    // SQLite waits for a lock synchronously, holding the event loop: this connection never waits
+    // (busy_timeout 0) and a write that met the writer thread's lock is tried again 20 ms later,
+    // for up to 5 s, while everything else goes on.
+    yield* sql`PRAGMA busy_timeout = 0`.pipe(Effect.orDie)
+    return makeNamespaceStore(sql, (write) =>
+      Effect.retry(write, { schedule: Schedule.spaced("20 millis"), times: 250 })
+    )
   })

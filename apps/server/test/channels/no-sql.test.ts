@@ -1,9 +1,9 @@
 /**
  * No SQL on the publish path (PROTOCOL.md §12): while another connection holds the SQLite
- * database's write lock (`BEGIN EXCLUSIVE`), a write the server makes waits — a notify does not
- * answer — but publishing does, over REST and over WebSocket, and subscribers get every
- * publication. Once the lock is let go, the waiting write completes. (Reads still go on in WAL
- * mode, as they do for every request's authentication.)
+ * database's write lock (`BEGIN EXCLUSIVE`), a write the server makes waits — a notify, a
+ * namespace's change — but publishing answers at once, over REST and over WebSocket, and
+ * subscribers get every publication. Once the lock is let go, the waiting writes complete.
+ * (Reads still go on in WAL mode, as they do for every request's authentication.)
  */
 import { join } from "node:path"
 import { request, type TestApp, useServer } from "@pushback/testkit"
@@ -35,6 +35,15 @@ it("publishes while the database's write lock is held elsewhere", async () => {
     notifyAnswered = true
     return r
   })
+  // So does a namespace's change — without holding up the event loop meanwhile.
+  let putAnswered = false
+  const put = request(server.url, "PUT", "/v1/namespaces/other", { token: app.secret, body: {} }).then(
+    (r) => {
+      putAnswered = true
+      return r
+    }
+  )
+  const started = Date.now()
   try {
     for (let n = 1; n <= 5; n++) {
       const rest = await request(server.url, "POST", "/v1/channels/live:1/publish", {
@@ -50,12 +59,15 @@ it("publishes while the database's write lock is held elsewhere", async () => {
     expect(got.map((f) => (f as { data: unknown }).data)).toEqual(
       [1, 2, 3, 4, 5].flatMap((n) => [{ n }, { ws: n }])
     )
-    // The lock is real: the server's own write is still waiting for it.
+    // The lock is real: the server's own writes are still waiting for it.
     expect(notifyAnswered).toBe(false)
+    expect(putAnswered).toBe(false)
+    expect(Date.now() - started).toBeLessThan(4000)
   } finally {
     db.exec("COMMIT")
     db.close()
   }
   expect((await notify).status).toBe(202)
+  expect((await put).status).toBe(200)
   await Promise.all([subscriber.close(), publisher.close()])
 })

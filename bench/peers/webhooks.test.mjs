@@ -1,0 +1,41 @@
+// Keeps bench/peers/webhooks.mjs working: a small run on SQLite (50 users, 300 calls, one round)
+// without and with an endpoint on notification.delivered, checking that every delivered
+// notification's webhook reached the receiver, signed (the receiver checks a sample), and that
+// the record holds both variants. Counts only: timings are never asserted.
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+
+const dir = mkdtempSync(join(tmpdir(), "webhooks-smoke-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe("bench/peers webhooks smoke run", () => {
+  it("sends a signed webhook for every delivered notification, and records both variants", async () => {
+    const json = join(dir, "webhooks.json")
+    const bench = fileURLToPath(new URL("./webhooks.mjs", import.meta.url))
+    const args = ["--rounds", "1", "--count", "300", "--users", "50", "--only", "pushback", "--json", json]
+    const result = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [bench, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      let output = ""
+      child.stdout.on("data", (c) => (output += c))
+      child.stderr.on("data", (c) => (output += c))
+      const timer = setTimeout(() => child.kill("SIGTERM"), 120_000)
+      child.on("exit", (status) => {
+        clearTimeout(timer)
+        resolve({ status, output })
+      })
+    })
+    expect(result.status, result.output).toBe(0)
+    const record = JSON.parse(readFileSync(json, "utf8"))
+    const [hooked] = record.rounds.pushback.with
+    expect(hooked.events).toBe(300)
+    expect(hooked.checked).toBeGreaterThan(0)
+    expect(record.rounds.pushback.without).toHaveLength(1)
+    for (const variant of ["without", "with"]) {
+      expect(record.summary.pushback[variant].cpuPerCall, variant).toBeGreaterThan(0)
+    }
+  }, 150_000)
+})

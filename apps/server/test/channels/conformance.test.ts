@@ -142,8 +142,14 @@ describe.each([
         ok: false,
         error: { code: "forbidden" }
       })
+      // Allowed: every other subscriber gets it, with its user; the publishing session does not.
+      const other = await openWs(server, tokenWith(app, "ola", ["docs:*"]), [doc])
       expect(await ask(ws, { type: "publish", channel: doc, data: "mine" })).toMatchObject({ ok: true })
-      await ws.close()
+      expect(await other.next(isPublication(doc))).toMatchObject({ data: "mine", user: "alice" })
+      await publishAs(server, app, doc, "after")
+      expect(await ws.next(isPublication(doc))).toMatchObject({ data: "after" })
+      expect(ws.frames.filter(isPublication(doc)).map((f) => f.data)).toEqual(["after"])
+      await Promise.all([ws.close(), other.close()])
     })
   }
 )

@@ -241,7 +241,12 @@ export const sizeAfter = (before: ConversationRecord, change: ConversationChange
   return new Set([...kept, ...change.add]).size
 }
 
-/** Who is told of a change: every member before it and after it, once each. */
-export const toldOf = (before: ConversationRecord, after: ConversationRecord): Array<string> => [
-  ...new Set([...before.members.map((m) => m.user), ...after.members.map((m) => m.user)])
-]
+/**
+ * Who is told of a change: every member before it and after it, once each; nobody when it
+ * changed nothing (same title, data and members).
+ */
+export const toldOf = (before: ConversationRecord, after: ConversationRecord): Array<string> => {
+  const ids = (c: ConversationRecord) => c.members.map((m) => m.user).join("\u0000")
+  if (before.title === after.title && before.data === after.data && ids(before) === ids(after)) return []
+  return [...new Set([...before.members.map((m) => m.user), ...after.members.map((m) => m.user)])]
+}

@@ -129,7 +129,7 @@ describe("conversation entries on the stream", () => {
     await later.close()
   })
 
-  it("a removed member is told once (the conversation without them) and gets nothing after; a deleted one is told too", async () => {
+  it("a removed member is told once (the conversation without them) and gets nothing after; a deleted one is told too; a no-op change is no entry", async () => {
     const ben = await server.userToken(app, "r-ben", { register: true })
     const c = expectOk(
       await call<{ id: string }>("POST", "/v1/conversations", { members: ["r-ana", "r-ben", "r-cy"] }),
@@ -137,6 +137,8 @@ describe("conversation entries on the stream", () => {
     )
     const live = await wsOf(ben, 0)
     await live.next((f) => f.type === "conversation")
+    // a change that changes nothing is no entry
+    expectOk(await call("PATCH", `/v1/conversations/${c.id}`, { add: ["r-ana"] }))
     expectOk(await call("PATCH", `/v1/conversations/${c.id}`, { remove: ["r-ben"] }))
     const told = await live.next((f) => f.type === "conversation")
     expect(told).toMatchObject({ conversation: { members: [{ user: "r-ana" }, { user: "r-cy" }] } })

@@ -126,5 +126,7 @@ describe("member changes", () => {
       ]
     }
     expect(toldOf(conversation, after)).toEqual(["ana", "ben", "cy"])
+    expect(toldOf(conversation, { ...conversation, members: [...conversation.members] })).toEqual([])
+    expect(toldOf(conversation, { ...conversation, title: "new" })).toEqual(["ana", "ben"])
   })
 })

@@ -52,6 +52,37 @@ const sseResume = async (token: string, cursor: number, count: number) => {
   return got
 }
 
+type SseEvent = { id?: string; event?: string; data: string }
+
+/** A live SSE session whose events a test awaits as they come. */
+const liveSse = async (token: string) => {
+  let text = ""
+  const waiters: Array<{ match: (e: SseEvent) => boolean; done: (e: SseEvent) => void }> = []
+  const settle = () => {
+    const events = parseSse(text)
+    for (const w of [...waiters]) {
+      const found = events.find(w.match)
+      if (found !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.done(found)
+      }
+    }
+  }
+  const sse = await rawSse(`${server.url}/v1/sse?token=${token}`, (chunk) => {
+    text += chunk
+    settle()
+  })
+  return {
+    /** The first event matching `match`, received or to come. */
+    until: (match: (e: SseEvent) => boolean) =>
+      new Promise<SseEvent>((done) => {
+        waiters.push({ match, done })
+        settle()
+      }),
+    close: sse.close
+  }
+}
+
 describe("conversation entries on the stream", () => {
   it("are live entries of every member, one seq with notifications, replayed once in order on every transport", async () => {
     const ana = await server.userToken(app, "s-ana", { register: true })
@@ -158,7 +189,7 @@ describe("conversation entries on the stream", () => {
     await live.close()
   })
 
-  it("typing reaches the other members' live sessions, once per 2 s per user, and is never replayed", async () => {
+  it("typing reaches the other members' live sessions (WebSocket, long-poll, SSE), once per 2 s per user, and is never replayed", async () => {
     const ana = await server.userToken(app, "t-ana", { register: true })
     const ben = await server.userToken(app, "t-ben", { register: true })
     const c = expectOk(
@@ -169,10 +200,13 @@ describe("conversation entries on the stream", () => {
     const anaWs = await wsOf(ana)
     const benPoll = await transport("poll").connect(server, ben)
     await benPoll.next((f) => f.type === "welcome")
+    const benSse = await liveSse(ben)
+    await benSse.until((e) => e.event === "welcome")
     expect(await as(ana, "POST", `/v1/me/conversations/${c.id}/typing`)).toMatchObject({ status: 204 })
     const typed = { type: "typing", conversation: c.id, user: "t-ana" }
     expect(await benWs.next((f) => f.type === "typing")).toEqual(typed)
     expect(await benPoll.next((f) => f.type === "typing")).toEqual(typed)
+    expect(JSON.parse((await benSse.until((e) => e.event === "typing")).data)).toEqual(typed)
     // again within 2 s: 204, not forwarded; over WebSocket the reply says so
     expect(await as(ana, "POST", `/v1/me/conversations/${c.id}/typing`)).toMatchObject({ status: 204 })
     anaWs.send({ type: "typing", conversation: c.id, ref: "t1" })
@@ -208,6 +242,7 @@ describe("conversation entries on the stream", () => {
     await again.collect(2, isEntry)
     await again.close()
     expect(again.frames.map((f) => f.type)).toEqual(["welcome", "conversation", "message"])
+    benSse.close()
     await Promise.all([benWs.close(), anaWs.close(), benPoll.close()])
   })
 })

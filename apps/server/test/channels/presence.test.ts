@@ -2,14 +2,16 @@
  * Presence (PROTOCOL.md §12): the members of a channel are users, not tabs. Two sessions of one
  * user give their observers one `join`; closing one of them gives nothing (presence still lists
  * the user, with one session); closing the last gives one `leave`. A channel token's `info` is
- * shown in presence and in `join`.
+ * shown in presence and in `join`. A long-poller is one member while it keeps polling, and
+ * leaves once it stops.
  */
 import type { ServerFrame } from "@pushback/protocol/types"
 import { eventually, request, type TestApp, useServer } from "@pushback/testkit"
 import { beforeAll, expect, it } from "vitest"
-import { ask, channelToken, openWs, putNamespace, tokenWith } from "./clients.js"
+import { ask, channelToken, openWs, pollChannels, publishAs, putNamespace, tokenWith } from "./clients.js"
 
-const server = useServer()
+// A long-poller stays a member 1 s past each poll (the default 10 s would make the test wait).
+const server = useServer({ config: { channels: { pollPresenceSeconds: 1 } } })
 let app: TestApp
 
 beforeAll(async () => {
@@ -91,4 +93,25 @@ it("the active channels count sessions and users; the operator sees them and the
   )
   expect(who.body.users.map((u) => u.id).sort()).toEqual(["ann", "cid"])
   await Promise.all([a.close(), b.close(), c.close()])
+})
+
+it("a long-poller is a member while it keeps polling: one join, then one leave once it stops", async () => {
+  const channel = "room:poll"
+  const observer = await openWs(server, tokenWith(app, "obi", ["room:*"]), [channel])
+  const poller = await pollChannels(1)(server, tokenWith(app, "pat", ["room:*"]), [channel])
+  await observer.next(about("pat", "join"))
+  // Polls come and go for 2.5 s (each answered by a publication, each ending its session)
+  // without a leave. Without history, what falls between two polls comes as `subscribed`.
+  const started = Date.now()
+  while (Date.now() - started < 2500) {
+    await publishAs(server, app, channel, { tick: Date.now() })
+    await poller.next(
+      (f) => (f.type === "publication" || f.type === "subscribed") && f.channel === channel && f.offset > 0
+    )
+  }
+  expect(observer.frames.filter(about("pat", "leave"))).toHaveLength(0)
+  await poller.close()
+  await observer.next(about("pat", "leave"), 10_000)
+  expect(observer.frames.filter(about("pat", "join"))).toHaveLength(1)
+  await observer.close()
 })

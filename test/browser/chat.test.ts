@@ -17,7 +17,7 @@ import { dirname, extname, join, normalize, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { request, type TestApp, userToken, useServer } from "@pushback/testkit"
-import type { Browser, Page } from "playwright-core"
+import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { launchChromium } from "./chromium.js"
 
@@ -63,10 +63,20 @@ describe("the React chat example in Chromium, two users in two windows", () => {
   const backend = (method: string, path: string, body?: unknown) =>
     request(server.url, method, path, { token: app.secret, ...(body === undefined ? {} : { body }) })
 
-  /** A window of its own (a browser context) signed in as `user`. */
-  const open = async (user: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 820, height: 560 } })
-    const page = await context.newPage()
+  /**
+   * A window of its own (a browser context) signed in as `user`, or a tab in `context`;
+   * `without` removes platform globals first (no WebSocket: the client goes over SSE).
+   */
+  const open = async (
+    user: string,
+    { context, without = [] }: { context?: BrowserContext; without?: ReadonlyArray<string> } = {}
+  ): Promise<Page> => {
+    const ctx = context ?? (await browser.newContext({ viewport: { width: 820, height: 560 } }))
+    if (without.length > 0)
+      await ctx.addInitScript((names) => {
+        for (const name of names) Reflect.deleteProperty(window, name)
+      }, without)
+    const page = await ctx.newPage()
     page.on("pageerror", (e) => errors.push(`${user}: ${String(e)}`))
     await page.goto(`${origin}/?user=${user}`)
     await page.waitForSelector("[data-testid=connection]:text('Live')", { timeout: 15_000 })
@@ -181,6 +191,58 @@ describe("the React chat example in Chromium, two users in two windows", () => {
     mkdirSync(results, { recursive: true })
     await ana.screenshot({ path: join(results, "react-chat-ana.png") })
     await bo.screenshot({ path: join(results, "react-chat-bo.png") })
+    expect(errors).toEqual([])
+  })
+
+  it("two tabs of one user share one connection: the following tab shows, types and sends too", async () => {
+    const poll = { timeout: 10_000 }
+    const dee = await open("dee")
+    const ana1 = await open("ana")
+    const ana2 = await open("ana", { context: ana1.context() })
+    await dee.getByLabel("Chat with").fill("ana")
+    await dee.getByRole("button", { name: "Start" }).click()
+    for (const tab of [ana1, ana2])
+      await expect.poll(() => tab.getByTestId("conversation-dm:ana:dee").count(), poll).toBe(1)
+    await ana1.getByTestId("conversation-dm:ana:dee").click()
+    await ana2.getByTestId("conversation-dm:ana:dee").click()
+    // The second tab follows the first one's connection: what reaches it was relayed.
+    expect(
+      await ana2.evaluate(() => navigator.locks.query().then((q) => (q.held ?? []).map((l) => l.name)))
+    ).toHaveLength(1)
+
+    await dee.getByTestId("composer").pressSequentially("Are you", { delay: 20 })
+    for (const tab of [ana1, ana2])
+      await expect.poll(() => tab.getByTestId("typing").textContent(), poll).toBe("dee is typing…")
+    await dee.getByTestId("composer").press("Enter")
+    for (const tab of [ana1, ana2]) await expect.poll(() => messages(tab), poll).toEqual(["Are you"])
+
+    // The following tab types (over REST: it holds no WebSocket) and sends.
+    await ana2.getByTestId("composer").pressSequentially("Yes", { delay: 20 })
+    await expect.poll(() => dee.getByTestId("typing").textContent(), poll).toBe("ana is typing…")
+    await ana2.getByTestId("composer").press("Enter")
+    for (const page of [ana1, ana2, dee])
+      await expect.poll(() => messages(page), poll).toEqual(["Are you", "Yes"])
+    await expect.poll(() => ana1.getByTestId("receipt").textContent(), poll).toBe("Seen by dee")
+    expect(errors).toEqual([])
+  })
+
+  it("over SSE (no WebSocket in the page): messages, typing both ways, read receipts", async () => {
+    const poll = { timeout: 10_000 }
+    const eve = await open("eve", { without: ["WebSocket"] })
+    const fay = await open("fay")
+    await fay.getByLabel("Chat with").fill("eve")
+    await fay.getByRole("button", { name: "Start" }).click()
+    await expect.poll(() => eve.getByTestId("conversation-dm:eve:fay").count(), poll).toBe(1)
+    await eve.getByTestId("conversation-dm:eve:fay").click()
+    await fay.getByTestId("composer").pressSequentially("Over SSE?", { delay: 20 })
+    await expect.poll(() => eve.getByTestId("typing").textContent(), poll).toBe("fay is typing…")
+    await fay.getByTestId("composer").press("Enter")
+    await expect.poll(() => messages(eve), poll).toEqual(["Over SSE?"])
+    await expect.poll(() => fay.getByTestId("receipt").textContent(), poll).toBe("Seen by eve")
+    await eve.getByTestId("composer").pressSequentially("Yes", { delay: 20 })
+    await expect.poll(() => fay.getByTestId("typing").textContent(), poll).toBe("eve is typing…")
+    await eve.getByTestId("composer").press("Enter")
+    await expect.poll(() => messages(fay), poll).toEqual(["Over SSE?", "Yes"])
     expect(errors).toEqual([])
   })
 

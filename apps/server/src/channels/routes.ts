@@ -3,7 +3,8 @@
  * active channels, presence and history (`/v1/channels…`, app secret); a user's publish
  * (`/v1/me/channels/{name}/publish`, user token); and the operator's read paths for the
  * dashboard (`/v1/apps/{appId}/channels`, `…/channels/{name}/presence`, `…/namespaces`,
- * admin token). None of them but the namespaces' writes touches SQL.
+ * admin token). Only the namespaces' writes write SQL; the others read nothing but the
+ * credential's app, as every request does.
  */
 import {
   ChannelPublishRequest,

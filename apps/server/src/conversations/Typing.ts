@@ -1,12 +1,12 @@
 /**
  * Typing (PROTOCOL.md §13): "someone is typing" reaches the other members' live sessions and is
  * never stored or replayed (ARCHITECTURE.md: stored nowhere, travels on the bus). At most one
- * frame per user and conversation is forwarded every 2 s, across the cluster. One node counts
- * and delivers here, to its own hub; several nodes share the count and the frames through Redis
- * (redisTyping.ts), as the bus shares stream entries.
+ * frame per user and conversation is forwarded every 2 s, across the cluster. This service is
+ * that allowance — counted here on one node, in Redis on several (redisTyping.ts) — and hands
+ * each frame it allows to the bus (`Bus.signal`: this node's hub, and every node's through Redis).
  */
 import { Context, Effect, Layer } from "effect"
-import { Sessions } from "../stream/Sessions.js"
+import { Bus, type BusShape } from "../cluster/bus/Bus.js"
 import { typingFrame } from "./encode.js"
 
 /** At most one typing frame per user and conversation is forwarded within this long. */
@@ -46,19 +46,19 @@ export const makeThrottle = (now: () => number = Date.now) => {
   }
 }
 
-/** One node: counts here and writes to this node's sessions. */
+/** Typing over an allowance (`allowed`: whether a key may be forwarded now) and the bus. */
+export const makeTyping = (bus: BusShape, allowed: (key: string) => Effect.Effect<boolean>): TypingShape => ({
+  forward: (app, conversation, user, to) =>
+    Effect.flatMap(allowed(typingKey(app, conversation, user)), (ok) =>
+      ok ? Effect.as(bus.signal(app, to, typingFrame(conversation, user)), true) : Effect.succeed(false)
+    )
+})
+
+/** One node: the allowance is counted here. */
 export const layerInProcessTyping = Layer.effect(
   Typing,
   Effect.gen(function* () {
-    const sessions = yield* Sessions
     const allowed = makeThrottle()
-    return {
-      forward: (app, conversation, user, to) =>
-        Effect.sync(() => {
-          if (!allowed(typingKey(app, conversation, user))) return false
-          sessions.signal(app, to, typingFrame(conversation, user))
-          return true
-        })
-    }
+    return makeTyping(yield* Bus, (key) => Effect.sync(() => allowed(key)))
   })
 )

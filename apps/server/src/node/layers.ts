@@ -72,18 +72,16 @@ const layerConfig = (config: ServerConfig): Layer.Layer<Config, never, Store> =>
 const layerCluster = (config: ServerConfig) =>
   config.redisUrl === undefined
     ? Layer.mergeAll(
-        layerInProcessBus,
+        layerInProcessTyping.pipe(Layer.provideMerge(layerInProcessBus)),
         layerInProcessPresence,
         layerInProcessControl,
-        layerInProcessLimits,
-        layerInProcessTyping
+        layerInProcessLimits
       )
     : Layer.mergeAll(
-        layerRedisBus,
+        layerRedisTyping.pipe(Layer.provideMerge(layerRedisBus)),
         layerRedisPresence,
         layerRedisControl,
-        layerRedisLimits,
-        layerRedisTyping
+        layerRedisLimits
       ).pipe(Layer.provideMerge(layerRedis(config.redisUrl)))
 
 /** Every service of one node, from a resolved config. */

@@ -26,6 +26,11 @@ export interface BusShape {
     entries: ReadonlyArray<StreamEntry>,
     call?: PublishedCall
   ) => Effect.Effect<void>
+  /**
+   * Writes a frame that is no stream entry (typing, PROTOCOL.md §13) to the live sessions of
+   * `users` of `app` on every node. Never stored: a lost one is only missed, never repaired.
+   */
+  readonly signal: (app: string, users: ReadonlyArray<string>, frame: string) => Effect.Effect<void>
   /** Checks the bus is reachable (for `/readyz`). */
   readonly ping: Effect.Effect<boolean>
 }
@@ -40,6 +45,7 @@ export const layerInProcessBus = Layer.effect(
     const sessions = yield* Sessions
     return {
       publish: (app, entries) => Effect.sync(() => sessions.deliver(app, entries)),
+      signal: (app, users, frame) => Effect.sync(() => sessions.signal(app, users, frame)),
       ping: Effect.succeed(true)
     }
   })

@@ -33,6 +33,8 @@ interface Message {
     topics?: ReadonlyArray<string | null>
   ]
   readonly e?: ReadonlyArray<readonly [user: string, seq: number, payload: string]>
+  /** A frame that is no entry (typing) for these users' live sessions; older nodes ignore it. */
+  readonly s?: readonly [users: ReadonlyArray<string>, frame: string]
 }
 
 /** The entries of `message` whose users have a session on this node. */
@@ -85,6 +87,7 @@ export const layerRedisBus = Layer.effect(
         metrics.counters.busReceived++
         const entries = localEntries(sessions, m)
         if (entries.length > 0) sessions.deliver(m.a, entries)
+        if (Array.isArray(m.s) && Array.isArray(m.s[0])) sessions.signal(m.a, m.s[0], String(m.s[1]))
       }
     })
     // The messages of one turn of the event loop go out as one PUBLISH on the next.
@@ -114,6 +117,11 @@ export const layerRedisBus = Layer.effect(
                   c: callMessage(call, entries)
                 }
           if (outgoing.push(m) === 1) setImmediate(send)
+        }),
+      signal: (app, users, frame) =>
+        Effect.sync(() => {
+          sessions.signal(app, users, frame)
+          if (outgoing.push({ n: node, a: app, s: [users, frame] }) === 1) setImmediate(send)
         }),
       ping: Effect.sync(redis.ready)
     } satisfies BusShape

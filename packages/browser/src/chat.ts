@@ -161,6 +161,13 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
     on("reload", () => {
       if (list.getSnapshot().loaded) loadList().catch(() => {})
       for (const [id, t] of threads) if (t.store.getSnapshot().loaded) loadLatest(id, t).catch(() => {})
+    }),
+    // Connected again: a first load that failed meanwhile (the server was down) is made now.
+    on("state", ({ state }: { state: string }) => {
+      if (state !== "connected") return
+      if (listLoad !== undefined) listed()
+      for (const [id, t] of threads)
+        if (!t.store.getSnapshot().loaded && !t.loading) loadLatest(id, t).catch(() => {})
     })
   ]
 

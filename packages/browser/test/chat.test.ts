@@ -201,6 +201,32 @@ describe("the conversation list", () => {
   })
 })
 
+describe("a first load that failed", () => {
+  it("is made again once the client is connected again", async () => {
+    const f = fakeClient()
+    f.answer(/GET \/v1\/me\/conversations\?/, { fail: new Error("down") })
+    f.answer(/GET \/v1\/me\/conversations\/c1\/messages/, { fail: new Error("down") })
+    const chat = createChat(f.client)
+    const list = chat.conversations()
+    const view = chat.conversation("c1")
+    await settle()
+    expect(list.getSnapshot().loaded).toBe(false)
+    expect(view.getSnapshot().loaded).toBe(false)
+    f.answer(/GET \/v1\/me\/conversations\?/, {
+      ok: { count: 1, results: [conv("c1", { lastSeq: 1, unread: 1 })] }
+    })
+    f.answer(/GET \/v1\/me\/conversations\/c1\/messages/, { ok: { messages: [msg(1, "bo")] } })
+    f.emit("state", { state: "reconnecting" })
+    await settle()
+    expect(list.getSnapshot().loaded).toBe(false)
+    f.emit("state", { state: "connected" })
+    await settle()
+    expect(list.getSnapshot()).toMatchObject({ loaded: true, unread: 1 })
+    expect(view.getSnapshot()).toMatchObject({ loaded: true, conversation: { id: "c1" } })
+    expect(view.getSnapshot().messages.map((m) => m.seq)).toEqual([1])
+  })
+})
+
 describe("one conversation", () => {
   const open = async (socket = true) => {
     const f = fakeClient(socket)

@@ -168,6 +168,7 @@ const chart = (summary, caption) => {
   const height = 50 + shown.length * (28 + contenders.length * 2 * rowH)
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${caption}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${caption}</text>`,
     `<text x="10" y="38" fill="#555">grey: no webhook endpoint; blue: an endpoint on notification.delivered (medians of ${ROUNDS} rounds)</text>`

@@ -3,12 +3,14 @@
  * members posting 50 messages each at once through both nodes — every member's stream has all
  * 150 once and in order, the conversation's seqs are 1..150 with no gap, and a member offline
  * throughout resumes (WebSocket on one node, long-poll on the other) with every message once.
- * Read receipts and typing cross nodes; typing's once-per-2-s allowance is the cluster's.
+ * Read receipts and typing cross nodes; typing's once-per-2-s allowance is the cluster's; an away
+ * member gets one notification per quiet period, sent by one node.
  */
 import type { MessageFrame, StreamEntryFrame } from "@pushback/protocol/types"
 import {
   connectWs,
   createApp,
+  eventually,
   isEntry,
   request,
   type TestApp,
@@ -146,5 +148,37 @@ describe("conversations on two nodes", () => {
       })
     expect(benOnB.frames.filter((f) => f.type === "typing")).toHaveLength(1)
     await Promise.all([anaOnA.close(), anaOnB.close(), benOnB.close()])
+  })
+
+  it("an away member is notified once per quiet period, by one of the nodes", async () => {
+    const [a, b] = cluster.nodes as [TestServer, TestServer]
+    const away = await createApp(a, "chat-cluster-away")
+    const call = <T>(node: TestServer, method: string, path: string, body?: unknown) =>
+      request<T>(node.url, method, path, { token: away.secret, ...(body === undefined ? {} : { body }) })
+    expect((await call(a, "PUT", "/v1/conversation-settings", { notifyAfter: 2 })).status).toBe(200)
+    const c = (await call<{ id: string }>(b, "POST", "/v1/conversations", { members: ["p", "q"] })).body
+    for (const [i, node] of [a, b, a].entries())
+      expect(
+        (await call(node, "POST", `/v1/conversations/${c.id}/messages`, { text: `${i}`, author: "p" })).status
+      ).toBe(201)
+    const inbox = async () =>
+      (
+        await call<{ count: number; results: Array<{ content: string }> }>(
+          b,
+          "GET",
+          "/v1/users/q/notifications"
+        )
+      ).body
+    await eventually(async () => (await inbox()).count === 1, { timeout: 10_000 })
+    expect((await inbox()).results[0]!.content).toBe("3 new messages from p")
+    // the next period's job is due after every job of the first: once it is sent, none is left
+    expect(
+      (await call(b, "POST", `/v1/conversations/${c.id}/messages`, { text: "3", author: "p" })).status
+    ).toBe(201)
+    await eventually(async () => (await inbox()).count === 2, { timeout: 10_000 })
+    expect((await inbox()).results.map((r) => r.content)).toEqual([
+      "4 new messages from p",
+      "3 new messages from p"
+    ])
   })
 })

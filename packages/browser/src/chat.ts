@@ -14,7 +14,8 @@
  * ```
  */
 import type { ChatEntryFrame, Message, MyConversation, TypingFrame } from "./chatTypes.js"
-import { applyToList, byActivity, type ListStep, readOf, withRead } from "./chatList.js"
+import { byActivity, readOf, withRead } from "./chatList.js"
+import { type ConversationPage, makeListLoader } from "./chatListLoad.js"
 import {
   type ChatMessage,
   firstStored,
@@ -58,9 +59,6 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
     hasMore: false,
     unread: 0
   })
-  /** Loading: the entries that arrive meanwhile, applied to the page once it is in. */
-  let held: Array<ChatEntryFrame> | undefined
-  let listLoad: Promise<void> | undefined
   const threads = new Map<string, Thread>()
 
   /** Shows a new list, and each open conversation's part of it. */
@@ -75,43 +73,18 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
       if (conversation !== t.store.getSnapshot().conversation) t.store.set({ conversation })
     }
   }
-  /** Applies a step of the list: the next list, or a reload when it cannot be worked out. */
-  const stepList = (step: ListStep) => {
-    if (step === "refetch") void loadList()
-    else if (step !== list.getSnapshot().conversations) showList(step)
-  }
-  const loadList = (): Promise<void> => {
-    if (held !== undefined) return listLoad!
-    held = []
-    listLoad = ready
-      .then(() =>
-        client.request<{ count: number; results: Array<MyConversation> }>(
-          "GET",
-          `/v1/me/conversations?limit=${LIST_PAGE}`
-        )
-      )
-      .then(
-        (page) => {
-          let conversations: ReadonlyArray<MyConversation> = page.results
-          let again = false
-          for (const entry of held ?? []) {
-            const step = applyToList(conversations, entry, me)
-            if (step === "refetch") again = true
-            else conversations = step
-          }
-          held = undefined
-          showList(conversations, { loaded: true, hasMore: page.results.length < page.count })
-          if (again) return loadList()
-        },
-        (error: unknown) => {
-          held = undefined
-          throw error
-        }
-      )
-    return listLoad
-  }
+  const lists = makeListLoader(
+    () =>
+      ready.then(() => client.request<ConversationPage>("GET", `/v1/me/conversations?limit=${LIST_PAGE}`)),
+    () => me,
+    list.getSnapshot,
+    showList
+  )
+  /** Whether the list was asked for (it is loaded from then on, and again after a failure). */
+  let listAsked = false
   const listed = () => {
-    if (!list.getSnapshot().loaded && held === undefined) loadList().catch(() => {})
+    listAsked = true
+    if (!list.getSnapshot().loaded && !lists.loading) lists.load().catch(() => {})
   }
 
   /** Loads the latest page of a conversation's history (first use, or after a reload). */
@@ -143,8 +116,7 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
         if (entry.message.author !== null) stopTyping(t, entry.message.author)
       }
     }
-    if (held !== undefined) held.push(entry)
-    else if (list.getSnapshot().loaded) stepList(applyToList(list.getSnapshot().conversations, entry, me))
+    lists.entry(entry)
   }
   const onTypingFrame = (frame: TypingFrame) => {
     const t = threads.get(frame.conversation)
@@ -158,14 +130,19 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
     on("conversation_read", onEntry),
     on("typing", onTypingFrame),
     // The client reloads its inbox (a reset, a following tab's gap): what it missed is refetched.
+    // A load out now may have been read before what was missed: it is made again after.
     on("reload", () => {
-      if (list.getSnapshot().loaded) loadList().catch(() => {})
-      for (const [id, t] of threads) if (t.store.getSnapshot().loaded) loadLatest(id, t).catch(() => {})
+      if (list.getSnapshot().loaded || lists.loading) lists.load(true).catch(() => {})
+      for (const [id, t] of threads) {
+        const again = () => loadLatest(id, t).catch(() => {})
+        if (t.loading !== undefined) t.loading.then(again, again)
+        else if (t.store.getSnapshot().loaded) again()
+      }
     }),
     // Connected again: a first load that failed meanwhile (the server was down) is made now.
     on("state", ({ state }: { state: string }) => {
       if (state !== "connected") return
-      if (listLoad !== undefined) listed()
+      if (listAsked) listed()
       for (const [id, t] of threads)
         if (!t.store.getSnapshot().loaded && !t.loading) loadLatest(id, t).catch(() => {})
     })
@@ -243,7 +220,7 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
         if (seq === 0 || seq <= read) return read
         // Shown at once; the `conversation_read` entry that follows changes nothing more.
         if (list.getSnapshot().loaded && me !== undefined)
-          stepList(withRead(list.getSnapshot().conversations, id, me, seq, me))
+          lists.step(withRead(list.getSnapshot().conversations, id, me, seq, me))
         const answer = await client.request<{ lastReadSeq: number }>("POST", path(id, "/read"), { seq })
         return answer.lastReadSeq
       },
@@ -277,10 +254,10 @@ export const createChat = (client: PushBackClient, options: ChatOptions = {}): C
         getSnapshot: list.getSnapshot,
         subscribe: list.subscribe,
         async loadMore() {
-          await listLoad
+          if (lists.loading) await lists.load()
           const shown = list.getSnapshot().conversations
           if (!list.getSnapshot().hasMore) return
-          const page = await client.request<{ count: number; results: Array<MyConversation> }>(
+          const page = await client.request<ConversationPage>(
             "GET",
             `/v1/me/conversations?limit=${LIST_PAGE}&offset=${shown.length}`
           )

@@ -201,6 +201,32 @@ describe("the conversation list", () => {
   })
 })
 
+describe("a reload while a load is out", () => {
+  it("loads the list and the open conversation again once the load out answers (it may predate the gap)", async () => {
+    const f = fakeClient()
+    let answerList!: (v: unknown) => void
+    let answerPage!: (v: unknown) => void
+    f.answer(/GET \/v1\/me\/conversations\?/, { wait: new Promise((r) => (answerList = r)) })
+    f.answer(/GET \/v1\/me\/conversations\/c1\/messages/, { wait: new Promise((r) => (answerPage = r)) })
+    const chat = createChat(f.client)
+    const list = chat.conversations()
+    const view = chat.conversation("c1")
+    await settle()
+    // The client's first load (after its welcome), or a reset: what was read before may be old.
+    f.emit("reload", 1)
+    f.answer(/GET \/v1\/me\/conversations\?/, {
+      ok: { count: 1, results: [conv("c1", { lastSeq: 2, unread: 2 })] }
+    })
+    f.answer(/GET \/v1\/me\/conversations\/c1\/messages/, { ok: { messages: [msg(2, "bo"), msg(1, "bo")] } })
+    answerList({ count: 1, results: [conv("c1", { lastSeq: 1, unread: 1 })] })
+    answerPage({ messages: [msg(1, "bo")] })
+    await settle()
+    expect(list.getSnapshot().conversations[0]).toMatchObject({ lastSeq: 2, unread: 2 })
+    expect(view.getSnapshot().messages.map((m) => m.seq)).toEqual([1, 2])
+    expect(f.requests.filter((r) => r.path.startsWith("/v1/me/conversations?"))).toHaveLength(2)
+  })
+})
+
 describe("a first load that failed", () => {
   it("is made again once the client is connected again", async () => {
     const f = fakeClient()

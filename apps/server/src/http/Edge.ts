@@ -34,6 +34,35 @@ export const tooDeepAt = (value: unknown, max: number): string | undefined => {
   return undefined
 }
 
+/**
+ * Where a parsed body holds U+0000 in a string or a name — text PostgreSQL cannot store, so it is
+ * refused on both stores alike: the top-level field ("" for the root), or undefined when none.
+ * Asked only of a body whose text has the character's escape, so other bodies pay nothing.
+ */
+export const nulAt = (value: unknown): string | undefined => {
+  const stack: Array<[unknown, string]> = [[value, ""]]
+  while (stack.length > 0) {
+    const [v, field] = stack.pop()!
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return field
+      continue
+    }
+    if (typeof v !== "object" || v === null) continue
+    const children: Iterable<[unknown, unknown]> = Array.isArray(v) ? v.entries() : Object.entries(v)
+    for (const [key, child] of children) {
+      const at = field === "" && !Array.isArray(v) ? String(key) : field
+      if (typeof key === "string" && key.includes("\u0000")) return at
+      stack.push([child, at])
+    }
+  }
+  return undefined
+}
+
+const nulRefused = (at: string) => {
+  const field = at === "" ? "body" : at
+  return badRequest(`${field}: text may not contain the character U+0000 (NUL)`, field)
+}
+
 const isForm = (contentType: string | undefined): boolean =>
   /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? "")
 
@@ -203,8 +232,11 @@ export const makeRequestListener = <R>(
       let body: unknown
       if (method !== "GET" && (method !== "DELETE" || found.route.deleteBody === true)) {
         if (raw.length > 0 && found.route.forms === true && isForm(req.headers["content-type"])) {
-          body = parseForm(raw.toString("utf8"))
+          const text = raw.toString("utf8")
+          body = parseForm(text)
           if (body === undefined) return sendError(res, badRequest("body: malformed form", "body"))
+          const nul = text.includes("%00") ? nulAt(body) : undefined
+          if (nul !== undefined) return sendError(res, nulRefused(nul))
         } else if (raw.length > 0) {
           const text = raw.toString("utf8")
           try {
@@ -212,6 +244,8 @@ export const makeRequestListener = <R>(
           } catch {
             return sendError(res, badRequest(malformedJson(text), "body"))
           }
+          const nul = text.includes("\\u0000") ? nulAt(body) : undefined
+          if (nul !== undefined) return sendError(res, nulRefused(nul))
           const deep = tooDeepAt(body, MAX_JSON_DEPTH)
           if (deep !== undefined) {
             const field = deep === "" ? "body" : deep

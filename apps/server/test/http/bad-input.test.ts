@@ -207,6 +207,41 @@ describe("wrong types → 400 naming the field", () => {
   ])
 })
 
+describe("U+0000 in a body's text → 400 naming the field, on both stores (PostgreSQL text cannot hold it)", () => {
+  const n = (body: Record<string, unknown>) => post("/v1/notify", { users: ["alice"], content: "x", ...body })
+  refuse(() => [
+    { name: "notify title", send: n({ title: "a\u0000b" }), field: "title" },
+    { name: "notify content (a string)", send: n({ content: "\u0000" }), field: "content" },
+    {
+      name: "notify content (deep in JSON)",
+      send: n({ content: { a: [{ b: "x\u0000" }] } }),
+      field: "content"
+    },
+    { name: "notify users: an id", send: n({ users: ["al\u0000ice"] }), field: "users" },
+    {
+      name: "notify users: a name",
+      send: n({ users: [{ id: "nul-name", name: "\u0000" }] }),
+      field: "users"
+    },
+    { name: "notify email subject", send: n({ email: { subject: "\u0000" } }), field: "email" },
+    { name: "notify a field's name", send: n({ data: { "k\u0000": 1 } }), field: "data" },
+    {
+      name: "register users",
+      send: post("/v1/users", { users: [{ id: "nul", email: "a\u0000@b.c" }] }),
+      field: "users"
+    },
+    {
+      name: "seed notify (form)",
+      send: () =>
+        request(server.url, "POST", "/notify", {
+          rawBody: "users=%5B%22alice%22%5D&content=a%00b",
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-auth-token": app.secret }
+        }),
+      field: "content"
+    }
+  ])
+})
+
 describe("missing required fields → 400 naming the field", () => {
   refuse(() => [
     {

@@ -6,7 +6,7 @@
  * is a write of this module, one of its own otherwise).
  */
 import { SqlClient, type Statement } from "@effect/sql"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import {
   type AttemptRecord,
   type EndpointRecord,
@@ -15,6 +15,10 @@ import {
   type WebhookSendsShape,
   type WebhookStoreShape
 } from "./WebhookStore.js"
+
+/** Whether a failed statement was refused because another connection of SQLite holds the write lock. */
+const isBusy = (e: unknown): boolean =>
+  /SQLITE_BUSY/.test(String((e as { cause?: { code?: unknown } } | undefined)?.cause?.code ?? ""))
 
 /** The subscribed names as stored: `,a,b,`. */
 export const eventsText = (events: ReadonlyArray<string>): string => `,${events.join(",")},`
@@ -66,8 +70,15 @@ const attemptOf = (r: Record<string, unknown>): AttemptRecord => ({
 export const makeWebhookSql = (sends: WebhookSendsShape) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    // On SQLite a transaction that reads, then writes, is refused at once (SQLITE_BUSY, no busy
+    // wait) when the writer thread committed in between: it is run again, a few times at most.
     const tx = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
-      sql.withTransaction(effect).pipe(Effect.orDie)
+      sql
+        .withTransaction(effect)
+        .pipe(
+          Effect.retry({ while: isBusy, times: 50, schedule: Schedule.spaced("10 millis") }),
+          Effect.orDie
+        )
     const read = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> => Effect.orDie(effect)
 
     const get = (app: string, id: string) =>

@@ -72,9 +72,10 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
   /** This tab's connection, from when it leads. */
   let connection: Connection | undefined
 
-  const { emit, on } = makeEvents<PushBackEvents>(p.setTimeout)
-  /** Emits an event named by a frame type (the separate entry points listen to theirs). */
-  const tell = emit as (type: string, arg: unknown) => void
+  // `tell` also emits events named by a frame type (the separate entry points listen to theirs).
+  const { emit: tell, on } = makeEvents<PushBackEvents & { [type: string]: (arg: unknown) => void }>(
+    p.setTimeout
+  )
   const setState = ({ state, code, reason, transport }: Shown) => {
     if (state === current.state || current.state === "closed") return
     // Not connected any more: actions waiting for a reply over the connection go over REST.
@@ -85,7 +86,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     current = { state, previous: current.state, code, reason, transport }
     set({ state })
     if (state !== "closed") tabs?.relay({ s: current, c: cursor })
-    emit("state", current)
+    tell("state", current)
   }
 
   /** The counts, and the seq they reflect (the `PushBack-Cursor` header). */
@@ -152,9 +153,9 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
       return tell(frame.type, frame)
     }
     const where = place(cursor, frame.seq)
-    if (where === "old") return
-    if (where === "gap") {
-      // A lost entry: resume from the cursor, at once.
+    if (where === 1) return // applied already
+    if (where === 2) {
+      // A gap, a lost entry: resume from the cursor, at once.
       if (tabs?.leading) return connection?.gap()
       // A follower cannot resume on its own: it refetches its list and goes on.
       step({ type: "reload" })
@@ -251,7 +252,7 @@ export const createClient = (options: PushBackOptions): PushBackClient => {
     async loadMore() {
       await loading
       // Not loaded yet: the first page comes with the load.
-      if (inbox.list.type !== "loaded") return
+      if (inbox.list.type !== 2) return
       const page = await rest<NotificationList>(
         "GET",
         `/v1/me/notifications?limit=${pageSize}&offset=${inbox.view.notifications.length}`

@@ -26,18 +26,18 @@ export interface View {
   readonly hasMore: boolean
 }
 
-/** The list: not loaded (yet, or the last load failed), loading (entries held meanwhile), loaded. */
+/** The list: 0 not loaded (yet, or the last load failed), 1 loading (entries held meanwhile), 2 loaded. */
 export type List =
-  | { readonly type: "unloaded" }
-  | { readonly type: "loading"; readonly id: number; readonly held: ReadonlyArray<StreamEntryFrame> }
-  | { readonly type: "loaded" }
+  | { readonly type: 0 }
+  | { readonly type: 1; readonly id: number; readonly held: ReadonlyArray<StreamEntryFrame> }
+  | { readonly type: 2 }
 
 /**
- * A recount (`GET /v1/me/counts` on its own): none out, one out, one out and another wanted once
- * it answers (an entry of unknown effect came meanwhile), or the last one failed (ask again at the
- * next sign of the server: `need`).
+ * A recount (`GET /v1/me/counts` on its own): 0 none out, 1 one out, 2 one out and another wanted
+ * once it answers (an entry of unknown effect came meanwhile), or 3 the last one failed (ask again
+ * at the next sign of the server: `need`). Numbers, not names: the core's size budget.
  */
-export type Recount = "none" | "out" | "again" | "failed"
+export type Recount = 0 | 1 | 2 | 3
 
 /** The whole state; `view` is a new object only when what the store shows changed. */
 export interface Inbox {
@@ -85,11 +85,11 @@ export type InboxEffect = { readonly type: "load"; readonly id: number } | { rea
 /** The state before anything is known. */
 export const emptyInbox: Inbox = {
   view: { notifications: [], unseen: 0, unread: 0, hasMore: false },
-  list: { type: "unloaded" },
+  list: { type: 0 },
   loads: 0,
   countedAt: -1,
   ledger: [],
-  recount: "none"
+  recount: 0
 }
 
 type Step = [Inbox, ReadonlyArray<InboxEffect>]
@@ -105,14 +105,13 @@ const beyond = (list: ReadonlyArray<Notification>, hasMore: boolean, entry: Stre
 
 const load = (s: Inbox): Step => {
   const id = s.loads + 1
-  return [{ ...s, loads: id, list: { type: "loading", id, held: [] } }, [{ type: "load", id }]]
+  return [{ ...s, loads: id, list: { type: 1, id, held: [] } }, [{ type: "load", id }]]
 }
 
-const asking = (s: Inbox) => s.recount === "out" || s.recount === "again"
+const asking = (s: Inbox) => s.recount === 1 || s.recount === 2
 
 /** Asks for the counts, or for another ask once the one out answers. */
-const recount = (s: Inbox): Step =>
-  asking(s) ? [{ ...s, recount: "again" }, []] : [{ ...s, recount: "out" }, [COUNT]]
+const recount = (s: Inbox): Step => (asking(s) ? [{ ...s, recount: 2 }, []] : [{ ...s, recount: 1 }, [COUNT]])
 
 /**
  * The counts of an answer that reflects the stream up to `through`, brought up to date with the
@@ -138,14 +137,14 @@ export const reduceInbox = (s: Inbox, event: InboxEvent): Step => {
   switch (event.type) {
     case "need":
       // A load reads the counts too; a failed recount is asked again after it, if still failed.
-      return list.type === "unloaded" ? load(s) : s.recount === "failed" ? recount(s) : [s, []]
+      return list.type === 0 ? load(s) : s.recount === 3 ? recount(s) : [s, []]
     case "reload":
       return load(s)
     case "entry": {
       const { entry } = event
       // Loading: held. Not loaded: the next load's read comes after this entry, so its answer has it.
-      if (list.type !== "loaded")
-        return [list.type === "loading" ? { ...s, list: { ...list, held: [...list.held, entry] } } : s, []]
+      if (list.type !== 2)
+        return [list.type === 1 ? { ...s, list: { ...list, held: [...list.held, entry] } } : s, []]
       const shown = view.notifications
       const { delta, notifications: applied } = applyEntry(shown, entry, event.now)
       const notifications = beyond(shown, view.hasMore, entry) ? shown : applied
@@ -168,7 +167,7 @@ export const reduceInbox = (s: Inbox, event: InboxEvent): Step => {
       return counted || delta ? [next, []] : recount(next)
     }
     case "loaded": {
-      if (list.type !== "loading" || list.id !== event.id) return [s, []]
+      if (list.type !== 1 || list.id !== event.id) return [s, []]
       const { page } = event
       const hasMore = page.next !== null
       let notifications = page.results
@@ -182,7 +181,7 @@ export const reduceInbox = (s: Inbox, event: InboxEvent): Step => {
         notifications,
         hasMore
       })
-      const loaded: Inbox = { ...settled, list: { type: "loaded" } }
+      const loaded: Inbox = { ...settled, list: { type: 2 } }
       return unknown ? recount(loaded) : [loaded, []]
     }
     case "counted": {
@@ -191,18 +190,15 @@ export const reduceInbox = (s: Inbox, event: InboxEvent): Step => {
         event.through < s.countedAt ? [s, false] : settle(s, event.counts, event.through)
       // Still unknown after the answer: an entry newer than it, which the next answer covers (it
       // is asked after every entry applied so far, and the server counts what it delivered).
-      const next: Inbox = { ...settled, recount: "none" }
-      return unknown || s.recount === "again" ? recount(next) : [next, []]
+      const next: Inbox = { ...settled, recount: 0 }
+      return unknown || s.recount === 2 ? recount(next) : [next, []]
     }
     case "failed":
       // A load failed: the next `need` loads again.
       if (event.id !== undefined)
-        return [
-          list.type === "loading" && list.id === event.id ? { ...s, list: { type: "unloaded" } } : s,
-          []
-        ]
+        return [list.type === 1 && list.id === event.id ? { ...s, list: { type: 0 } } : s, []]
       // The server is unreachable (restarting?): ask again once it answers.
-      return s.recount === "again" ? recount({ ...s, recount: "none" }) : [{ ...s, recount: "failed" }, []]
+      return s.recount === 2 ? recount({ ...s, recount: 0 }) : [{ ...s, recount: 3 }, []]
     case "more": {
       const shown = view.notifications
       const notifications = [...shown, ...event.page.results.filter((n) => !shown.some((x) => x.id === n.id))]

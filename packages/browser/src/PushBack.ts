@@ -21,38 +21,28 @@ const client = (): PushBackClient => {
   return current
 }
 
-/** The entry point; its methods act on the client the last `init` created. */
-export const PushBack = {
-  init: (options: PushBackOptions) => {
-    current?.close()
-    current = createClient(options)
-    return current
+/**
+ * The entry point; every other property is the default client's, read when used (a Proxy: no
+ * list of the client's members to keep in step, and fewer bytes in the core).
+ */
+export const PushBack = new Proxy(
+  {
+    init: (options: PushBackOptions) => {
+      current?.close()
+      current = createClient(options)
+      return current
+    },
+    get client() {
+      return current
+    }
   },
-  get client() {
-    return current
-  },
-  get store() {
-    return client().store
-  },
-  get state() {
-    return client().state
-  },
-  get transport() {
-    return client().transport
+  {
+    // Symbols (an inspector's, a test runner's) are nobody's members: undefined, never a throw.
+    get: (target, name) =>
+      name in target
+        ? Reflect.get(target, name)
+        : typeof name === "string"
+          ? Reflect.get(client(), name)
+          : undefined
   }
-} as PushBackStatic
-
-// Every method acts on the default client as it is.
-for (const name of [
-  "subscribe",
-  "on",
-  "markSeen",
-  "markRead",
-  "remove",
-  "markAllSeen",
-  "loadMore",
-  "close"
-] as const) {
-  ;(PushBack as unknown as Record<string, unknown>)[name] = (...args: Array<never>) =>
-    (client()[name] as (...a: Array<never>) => unknown)(...args)
-}
+) as PushBackStatic

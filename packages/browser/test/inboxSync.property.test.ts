@@ -157,8 +157,8 @@ const makeClient = (server: Server, pageSize: number, follower: boolean) => {
   }
   const receive = (entry: StreamEntryFrame) => {
     const where = place(cursor, entry.seq)
-    if (where === "old") return
-    if (where === "gap") {
+    if (where === 1) return
+    if (where === 2) {
       if (!follower) {
         sent = undefined // resume from the cursor
         return
@@ -255,7 +255,7 @@ const makeClient = (server: Server, pageSize: number, follower: boolean) => {
         // The last entry was lost: nothing shows it until the next one, which shows the gap.
         else if (cursor !== sent) server.notify()
         // A read failed: the server was unreachable, so the connection comes back with a welcome.
-        else if (inbox.list.type === "unloaded" || inbox.recount === "failed") sent = undefined
+        else if (inbox.list.type === 0 || inbox.recount === 3) sent = undefined
         else return
       }
       throw new Error("did not settle")
@@ -265,8 +265,8 @@ const makeClient = (server: Server, pageSize: number, follower: boolean) => {
       reads.length === 0 &&
       sent === server.latest() &&
       cursor === sent &&
-      inbox.list.type === "loaded" &&
-      inbox.recount === "none"
+      inbox.list.type === 2 &&
+      inbox.recount === 0
   }
 }
 

@@ -174,8 +174,8 @@ export const subscribe = (
     }
     if (!("seq" in frame)) return
     const where = place(received, frame.seq)
-    if (where === "gap") return connection.gap()
-    if (where === "old") return
+    if (where === 2) return connection.gap() // a gap: resume from what was received
+    if (where === 1) return // received already
     received = frame.seq
     push({ entry: frame })
   }

@@ -134,12 +134,17 @@ export interface WebhookStoreShape {
     user: string,
     jobId: string
   ) => Effect.Effect<EarlierJob | undefined>
-  /** The earliest job queued for `endpointId` of each of `users` (per-user order, for a claim at once). */
-  readonly firsts: (
+  /**
+   * Every job still queued for `endpointId` of each of `users`, up to `until` (an id), in id
+   * order (per-user order, for a whole claim at once); undefined when there are more than `max`.
+   */
+  readonly queuedOf: (
     app: string,
     endpointId: string,
-    users: ReadonlyArray<string>
-  ) => Effect.Effect<ReadonlyMap<string, EarlierJob>>
+    users: ReadonlyArray<string>,
+    until: string,
+    max: number
+  ) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<EarlierJob>> | undefined>
   /**
    * Takes up to `max` more queued, due, unheld events of an endpoint into the batch `leader`
    * leads (held under its name until `until`), in id order, never one of a user whose earlier

@@ -1,11 +1,12 @@
 /**
  * Per-user order for a whole claim of webhook jobs (PROTOCOL.md §15: "per endpoint, events of
  * one user are sent in the order they happened"), decided once per claim instead of once per
- * job: the claim's endpoints are read once, and one query per endpoint finds each user's
- * earliest queued event. A user's jobs in the claim then go one after the other, in id order:
- * the first only when no earlier event of the user is still queued (else every one waits for
- * it), each next one only after the one before it was sent (else it waits for that one).
- * Jobs of batch endpoints and of no user (`webhook.test`) are not grouped.
+ * job: the claim's endpoints are read once, and one query per endpoint reads its users' queued
+ * events up to the claim's last. A user's jobs in the claim then go one after the other, in id
+ * order, each only when every event of that user queued before it is one this claim has sent —
+ * an earlier one another node holds, or one waiting for a retry, holds back the rest (they wait
+ * for it). Jobs of batch endpoints and of no user (`webhook.test`) are not grouped, nor are the
+ * jobs of an endpoint with more queued events than MAX_QUEUED: those check their order one by one.
  */
 import { Deferred, Effect } from "effect"
 import type { OutboxJob } from "../outbox/OutboxStore.js"
@@ -25,11 +26,14 @@ export const waitFor = (before: EarlierJob): SendResult => ({
     : Math.max(IN_FLIGHT_WAIT_MS, Date.parse(before.dueAt) - Date.now())
 })
 
+/** Most queued events read for one endpoint of a claim. */
+const MAX_QUEUED = 2000
+
 /** One user's jobs for one endpoint in a claim, in id order. */
 export interface UserJobs {
   readonly jobs: Array<OutboxJob>
-  /** The user's earliest event still queued for the endpoint when the claim was prepared. */
-  readonly first: EarlierJob | undefined
+  /** The user's events queued for the endpoint up to the last of `jobs`, in id order, these included. */
+  readonly queued: ReadonlyArray<EarlierJob>
   readonly results: Map<string, Deferred.Deferred<SendResult>>
   started: boolean
 }
@@ -47,7 +51,7 @@ const byId = (a: OutboxJob, b: OutboxJob) => (a.id < b.id ? -1 : 1)
 
 /** Reads what the claim `jobs` needs: each endpoint once, each endpoint's users' first events at once. */
 export const prepareClaim = (
-  store: Pick<WebhookStoreShape, "get" | "firsts">,
+  store: Pick<WebhookStoreShape, "get" | "queuedOf">,
   jobs: ReadonlyArray<OutboxJob>
 ): Effect.Effect<PreparedClaim> =>
   Effect.gen(function* () {
@@ -65,15 +69,17 @@ export const prepareClaim = (
       const endpoint = yield* store.get(app, endpointId)
       endpoints.set(key, endpoint)
       if (endpoint === undefined || endpoint.batch) continue
-      const users = [...new Set(list.flatMap((j) => (j.userId === null ? [] : [j.userId])))]
+      const sorted = [...list].sort(byId)
+      const users = [...new Set(sorted.flatMap((j) => (j.userId === null ? [] : [j.userId])))]
       if (users.length === 0) continue
-      const firsts = yield* store.firsts(app, endpointId, users)
+      const queued = yield* store.queuedOf(app, endpointId, users, sorted.at(-1)!.id, MAX_QUEUED)
+      if (queued === undefined) continue
       const byUser = new Map<string, UserJobs>()
-      for (const job of [...list].sort(byId)) {
+      for (const job of sorted) {
         if (job.userId === null) continue
         let group = byUser.get(job.userId)
         if (group === undefined) {
-          group = { jobs: [], first: firsts.get(job.userId), results: new Map(), started: false }
+          group = { jobs: [], queued: queued.get(job.userId) ?? [], results: new Map(), started: false }
           byUser.set(job.userId, group)
         }
         group.jobs.push(job)
@@ -86,7 +92,9 @@ export const prepareClaim = (
 
 /**
  * `job`'s result: the first of its group to get here sends the whole group in order with
- * `attempt` (which must not check the order itself), the others wait for their answer.
+ * `attempt` (which must not check the order itself), the others wait for their answer. A job
+ * goes only when every event queued before it was sent by this run; the first that was not
+ * (another node's, a retry's, one of the group that failed) holds back the rest.
  */
 export const sendInOrder = (
   group: UserJobs,
@@ -96,9 +104,10 @@ export const sendInOrder = (
   Effect.gen(function* () {
     if (!group.started) {
       group.started = true
-      const head = group.jobs[0]!
-      let blocked = group.first !== undefined && group.first.id < head.id ? group.first : undefined
+      const sent = new Set<string>()
+      let blocked: EarlierJob | undefined
       for (const j of group.jobs) {
+        blocked ??= group.queued.find((q) => q.id < j.id && !sent.has(q.id))
         const result =
           blocked === undefined
             ? yield* attempt(j).pipe(
@@ -107,12 +116,10 @@ export const sendInOrder = (
                 )
               )
             : waitFor(blocked)
-        if (blocked === undefined && result._tag === "Failed") {
-          blocked = {
-            id: j.id,
-            held: false,
-            dueAt: new Date(Date.now() + (result.retryAfterMs ?? 0)).toISOString()
-          }
+        if (result._tag === "Sent") sent.add(j.id)
+        else if (blocked === undefined) {
+          const wait = result._tag === "Failed" ? (result.retryAfterMs ?? 0) : 0
+          blocked = { id: j.id, held: false, dueAt: new Date(Date.now() + wait).toISOString() }
         }
         yield* Deferred.succeed(group.results.get(j.id)!, result)
       }

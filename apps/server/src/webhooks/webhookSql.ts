@@ -9,6 +9,7 @@ import { SqlClient, type Statement } from "@effect/sql"
 import { Effect, Schedule } from "effect"
 import {
   type AttemptRecord,
+  type EarlierJob,
   type EndpointRecord,
   WEBHOOK,
   type WebhookEventRow,
@@ -206,24 +207,27 @@ export const makeWebhookSql = (sends: WebhookSendsShape) =>
             )
           )
         ),
-      firsts: (app, endpointId, users) =>
+      queuedOf: (app, endpointId, users, until, max) =>
         read(
-          sql`SELECT o.id, o.user_id, o.due_at, o.lease_until FROM outbox o
-            JOIN (SELECT user_id, MIN(id) AS first FROM outbox WHERE kind = ${WEBHOOK} AND state = 'queued'
-              AND app = ${app} AND id LIKE ${`%.${endpointId}`} AND ${sql.in("user_id", users)}
-              GROUP BY user_id) f ON o.id = f.first`.pipe(
+          sql`SELECT id, user_id, due_at, lease_until FROM outbox WHERE kind = ${WEBHOOK} AND state = 'queued'
+            AND app = ${app} AND id LIKE ${`%.${endpointId}`} AND ${sql.in("user_id", users)} AND id <= ${until}
+            ORDER BY id LIMIT ${max + 1}`.pipe(
             Effect.map((rows) => {
+              if (rows.length > max) return undefined
               const now = new Date().toISOString()
-              return new Map(
-                rows.map((r) => [
-                  String(r["user_id"]),
-                  {
-                    id: String(r["id"]),
-                    dueAt: String(r["due_at"]),
-                    held: r["lease_until"] !== null && String(r["lease_until"]) > now
-                  }
-                ])
-              )
+              const byUser = new Map<string, Array<EarlierJob>>()
+              for (const r of rows) {
+                const user = String(r["user_id"])
+                const job = {
+                  id: String(r["id"]),
+                  dueAt: String(r["due_at"]),
+                  held: r["lease_until"] !== null && String(r["lease_until"]) > now
+                }
+                const list = byUser.get(user)
+                if (list === undefined) byUser.set(user, [job])
+                else list.push(job)
+              }
+              return byUser
             })
           )
         ),

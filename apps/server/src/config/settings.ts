@@ -94,6 +94,11 @@ export interface WebhookTuning {
   readonly leaseSeconds: number
   /** How long an online or offline user must stay so before `user.online`/`user.offline` is sent. */
   readonly presenceDebounceMs: number
+  /**
+   * With several nodes, how often each looks for users announced online whom no node holds any
+   * more (their node died): offline at two looks in a row, they get `user.offline`.
+   */
+  readonly presenceSweepMs: number
   /** How long a rotated-out secret still signs (both signatures are sent). */
   readonly previousSecretSeconds: number
 }
@@ -107,6 +112,7 @@ export const DefaultWebhookTuning: WebhookTuning = {
   pollMs: 1_000,
   leaseSeconds: 60,
   presenceDebounceMs: 5_000,
+  presenceSweepMs: 10_000,
   previousSecretSeconds: 86400
 }
 

@@ -6,8 +6,12 @@
  * the user is online, and compares with the state last announced — kept in Redis with several
  * nodes (HSETNX / HDEL, so of two nodes looking at once one announces), in memory on one node.
  * A change is queued as an event for the subscribed endpoints (nothing is written when none is).
+ * A node that dies never looks again at its users, so with several nodes every node also sweeps
+ * the users announced online every `webhooks.presenceSweepMs` (at least the debounce): one that
+ * no node holds at two sweeps in a row is looked at as above (once its dead node's sessions have
+ * expired from Presence, within 30 s), and one node announces `user.offline`.
  */
-import { Effect, Layer, Option, Runtime } from "effect"
+import { type Context, Effect, Layer, Option, Runtime } from "effect"
 import { Presence } from "../cluster/presence/Presence.js"
 import { PREFIX, RedisConnections, type RedisShape } from "../cluster/redis.js"
 import { Config } from "../config/Config.js"
@@ -39,6 +43,51 @@ const inRedis =
     const changed = now ? await redis.command.hsetnx(key, user, "1") : await redis.command.hdel(key, user)
     return changed === 1
   }
+
+/**
+ * The sweep of the users announced online (Redis hashes, scanned 500 at a time): those no node
+ * holds now and held none at the previous sweep are handed to `look`, which announces what changed.
+ */
+const makeSweep = (
+  redis: RedisShape,
+  presence: Context.Tag.Service<typeof Presence>,
+  look: (app: string, user: string) => Effect.Effect<void>
+) => {
+  // Users offline at the last sweep, by app.
+  const lastOffline = new Map<string, Set<string>>()
+  const prefix = `${PREFIX}webhooks:online:`
+  const scanKeys = async () => {
+    const keys: Array<string> = []
+    let cursor = "0"
+    do {
+      const [next, found] = await redis.command.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500)
+      cursor = next
+      keys.push(...found)
+    } while (cursor !== "0")
+    return keys
+  }
+  return Effect.gen(function* () {
+    for (const key of yield* Effect.tryPromise(scanKeys)) {
+      const app = key.slice(prefix.length)
+      const before = lastOffline.get(app) ?? new Set<string>()
+      const now = new Set<string>()
+      let cursor = "0"
+      do {
+        const [next, fields] = yield* Effect.tryPromise(() => redis.command.hscan(key, cursor, "COUNT", 500))
+        cursor = next
+        const users = fields.filter((_, i) => i % 2 === 0)
+        const online = yield* presence.onlineOf(app, users)
+        for (const user of users) if (!online.has(user)) now.add(user)
+      } while (cursor !== "0")
+      for (const user of now) if (before.has(user)) yield* look(app, user)
+      lastOffline.set(app, now)
+    }
+  }).pipe(
+    Effect.catchAllCause((cause) =>
+      Effect.sync(() => console.error(`[pushback] the presence sweep failed: ${String(cause)}`))
+    )
+  )
+}
 
 /** Watches the hub and queues presence events; runs until the node stops. */
 export const layerPresenceEvents = Layer.scopedDiscard(
@@ -80,9 +129,14 @@ export const layerPresenceEvents = Layer.scopedDiscard(
       timer.unref()
       timers.set(key, timer)
     })
+    const sweep = Option.isSome(redis) ? makeSweep(redis.value, presence, look) : undefined
+    const sweeping = sweep
+      ? setInterval(() => run(sweep), Math.max((yield* Config).webhooks.presenceSweepMs, debounce)).unref()
+      : undefined
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         for (const timer of timers.values()) clearTimeout(timer)
+        clearInterval(sweeping)
       })
     )
   })

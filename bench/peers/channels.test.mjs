@@ -1,11 +1,11 @@
 // Keeps the channels bench working: `channels.mjs --smoke` (50 subscribers, a few publications,
 // PushBack and socket.io) must deliver every publication to every subscriber and write its
 // record and chart. Counts only: timings are never asserted.
-import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { runScript } from "./proc.mjs"
 import { afterAll, expect, it } from "vitest"
 
 const bench = fileURLToPath(new URL("./channels.mjs", import.meta.url))
@@ -17,19 +17,7 @@ it("delivers every publication to every subscriber, for PushBack and socket.io",
   expect(existsSync(cli), "build the server first (pnpm build)").toBe(true)
   const json = join(dir, "channels.json")
   const svg = join(dir, "channels.svg")
-  const { status, output } = await new Promise((resolve) => {
-    const child = spawn(process.execPath, [bench, "--smoke", "--json", json, "--svg", svg], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.on("data", (c) => (output += c))
-    child.stderr.on("data", (c) => (output += c))
-    const timer = setTimeout(() => child.kill("SIGTERM"), 50_000)
-    child.on("exit", (status) => {
-      clearTimeout(timer)
-      resolve({ status, output })
-    })
-  })
+  const { status, output } = await runScript(bench, ["--smoke", "--json", json, "--svg", svg], 50_000)
   expect(status, output).toBe(0)
   const record = JSON.parse(readFileSync(json, "utf8"))
   expect(record.contenders.map((c) => c.name)).toEqual(["pushback", "socketio"])

@@ -2,11 +2,11 @@
 // PushBack on SQLite, 10 messages and 10 notifies) must deliver every message to every other
 // member and every notification to everyone, and write its record and chart. Counts only:
 // timings are never asserted (the bench's target is read from a full run, docs/benchmarks.md).
-import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { runScript } from "./proc.mjs"
 import { afterAll, expect, it } from "vitest"
 
 const bench = fileURLToPath(new URL("./chat.mjs", import.meta.url))
@@ -18,19 +18,7 @@ it("delivers every message to the other members and every notify to all, and wri
   expect(existsSync(cli), "build the server first (pnpm build)").toBe(true)
   const json = join(dir, "chat.json")
   const svg = join(dir, "chat.svg")
-  const { status, output } = await new Promise((resolve) => {
-    const child = spawn(process.execPath, [bench, "--smoke", "--json", json, "--svg", svg], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.on("data", (c) => (output += c))
-    child.stderr.on("data", (c) => (output += c))
-    const timer = setTimeout(() => child.kill("SIGTERM"), 25_000)
-    child.on("exit", (status) => {
-      clearTimeout(timer)
-      resolve({ status, output })
-    })
-  })
+  const { status, output } = await runScript(bench, ["--smoke", "--json", json, "--svg", svg], 25_000)
   expect(status, output).toBe(0)
   const record = JSON.parse(readFileSync(json, "utf8"))
   expect(record.contenders.map((c) => c.name)).toEqual(["pushback"])

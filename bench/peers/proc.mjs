@@ -219,3 +219,25 @@ export const freePort = () =>
       srv.close(() => resolve(port))
     })
   })
+
+/**
+ * Runs a bench script to its end (the smoke tests): `{status, output}`, stdout and stderr
+ * together; SIGTERM after `timeoutMs` (a bench then stops everything it started). stdin stays a
+ * pipe, the lifeline run.mjs's pinned child watches.
+ */
+export const runScript = (file, args, timeoutMs) =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [file, ...args], { stdio: ["pipe", "pipe", "pipe"] })
+    let output = ""
+    child.stdout.on("data", (c) => {
+      output += c
+    })
+    child.stderr.on("data", (c) => {
+      output += c
+    })
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs)
+    child.on("exit", (status) => {
+      clearTimeout(timer)
+      resolve({ status, output })
+    })
+  })

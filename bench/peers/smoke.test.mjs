@@ -3,11 +3,11 @@
 // PostgreSQL + Redis, and nginx + nchan among the peers) and checks that every contender
 // delivered every message of every workload, and that PushBack's CPU is split by thread (main,
 // writer, …; PostgreSQL and Redis apart). Counts only: timings are never asserted.
-import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { runScript } from "./proc.mjs"
 import { afterAll, describe, expect, it } from "vitest"
 
 const run = fileURLToPath(new URL("./run.mjs", import.meta.url))
@@ -16,22 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), "peers-smoke-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** Runs the bench; SIGTERM after `timeoutMs` (it then stops everything it started). */
-const runSmoke = (args, timeoutMs = 480_000) =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [run, ...args], { stdio: ["pipe", "pipe", "pipe"] })
-    let output = ""
-    child.stdout.on("data", (c) => {
-      output += c
-    })
-    child.stderr.on("data", (c) => {
-      output += c
-    })
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs)
-    child.on("exit", (status) => {
-      clearTimeout(timer)
-      resolve({ status, output })
-    })
-  })
+const runSmoke = (args, timeoutMs = 480_000) => runScript(run, args, timeoutMs)
 
 describe("bench/peers smoke run", () => {
   it("delivers every message for every contender", async () => {
@@ -65,31 +50,11 @@ describe("bench/peers stored smoke run", () => {
     const json = join(dir, "stored.json")
     const svg = join(dir, "stored.svg")
     const stored = fileURLToPath(new URL("./stored.mjs", import.meta.url))
-    const result = await new Promise((resolve) => {
-      const args = [
-        "--users",
-        "50",
-        "--stored",
-        "2000",
-        "--count",
-        "300",
-        "--rounds",
-        "1",
-        "--json",
-        json,
-        "--svg",
-        svg
-      ]
-      const child = spawn(process.execPath, [stored, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      child.stdout.on("data", (c) => (output += c))
-      child.stderr.on("data", (c) => (output += c))
-      const timer = setTimeout(() => child.kill("SIGTERM"), 240_000)
-      child.on("exit", (status) => {
-        clearTimeout(timer)
-        resolve({ status, output })
-      })
-    })
+    const result = await runScript(
+      stored,
+      ["--users", "50", "--stored", "2000", "--count", "300", "--rounds", "1", "--json", json, "--svg", svg],
+      240_000
+    )
     expect(result.status, result.output).toBe(0)
     expect(result.output).toContain("stored 2000 notifications")
     const record = JSON.parse(readFileSync(json, "utf8"))
@@ -108,23 +73,7 @@ describe("bench/peers topics smoke run", () => {
   it("notifies a topic on both stores and reports every subscriber stored", async () => {
     const json = join(dir, "topics.json")
     const topics = fileURLToPath(new URL("./topics.mjs", import.meta.url))
-    const result = await new Promise((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [topics, "--subscribers", "2000", "--calls", "1", "--json", json],
-        {
-          stdio: ["ignore", "pipe", "pipe"]
-        }
-      )
-      let output = ""
-      child.stdout.on("data", (c) => (output += c))
-      child.stderr.on("data", (c) => (output += c))
-      const timer = setTimeout(() => child.kill("SIGTERM"), 180_000)
-      child.on("exit", (status) => {
-        clearTimeout(timer)
-        resolve({ status, output })
-      })
-    })
+    const result = await runScript(topics, ["--subscribers", "2000", "--calls", "1", "--json", json], 180_000)
     expect(result.status, result.output).toBe(0)
     const record = JSON.parse(readFileSync(json, "utf8"))
     for (const name of ["pushback", "pushbackPg"]) {

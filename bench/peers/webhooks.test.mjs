@@ -2,11 +2,11 @@
 // without and with an endpoint on notification.delivered, checking that every delivered
 // notification's webhook reached the receiver, signed (the receiver checks a sample), and that
 // the record holds both variants. Counts only: timings are never asserted.
-import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { runScript } from "./proc.mjs"
 import { afterAll, describe, expect, it } from "vitest"
 
 const dir = mkdtempSync(join(tmpdir(), "webhooks-smoke-"))
@@ -17,17 +17,7 @@ describe("bench/peers webhooks smoke run", () => {
     const json = join(dir, "webhooks.json")
     const bench = fileURLToPath(new URL("./webhooks.mjs", import.meta.url))
     const args = ["--rounds", "1", "--count", "300", "--users", "50", "--only", "pushback", "--json", json]
-    const result = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [bench, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      child.stdout.on("data", (c) => (output += c))
-      child.stderr.on("data", (c) => (output += c))
-      const timer = setTimeout(() => child.kill("SIGTERM"), 120_000)
-      child.on("exit", (status) => {
-        clearTimeout(timer)
-        resolve({ status, output })
-      })
-    })
+    const result = await runScript(bench, args, 120_000)
     expect(result.status, result.output).toBe(0)
     const record = JSON.parse(readFileSync(json, "utf8"))
     const [hooked] = record.rounds.pushback.with

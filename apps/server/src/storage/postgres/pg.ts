@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL backend, for several nodes on one database (PROTOCOL.md §6): a connection
  * pool (`@effect/sql-pg` on node-postgres), migrated on start by the one migration history
- * (the migrator locks its table, so nodes starting together migrate once). Reads are the
+ * (the migrator locks its table, so nodes starting together migrate once; the table itself is
+ * made first under an advisory lock, see `migrate`). Reads are the
  * portable ones of sqlReads.ts; writes are whole operations, each one transaction, several
  * at once from the pool (pgNotify.ts, pgWrites.ts), except notify calls to named users, which
  * share a transaction with the calls that arrive meanwhile (pgGroupCommit.ts). Apps are read
@@ -42,9 +43,32 @@ import { perTurnLoader } from "../../batching/perTurn.js"
 /** Connections per node: enough for concurrent calls, few enough for many nodes on one server. */
 const POOL_SIZE = 10
 
+/** Any fixed number: the advisory lock that serializes making the migrations table. */
+const MIGRATIONS_TABLE_LOCK = 0x70757368
+
+/**
+ * The Migrator creates its table when a `regclass` lookup fails, outside any lock, so nodes
+ * starting together on a new database could both create it and the loser exit at start. The
+ * table (the Migrator's own columns) is made here first, one node at a time; the Migrator then
+ * finds it and serializes the steps with its table lock.
+ */
+const migrate = (sql: SqlClient.SqlClient) =>
+  sql
+    .withTransaction(
+      Effect.zipRight(
+        sql`SELECT pg_advisory_xact_lock(${MIGRATIONS_TABLE_LOCK})`,
+        sql`CREATE TABLE IF NOT EXISTS pushback_migrations (
+          migration_id integer primary key,
+          created_at timestamp with time zone not null default now(),
+          name text not null
+        )`
+      )
+    )
+    .pipe(Effect.zipRight(runMigrations), Effect.orDie)
+
 const makePgStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* runMigrations.pipe(Effect.orDie)
+  yield* migrate(sql)
   const reads = yield* makeSqlReads
   const [setting] = yield* sql`SELECT current_setting('synchronous_commit') AS value`.pipe(Effect.orDie)
   let commits = 0

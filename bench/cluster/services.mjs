@@ -6,7 +6,7 @@
 // instead, which suits tests but hides the process). PostgreSQL refuses to run as root, so as
 // root it runs as the `postgres` system user, on a directory that user owns.
 import { execFileSync } from "node:child_process"
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs"
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freePort, start, stop } from "../peers/proc.mjs"
@@ -63,17 +63,49 @@ export const startPostgres = async ({ core }) => {
     const [pgCmd, pgArgs] = asPostgres([
       join(PG_BIN, "postgres"),
       ...["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"],
-      ...["-c", "max_connections=100"]
+      ...["-c", "max_connections=100"],
+      // PUSHBACK_BENCH_PG_ARGS="-c name=value ...": settings to try (pg_stat_statements, say)
+      ...(process.env.PUSHBACK_BENCH_PG_ARGS ?? "").split(" ").filter(Boolean)
     ])
     const { child } = await start(pgCmd, pgArgs, {
       core,
       ready: /database system is ready to accept connections/,
       timeoutMs: 60_000
     })
+    // PUSHBACK_BENCH_PG_LOG=FILE: PostgreSQL's log (slow plans, lock waits) appended there
+    const log = process.env.PUSHBACK_BENCH_PG_LOG
+    if (log) child.stderr.on("data", (c) => appendFileSync(log, c))
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       pid: child.pid,
-      stop: () => stop(child, 10_000).then(removeDir)
+      stop: async () => {
+        // PUSHBACK_BENCH_PG_STATS=FILE (with pg_stat_statements preloaded): statements and calls
+        const stats = process.env.PUSHBACK_BENCH_PG_STATS
+        if (stats) {
+          try {
+            const q =
+              "SELECT calls, round(total_exec_time::numeric,1) ms, rows, left(regexp_replace(query,'\\s+',' ','g'),160) q FROM pg_stat_statements ORDER BY calls DESC LIMIT 40"
+            const [c, a] = asPostgres([
+              "psql",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              String(port),
+              "-U",
+              "postgres",
+              "-c",
+              "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+              "-c",
+              q
+            ])
+            appendFileSync(stats, execFileSync(c, a, { encoding: "utf8" }))
+          } catch (e) {
+            appendFileSync(stats, String(e))
+          }
+        }
+        await stop(child, 10_000)
+        removeDir()
+      }
     }
   } catch (e) {
     removeDir()

@@ -139,6 +139,32 @@ describe("three nodes behind nginx", () => {
     expect(Date.now() - started).toBeLessThan(2000)
   })
 
+  it("a rotated secret is refused on every node at once, and the new one taken (nodes keep apps 1 s; NOTIFY empties it)", async () => {
+    const rotated = await createApp(cluster.lb, "rotated-rest")
+    const users = (node: TestServer, secret: string) =>
+      request(node.url, "GET", "/v1/users?limit=1", { token: secret }).then((r) => r.status)
+    // Every node has just read (and keeps) the app with its first secret.
+    for (const node of cluster.nodes) expect(await users(node, rotated.secret)).toBe(200)
+    const res = await request<{ secret: string }>(
+      cluster.nodes[0]!.url,
+      "POST",
+      `/v1/apps/${rotated.id}/secret`,
+      {
+        token: cluster.lb.adminToken
+      }
+    )
+    expect(res.status).toBe(200)
+    const started = Date.now()
+    // The node that rotated forgot it before answering; the others on the NOTIFY, well before
+    // the second they would keep it without one.
+    expect(await users(cluster.nodes[0]!, rotated.secret)).toBe(401)
+    for (const node of cluster.nodes) {
+      while ((await users(node, rotated.secret)) !== 401) await new Promise((r) => setTimeout(r, 10))
+      expect(await users(node, res.body.secret)).toBe(200)
+    }
+    expect(Date.now() - started).toBeLessThan(800)
+  })
+
   it("`pushback apps delete` from the CLI closes the app's sessions on every node within 2 s", async () => {
     const doomed = await createApp(cluster.lb, "cli-deleted")
     const sockets = await oneSessionPerNode(doomed)

@@ -6,12 +6,12 @@
  * portable ones of sqlReads.ts; writes are whole operations, each one transaction, several
  * at once from the pool (pgNotify.ts, pgWrites.ts), except notify calls to named users, which
  * share a transaction with the calls that arrive meanwhile (pgGroupCommit.ts). Apps are read
- * through — never cached, so a rotated secret or a deleted app counts at once on every node —
- * but the apps asked for in one turn of the event loop share one round trip (perTurn.ts).
+ * through a one-second cache that a change empties at once on every node by NOTIFY
+ * (pgAppCache.ts); the apps missed in one turn of the event loop share one round trip (perTurn.ts).
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Duration, Effect, Layer, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Redacted, Stream } from "effect"
 import type { AppRecord, EventTypeRecord } from "../../tenancy/TenancyStore.js"
 import { Store, type StoreShape } from "../Store.js"
 import { makeEmailStore } from "../../email/emailReads.js"
@@ -24,6 +24,7 @@ import { makePgPushWrites } from "../../push/pgPush.js"
 import { pgQueuePushes } from "../../push/pushQueue.js"
 import { makePushReads } from "../../push/pushReads.js"
 import { PushStore, type PushStoreShape } from "../../push/PushStore.js"
+import { APPS_CHANNEL, makeAppCache } from "./pgAppCache.js"
 import { makePgGroupCommit } from "./pgGroupCommit.js"
 import { makePgNotify } from "./pgNotify.js"
 import { batchable, makePgNotifyBatch } from "./pgNotifyBatch.js"
@@ -110,9 +111,22 @@ const makePgStore = Effect.gen(function* () {
     )
   )
 
+  /** Apps kept a second; forgotten here at once on a change, elsewhere on its NOTIFY. */
+  const apps = makeAppCache(appsThisTurn)
+  yield* (yield* PgClient.PgClient).listen(APPS_CHANNEL).pipe(
+    Stream.runForEach((id) => Effect.sync(() => apps.forget(id))),
+    Effect.catchAllCause((cause) => Effect.logWarning("app changes not heard (apps kept 1 s)", cause)),
+    Effect.zipRight(Effect.sleep(Duration.seconds(1))),
+    Effect.forever,
+    Effect.forkScoped
+  )
+
   const store: StoreShape = {
     ...reads,
     ...writes,
+    setSecret: (id, secret) =>
+      writes.setSecret(id, secret).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
+    deleteApp: (id) => writes.deleteApp(id).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
     notify,
     mark,
     emails: yield* makeEmailStore(outbox),
@@ -121,7 +135,7 @@ const makePgStore = Effect.gen(function* () {
       synchronous: `synchronous_commit=${String(setting?.["value"])}`,
       commits
     })),
-    getApp: (id) => appsThisTurn(id),
+    getApp: apps.get,
     listEventTypes: (app) =>
       sql`SELECT name, title, description FROM event_types WHERE app = ${app} ORDER BY name COLLATE "C"`.pipe(
         Effect.map((rows) =>

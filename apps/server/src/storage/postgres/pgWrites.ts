@@ -123,11 +123,11 @@ export const makePgWrites = (
   /**
    * First deliveries: the recipients' rows are locked first, in (app, id) order as notify
    * locks them, then their notifications, as marks do: one lock order everywhere, no cycle.
-   * Every row is found by its key, `id = ANY(ids)`, not by a join with an `unnest` (and
-   * sequential and bitmap scans are off for this transaction): with statistics taken when every
-   * notification was delivered, PostgreSQL estimated one row undelivered and drove the join
-   * from a scan of all the app's notifications, 500 receipts tested against each (7–8 s in the
-   * ×3 bench, with the users locked, so notify calls to them queued behind it).
+   * Every row is found by its key, one lookup per receipt, whatever the statistics say: with
+   * statistics taken when every notification was delivered, PostgreSQL estimated one row
+   * undelivered and drove a join from a scan of all the app's notifications, 500 receipts
+   * tested against each (7–8 s in the ×3 bench, with the users locked, so notify calls to them
+   * queued behind it); with `id = ANY(ids)` it still scanned them through another index.
    */
   markDelivered: (receipts: ReadonlyArray<Receipt>) =>
     transaction(
@@ -140,7 +140,6 @@ export const makePgWrites = (
           else list.push(r)
         }
         const apps = [...byApp.keys()].sort()
-        yield* sql`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
         for (const app of apps) {
           const users = [...new Set(byApp.get(app)!.map((r) => r.user))]
           yield* sql`SELECT 1 FROM users WHERE app = ${app} AND id = ANY(${users}::text[])
@@ -150,10 +149,16 @@ export const makePgWrites = (
         for (const app of apps) {
           const list = byApp.get(app)!
           const ids = list.map((r) => r.id)
-          const rows = yield* sql`UPDATE notifications
-            SET delivered_at = (${list.map((r) => r.at)}::text[])[array_position(${ids}::text[], id)]
-            WHERE app = ${app} AND id = ANY(${ids}::text[]) AND delivered_at IS NULL
-            RETURNING delivered_at, id, user_id`
+          // Each row found by its key (the LATERAL runs once per id: no plan can scan the app's
+          // notifications), then updated by its tuple id.
+          const rows = yield* sql`WITH t AS MATERIALIZED (
+              SELECT x.ctid AS tid, r.at FROM unnest(${ids}::text[], ${list.map((r) => r.at)}::text[]) AS r(id, at)
+              CROSS JOIN LATERAL (SELECT ctid FROM notifications
+                WHERE app = ${app} AND id = r.id AND delivered_at IS NULL LIMIT 1) x
+            )
+            UPDATE notifications n SET delivered_at = t.at FROM t
+            WHERE n.ctid = ANY(ARRAY(SELECT tid FROM t)) AND n.ctid = t.tid AND n.delivered_at IS NULL
+            RETURNING n.delivered_at, n.id, n.user_id`
           for (const r of rows)
             delivered.push({
               app,

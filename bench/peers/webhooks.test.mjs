@@ -1,7 +1,8 @@
 // Keeps bench/peers/webhooks.mjs working: a small run on SQLite (50 users, 300 calls, one round)
 // without and with an endpoint on notification.delivered, checking that every delivered
 // notification's webhook reached the receiver, signed (the receiver checks a sample), and that
-// the record holds both variants. Counts only: timings are never asserted.
+// the record holds both variants; and bench/peers/webhook-floor.mjs (a few bare signed POSTs
+// the receiver verifies). Counts only: timings are never asserted.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -28,4 +29,12 @@ describe("bench/peers webhooks smoke run", () => {
       expect(record.summary.pushback[variant].cpuPerCall, variant).toBeGreaterThan(0)
     }
   }, 150_000)
+
+  it("webhook-floor.mjs: bare signed POSTs, every sampled signature good", async () => {
+    const floor = fileURLToPath(new URL("./webhook-floor.mjs", import.meta.url))
+    const result = await runScript(floor, ["--runs", "1", "--count", "300"], 60_000)
+    expect(result.status, result.output).toBe(0)
+    expect(result.output).toMatch(/run 1: 300 webhook POSTs, [\d.]+ µs/)
+    expect(result.output).toMatch(/receiver checked \d+ signatures, all good/)
+  }, 90_000)
 })

@@ -12,8 +12,13 @@
 import { Effect, Exit } from "effect"
 import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
 
-/** Batches committing at once on one node: few, so that calls arriving meanwhile form big batches. */
-const MAX_IN_FLIGHT = 2
+/**
+ * Batches committing at once on one node. One: every call arriving while it commits joins the
+ * next, so batches are as big as the load makes them. Measured against two (bench/peers, one
+ * round each, alternated): PostgreSQL ×1 2,689 vs 2,335 calls/s, 361 vs 389 µs per call;
+ * ×3 on one core 890–969 vs 765–768 calls/s, 951–1,040 vs 1,216 µs.
+ */
+const MAX_IN_FLIGHT = 1
 
 /** Most calls in one batch, so one statement's arrays stay moderate. */
 const MAX_BATCH = 256

@@ -143,7 +143,7 @@ const withStore = async <A>(
 ): Promise<A> => {
   const config = loadConfig(flags, process.env, false)
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(layerStoreFor(config), Layer.succeed(Config, config), layerCliControl)
+    Layer.mergeAll(layerStoreFor(config, true), Layer.succeed(Config, config), layerCliControl)
   )
   try {
     await runtime.runtime().catch((e: unknown) => {

@@ -41,10 +41,12 @@ import type { WebhookSends } from "../webhooks/WebhookStore.js"
 
 /** The Store layer the database URL names: `postgres://…` or `sqlite:PATH`. */
 export const layerStoreFor = (
-  config: ServerConfig
+  config: ServerConfig,
+  /** A one-shot command (the CLI), not a node. */
+  oneShot = false
 ): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | ConversationStore | WebhookSends> =>
   isPostgresUrl(config.databaseUrl)
-    ? layerPgStore(config.databaseUrl)
+    ? layerPgStore(config.databaseUrl, { oneShot })
     : layerSqliteStore(sqlitePath(config.databaseUrl))
 
 /**

@@ -165,6 +165,33 @@ describe("three nodes behind nginx", () => {
     expect(Date.now() - started).toBeLessThan(800)
   })
 
+  it("an event type declared through one node is checked on every node at once (nodes keep types 1 s; NOTIFY empties it)", async () => {
+    const typed = await createApp(cluster.lb, "typed")
+    const put = (name: string) =>
+      request(cluster.nodes[0]!.url, "PUT", `/v1/event-types/${name}`, {
+        token: typed.secret,
+        body: { title: name }
+      })
+    const notifyAs = (node: TestServer, type: string) =>
+      request(node.url, "POST", "/v1/notify", {
+        token: typed.secret,
+        body: { users: ["t"], type, content: "x" }
+      }).then((r) => r.status)
+    expect((await put("first")).status).toBe(200)
+    // Every node has just read (and keeps) the app's one type: a second one is unknown there.
+    for (const node of cluster.nodes) {
+      expect(await notifyAs(node, "first")).toBe(202)
+      expect(await notifyAs(node, "second")).toBe(400)
+    }
+    expect((await put("second")).status).toBe(200)
+    const started = Date.now()
+    expect(await notifyAs(cluster.nodes[0]!, "second")).toBe(202)
+    for (const node of cluster.nodes) {
+      while ((await notifyAs(node, "second")) !== 202) await new Promise((r) => setTimeout(r, 10))
+    }
+    expect(Date.now() - started).toBeLessThan(800)
+  })
+
   it("`pushback apps delete` from the CLI closes the app's sessions on every node within 2 s", async () => {
     const doomed = await createApp(cluster.lb, "cli-deleted")
     const sockets = await oneSessionPerNode(doomed)

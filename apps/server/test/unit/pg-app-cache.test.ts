@@ -24,6 +24,7 @@ const setup = () => {
         reads.push(id)
         return stored
       }),
+    true,
     () => clock
   )
   return {
@@ -79,6 +80,7 @@ describe("the app cache of a PostgreSQL node", () => {
           if (reads === 1) yield* Deferred.await(gate) // the first read sees the old secret, late
           return app(reads === 1 ? "old" : "new")
         }),
+      true,
       () => clock
     )
     const slow = Effect.runPromise(cache.get("app_a"))

@@ -5,9 +5,10 @@
  * made first under an advisory lock, see `migrate`). Reads are the
  * portable ones of sqlReads.ts; writes are whole operations, each one transaction, several
  * at once from the pool (pgNotify.ts, pgWrites.ts), except notify calls to named users, which
- * share a transaction with the calls that arrive meanwhile (pgGroupCommit.ts). Apps are read
- * through a one-second cache that a change empties at once on every node by NOTIFY
- * (pgAppCache.ts); the apps missed in one turn of the event loop share one round trip (perTurn.ts).
+ * share one statement with the calls that arrive meanwhile (pgGroupCommit.ts, pgNotifyBatch.ts).
+ * Apps and their event types are read through a one-second cache that a change empties at
+ * once on every node by NOTIFY (pgAppCache.ts); the apps missed in one turn of the event loop
+ * share one round trip (perTurn.ts).
  */
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
@@ -67,105 +68,132 @@ const migrate = (sql: SqlClient.SqlClient) =>
     )
     .pipe(Effect.zipRight(runMigrations), Effect.orDie)
 
-const makePgStore = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* migrate(sql)
-  const reads = yield* makeSqlReads
-  const [setting] = yield* sql`SELECT current_setting('synchronous_commit') AS value`.pipe(Effect.orDie)
-  let commits = 0
-  const transaction = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
-    sql.withTransaction(effect).pipe(
-      Effect.tap(() => {
-        commits++
-      }),
-      Effect.orDie
+/** The store; `keep` (a node) keeps apps and their types a second, a one-shot command reads through. */
+const makePgStore = (keep: boolean) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* migrate(sql)
+    const reads = yield* makeSqlReads
+    const [setting] = yield* sql`SELECT current_setting('synchronous_commit') AS value`.pipe(Effect.orDie)
+    let commits = 0
+    const transaction = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+      sql.withTransaction(effect).pipe(
+        Effect.tap(() => {
+          commits++
+        }),
+        Effect.orDie
+      )
+    const one = makePgNotify(sql, transaction, pgQueueEmails(sql), pgQueuePushes(sql))
+    const { notifyBatch } = makePgNotifyBatch(sql)
+    /** A batch is one statement, its own transaction; a claim of keys needs one around both. */
+    const grouped = makePgGroupCommit(
+      (jobs) =>
+        jobs.some((j) => j.idempotency !== undefined)
+          ? transaction(notifyBatch(jobs))
+          : notifyBatch(jobs).pipe(
+              Effect.tap(() => {
+                commits++
+              }),
+              Effect.orDie
+            ),
+      one.notify
     )
-  const one = makePgNotify(sql, transaction, pgQueueEmails(sql), pgQueuePushes(sql))
-  const { notifyBatch } = makePgNotifyBatch(sql)
-  const grouped = makePgGroupCommit((jobs) => transaction(notifyBatch(jobs)), one.notify)
-  const mark = one.mark
-  /** Calls to named users with nothing for the outbox share a transaction; others have their own. */
-  const notify: StoreShape["notify"] = (job) => (batchable(job) ? grouped.notify(job) : one.notify(job))
-  const outbox: OutboxStoreShape = { ...(yield* makeOutboxReads), ...makePgOutbox(sql, transaction) }
-  const writes = makePgWrites(sql, transaction)
-  const push: PushStoreShape = { ...(yield* makePushReads), ...makePgPushWrites(sql, transaction) }
+    const mark = one.mark
+    /** Calls to named users with nothing for the outbox share a transaction; others have their own. */
+    const notify: StoreShape["notify"] = (job) => (batchable(job) ? grouped.notify(job) : one.notify(job))
+    const outbox: OutboxStoreShape = { ...(yield* makeOutboxReads), ...makePgOutbox(sql, transaction) }
+    const writes = makePgWrites(sql, transaction)
+    const push: PushStoreShape = { ...(yield* makePushReads), ...makePgPushWrites(sql, transaction) }
 
-  /** The apps asked for in one turn (every request's credential), read in one round trip. */
-  const appsThisTurn = perTurnLoader((ids) =>
-    sql`SELECT id, name, secret, created_at FROM apps WHERE id = ANY(${ids}::text[])`.pipe(
-      Effect.map(
-        (rows) =>
-          new Map(
-            rows.map((r): [string, AppRecord] => [
-              String(r["id"]),
-              {
-                id: String(r["id"]),
-                name: String(r["name"]),
-                secret: String(r["secret"]),
-                createdAt: String(r["created_at"])
-              }
-            ])
-          )
-      ),
-      Effect.orDie
-    )
-  )
-
-  /** Apps kept a second; forgotten here at once on a change, elsewhere on its NOTIFY. */
-  const apps = makeAppCache(appsThisTurn)
-  yield* (yield* PgClient.PgClient).listen(APPS_CHANNEL).pipe(
-    Stream.runForEach((id) => Effect.sync(() => apps.forget(id))),
-    Effect.catchAllCause((cause) => Effect.logWarning("app changes not heard (apps kept 1 s)", cause)),
-    Effect.zipRight(Effect.sleep(Duration.seconds(1))),
-    Effect.forever,
-    Effect.forkScoped
-  )
-
-  const store: StoreShape = {
-    ...reads,
-    ...writes,
-    setSecret: (id, secret) =>
-      writes.setSecret(id, secret).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
-    deleteApp: (id) => writes.deleteApp(id).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
-    notify,
-    mark,
-    emails: yield* makeEmailStore(outbox),
-    durability: Effect.sync(() => ({
-      journalMode: "postgresql",
-      synchronous: `synchronous_commit=${String(setting?.["value"])}`,
-      commits
-    })),
-    getApp: apps.get,
-    listEventTypes: (app) =>
-      sql`SELECT name, title, description FROM event_types WHERE app = ${app} ORDER BY name COLLATE "C"`.pipe(
-        Effect.map((rows) =>
-          rows.map(
-            (r): EventTypeRecord => ({
-              name: String(r["name"]),
-              title: String(r["title"]),
-              description: r["description"] === null ? null : String(r["description"])
-            })
-          )
+    /** The apps asked for in one turn (every request's credential), read in one round trip. */
+    const appsThisTurn = perTurnLoader((ids) =>
+      sql`SELECT id, name, secret, created_at FROM apps WHERE id = ANY(${ids}::text[])`.pipe(
+        Effect.map(
+          (rows) =>
+            new Map(
+              rows.map((r): [string, AppRecord] => [
+                String(r["id"]),
+                {
+                  id: String(r["id"]),
+                  name: String(r["name"]),
+                  secret: String(r["secret"]),
+                  createdAt: String(r["created_at"])
+                }
+              ])
+            )
         ),
         Effect.orDie
       )
-  }
-  const topics: TopicStoreShape = { ...(yield* makeTopicReads), ...makePgTopicWrites(sql, transaction) }
-  return Context.make(Store, withoutNulKeys(store)).pipe(
-    Context.add(OutboxStore, outbox),
-    Context.add(PushStore, push),
-    Context.add(TopicStore, topics),
-    Context.add(ConversationStore, {
-      ...(yield* makeConversationReads),
-      ...makePgConversationWrites(sql, transaction)
-    }),
-    Context.add(WebhookSends, makeWebhookSendSql(sql))
-  )
-})
+    )
+
+    /** Apps and their event types kept a second; forgotten here at once on a change, elsewhere on its NOTIFY. */
+    const apps = makeAppCache(appsThisTurn, keep)
+    const types = makeAppCache(
+      (app) =>
+        sql`SELECT name, title, description FROM event_types WHERE app = ${app} ORDER BY name COLLATE "C"`.pipe(
+          Effect.map((rows) =>
+            rows.map(
+              (r): EventTypeRecord => ({
+                name: String(r["name"]),
+                title: String(r["title"]),
+                description: r["description"] === null ? null : String(r["description"])
+              })
+            )
+          ),
+          Effect.orDie
+        ),
+      keep
+    )
+    const forget = (app: string) =>
+      Effect.sync(() => {
+        apps.forget(app)
+        types.forget(app)
+      })
+    if (keep) {
+      yield* (yield* PgClient.PgClient).listen(APPS_CHANNEL).pipe(
+        Stream.runForEach(forget),
+        Effect.catchAllCause((cause) => Effect.logWarning("app changes not heard (apps kept 1 s)", cause)),
+        Effect.zipRight(Effect.sleep(Duration.seconds(1))),
+        Effect.forever,
+        Effect.forkScoped
+      )
+    }
+
+    const store: StoreShape = {
+      ...reads,
+      ...writes,
+      setSecret: (id, secret) =>
+        writes.setSecret(id, secret).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
+      deleteApp: (id) => writes.deleteApp(id).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
+      notify,
+      mark,
+      emails: yield* makeEmailStore(outbox),
+      durability: Effect.sync(() => ({
+        journalMode: "postgresql",
+        synchronous: `synchronous_commit=${String(setting?.["value"])}`,
+        commits
+      })),
+      getApp: apps.get,
+      listEventTypes: (app) => types.get(app).pipe(Effect.map((list) => list ?? []))
+    }
+    const topics: TopicStoreShape = { ...(yield* makeTopicReads), ...makePgTopicWrites(sql, transaction) }
+    return Context.make(Store, withoutNulKeys(store)).pipe(
+      Context.add(OutboxStore, outbox),
+      Context.add(PushStore, push),
+      Context.add(TopicStore, topics),
+      Context.add(ConversationStore, {
+        ...(yield* makeConversationReads),
+        ...makePgConversationWrites(sql, transaction)
+      }),
+      Context.add(WebhookSends, makeWebhookSendSql(sql))
+    )
+  })
 
 /** Store (and the outbox's, push's and topics' stores) on the PostgreSQL database at `url` (`postgres://user:pass@host:port/db`). */
 export const layerPgStore = (
-  url: string
+  url: string,
+  /** A one-shot command (the CLI): nothing kept, no LISTEN connection to close on the way out. */
+  { oneShot = false }: { readonly oneShot?: boolean } = {}
 ): Layer.Layer<Store | OutboxStore | PushStore | TopicStore | ConversationStore | WebhookSends> => {
   const client = PgClient.layer({
     url: Redacted.make(url),
@@ -173,5 +201,5 @@ export const layerPgStore = (
     connectTimeout: Duration.seconds(5),
     applicationName: "pushback"
   }).pipe(Layer.orDie)
-  return Layer.scopedContext(makePgStore).pipe(Layer.provide(client))
+  return Layer.scopedContext(makePgStore(!oneShot)).pipe(Layer.provide(client))
 }

@@ -1,9 +1,11 @@
 /**
- * Many notify calls in one PostgreSQL transaction of set-based statements (issue 22): the calls
- * that reach a node while earlier ones commit are stored together (pgGroupCommit.ts), in four
- * round trips whatever their number — keys claimed, opt-outs read, users locked and their seqs
- * moved, then every row of every call in one statement — and one WAL flush. Each rule of
- * PROTOCOL.md §6 the one-call path (pgNotify.ts) keeps holds for the batch as a whole:
+ * Many notify calls stored together on PostgreSQL (issue 22): the calls that reach a node while
+ * its earlier batch commits go as one batch (pgGroupCommit.ts) — ONE statement whatever their
+ * number, run as its own transaction: every user locked and their seq moved, then every row of
+ * every call, and one WAL flush. Keys (claimed first) and opt-outs (read first) add a round trip
+ * each, and only calls with idempotency keys need an explicit transaction around the claim and
+ * the statement. Each rule of PROTOCOL.md §6 the one-call path (pgNotify.ts) keeps holds for the
+ * batch as a whole:
  * - idempotency keys are claimed first, all of the batch's in (app, key) order; a key twice in
  *   one batch is claimed once and the later calls answer as if they came after the first;
  * - every user row of the batch is locked in one statement, in (app, id) `COLLATE "C"` order —
@@ -16,7 +18,7 @@
 import type { SqlClient } from "@effect/sql"
 import type { NotifyResponse } from "@pushback/protocol"
 import { Effect } from "effect"
-import { notificationEntry, recipientId, SharedBody, type StreamEntry } from "../../notify/Encode.js"
+import { notificationEntry, recipientId, SharedBody } from "../../notify/Encode.js"
 import type { NotifyJob, NotifyOutcome } from "../../notify/NotifyStore.js"
 import { pgStatsBumpRows } from "../../stats/pgBuckets.js"
 
@@ -45,7 +47,84 @@ const answerOf = (row: KeyRow, hash: string): NotifyOutcome =>
     ? { _tag: "Conflict" }
     : { _tag: "Repeated", response: JSON.parse(row.response) as NotifyResponse }
 
-/** The batch's notify over `sql`; run it inside one transaction. */
+/** A call of a batch before its seqs are known: its answer and recipients (seq = user's new seq + rel). */
+interface PlannedCall {
+  readonly job: NotifyJob
+  readonly response: NotifyResponse
+  readonly recipients: ReadonlyArray<{ readonly user: string; readonly id: string; readonly rel: number }>
+}
+
+/**
+ * The rows of `jobs` (each stored, none answered by a key), without a round trip: every user
+ * once with `inc`, the number of calls reaching them (later details win, as calls one after the
+ * other would leave them; a user opted out is still registered); and each recipient's place
+ * among the user's `inc`, as `rel` (≤ 0) from the user's new seq, so the calls get the seqs in
+ * the order they arrived: contiguous, as if they had committed one by one.
+ */
+const planBatch = (jobs: ReadonlyArray<NotifyJob>, out: ReadonlySet<string>) => {
+  const users = new Map<
+    string,
+    { app: string; id: string; email: string | null; name: string | null; at: string; inc: number }
+  >()
+  const placed: Array<{
+    job: NotifyJob
+    online: number
+    recipients: Array<{ user: string; id: string; k: string; nth: number }>
+  }> = []
+  for (const job of jobs) {
+    const { app, fields } = job
+    const onlineNow = new Set(job.online)
+    const recipients: Array<{ user: string; id: string; k: string; nth: number }> = []
+    let online = 0
+    for (const u of job.users!) {
+      const k = pair(app, u.id)
+      let row = users.get(k)
+      if (row === undefined) {
+        row = { app, id: u.id, email: u.email ?? null, name: u.name ?? null, at: fields.createdAt, inc: 0 }
+        users.set(k, row)
+      } else {
+        if (u.email !== undefined) row.email = u.email
+        if (u.name !== undefined) row.name = u.name
+      }
+      if (fields.type !== null && out.has(`${k}\u0000${fields.type}`)) continue
+      row.inc++
+      recipients.push({ user: u.id, id: recipientId(job.stem, recipients.length), k, nth: row.inc })
+      if (onlineNow.has(u.id)) online++
+    }
+    placed.push({ job, online, recipients })
+  }
+  const r = {
+    app: [] as Array<string>,
+    id: [] as Array<string>,
+    user: [] as Array<string>,
+    call: [] as Array<string>,
+    rel: [] as Array<number>,
+    at: [] as Array<string>
+  }
+  const calls = placed.map(({ job, online, recipients }): PlannedCall => {
+    const planned = recipients.map(({ user, id, k, nth }) => {
+      const rel = nth - users.get(k)!.inc
+      r.app.push(job.app)
+      r.id.push(id)
+      r.user.push(user)
+      r.call.push(job.callId)
+      r.rel.push(rel)
+      r.at.push(job.fields.createdAt)
+      return { user, id, rel }
+    })
+    const response: NotifyResponse = {
+      id: job.callId,
+      recipients: planned.length,
+      online,
+      emails: 0,
+      pushes: 0
+    }
+    return { job, response, recipients: planned }
+  })
+  return { users: [...users.values()], r, calls }
+}
+
+/** The batch's notify over `sql`: one statement, after the keys' claim and the opt-outs' read when there are any. */
 export const makePgNotifyBatch = (sql: Sql) => {
   /** Claims the batch's keys; answers the calls whose key was used before (leaders resolved, followers listed). */
   const claimKeys = (jobs: ReadonlyArray<NotifyJob>, outcomes: Array<NotifyOutcome | undefined>) =>
@@ -116,56 +195,7 @@ export const makePgNotifyBatch = (sql: Sql) => {
       return out
     })
 
-  /** Registers every user of the batch and moves their seq, rows locked in (app, id) order; their new seqs. */
-  const lockUsers = (jobs: ReadonlyArray<NotifyJob>, out: ReadonlySet<string>) =>
-    Effect.gen(function* () {
-      const rows = new Map<
-        string,
-        { app: string; id: string; email: string | null; name: string | null; at: string; inc: number }
-      >()
-      for (const job of jobs) {
-        for (const u of job.users!) {
-          const k = pair(job.app, u.id)
-          const skip = job.fields.type !== null && out.has(`${k}\u0000${job.fields.type}`)
-          const row = rows.get(k)
-          if (row === undefined) {
-            const { app, fields } = job
-            rows.set(k, {
-              app,
-              id: u.id,
-              email: u.email ?? null,
-              name: u.name ?? null,
-              at: fields.createdAt,
-              inc: 0
-            })
-          } else {
-            // Later details win, as the calls one after the other would leave them.
-            if (u.email !== undefined) row.email = u.email
-            if (u.name !== undefined) row.name = u.name
-          }
-          if (!skip) rows.get(k)!.inc++
-        }
-      }
-      const all = [...rows.values()]
-      const moved = yield* sql`INSERT INTO users (app, id, email, name, created_at, seq)
-        SELECT r.app, r.id, r.email, r.name, r.created_at, r.inc
-        FROM unnest(${all.map((r) => r.app)}::text[], ${all.map((r) => r.id)}::text[],
-          ${all.map((r) => r.email)}::text[], ${all.map((r) => r.name)}::text[],
-          ${all.map((r) => r.at)}::text[], ${all.map((r) => r.inc)}::int[]) AS r(app, id, email, name, created_at, inc)
-        ORDER BY r.app COLLATE "C", r.id COLLATE "C"
-        ON CONFLICT (app, id) DO UPDATE SET seq = users.seq + excluded.seq,
-          email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)
-        RETURNING app, id, seq`
-      // The first seq of the batch's for each user: their last minus how many calls reach them, plus one.
-      const next = new Map<string, number>()
-      for (const r of moved) {
-        const k = pair(String(r["app"]), String(r["id"]))
-        next.set(k, Number(r["seq"]) - rows.get(k)!.inc + 1)
-      }
-      return next
-    })
-
-  /** Stores `jobs` (distinct call ids) in the current transaction; one outcome per job, in order. */
+  /** Stores `jobs` (distinct call ids); one outcome per job, in order. In a transaction when any has a key. */
   const notifyBatch = (jobs: ReadonlyArray<NotifyJob>) =>
     Effect.gen(function* () {
       const outcomes: Array<NotifyOutcome | undefined> = new Array(jobs.length)
@@ -173,61 +203,19 @@ export const makePgNotifyBatch = (sql: Sql) => {
       const following = new Set(followers.map(([i]) => i))
       const live = jobs.filter((_, i) => outcomes[i] === undefined && !following.has(i))
       const out = yield* optedOut(live)
-      const next = live.length === 0 ? new Map<string, number>() : yield* lockUsers(live, out)
-      const r = {
-        app: [] as Array<string>,
-        id: [] as Array<string>,
-        user: [] as Array<string>,
-        call: [] as Array<string>
-      }
-      const seqs: Array<number> = []
-      const at: Array<string> = []
+      const { users, r, calls } = planBatch(live, out)
       const keys = { app: [] as Array<string>, key: [] as Array<string>, response: [] as Array<string> }
-      const calls: Array<{ job: NotifyJob; response: NotifyResponse }> = []
-      jobs.forEach((job, j) => {
-        if (outcomes[j] !== undefined || following.has(j)) return
-        const { app, fields, callId } = job
-        const onlineNow = new Set(job.online)
-        const body = new SharedBody(job.shared)
-        const entries: Array<StreamEntry> = []
-        let online = 0
-        for (const u of job.users!) {
-          const k = pair(app, u.id)
-          if (fields.type !== null && out.has(`${k}\u0000${fields.type}`)) continue
-          const seq = next.get(k)!
-          next.set(k, seq + 1)
-          const id = recipientId(job.stem, entries.length)
-          entries.push(notificationEntry(seq, id, u.id, body))
-          r.app.push(app)
-          r.id.push(id)
-          r.user.push(u.id)
-          r.call.push(callId)
-          seqs.push(seq)
-          at.push(fields.createdAt)
-          if (onlineNow.has(u.id)) online++
-        }
-        const response: NotifyResponse = {
-          id: callId,
-          recipients: entries.length,
-          online,
-          emails: 0,
-          pushes: 0
-        }
-        if (job.idempotency !== undefined) {
-          keys.app.push(app)
-          keys.key.push(job.idempotency.key)
-          keys.response.push(JSON.stringify(response))
-          keyRows.set(pair(app, job.idempotency.key), {
-            hash: job.idempotency.bodyHash,
-            response: JSON.stringify(response)
-          })
-        }
-        calls.push({ job, response })
-        outcomes[j] = { _tag: "Stored", response, entries }
-      })
-      for (const [i, k] of followers) outcomes[i] = answerOf(keyRows.get(k)!, jobs[i]!.idempotency!.bodyHash)
-      if (calls.length === 0) return outcomes as Array<NotifyOutcome>
-      const c = (f: (call: { job: NotifyJob; response: NotifyResponse }) => unknown) => calls.map(f)
+      for (const { job, response } of calls) {
+        if (job.idempotency === undefined) continue
+        keys.app.push(job.app)
+        keys.key.push(job.idempotency.key)
+        keys.response.push(JSON.stringify(response))
+        keyRows.set(pair(job.app, job.idempotency.key), {
+          hash: job.idempotency.bodyHash,
+          response: JSON.stringify(response)
+        })
+      }
+      const c = (f: (call: PlannedCall) => unknown) => calls.map(f)
       const stats = pgStatsBumpRows(
         sql,
         calls.map(({ job, response }) => ({
@@ -236,10 +224,27 @@ export const makePgNotifyBatch = (sql: Sql) => {
           counts: { notifications: response.recipients }
         }))
       )
-      // Every row of every call in one statement: recipients, their entries, the keys' answers, the calls.
-      yield* sql`WITH r AS (
-          SELECT * FROM unnest(${r.app}::text[], ${r.id}::text[], ${r.user}::text[], ${r.call}::text[],
-            ${seqs}::int[], ${at}::text[]) AS r(app, id, user_id, call_id, seq, created_at)
+      // ONE statement: every user locked in (app, id) order and their seq moved, then every row of
+      // every call — recipients with seq = the user's new seq + rel, entries, keys' answers, calls.
+      const moved =
+        calls.length === 0
+          ? []
+          : yield* sql`WITH u AS (
+          INSERT INTO users (app, id, email, name, created_at, seq)
+          SELECT x.app, x.id, x.email, x.name, x.created_at, x.inc
+          FROM unnest(${users.map((u) => u.app)}::text[], ${users.map((u) => u.id)}::text[],
+            ${users.map((u) => u.email)}::text[], ${users.map((u) => u.name)}::text[],
+            ${users.map((u) => u.at)}::text[], ${users.map((u) => u.inc)}::int[])
+            AS x(app, id, email, name, created_at, inc)
+          ORDER BY x.app COLLATE "C", x.id COLLATE "C"
+          ON CONFLICT (app, id) DO UPDATE SET seq = users.seq + excluded.seq,
+            email = COALESCE(excluded.email, users.email), name = COALESCE(excluded.name, users.name)
+          RETURNING app, id, seq
+        ), r AS (
+          SELECT x.app, x.id, x.user_id, x.call_id, u.seq + x.rel AS seq, x.created_at
+          FROM unnest(${r.app}::text[], ${r.id}::text[], ${r.user}::text[], ${r.call}::text[],
+            ${r.rel}::int[], ${r.at}::text[]) AS x(app, id, user_id, call_id, rel, created_at)
+          JOIN u ON u.app = x.app AND u.id = x.user_id
         ), n AS (
           INSERT INTO notifications (app, id, user_id, call_id, seq, created_at)
           SELECT app, id, user_id, call_id, seq, created_at FROM r
@@ -250,17 +255,31 @@ export const makePgNotifyBatch = (sql: Sql) => {
           UPDATE idempotency_keys i SET response = k.response
           FROM unnest(${keys.app}::text[], ${keys.key}::text[], ${keys.response}::text[]) AS k(app, key, response)
           WHERE i.app = k.app AND i.key = k.key
-        ), s AS (${stats})
-        INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
-          type, title, content, url, icon, image, data, author, shared, push, emails_skipped)
-        SELECT c.*, 0 FROM unnest(${c((x) => x.job.app)}::text[], ${c((x) => x.job.callId)}::text[],
-          ${c((x) => x.job.email)}::text[], ${c((x) => x.response.recipients)}::int[],
-          ${c((x) => x.response.online)}::int[], ${c((x) => x.job.fields.createdAt)}::text[],
-          ${c((x) => x.job.fields.type)}::text[], ${c((x) => x.job.fields.title)}::text[],
-          ${c((x) => x.job.fields.content)}::text[], ${c((x) => x.job.fields.url)}::text[],
-          ${c((x) => x.job.fields.icon)}::text[], ${c((x) => x.job.fields.image)}::text[],
-          ${c((x) => x.job.fields.data)}::text[], ${c((x) => x.job.fields.author)}::text[],
-          ${c((x) => x.job.shared)}::text[], ${c((x) => x.job.push ?? null)}::text[]) AS c`
+        ), s AS (${stats}), c AS (
+          INSERT INTO notify_calls (app, id, email, recipients, online, created_at,
+            type, title, content, url, icon, image, data, author, shared, push, emails_skipped)
+          SELECT c.*, 0 FROM unnest(${c((x) => x.job.app)}::text[], ${c((x) => x.job.callId)}::text[],
+            ${c((x) => x.job.email)}::text[], ${c((x) => x.response.recipients)}::int[],
+            ${c((x) => x.response.online)}::int[], ${c((x) => x.job.fields.createdAt)}::text[],
+            ${c((x) => x.job.fields.type)}::text[], ${c((x) => x.job.fields.title)}::text[],
+            ${c((x) => x.job.fields.content)}::text[], ${c((x) => x.job.fields.url)}::text[],
+            ${c((x) => x.job.fields.icon)}::text[], ${c((x) => x.job.fields.image)}::text[],
+            ${c((x) => x.job.fields.data)}::text[], ${c((x) => x.job.fields.author)}::text[],
+            ${c((x) => x.job.shared)}::text[], ${c((x) => x.job.push ?? null)}::text[]) AS c
+        )
+        SELECT app, id, seq FROM u`
+      const newSeq = new Map<string, number>()
+      for (const m of moved) newSeq.set(pair(String(m["app"]), String(m["id"])), Number(m["seq"]))
+      let at = 0
+      for (const { job, response, recipients } of calls) {
+        const body = new SharedBody(job.shared)
+        const entries = recipients.map(({ user, id, rel }) =>
+          notificationEntry(newSeq.get(pair(job.app, user))! + rel, id, user, body)
+        )
+        while (jobs[at] !== job) at++
+        outcomes[at] = { _tag: "Stored", response, entries }
+      }
+      for (const [i, k] of followers) outcomes[i] = answerOf(keyRows.get(k)!, jobs[i]!.idempotency!.bodyHash)
       return outcomes as Array<NotifyOutcome>
     })
 

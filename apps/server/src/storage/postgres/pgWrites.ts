@@ -96,12 +96,14 @@ export const makePgWrites = (
       sql`INSERT INTO event_types (app, name, title, description)
         VALUES (${app}, ${t.name}, ${t.title}, ${t.description})
         ON CONFLICT (app, name) DO UPDATE SET title = excluded.title, description = excluded.description`.pipe(
+        Effect.zipRight(sql`SELECT pg_notify(${APPS_CHANNEL}, ${app})`),
         Effect.asVoid
       )
     ),
   deleteEventType: (app: string, name: string) =>
     transaction(
       sql`DELETE FROM event_types WHERE app = ${app} AND name = ${name} RETURNING name`.pipe(
+        Effect.tap(() => sql`SELECT pg_notify(${APPS_CHANNEL}, ${app})`),
         Effect.map((rows) => rows.length > 0)
       )
     ),

@@ -18,7 +18,9 @@ const dir = mkdtempSync(join(tmpdir(), "pushback-upgrade-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const APP = { id: "app_old", secret: `app_old.${"s".repeat(40)}` }
-const at = "2026-11-30T10:00:00.000Z"
+// An hour ago: a fixed date would fall out of the retention window (the server prunes entries
+// older than 7 days on start), and this test started failing once it did.
+const at = new Date(Date.now() - 60 * 60 * 1000).toISOString()
 const fields = (content: string) => ({
   type: null,
   title: "Old",

@@ -129,20 +129,27 @@ export const layerRedisChannels = Layer.scoped(
           sub.info ?? "",
           node,
           settings.presenceMembers * 2,
-          0,
+          Date.now(),
           silent ? "1" : "0"
         )
       }
     }
     const beat = async () => {
       const now = Date.now()
-      await command.zadd(`${PREFIX}ch:nodes`, now, node)
-      const dead = await command.zrangebyscore(`${PREFIX}ch:nodes`, "-inf", now - settings.lifetimeMs)
-      for (const gone of dead) if (gone !== node) await run.sweep(PREFIX, PUBSUB, gone)
+      // Newly listed: this node was swept while alive (it did not beat for lifetimeMs, a stall)
+      // when another node marked it so; its members left, so they join again, told.
+      if ((await command.zadd(`${PREFIX}ch:nodes`, now, node)) === 1) {
+        if ((await command.del(`${PREFIX}ch:swept:${node}`)) === 1) await rejoin(false)
+      }
+      const cutoff = now - settings.lifetimeMs
+      const dead = await command.zrangebyscore(`${PREFIX}ch:nodes`, "-inf", cutoff)
+      for (const gone of dead) if (gone !== node) await run.sweep(PREFIX, PUBSUB, gone, cutoff, "1")
       await run.expire(PREFIX, PUBSUB, now)
     }
     // What a previous life of this node left goes first.
-    yield* Effect.promise(() => run.sweep(PREFIX, PUBSUB, node).catch(() => undefined))
+    yield* Effect.promise(() =>
+      run.sweep(PREFIX, PUBSUB, node, Number.MAX_SAFE_INTEGER, "0").catch(() => undefined)
+    )
     yield* Effect.promise(() => beat().catch(() => undefined))
     onReconnect(() => {
       void beat()
@@ -155,7 +162,7 @@ export const layerRedisChannels = Layer.scoped(
         Effect.promise(async () => {
           clearInterval(timer)
           // Leaving: this node's members leave now, not in 30 s.
-          await run.sweep(PREFIX, PUBSUB, node).catch(() => undefined)
+          await run.sweep(PREFIX, PUBSUB, node, Number.MAX_SAFE_INTEGER, "0").catch(() => undefined)
         })
     )
 
@@ -202,7 +209,7 @@ export const layerRedisChannels = Layer.scoped(
         }),
       join: (app, channel, member, maxUsers) =>
         call(async () => {
-          const lease = member.leaseMs === undefined ? 0 : Date.now() + member.leaseMs
+          const lease = member.leaseMs === undefined ? Date.now() : Date.now() + member.leaseMs
           const answer = await run.join(
             PREFIX,
             PUBSUB,

@@ -84,7 +84,10 @@ return {epoch, redis.call("HGET", ARGV[1], "o"), redis.call("LRANGE", ARGV[2], 0
 
 /**
  * Join. ARGV: prefix, pub/sub channel, app, channel, key, user, info ("" none), node ("": a
- * lease), most users, lease expiry (ms), silent ("1": no join told). Answers 1, or -1 when full.
+ * lease), most users, lease expiry (ms) for a lease or now (ms) for a node's member, silent
+ * ("1": no join told). Answers 1, or -1 when full. A node's member also lists the node among
+ * the beating ones if it is not (it was swept while alive and has not beaten since): so its
+ * members still leave when it dies before its next beat.
  */
 export const JOIN = `
 local P, app, ch, key, user, info, node = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -104,6 +107,7 @@ if node == "" then
   redis.call("ZADD", P .. "ch:leases", ARGV[10], entry)
 else
   redis.call("SADD", P .. "ch:n:" .. node, entry)
+  redis.call("ZADD", P .. "ch:nodes", "NX", ARGV[10], node)
 end
 if count == 0 and ARGV[11] ~= "1" then
   redis.call("PUBLISH", ARGV[2], cjson.encode({"j", app, ch, user, info}))
@@ -116,8 +120,15 @@ export const LEAVE_ONE = `${LEAVE}
 return leave(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `
 
-/** A dead (or restarting) node's members leave. ARGV: prefix, pub/sub channel, node. */
+/**
+ * A dead (or restarting) node's members leave. ARGV: prefix, pub/sub channel, node, cutoff (ms):
+ * nothing is done if the node beat after it (it beat between the check and this step), and
+ * "1" to mark the node swept, so that if it was alive after all it writes its members again.
+ */
 export const SWEEP_NODE = `${LEAVE}
+local last = redis.call("ZSCORE", ARGV[1] .. "ch:nodes", ARGV[3])
+if last and tonumber(last) > tonumber(ARGV[4]) then return 0 end
+if ARGV[5] == "1" then redis.call("SET", ARGV[1] .. "ch:swept:" .. ARGV[3], "1", "EX", 3600) end
 local set = ARGV[1] .. "ch:n:" .. ARGV[3]
 for _, entry in ipairs(redis.call("SMEMBERS", set)) do
   local app, ch, key = split(entry)

@@ -3,8 +3,9 @@
  * publication made through node A reaches the subscribers on node B; presence asked on A lists
  * the users subscribed on B; after a Redis restart a position of the lost epoch recovers nothing
  * (`recovered: false`) and a live subscriber is told the new epoch before the next publication,
- * never a silent gap; the members of a node killed with SIGKILL leave within 30 s (the beat is
- * shortened through the config so the wait is a few seconds).
+ * never a silent gap; the members of a node stalled past the lifetime leave and join again when
+ * it beats; the members of a node killed with SIGKILL leave within 30 s (the beat is shortened
+ * through the config so the wait is a few seconds).
  */
 import type { ServerFrame } from "@pushback/protocol/types"
 import { createApp, eventually, request, type TestApp, useCluster } from "@pushback/testkit"
@@ -101,6 +102,27 @@ it("a Redis restart gives recovered: false (a new epoch), never a silent gap", a
   expect(first).toMatchObject({ offset: told!.offset + 1 })
   await Promise.all([live.close(), back.close()])
 }, 40_000)
+
+it("a node stalled past the lifetime has its members leave, and join again once it beats", async () => {
+  const [a, b] = cluster.nodes
+  const channel = "doc:stalled"
+  const observer = await connectWsChannels(a!, tokenWith(app, "obs2", ["doc:*"]), [channel])
+  const sleepy = await connectWsChannels(b!, tokenWith(app, "sleepy", ["doc:*"]), [channel])
+  await eventually(async () => (await presenceOn(a!.url, channel)).some((u) => u.id === "sleepy"))
+  // The join of sleepy's first arrival, taken so that only a new one matches below.
+  await observer.next((f) => f.type === "join" && (f as { user: string }).user === "sleepy")
+  // SIGSTOP: B beats no more, so after lifetimeMs (3 s here) A takes it for dead.
+  b!.process.kill("SIGSTOP")
+  try {
+    await observer.next((f) => f.type === "leave" && (f as { user: string }).user === "sleepy", 15_000)
+  } finally {
+    b!.process.kill("SIGCONT")
+  }
+  // B was alive after all: its next beat finds it was swept and writes its members again, told.
+  await observer.next((f) => f.type === "join" && (f as { user: string }).user === "sleepy", 15_000)
+  await eventually(async () => (await presenceOn(a!.url, channel)).some((u) => u.id === "sleepy"))
+  await Promise.all([observer.close(), sleepy.close()])
+}, 45_000)
 
 it("the members of a node killed with SIGKILL leave within 30 s", async () => {
   const [a, b] = cluster.nodes

@@ -113,6 +113,7 @@ const chart = (summary, caption) => {
   const height = 50 + panels.reduce((h, p) => h + 28 + p.rows * rowH, 0)
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>${caption}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${caption}</text>`,
     `<text x="10" y="38" fill="#555">grey: empty database; blue: with ${STORED.toLocaleString("en-US")} notifications stored (medians of ${ROUNDS} rounds)</text>`

@@ -76,13 +76,16 @@ const makePgStore = (keep: boolean) =>
     const reads = yield* makeSqlReads
     const [setting] = yield* sql`SELECT current_setting('synchronous_commit') AS value`.pipe(Effect.orDie)
     let commits = 0
-    const transaction = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
-      sql.withTransaction(effect).pipe(
+    /** A write that committed (counted for `durability`); its errors are defects. */
+    const committed = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+      effect.pipe(
         Effect.tap(() => {
           commits++
         }),
         Effect.orDie
       )
+    const transaction = <A>(effect: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+      committed(sql.withTransaction(effect))
     const one = makePgNotify(sql, transaction, pgQueueEmails(sql), pgQueuePushes(sql))
     const { notifyBatch } = makePgNotifyBatch(sql)
     /** A batch is one statement, its own transaction; a claim of keys needs one around both. */
@@ -90,12 +93,7 @@ const makePgStore = (keep: boolean) =>
       (jobs) =>
         jobs.some((j) => j.idempotency !== undefined)
           ? transaction(notifyBatch(jobs))
-          : notifyBatch(jobs).pipe(
-              Effect.tap(() => {
-                commits++
-              }),
-              Effect.orDie
-            ),
+          : committed(notifyBatch(jobs)),
       one.notify
     )
     const mark = one.mark
@@ -162,9 +160,11 @@ const makePgStore = (keep: boolean) =>
     const store: StoreShape = {
       ...reads,
       ...writes,
-      setSecret: (id, secret) =>
-        writes.setSecret(id, secret).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
-      deleteApp: (id) => writes.deleteApp(id).pipe(Effect.ensuring(Effect.sync(() => apps.forget(id)))),
+      // Forgotten here before the answer; other nodes forget on the NOTIFY the write sent.
+      setSecret: (id, secret) => writes.setSecret(id, secret).pipe(Effect.ensuring(forget(id))),
+      deleteApp: (id) => writes.deleteApp(id).pipe(Effect.ensuring(forget(id))),
+      putEventType: (app, t) => writes.putEventType(app, t).pipe(Effect.ensuring(forget(app))),
+      deleteEventType: (app, name) => writes.deleteEventType(app, name).pipe(Effect.ensuring(forget(app))),
       notify,
       mark,
       emails: yield* makeEmailStore(outbox),

@@ -8,6 +8,7 @@
  * transaction (milliseconds). If that listen is down, the second bounds how long an old secret
  * still works there; sessions are closed within 2 s by the app watch as before (PROTOCOL.md §6).
  */
+import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 
 /** How long a node trusts an app it read (the bound when a NOTIFY is missed). */
@@ -15,6 +16,10 @@ export const APP_CACHE_MS = 1000
 
 /** The NOTIFY channel of changes of an app or its event types; the payload is the app id. */
 export const APPS_CHANNEL = "pushback_apps"
+
+/** Tells every node, at the commit of the transaction it runs in, that `app` changed. */
+export const announceAppChange = (sql: SqlClient.SqlClient, app: string) =>
+  sql`SELECT pg_notify(${APPS_CHANNEL}, ${app})`
 
 /** Most apps remembered, so lookups of many ids cannot grow memory without bound. */
 const MAX_ENTRIES = 10_000

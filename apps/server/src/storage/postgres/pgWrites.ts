@@ -15,7 +15,7 @@ import { countByMinute, type Grain } from "../../stats/statsBuckets.js"
 import { APP_ROW_TABLES, USER_ROW_TABLES } from "../tables.js"
 import { pgPruneOutbox } from "../../outbox/pgOutbox.js"
 import { makePgWebhookWrites } from "../../webhooks/pgWebhooks.js"
-import { APPS_CHANNEL } from "./pgAppCache.js"
+import { announceAppChange } from "./pgAppCache.js"
 
 type Sql = SqlClient.SqlClient
 
@@ -49,7 +49,7 @@ export const makePgWrites = (
     transaction(
       Effect.gen(function* () {
         const gone = yield* sql`DELETE FROM apps WHERE id = ${id} RETURNING id`
-        yield* sql`SELECT pg_notify(${APPS_CHANNEL}, ${id})`
+        yield* announceAppChange(sql, id)
         yield* sql`DELETE FROM users WHERE app = ${id}`
         for (const t of APP_ROW_TABLES) yield* sql`DELETE FROM ${sql(t)} WHERE app = ${id}`
         return gone.length > 0
@@ -59,7 +59,7 @@ export const makePgWrites = (
   setSecret: (id: string, secret: string) =>
     transaction(
       sql`UPDATE apps SET secret = ${secret} WHERE id = ${id} RETURNING id`.pipe(
-        Effect.tap(() => sql`SELECT pg_notify(${APPS_CHANNEL}, ${id})`),
+        Effect.tap(() => announceAppChange(sql, id)),
         Effect.map((rows) => rows.length > 0)
       )
     ),
@@ -96,14 +96,14 @@ export const makePgWrites = (
       sql`INSERT INTO event_types (app, name, title, description)
         VALUES (${app}, ${t.name}, ${t.title}, ${t.description})
         ON CONFLICT (app, name) DO UPDATE SET title = excluded.title, description = excluded.description`.pipe(
-        Effect.zipRight(sql`SELECT pg_notify(${APPS_CHANNEL}, ${app})`),
+        Effect.zipRight(announceAppChange(sql, app)),
         Effect.asVoid
       )
     ),
   deleteEventType: (app: string, name: string) =>
     transaction(
       sql`DELETE FROM event_types WHERE app = ${app} AND name = ${name} RETURNING name`.pipe(
-        Effect.tap(() => sql`SELECT pg_notify(${APPS_CHANNEL}, ${app})`),
+        Effect.tap(() => announceAppChange(sql, app)),
         Effect.map((rows) => rows.length > 0)
       )
     ),

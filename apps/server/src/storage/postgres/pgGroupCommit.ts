@@ -50,8 +50,10 @@ export const makePgGroupCommit = (
       })
       return
     }
-    // Rolled back whole: each call alone, so only the one that cannot be stored fails.
-    await Promise.all(waiting.map(async (w) => w.resume(await run(single(w.job)))))
+    // Rolled back whole: each call alone, in the order they arrived, so only the one that cannot
+    // be stored fails (side by side, a later call could take what an earlier one needed: the
+    // same call id raced, and the earlier one failed).
+    for (const w of waiting) w.resume(await run(single(w.job)))
   }
 
   const flush = () => {

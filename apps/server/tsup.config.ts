@@ -6,8 +6,14 @@ import { defineConfig } from "tsup"
 const dashboard = new URL("../dashboard/dist", import.meta.url)
 
 export default defineConfig({
-  // The storage writer runs on a worker thread: its own entry, beside the bundle (writer.ts).
-  entry: { index: "src/index.ts", cli: "src/cli.ts", "writer-thread": "src/storage/sqlite/writerThread.ts" },
+  // The storage writer and its checkpointer run on worker threads: entries of their own, beside
+  // the bundle (writer.ts, writerThread.ts).
+  entry: {
+    index: "src/index.ts",
+    cli: "src/cli.ts",
+    "writer-thread": "src/storage/sqlite/writerThread.ts",
+    "checkpoint-thread": "src/storage/sqlite/checkpointThread.ts"
+  },
   format: ["esm"],
   dts: { entry: "src/index.ts" },
   sourcemap: true,

@@ -1,7 +1,7 @@
 // globalSetup of the `unit` project. The SQLite store runs its writer on a worker thread, and a
 // worker needs JavaScript: the server's build has it as dist/writer-thread.js, which the unit
 // tests must not depend on. So this bundles apps/server/src/storage/sqlite/writerThread.ts with
-// tsup (the bundler of the build; well under a second), the workspace packages from their
+// tsup (the bundler of the build; well under a second), with the checkpointer thread it starts,, the workspace packages from their
 // sources, into a folder of its own under apps/server/node_modules/.cache (where
 // `better-sqlite3` resolves), and provides its URL: `inject("pushbackWriterThread")`.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
@@ -17,7 +17,10 @@ export default async function setup(project) {
   const outDir = mkdtempSync(join(cache, "unit-writer-"))
   await build({
     config: false,
-    entry: { "writer-thread": join(root, "apps/server/src/storage/sqlite/writerThread.ts") },
+    entry: {
+      "writer-thread": join(root, "apps/server/src/storage/sqlite/writerThread.ts"),
+      "checkpoint-thread": join(root, "apps/server/src/storage/sqlite/checkpointThread.ts")
+    },
     outDir,
     format: ["esm"],
     platform: "node",

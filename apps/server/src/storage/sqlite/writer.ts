@@ -13,6 +13,7 @@
 import { Worker } from "node:worker_threads"
 import { Effect } from "effect"
 import type { Durability } from "../Store.js"
+import type { CheckpointSettings } from "./checkpointThread.js"
 import type { JobExit } from "./groupCommit.js"
 import type { SqliteWrites } from "./sqliteWrites.js"
 import type { WriterRequest, WriterThreadData } from "./writerThread.js"
@@ -35,15 +36,19 @@ export class WriterDied extends Error {
 type Resume = (exit: JobExit<unknown>) => void
 
 /** Starts the writer thread on `filename`; resolves once its connection is open. */
-export const startWriter = (filename: string, threadUrl: URL = defaultWriterThreadUrl) =>
+export const startWriter = (
+  filename: string,
+  threadUrl: URL = defaultWriterThreadUrl,
+  checkpoints?: CheckpointSettings
+) =>
   Effect.acquireRelease(
     Effect.async<ReturnType<typeof makeHost>>((resume) => {
-      const host = makeHost(filename, threadUrl, () => resume(Effect.succeed(host)))
+      const host = makeHost({ filename, checkpoints }, threadUrl, () => resume(Effect.succeed(host)))
     }),
     (host) => Effect.promise(() => host.stop())
   )
 
-const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
+const makeHost = (data: WriterThreadData, threadUrl: URL, onReady: () => void) => {
   const pending = new Map<number, Resume>()
   // Requests handed to the current thread: the ones a death fails (the others wait for the next).
   const posted = new Set<number>()
@@ -54,7 +59,6 @@ const makeHost = (filename: string, threadUrl: URL, onReady: () => void) => {
   let worker: Worker
 
   const spawn = () => {
-    const data: WriterThreadData = { filename }
     worker = new Worker(threadUrl, { workerData: data })
     worker.on("message", (text: string) => {
       const message = JSON.parse(text) as Array<{ id: number; exit: JobExit<unknown> }> | { ready: true }

@@ -11,16 +11,22 @@
  * message per batch, because copying one string costs the main thread less than the
  * structured clone of a notify call's objects, and every message is a wake-up.
  */
-import { parentPort, workerData } from "node:worker_threads"
+import { parentPort, Worker, workerData } from "node:worker_threads"
 import Database from "better-sqlite3"
 import { type JobExit, makeGroupCommit } from "./groupCommit.js"
 import { makeSqliteWrites, type SqliteWrites } from "./sqliteWrites.js"
 import { makeSqliteStatsBump } from "../../stats/sqliteBuckets.js"
+import type { CheckpointSettings, CheckpointThreadData } from "./checkpointThread.js"
 
 /** What the main thread hands the thread when it starts it. */
 export interface WriterThreadData {
   readonly filename: string
+  /** How the checkpointer thread works (tests shorten it). */
+  readonly checkpoints?: CheckpointSettings | undefined
 }
+
+/** Five checkpoint passes a second; the WAL starts over by 8,192 pages (32 MiB of 4 KiB pages). */
+const DEFAULT_CHECKPOINTS: CheckpointSettings = { everyMs: 200, restartFrames: 8192 }
 
 /** A request from the main thread. */
 export type WriterRequest =
@@ -32,11 +38,36 @@ const SYNCHRONOUS = ["off", "normal", "full", "extra"]
 
 const port = parentPort
 if (port === null) throw new Error("writerThread.ts runs as a worker thread")
-const { filename } = workerData as WriterThreadData
+const { filename, checkpoints = DEFAULT_CHECKPOINTS } = workerData as WriterThreadData
 const db = new Database(filename)
 db.pragma("journal_mode = WAL")
 db.pragma("synchronous = FULL")
 db.pragma("busy_timeout = 5000")
+// A WAL grown by one huge call is cut back to this size when it starts over.
+db.pragma("journal_size_limit = 33554432")
+
+/**
+ * Checkpoints run on their own thread (checkpointThread.ts says why), beside the bundle; this
+ * connection checkpoints in its commits (SQLite's default) only until that thread is ready,
+ * and again if it ever stops.
+ */
+const startCheckpointer = () => {
+  const data: CheckpointThreadData = { filename, settings: checkpoints }
+  const thread = new Worker(new URL("./checkpoint-thread.js", import.meta.url), { workerData: data })
+  thread.on("message", (message: string) => {
+    if (message === "ready") db.pragma("wal_autocheckpoint = 0")
+  })
+  thread.on("error", (error) => {
+    console.error(`[pushback] the checkpointer failed: ${error.stack ?? String(error)}`)
+  })
+  thread.on("exit", () => {
+    checkpointing = false
+    if (db.open) db.pragma("wal_autocheckpoint = 1000")
+  })
+  return thread
+}
+let checkpointing = true
+const checkpointer = startCheckpointer()
 const writes = makeSqliteWrites(db)
 // The statistics of a whole group commit are written once per bucket, at its end.
 const committer = makeGroupCommit(db, makeSqliteStatsBump(db).deferred)
@@ -47,8 +78,14 @@ const close = () => {
     setImmediate(close)
     return
   }
-  db.close()
-  process.exit(0)
+  const end = () => {
+    db.close()
+    process.exit(0)
+  }
+  if (!checkpointing) return end()
+  // The checkpointer's connection first: the last one to close copies the WAL back and removes it.
+  checkpointer.once("exit", end)
+  checkpointer.postMessage("close")
 }
 
 // Answers given while one batch runs leave together, once it is done.

@@ -79,7 +79,8 @@ export const startPostgres = async ({ core }) => {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       pid: child.pid,
       stop: async () => {
-        // PUSHBACK_BENCH_PG_STATS=FILE (with pg_stat_statements preloaded): statements and calls
+        // PUSHBACK_BENCH_PG_STATS=FILE (with pg_stat_statements preloaded): statements and calls, and
+        // each table's inserts, updates (HOT among them) and dead rows
         const stats = process.env.PUSHBACK_BENCH_PG_STATS
         if (stats) {
           try {
@@ -96,7 +97,9 @@ export const startPostgres = async ({ core }) => {
               "-c",
               "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
               "-c",
-              q
+              q,
+              "-c",
+              "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_dead_tup, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd > 0 ORDER BY n_tup_upd + n_tup_ins DESC"
             ])
             appendFileSync(stats, execFileSync(c, a, { encoding: "utf8" }))
           } catch (e) {

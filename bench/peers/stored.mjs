@@ -90,7 +90,13 @@ const round = async (contender, http) => {
         broadcasts.push(w2.ms)
       }
       if (w1.delivered !== w1.sent) throw new Error(`${contender.name}: messages lost`)
-      return { rate: w1.rate, p99: w1.p99, cpuPerCall: w1.cpuPerCall, broadcastMs: median(broadcasts) }
+      return {
+        rate: w1.rate,
+        p99: w1.p99,
+        cpuPerCall: w1.cpuPerCall,
+        cpuThreads: w1.cpuThreads,
+        broadcastMs: median(broadcasts)
+      }
     }
     const empty = await measure()
     await fill(inst, http, users, STORED)
@@ -170,6 +176,11 @@ const main = async () => {
         log(
           `  empty ${Math.round(result.empty.rate)}/s, ${result.empty.broadcastMs.toFixed(0)} ms; stored ${Math.round(result.stored.rate)}/s, ${result.stored.broadcastMs.toFixed(0)} ms`
         )
+        const threads = (state) =>
+          Object.entries(result[state].cpuThreads ?? {})
+            .map(([g, us]) => `${g} ${Math.round(us)} µs`)
+            .join(", ")
+        log(`  CPU per call by thread: empty ${threads("empty")}; stored ${threads("stored")}`)
       }
     }
   } finally {

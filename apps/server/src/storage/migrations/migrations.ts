@@ -12,6 +12,7 @@ import { webhooks } from "./step0009webhooks.js"
 import { topics } from "./step0010topics.js"
 import { channels } from "./step0011channels.js"
 import { conversations } from "./step0012conversations.js"
+import { fillfactor } from "./step0013fillfactor.js"
 
 /** Every migration step, by `NNNN_name` (a test builds an old database from the first ones). */
 export const migrationSteps = {
@@ -26,7 +27,8 @@ export const migrationSteps = {
   "0009_webhooks": webhooks,
   "0010_topics": topics,
   "0011_channels": channels,
-  "0012_conversations": conversations
+  "0012_conversations": conversations,
+  "0013_fillfactor": fillfactor
 }
 
 /** Every migration, in order. */

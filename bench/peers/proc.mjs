@@ -129,33 +129,46 @@ const EPOLL = new Set(["232", "281", "22"])
 const V8_PLATFORM = 5 // Node's default platform: a delayed-task scheduler and 4 workers
 
 /**
- * Names the threads of a Node process by role: "main" (tid = pid), "writer" (a worker thread:
- * the SQLite writer), "V8 helpers" and "libuv pool + other". Node 22+ names its threads
- * ("V8 DefaultWorke", "libuv-worker", …), Node 20 names them all "node": then roles come from
- * the order threads start in (the platform's 5 threads come first) and where each is parked
- * (a worker thread waits in epoll, the pools on futexes). Read while the server is idle.
+ * Names the threads of a Node process by role: "main" (tid = pid), "writer" and "checkpoints"
+ * (the worker threads of SQLite's writer and of its checkpointer, which the writer starts after
+ * it), "V8 helpers" and "libuv pool + other". Node 22+ names its threads ("V8 DefaultWorke",
+ * "libuv-worker", …), Node 20 names them all "node": then roles come from the order threads
+ * start in (the platform's 5 threads come first) and where each is parked (a worker thread
+ * waits in epoll, the pools on futexes). A worker thread is found in epoll in at least one of
+ * SAMPLES looks 5 ms apart: a writer busy with the last workload's receipts still parks there
+ * between commits.
  */
+const SAMPLES = 20
 const threadRoles = (pid) => {
+  const parked = new Set()
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const tid of listTasks(pid)) {
+      const syscall = (read(`/proc/${pid}/task/${tid}/syscall`) ?? "").split(" ")[0]
+      if (EPOLL.has(syscall)) parked.add(tid)
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+  }
   const tids = listTasks(pid)
     .map((tid) => {
       const stat = read(`/proc/${pid}/task/${tid}/stat`)
       if (!stat) return undefined
       const comm = (read(`/proc/${pid}/task/${tid}/comm`) ?? "").trim()
-      const syscall = (read(`/proc/${pid}/task/${tid}/syscall`) ?? "").split(" ")[0]
-      return { tid, comm, epoll: EPOLL.has(syscall), start: statTicks(stat).start }
+      return { tid, comm, epoll: parked.has(tid), start: statTicks(stat).start }
     })
     .filter(Boolean)
     .sort((a, b) => a.start - b.start || a.tid - b.tid)
   const mainComm = tids.find((t) => t.tid === pid)?.comm
   const roles = new Map()
   let order = 0
+  let workers = 0
+  const worker = () => (workers++ === 0 ? "writer" : "checkpoints")
   for (const t of tids) {
     if (t.tid === pid) roles.set(t.tid, "main")
     else if (/^V8 /.test(t.comm)) roles.set(t.tid, "V8 helpers")
     else if (/libuv/.test(t.comm)) roles.set(t.tid, "libuv pool + other")
-    else if (t.comm !== mainComm) roles.set(t.tid, t.epoll ? "writer" : "libuv pool + other")
+    else if (t.comm !== mainComm) roles.set(t.tid, t.epoll ? worker() : "libuv pool + other")
     else if (order++ < V8_PLATFORM) roles.set(t.tid, "V8 helpers")
-    else roles.set(t.tid, t.epoll ? "writer" : "libuv pool + other")
+    else roles.set(t.tid, t.epoll ? worker() : "libuv pool + other")
   }
   return roles
 }

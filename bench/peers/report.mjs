@@ -101,7 +101,15 @@ export const measures = (p) => {
 }
 
 /** The groups of the per-thread CPU table, in its order (bench/peers/proc.mjs names them). */
-export const THREAD_GROUPS = ["main", "writer", "V8 helpers", "libuv pool + other", "PostgreSQL", "Redis"]
+export const THREAD_GROUPS = [
+  "main",
+  "writer",
+  "checkpoints",
+  "V8 helpers",
+  "libuv pool + other",
+  "PostgreSQL",
+  "Redis"
+]
 
 /**
  * Medians over rounds: {contender: {measureKey: value}}, and for PushBack `threads`: the

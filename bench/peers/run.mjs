@@ -10,7 +10,8 @@
 //   2. one notify to all N1 connected: ms until every socket has it
 //   3. one notify to all N2 connected
 //   4. per-user notify at a fixed rate: notify → frame p50/p99
-// Prints a table (medians, ratios), writes JSON and an SVG chart. Bounded in count and time;
+// Prints a table (medians, ratios), writes JSON and an SVG chart (a partial run: only with
+// --json / --svg). Bounded in count and time;
 // everything it starts is stopped on the way out, failure or not.
 // Usage: node bench/peers/run.mjs [--smoke] [--rounds N] [--only a,b] [--json FILE] [--svg FILE]
 //        node bench/peers/run.mjs --redraw bench/results/peers.json   (table and chart again)
@@ -65,8 +66,10 @@ const SMOKE = {
 const p = { ...(args.smoke ? SMOKE : FULL) }
 if (args.rounds) p.rounds = Number(args.rounds)
 const contenders = args.only ? CONTENDERS.filter((c) => args.only.split(",").includes(c.name)) : CONTENDERS
-const jsonPath = args.json ?? (args.smoke ? undefined : join(root, "bench/results/peers.json"))
-const svgPath = args.svg ?? (args.smoke ? undefined : join(root, "docs/img/peers.svg"))
+// The recorded run is written only by a whole run: a smoke or `--only` run writes where told, if told.
+const partial = args.smoke || args.only !== undefined
+const jsonPath = args.json ?? (partial ? undefined : join(root, "bench/results/peers.json"))
+const svgPath = args.svg ?? (partial ? undefined : join(root, "docs/img/peers.svg"))
 const log = (msg) => console.error(`[peers] ${msg}`)
 
 /** Opens one socket per user, `batch` at a time. */

@@ -2,8 +2,9 @@
  * The SQLite writer's checkpoints run on a thread of their own (storage/sqlite/checkpointThread.ts),
  * not inside commits. What must hold: under writes that never pause — each commit landing while
  * the last checkpoint pass runs, so the WAL never empties by itself — the WAL stays bounded and
- * the pages reach the database file; and closing the store leaves no WAL behind, with every
- * committed row in the file.
+ * the pages reach the database file; closing the store leaves no WAL behind, with every
+ * committed row in the file; and if that thread dies, the writer checkpoints in its commits
+ * again rather than letting the WAL grow without end.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -29,13 +30,15 @@ const usersOf = (job: number) =>
     name: `${job}-${k}-`.padEnd(250, "x")
   }))
 
-it("keeps the WAL bounded under writes that never pause, and leaves none behind on close", async () => {
-  const file = join(dir, "busy.db")
-  // The schema, made as the server makes it; then the writer alone, with short checkpoint settings.
+/**
+ * Writes ~27 MB through a writer on a new database, four jobs always in flight (the writer never
+ * waits for the next one), and closes it; answers the WAL's largest size meanwhile.
+ */
+const writeMany = async (file: string, checkpoints: Parameters<typeof startWriter>[2]) => {
+  // The schema, made as the server makes it; then the writer alone.
   const migrated = ManagedRuntime.make(layerSqliteStore(file, writerThreadUrl()))
   await migrated.runPromise(Store)
   await migrated.dispose()
-
   let walHigh = 0
   const watch = setInterval(() => {
     if (existsSync(`${file}-wal`)) walHigh = Math.max(walHigh, statSync(`${file}-wal`).size)
@@ -44,8 +47,7 @@ it("keeps the WAL bounded under writes that never pause, and leaves none behind 
     await Effect.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
-          const writer = yield* startWriter(file, writerThreadUrl(), { everyMs: 20, restartFrames: 64 })
-          // Four jobs always in flight: the writer never waits for the next one.
+          const writer = yield* startWriter(file, writerThreadUrl(), checkpoints)
           yield* Effect.forEach(
             Array.from({ length: JOBS }, (_, i) => i),
             (i) => writer.run("upsertUsers", "app_1", usersOf(i), now),
@@ -57,7 +59,21 @@ it("keeps the WAL bounded under writes that never pause, and leaves none behind 
   } finally {
     clearInterval(watch)
   }
+  return walHigh
+}
 
+const rowsIn = (file: string) => {
+  const db = new Database(file, { readonly: true })
+  try {
+    return db.prepare("SELECT COUNT(*) AS n FROM users").get()
+  } finally {
+    db.close()
+  }
+}
+
+it("keeps the WAL bounded under writes that never pause, and leaves none behind on close", async () => {
+  const file = join(dir, "busy.db")
+  const walHigh = await writeMany(file, { settings: { everyMs: 20, restartFrames: 64 } })
   const written = statSync(file).size
   expect(written).toBeGreaterThan(20 * 1024 * 1024)
   // Without checkpoints the WAL would hold all of it; with them in the background, a
@@ -66,10 +82,17 @@ it("keeps the WAL bounded under writes that never pause, and leaves none behind 
   expect(walHigh).toBeLessThan(written / 2)
   // The writer closed after its checkpointer: the last connection copied the WAL back and removed it.
   expect(existsSync(`${file}-wal`)).toBe(false)
-  const db = new Database(file, { readonly: true })
-  try {
-    expect(db.prepare("SELECT COUNT(*) AS n FROM users").get()).toEqual({ n: JOBS * USERS_PER_JOB })
-  } finally {
-    db.close()
-  }
+  expect(rowsIn(file)).toEqual({ n: JOBS * USERS_PER_JOB })
+})
+
+it("checkpoints in the writer's commits again when the checkpointer thread dies", async () => {
+  const file = join(dir, "orphan.db")
+  const thread = new URL("./fixtures/dying-checkpointer.mjs", import.meta.url)
+  const walHigh = await writeMany(file, { thread })
+  const written = statSync(file).size
+  expect(written).toBeGreaterThan(20 * 1024 * 1024)
+  // SQLite's own checkpoints (every 1,000 pages, 4 MB) are back: the WAL stays near that size.
+  expect(walHigh).toBeLessThan(written / 2)
+  expect(existsSync(`${file}-wal`)).toBe(false)
+  expect(rowsIn(file)).toEqual({ n: JOBS * USERS_PER_JOB })
 })

@@ -39,11 +39,16 @@ type Resume = (exit: JobExit<unknown>) => void
 export const startWriter = (
   filename: string,
   threadUrl: URL = defaultWriterThreadUrl,
-  checkpoints?: CheckpointSettings
+  checkpoints?: { readonly settings?: CheckpointSettings; readonly thread?: URL }
 ) =>
   Effect.acquireRelease(
     Effect.async<ReturnType<typeof makeHost>>((resume) => {
-      const host = makeHost({ filename, checkpoints }, threadUrl, () => resume(Effect.succeed(host)))
+      const data: WriterThreadData = {
+        filename,
+        checkpoints: checkpoints?.settings,
+        checkpointThread: checkpoints?.thread?.href
+      }
+      const host = makeHost(data, threadUrl, () => resume(Effect.succeed(host)))
     }),
     (host) => Effect.promise(() => host.stop())
   )

@@ -23,6 +23,8 @@ export interface WriterThreadData {
   readonly filename: string
   /** How the checkpointer thread works (tests shorten it). */
   readonly checkpoints?: CheckpointSettings | undefined
+  /** The checkpointer's entry, when not the one beside this bundle (a test's stand-in). */
+  readonly checkpointThread?: string | undefined
 }
 
 /** Five checkpoint passes a second; the WAL starts over by 8,192 pages (32 MiB of 4 KiB pages). */
@@ -38,7 +40,11 @@ const SYNCHRONOUS = ["off", "normal", "full", "extra"]
 
 const port = parentPort
 if (port === null) throw new Error("writerThread.ts runs as a worker thread")
-const { filename, checkpoints = DEFAULT_CHECKPOINTS } = workerData as WriterThreadData
+const {
+  filename,
+  checkpoints = DEFAULT_CHECKPOINTS,
+  checkpointThread = new URL("./checkpoint-thread.js", import.meta.url).href
+} = workerData as WriterThreadData
 const db = new Database(filename)
 db.pragma("journal_mode = WAL")
 db.pragma("synchronous = FULL")
@@ -53,20 +59,23 @@ db.pragma("journal_size_limit = 33554432")
  */
 const startCheckpointer = () => {
   const data: CheckpointThreadData = { filename, settings: checkpoints }
-  const thread = new Worker(new URL("./checkpoint-thread.js", import.meta.url), { workerData: data })
+  const thread = new Worker(new URL(checkpointThread), { workerData: data })
   thread.on("message", (message: string) => {
     if (message === "ready") db.pragma("wal_autocheckpoint = 0")
   })
   thread.on("error", (error) => {
     console.error(`[pushback] the checkpointer failed: ${error.stack ?? String(error)}`)
   })
-  thread.on("exit", () => {
+  thread.on("exit", (code) => {
     checkpointing = false
-    if (db.open) db.pragma("wal_autocheckpoint = 1000")
+    if (closing) return
+    console.error(`[pushback] the checkpointer stopped (${code}); commits checkpoint again`)
+    db.pragma("wal_autocheckpoint = 1000")
   })
   return thread
 }
 let checkpointing = true
+let closing = false
 const checkpointer = startCheckpointer()
 const writes = makeSqliteWrites(db)
 // The statistics of a whole group commit are written once per bucket, at its end.
@@ -82,6 +91,7 @@ const close = () => {
     db.close()
     process.exit(0)
   }
+  closing = true
   if (!checkpointing) return end()
   // The checkpointer's connection first: the last one to close copies the WAL back and removes it.
   checkpointer.once("exit", end)

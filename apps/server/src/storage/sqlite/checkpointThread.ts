@@ -7,12 +7,14 @@
  * notify cost more as notifications pile up?"). Here the writer's automatic checkpoints are
  * off and this thread copies the WAL back on its own connection, concurrently with commits
  * (PASSIVE: it never blocks the writer). A WAL that never empties — the writer appending
- * while each pass runs — is bounded: past `restartFrames` pages a RESTART checkpoint waits
- * for the writer's current commit, finishes the copy, and lets the next commit start the WAL
- * over. Durability is the writer's: a checkpoint only moves committed pages.
+ * while each pass runs — is bounded: past `restartFrames` pages this thread asks the writer for
+ * a pass of its own between two commits, which copies only what came since this thread's pass
+ * and lets the next commit start the WAL over (a RESTART checkpoint here would hold the write
+ * lock while it waits for readers). Durability is the writer's: a checkpoint only moves
+ * committed pages.
  *
  * Messages in: `"close"` (stop, close the connection, end the thread). Out: `"ready"` once
- * the connection is open.
+ * the connection is open, `"restart"` when the WAL should start over.
  */
 import { parentPort, workerData } from "node:worker_threads"
 import Database from "better-sqlite3"
@@ -21,7 +23,7 @@ import Database from "better-sqlite3"
 export interface CheckpointSettings {
   /** How often a PASSIVE checkpoint runs. */
   readonly everyMs: number
-  /** WAL pages past which a checkpoint waits for the writer so that the WAL can start over. */
+  /** WAL pages past which the writer is asked for a pass between commits, so the WAL starts over. */
   readonly restartFrames: number
 }
 
@@ -41,21 +43,18 @@ const port = parentPort
 if (port === null) throw new Error("checkpointThread.ts runs as a worker thread")
 const { filename, settings } = workerData as CheckpointThreadData
 const db = new Database(filename)
-// A RESTART checkpoint waits at most this long for the writer's commit (then tries next pass).
-db.pragma("busy_timeout = 1000")
 
 const pass = () => {
   const [row] = db.pragma("wal_checkpoint(PASSIVE)") as Array<CheckpointRow>
-  if (row !== undefined && row.log >= settings.restartFrames) db.pragma("wal_checkpoint(RESTART)")
+  if (row !== undefined && row.log >= settings.restartFrames) port.postMessage("restart")
 }
 
 const timer = setInterval(() => {
   try {
     pass()
   } catch (error) {
-    // SQLITE_BUSY past the timeout, or a file gone at shutdown: the next pass tries again.
-    if (!db.open) clearInterval(timer)
-    else if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error
+    // SQLITE_BUSY (another checkpoint at that moment): the next pass tries again.
+    if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error
   }
 }, settings.everyMs)
 

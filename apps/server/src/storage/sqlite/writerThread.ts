@@ -62,6 +62,19 @@ const startCheckpointer = () => {
   const thread = new Worker(new URL(checkpointThread), { workerData: data })
   thread.on("message", (message: string) => {
     if (message === "ready") db.pragma("wal_autocheckpoint = 0")
+    // Between two commits: copies what came since the checkpointer's pass, so the next
+    // commit can start the WAL over; PASSIVE, so it never waits (a later request tries again).
+    if (message === "restart" && !restarting) {
+      restarting = true
+      setImmediate(() => {
+        restarting = false
+        try {
+          if (db.open) db.pragma("wal_checkpoint(PASSIVE)")
+        } catch {
+          // The checkpointer's pass holds the checkpoint (busy): its next request tries again.
+        }
+      })
+    }
   })
   thread.on("error", (error) => {
     console.error(`[pushback] the checkpointer failed: ${error.stack ?? String(error)}`)
@@ -76,6 +89,7 @@ const startCheckpointer = () => {
 }
 let checkpointing = true
 let closing = false
+let restarting = false
 const checkpointer = startCheckpointer()
 const writes = makeSqliteWrites(db)
 // The statistics of a whole group commit are written once per bucket, at its end.

@@ -38,6 +38,24 @@ beforeAll(async () => {
   })
 })
 
+/** A join or leave frame of `user`. */
+const memberFrame =
+  (kind: "join" | "leave", user: string) =>
+  (f: ServerFrame): boolean =>
+    f.type === kind && (f as { user: string }).user === user
+
+type Node = (typeof cluster.nodes)[number]
+/**
+ * An observer of `channel` on node `at`, and `member` on node `on`, once the observer's node
+ * lists the member in presence (the tests below then stop or kill `on`).
+ */
+const observeMember = async (at: Node, on: Node, channel: string, observer: string, member: string) => {
+  const watching = await connectWsChannels(at, tokenWith(app, observer, ["doc:*"]), [channel])
+  const joined = await connectWsChannels(on, tokenWith(app, member, ["doc:*"]), [channel])
+  await eventually(async () => (await presenceOn(at.url, channel)).some((u) => u.id === member))
+  return { watching, joined }
+}
+
 const presenceOn = async (url: string, channel: string) =>
   (
     await request<{ users: Array<{ id: string; sessions: number }> }>(
@@ -61,7 +79,7 @@ it("a publication through node A reaches node B's subscribers; A's presence list
   expect(got.map((f) => (f as { data: unknown }).data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }])
   expect((await presenceOn(a!.url, channel)).map((u) => u.id).sort()).toEqual(["abe", "bea"])
   // B's observer hears abe join (made on A).
-  await onB.next((f) => f.type === "join" && (f as { user: string }).user === "abe")
+  await onB.next(memberFrame("join", "abe"))
   await Promise.all([onA.close(), onB.close()])
 })
 
@@ -106,20 +124,18 @@ it("a Redis restart gives recovered: false (a new epoch), never a silent gap", a
 it("a node stalled past the lifetime has its members leave, and join again once it beats", async () => {
   const [a, b] = cluster.nodes
   const channel = "doc:stalled"
-  const observer = await connectWsChannels(a!, tokenWith(app, "obs2", ["doc:*"]), [channel])
-  const sleepy = await connectWsChannels(b!, tokenWith(app, "sleepy", ["doc:*"]), [channel])
-  await eventually(async () => (await presenceOn(a!.url, channel)).some((u) => u.id === "sleepy"))
+  const { watching: observer, joined: sleepy } = await observeMember(a!, b!, channel, "obs2", "sleepy")
   // The join of sleepy's first arrival, taken so that only a new one matches below.
-  await observer.next((f) => f.type === "join" && (f as { user: string }).user === "sleepy")
+  await observer.next(memberFrame("join", "sleepy"))
   // SIGSTOP: B beats no more, so after lifetimeMs (3 s here) A takes it for dead.
   b!.process.kill("SIGSTOP")
   try {
-    await observer.next((f) => f.type === "leave" && (f as { user: string }).user === "sleepy", 15_000)
+    await observer.next(memberFrame("leave", "sleepy"), 15_000)
   } finally {
     b!.process.kill("SIGCONT")
   }
   // B was alive after all: its next beat finds it was swept and writes its members again, told.
-  await observer.next((f) => f.type === "join" && (f as { user: string }).user === "sleepy", 15_000)
+  await observer.next(memberFrame("join", "sleepy"), 15_000)
   await eventually(async () => (await presenceOn(a!.url, channel)).some((u) => u.id === "sleepy"))
   await Promise.all([observer.close(), sleepy.close()])
 }, 45_000)
@@ -127,12 +143,10 @@ it("a node stalled past the lifetime has its members leave, and join again once 
 it("the members of a node killed with SIGKILL leave within 30 s", async () => {
   const [a, b] = cluster.nodes
   const channel = "doc:ghosts"
-  const observer = await connectWsChannels(a!, tokenWith(app, "obs", ["doc:*"]), [channel])
-  const ghost = await connectWsChannels(b!, tokenWith(app, "ghost", ["doc:*"]), [channel])
-  await eventually(async () => (await presenceOn(a!.url, channel)).some((u) => u.id === "ghost"))
+  const { watching: observer, joined: ghost } = await observeMember(a!, b!, channel, "obs", "ghost")
   await b!.kill()
   const killed = Date.now()
-  await observer.next((f) => f.type === "leave" && (f as { user: string }).user === "ghost", 30_000)
+  await observer.next(memberFrame("leave", "ghost"), 30_000)
   expect(Date.now() - killed).toBeLessThan(30_000)
   expect((await presenceOn(a!.url, channel)).map((u) => u.id)).toEqual(["obs"])
   await Promise.all([observer.close(), ghost.close().catch(() => undefined)])

@@ -1,134 +1,52 @@
 /**
- * Presence across nodes. Each node mirrors its hub into Redis under keys of its own — per
- * app, a hash of user → session count and a hash of session → (user, transport, since) —
- * and beats in a sorted set of nodes. Keys live 25 s past the last beat, so a node that dies
- * takes its sessions with it within 30 s (PROTOCOL.md §6). Questions are answered from this node's hub plus
- * the other live nodes' keys, in one pipeline (for `onlineOf`, one for all the calls of a turn of
- * the event loop); while Redis is unreachable a node answers for
- * itself, and after a reconnect it writes its whole mirror again.
+ * Presence across nodes. Each node mirrors its hub into Redis (presenceMirror.ts) and keeps a
+ * copy of the other live nodes' users, current with the changes they publish (presenceCopies.ts).
+ * Questions are answered from this node's hub plus those copies; while a copy is not current,
+ * from the other nodes' keys in one pipeline (for `onlineOf`, one for all the calls of a turn of
+ * the event loop). While Redis is unreachable a node answers for itself, and after a reconnect
+ * it writes its whole mirror again.
  */
 import { Effect, Layer } from "effect"
 import { Config } from "../../config/Config.js"
 import { type Census, type ConnectionInfo, localPresence, Presence, type PresenceShape } from "./Presence.js"
-import { type Session, Sessions, type TransportName } from "../../stream/Sessions.js"
-import { PREFIX, RedisConnections } from "../redis.js"
+import { Sessions, type TransportName } from "../../stream/Sessions.js"
+import { RedisConnections } from "../redis.js"
 import { perTurnLoader } from "../../batching/perTurn.js"
+import {
+  type Copy,
+  makePresenceCopies,
+  PRESENCE_CHANNEL,
+  type PresenceChange,
+  sessionsIn
+} from "./presenceCopies.js"
+import { LIFETIME_MS, makeMirror, NODES, sessionsKey, usersKey } from "./presenceMirror.js"
 
-/** How often a node beats; its keys outlive the last beat by `LIFETIME_MS`. */
-const BEAT_MS = 5000
-/** How long a silent node's sessions still count (five missed beats; §6 allows 30 s). */
-const LIFETIME_MS = 25_000
 /** How long the list of live nodes is reused (a new node counts within a second). */
 const NODES_CACHE_MS = 1000
-const NODES = `${PREFIX}nodes`
-const usersKey = (node: string, app: string) => `${PREFIX}users:${node}:${app}`
-const sessionsKey = (node: string, app: string) => `${PREFIX}sessions:${node}:${app}`
-
-const describe = (s: Session): string => JSON.stringify([s.user, s.transport, s.openedAt])
 
 /** Presence over Redis. */
 export const layerRedisPresence = Layer.scoped(
   Presence,
   Effect.gen(function* () {
-    const { command, onReconnect } = yield* RedisConnections
+    const { command, onReconnect, subscribe, ready } = yield* RedisConnections
     const sessions = yield* Sessions
     const node = (yield* Config).nodeId
     const local = localPresence(sessions, node)
 
-    // Mirror: changes since the last flush, written together on the next turn.
-    const dirtyUsers = new Map<string, Set<string>>()
-    const changed = new Map<string, Map<string, Session | null>>()
-    const mirrored = new Set<string>() // apps with keys of this node
-    let scheduled = false
-    let whole = true // write everything (start, or after losing Redis)
-
-    const flush = () => {
-      scheduled = false
-      const p = command.pipeline()
-      const touched = new Set([...dirtyUsers.keys(), ...changed.keys()])
-      if (whole) {
-        whole = false
-        for (const app of mirrored) p.del(usersKey(node, app), sessionsKey(node, app))
-        mirrored.clear()
-        dirtyUsers.clear()
-        changed.clear()
-        for (const s of sessions.list()) {
-          p.hset(usersKey(node, s.app), s.user, sessions.sessionsOf(s.app, s.user))
-          p.hset(sessionsKey(node, s.app), s.id, describe(s))
-          mirrored.add(s.app)
-          touched.add(s.app)
-        }
+    const mirror = makeMirror(command, sessions, node)
+    const copies = makePresenceCopies(node, command, usersKey)
+    yield* subscribe(PRESENCE_CHANNEL, (text) => {
+      try {
+        copies.received(JSON.parse(text) as PresenceChange)
+      } catch {
+        // not ours
       }
-      for (const [app, users] of dirtyUsers) {
-        for (const user of users) {
-          const n = sessions.sessionsOf(app, user)
-          if (n > 0) p.hset(usersKey(node, app), user, n)
-          else p.hdel(usersKey(node, app), user)
-        }
-        mirrored.add(app)
-      }
-      for (const [app, byId] of changed) {
-        for (const [id, s] of byId) {
-          if (s !== null) p.hset(sessionsKey(node, app), id, describe(s))
-          else p.hdel(sessionsKey(node, app), id)
-        }
-      }
-      for (const app of touched) {
-        p.pexpire(usersKey(node, app), LIFETIME_MS)
-        p.pexpire(sessionsKey(node, app), LIFETIME_MS)
-      }
-      dirtyUsers.clear()
-      changed.clear()
-      p.exec().catch(() => {
-        whole = true // Redis lost what it had or never got it: write it all when it is back
-      })
-    }
-    const schedule = () => {
-      if (scheduled) return
-      scheduled = true
-      setImmediate(flush)
-    }
-    sessions.onChange((s, joined) => {
-      const users = dirtyUsers.get(s.app) ?? new Set<string>()
-      dirtyUsers.set(s.app, users.add(s.user))
-      const byId = changed.get(s.app) ?? new Map<string, Session | null>()
-      changed.set(s.app, byId.set(s.id, joined ? s : null))
-      schedule()
     })
     onReconnect(() => {
-      whole = true
-      schedule()
+      copies.forget()
+      mirror.rewrite()
     })
-
-    const beat = () => {
-      const now = Date.now()
-      const p = command
-        .pipeline()
-        .zadd(NODES, now, node)
-        .zremrangebyscore(NODES, 0, now - 2 * LIFETIME_MS)
-      for (const app of mirrored) {
-        p.pexpire(usersKey(node, app), LIFETIME_MS)
-        p.pexpire(sessionsKey(node, app), LIFETIME_MS)
-      }
-      p.exec().catch(() => {
-        whole = true
-      })
-    }
-    yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        schedule()
-        beat()
-        return setInterval(beat, BEAT_MS).unref()
-      }),
-      (timer) =>
-        Effect.promise(async () => {
-          clearInterval(timer)
-          // Leaving: this node's sessions stop counting now, not in 30 s.
-          const p = command.pipeline().zrem(NODES, node)
-          for (const app of mirrored) p.del(usersKey(node, app), sessionsKey(node, app))
-          await p.exec().catch(() => undefined)
-        })
-    )
+    yield* Effect.acquireRelease(Effect.sync(mirror.start), () => Effect.promise(mirror.leave))
 
     /** The other nodes that beat within the lifetime, read at most once a second. */
     let known: { at: number; nodes: ReadonlyArray<string> } | undefined
@@ -142,16 +60,31 @@ export const layerRedisPresence = Layer.scoped(
               return nodes
             })
           )
-    /** `ask` on every other live node, or `fallback` (this node's answer only) without Redis. */
-    const across = <A>(mine: Effect.Effect<A>, ask: (others: ReadonlyArray<string>, mine: A) => Promise<A>) =>
+    /** The copies of the other live nodes' users, when every one is current. */
+    const current = (nodes: ReadonlyArray<string>) => (ready() ? copies.current(nodes) : undefined)
+    /**
+     * This node's answer with the other live nodes': from their copies when `copied` can and
+     * they are current, else by `ask` on their keys; this node's answer alone without Redis.
+     */
+    const across = <A>(
+      mine: Effect.Effect<A>,
+      ask: (others: ReadonlyArray<string>, mine: A) => Effect.Effect<A, unknown>,
+      copied?: (held: ReadonlyArray<Copy>, mine: A) => A
+    ) =>
       Effect.flatMap(mine, (m) =>
         others().pipe(
-          Effect.flatMap((nodes) =>
-            nodes.length === 0 ? Effect.succeed(m) : Effect.tryPromise(() => ask(nodes, m))
-          ),
+          Effect.flatMap((nodes) => {
+            if (nodes.length === 0) return Effect.succeed(m)
+            const held = copied === undefined ? undefined : current(nodes)
+            return held === undefined ? ask(nodes, m) : Effect.succeed(copied!(held, m))
+          }),
           Effect.orElseSucceed(() => m)
         )
       )
+    const asking =
+      <A>(ask: (others: ReadonlyArray<string>, mine: A) => Promise<A>) =>
+      (nodes: ReadonlyArray<string>, mine: A) =>
+        Effect.tryPromise(() => ask(nodes, mine))
     const results = async <A>(p: ReturnType<typeof command.pipeline>): Promise<Array<A>> =>
       ((await p.exec()) ?? []).map(([error, value]) => {
         if (error) throw error
@@ -194,34 +127,39 @@ export const layerRedisPresence = Layer.scoped(
 
     const presence: PresenceShape = {
       onlineOf: (app, users) =>
-        Effect.flatMap(local.onlineOf(app, users), (mine) => {
-          const rest = users.filter((u) => !mine.has(u))
-          if (rest.length === 0) return Effect.succeed(mine)
-          return Effect.forEach(rest, (user) => elsewhere(`${app}\u0000${user}`), {
-            concurrency: "unbounded"
-          }).pipe(
-            Effect.map((found) => {
-              const online = new Set(mine)
-              found.forEach((yes, i) => {
-                if (yes === true) online.add(rest[i]!)
-              })
-              return online
-            }),
-            Effect.orElseSucceed(() => mine)
-          )
-        }),
+        across(
+          local.onlineOf(app, users),
+          (_, mine) => {
+            const rest = users.filter((u) => !mine.has(u))
+            return Effect.map(
+              Effect.forEach(rest, (user) => elsewhere(`${app}\u0000${user}`), { concurrency: "unbounded" }),
+              (found) => new Set([...mine, ...rest.filter((_, i) => found[i] === true)])
+            )
+          },
+          (held, mine) => new Set(users.filter((u) => mine.has(u) || sessionsIn(held, app, u) > 0))
+        ),
       onlineUsers: (app) =>
-        across(local.onlineUsers(app), async (nodes, mine) => {
-          const p = command.pipeline()
-          for (const n of nodes) p.hkeys(usersKey(n, app))
-          return [...new Set([...mine, ...(await results<Array<string>>(p)).flat()])]
-        }),
+        across(
+          local.onlineUsers(app),
+          asking(async (nodes, mine) => {
+            const p = command.pipeline()
+            for (const n of nodes) p.hkeys(usersKey(n, app))
+            return [...new Set([...mine, ...(await results<Array<string>>(p)).flat()])]
+          }),
+          (held, mine) => [
+            ...new Set([...mine, ...held.flatMap((c) => [...(c.apps.get(app)?.keys() ?? [])])])
+          ]
+        ),
       sessionsOf: (app, user) =>
-        across(local.sessionsOf(app, user), async (nodes, mine) => {
-          const p = command.pipeline()
-          for (const n of nodes) p.hget(usersKey(n, app), user)
-          return (await results<string | null>(p)).reduce((sum, c) => sum + Number(c ?? 0), mine)
-        }),
+        across(
+          local.sessionsOf(app, user),
+          asking(async (nodes, mine) => {
+            const p = command.pipeline()
+            for (const n of nodes) p.hget(usersKey(n, app), user)
+            return (await results<string | null>(p)).reduce((sum, c) => sum + Number(c ?? 0), mine)
+          }),
+          (held, mine) => mine + sessionsIn(held, app, user)
+        ),
       census: (app) =>
         Effect.map(presence.connections(app), (all): Census => {
           const byTransport: Record<TransportName, number> = { ws: 0, sse: 0, poll: 0 }
@@ -238,18 +176,21 @@ export const layerRedisPresence = Layer.scoped(
           }
         }),
       connections: (app) =>
-        across(local.connections(app), async (nodes, mine) => {
-          const p = command.pipeline()
-          for (const n of nodes) p.hgetall(sessionsKey(n, app))
-          const all: Array<ConnectionInfo> = [...mine]
-          ;(await results<Record<string, string>>(p)).forEach((byId, i) => {
-            for (const [session, text] of Object.entries(byId)) {
-              const [user, transport, since] = JSON.parse(text) as [string, TransportName, string]
-              all.push({ session, user, transport, node: nodes[i]!, since })
-            }
+        across(
+          local.connections(app),
+          asking(async (nodes, mine) => {
+            const p = command.pipeline()
+            for (const n of nodes) p.hgetall(sessionsKey(n, app))
+            const all: Array<ConnectionInfo> = [...mine]
+            ;(await results<Record<string, string>>(p)).forEach((byId, i) => {
+              for (const [session, text] of Object.entries(byId)) {
+                const [user, transport, since] = JSON.parse(text) as [string, TransportName, string]
+                all.push({ session, user, transport, node: nodes[i]!, since })
+              }
+            })
+            return all
           })
-          return all
-        })
+        )
     }
     return presence
   })

@@ -74,7 +74,11 @@ export const layerRedisBus = Layer.effect(
     const sessions = yield* Sessions
     const metrics = yield* Metrics
     const node = (yield* Config).nodeId
+    // Every node reads its own messages back: their first characters tell, before any parsing
+    // (a turn's array of messages, each from this node, `n` first).
+    const own = `[{"n":${JSON.stringify(node)},`
     yield* redis.subscribe(BUS_CHANNEL, (text) => {
+      if (text.startsWith(own)) return
       let parsed: Message | ReadonlyArray<Message>
       try {
         parsed = JSON.parse(text) as Message | ReadonlyArray<Message>

@@ -17,7 +17,7 @@
 //        node bench/peers/run.mjs --redraw bench/results/peers.json   (table and chart again)
 //        (after `pnpm build`; `pnpm bench` does both)
 import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -82,6 +82,9 @@ const connectAll = async (inst, users, tracker, batch = 200) => {
   return clients
 }
 
+/** The monotonic clock in µs: the clock of V8's profiles, in any process of this machine. */
+const microseconds = () => Number(process.hrtime.bigint() / 1000n)
+
 /** One broadcast everybody must get before anything is measured (and a warm-up). */
 const allSubscribed = async (ctx, n) => {
   const r = await broadcastAll({ ...ctx, n })
@@ -104,7 +107,13 @@ const runContender = async (contender, http) => {
     await allSubscribed(ctx, p.n1)
     const one = { ...ctx, users: first, inflight: p.inflight, maxMs: p.maxMs }
     await perUser({ ...one, count: p.warm })
+    const from = microseconds()
     const w1 = await perUser({ ...one, count: p.count })
+    // With PUSHBACK_BENCH_PROFILE, the per-user workload's window, for bench/peers/profile.mjs
+    if (process.env.PUSHBACK_BENCH_PROFILE) {
+      const window = { from, to: microseconds() }
+      writeFileSync(join(process.env.PUSHBACK_BENCH_PROFILE, "w1.json"), JSON.stringify(window))
+    }
     const w2 = await broadcastAll({ ...ctx, n: p.n1 })
     await inst.addUsers(users.slice(p.n1))
     clients.push(...(await connectAll(inst, users.slice(p.n1), tracker)))

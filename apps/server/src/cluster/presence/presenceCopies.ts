@@ -94,6 +94,7 @@ export const makePresenceCopies = (
       })
       for (const m of pending) {
         if (m.i !== copy.incarnation || m.r === 1) return undefined
+        if (m.u === undefined && m.v > copy.version) return undefined // a beat past a change not seen
         if (m.v <= copy.version || m.u === undefined) continue
         if (m.v !== copy.version + 1) return undefined
         apply(copy, m)

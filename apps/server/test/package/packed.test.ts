@@ -17,6 +17,7 @@ import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { request, spawnReady } from "@pushback/testkit"
+import { command } from "../../../../scripts/vitest/command.mjs"
 import { eventually } from "../transports/helpers.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const npx = (args: Array<string>, cwd = dir) =>
-  spawnSync("npx", ["--no-install", "pushback", ...args], { cwd, env, encoding: "utf8", timeout: 60_000 })
+  command("npx", ["--no-install", "pushback", ...args], { cwd, env, timeoutMs: 60_000 })
 
 describe("the packed package, installed with npm into an empty folder", () => {
   it("installed @pushback/server and its dependencies from tarballs, not from the workspace", () => {
@@ -60,8 +61,8 @@ describe("the packed package, installed with npm into an empty folder", () => {
   })
 
   it("npx pushback --help, apps create and serve", async () => {
-    expect(npx(["--help"]).stdout).toContain("pushback serve")
-    const created = npx(["apps", "create", "Packed", "App"])
+    expect((await npx(["--help"])).stdout).toContain("pushback serve")
+    const created = await npx(["apps", "create", "Packed", "App"])
     expect(created.status, created.stderr).toBe(0)
     const app = JSON.parse(created.stdout) as { id: string; secret: string }
 
@@ -96,20 +97,20 @@ describe("the packed package, installed with npm into an empty folder", () => {
           () => "down"
         )) === "down"
     )
-  })
+  }, 120_000)
 })
 
 describe("from a clone of the repository", () => {
-  it("pnpm pushback … and npx pushback … run the CLI at the root, through the workspace bin", () => {
+  it("pnpm pushback … and npx pushback … run the CLI at the root, through the workspace bin", async () => {
     for (const [cmd, args] of [
       ["pnpm", ["--silent", "pushback", "--help"]],
       ["npx", ["--no-install", "pushback", "--help"]]
     ] as const) {
-      const result = spawnSync(cmd, [...args], { cwd: root, env, encoding: "utf8", timeout: 60_000 })
+      const result = await command(cmd, [...args], { cwd: root, env, timeoutMs: 60_000 })
       expect(result.status, `${cmd}: ${result.stderr}`).toBe(0)
       expect(result.stdout, cmd).toContain("pushback apps create NAME")
     }
-  })
+  }, 120_000)
 })
 
 /** The instructions of the Dockerfile's stages, in order (continuation lines joined). */

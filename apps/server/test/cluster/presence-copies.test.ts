@@ -133,3 +133,23 @@ it("a node that restarts under the same id is copied again, its old sessions gon
     return (await hmgets()) === 0
   })
 })
+
+it("asks nothing of Redis when every recipient is online on this node", async () => {
+  const c = startNode("node-c") // a new node: no list of live nodes read yet
+  try {
+    await c.runtime.runPromise(Presence)
+    c.hub.add(session("u7"))
+    c.hub.add(session("u8"))
+    const listed = async () =>
+      Number(/^cmdstat_zrangebyscore:calls=(\d+)/m.exec(await admin.info("commandstats"))?.[1] ?? 0)
+    await admin.config("RESETSTAT")
+    expect(await onlineOf(c, ["u7", "u8"])).toEqual(["u7", "u8"])
+    expect(await listed()).toBe(0)
+    // one recipient that is not here: the other nodes are listed and asked
+    b.hub.add(session("u9"))
+    await eventually(async () => (await onlineOf(c, ["u7", "u9"])).join() === "u7,u9")
+    expect(await listed()).toBeGreaterThan(0)
+  } finally {
+    await c.runtime.dispose()
+  }
+})

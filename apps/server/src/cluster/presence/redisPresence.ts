@@ -64,22 +64,26 @@ export const layerRedisPresence = Layer.scoped(
     const current = (nodes: ReadonlyArray<string>) => (ready() ? copies.current(nodes) : undefined)
     /**
      * This node's answer with the other live nodes': from their copies when `copied` can and
-     * they are current, else by `ask` on their keys; this node's answer alone without Redis.
+     * they are current, else by `ask` on their keys; this node's answer alone without Redis, or
+     * when `whole` says it already is the whole answer.
      */
     const across = <A>(
       mine: Effect.Effect<A>,
       ask: (others: ReadonlyArray<string>, mine: A) => Effect.Effect<A, unknown>,
-      copied?: (held: ReadonlyArray<Copy>, mine: A) => A
+      copied?: (held: ReadonlyArray<Copy>, mine: A) => A,
+      whole?: (mine: A) => boolean
     ) =>
       Effect.flatMap(mine, (m) =>
-        others().pipe(
-          Effect.flatMap((nodes) => {
-            if (nodes.length === 0) return Effect.succeed(m)
-            const held = copied === undefined ? undefined : current(nodes)
-            return held === undefined ? ask(nodes, m) : Effect.succeed(copied!(held, m))
-          }),
-          Effect.orElseSucceed(() => m)
-        )
+        whole?.(m)
+          ? Effect.succeed(m)
+          : others().pipe(
+              Effect.flatMap((nodes) => {
+                if (nodes.length === 0) return Effect.succeed(m)
+                const held = copied === undefined ? undefined : current(nodes)
+                return held === undefined ? ask(nodes, m) : Effect.succeed(copied!(held, m))
+              }),
+              Effect.orElseSucceed(() => m)
+            )
       )
     const asking =
       <A>(ask: (others: ReadonlyArray<string>, mine: A) => Promise<A>) =>
@@ -136,7 +140,9 @@ export const layerRedisPresence = Layer.scoped(
               (found) => new Set([...mine, ...rest.filter((_, i) => found[i] === true)])
             )
           },
-          (held, mine) => new Set(users.filter((u) => mine.has(u) || sessionsIn(held, app, u) > 0))
+          (held, mine) => new Set(users.filter((u) => mine.has(u) || sessionsIn(held, app, u) > 0)),
+          // every recipient is online here (mine ⊆ users): the other nodes cannot add one
+          (mine) => mine.size === users.length
         ),
       onlineUsers: (app) =>
         across(

@@ -8,12 +8,12 @@
  *
  * Every wait is for a condition (`waitForFunction`, a polled `until`), never a fixed sleep.
  */
-import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { eventually, request, type TestApp, userToken, useServer } from "@pushback/testkit"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { launchChromium } from "./chromium.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { commandOk } from "../../scripts/vitest/command.mjs"
 import { GLOBAL_BUILD, type Site, startSite } from "./fixtures-sdk/site.js"
 
 type Transport = "websocket" | "sse" | "poll"
@@ -48,7 +48,7 @@ const contexts: Array<BrowserContext> = []
 
 beforeAll(async () => {
   if (!existsSync(GLOBAL_BUILD)) {
-    execFileSync("pnpm", ["--filter", "@pushback/browser", "build"], { stdio: "ignore" })
+    await commandOk("pnpm", ["--filter", "@pushback/browser", "build"])
   }
   app = await server.newApp("browser-sdk")
   site = await startSite((user) => server.userToken(app, user, { ttlSeconds: tokenTtl }))

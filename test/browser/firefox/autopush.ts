@@ -7,7 +7,6 @@
  * endpoint is relayed to the browser as `{messageType: "notification", channelID, version, data,
  * headers: {encoding: "aes128gcm"}}` with the encrypted body as is: the browser decrypts it.
  */
-import { execFileSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer as createHttpServer } from "node:http"
@@ -15,19 +14,16 @@ import { createServer as createHttpsServer } from "node:https"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type WebSocket, WebSocketServer } from "ws"
+import { commandOk } from "../../../scripts/vitest/command.mjs"
 
 /** Starts the stand-in; `wsUrl` goes in Firefox's prefs, `caFile` in the server's environment. */
 export const startAutopush = async () => {
   const dir = mkdtempSync(join(tmpdir(), "pushback-autopush-"))
-  execFileSync(
-    "openssl",
-    [
-      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-      ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2"],
-      ...["-subj", "/CN=pushback autopush stand-in", "-addext", "subjectAltName=IP:127.0.0.1"]
-    ],
-    { stdio: "ignore" }
-  )
+  await commandOk("openssl", [
+    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+    ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2"],
+    ...["-subj", "/CN=pushback autopush stand-in", "-addext", "subjectAltName=IP:127.0.0.1"]
+  ])
   const channels = new Map<string, WebSocket>()
   /** What happened, for the test's messages when something does not. */
   const log: Array<string> = []

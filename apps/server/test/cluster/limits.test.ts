@@ -3,7 +3,6 @@
  * the concurrent long-polls of a user are counted in Redis, so two nodes together allow what
  * one would. And a node whose Redis does not answer refuses to start, saying so.
  */
-import { spawnSync } from "node:child_process"
 import {
   CLI_PATH,
   createApp,
@@ -15,6 +14,7 @@ import {
   userToken
 } from "@pushback/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
+import { command } from "../../../../scripts/vitest/command.mjs"
 import { liveSessions } from "../transports/helpers.js"
 
 const RATE = 10
@@ -89,7 +89,7 @@ describe("limits across nodes", () => {
 
   it("a node whose Redis does not answer fails to start with one line naming --redis", async () => {
     const nowhere = `redis://127.0.0.1:${await freePort()}`
-    const result = spawnSync(
+    const result = await command(
       process.execPath,
       [
         CLI_PATH,
@@ -103,7 +103,7 @@ describe("limits across nodes", () => {
         "--redis",
         nowhere
       ],
-      { encoding: "utf8", timeout: 20_000, env: { ...process.env, PUSHBACK_ADMIN_TOKEN: "t".repeat(32) } }
+      { timeoutMs: 20_000, env: { ...process.env, PUSHBACK_ADMIN_TOKEN: "t".repeat(32) } }
     )
     expect(result.status).toBe(1)
     expect(result.stdout).not.toContain("ready on")

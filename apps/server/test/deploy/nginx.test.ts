@@ -5,7 +5,6 @@
  * loopback), the node's address, and a certificate made here (self-signed, for 127.0.0.1); testkit's
  * startNginx wraps it in a main config of its own.
  */
-import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { connect as tlsConnect } from "node:tls"
@@ -27,6 +26,7 @@ import {
 } from "@pushback/testkit"
 import { Agent, setGlobalDispatcher } from "undici"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { commandOk } from "../../../../scripts/vitest/command.mjs"
 import { connectSse, transport } from "../transports/clients.js"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../..")
@@ -69,27 +69,23 @@ beforeAll(async () => {
   const work = nginxWorkDir()
   const certFile = join(work, "cert.pem")
   const keyFile = join(work, "key.pem")
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile
-    ],
-    { stdio: "ignore" }
-  )
+  await commandOk("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    keyFile,
+    "-out",
+    certFile
+  ])
   cert = readFileSync(certFile, "utf8")
   // fetch (REST, SSE, long-poll) trusts this certificate, and only this one
   setGlobalDispatcher(new Agent({ connect: { ca: cert } }))

@@ -3,13 +3,13 @@
  * them, in order, in one bash, against a real server whose data folder is the working
  * directory (so `cat data/admin-token` works), and checks what the text says they print.
  */
-import { execFileSync } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startServer } from "@pushback/testkit"
 import { expect, it } from "vitest"
+import { commandOk } from "../../../../scripts/vitest/command.mjs"
 
 const doc = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../docs/getting-started.md")
 
@@ -21,7 +21,7 @@ it("runs the getting-started shell blocks as written", async () => {
   const server = await startServer({ dataDir: join(cwd, "data"), env: { PUSHBACK_ADMIN_TOKEN: "" } })
   try {
     const script = ["set -euo pipefail", ...blocks].join("\n").replaceAll("http://localhost:8080", server.url)
-    const out = execFileSync("bash", ["-c", script], { cwd, encoding: "utf8" })
+    const out = (await commandOk("bash", ["-c", script], { cwd })).stdout
     expect(out).toContain('{"ok":true}')
     expect(out).toContain('{"registered":2}')
     expect(out).toMatch(/\{"id":"call_[^"]+","recipients":1,"online":0,"emails":0,"pushes":0\}/)

@@ -3,13 +3,13 @@
  * order, in one bash, against a real server whose data folder is the working directory (so
  * `cat data/admin-token` works), and checks what each seed's calls answer.
  */
-import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startServer } from "@pushback/testkit"
 import { expect, it } from "vitest"
+import { commandOk } from "../../../../scripts/vitest/command.mjs"
 
 const doc = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../docs/migrating.md")
 
@@ -21,7 +21,7 @@ it("runs the migrating guide's curl examples as written", async () => {
   const server = await startServer({ dataDir: join(cwd, "data"), env: { PUSHBACK_ADMIN_TOKEN: "" } })
   try {
     const script = ["set -euo pipefail", ...blocks].join("\n").replaceAll("http://localhost:8080", server.url)
-    const lines = execFileSync("bash", ["-c", script], { cwd, encoding: "utf8" }).split("\n")
+    const lines = (await commandOk("bash", ["-c", script], { cwd })).stdout.split("\n")
     expect(lines[0]).toBe('{"registered":2}')
     expect(lines[1]).toMatch(/^\{"id":"call_[^"]+","recipients":2,"online":0,"emails":0,"pushes":0\}$/)
     expect(lines[2]).toBe('{"token":"')

@@ -5,9 +5,9 @@
  * naming it before the 4400 close; malformed JSON says where; `pushback --help` lists every
  * option of `serve`.
  */
-import { spawnSync } from "node:child_process"
 import { CLI_PATH, connectWs, localToken, request, type TestApp, useServer } from "@pushback/testkit"
 import { beforeAll, describe, expect, it } from "vitest"
+import { command } from "../../../../scripts/vitest/command.mjs"
 import { expectError } from "./helpers.js"
 
 const server = useServer()
@@ -116,8 +116,8 @@ describe("WebSocket frames", () => {
 })
 
 describe("pushback --help", () => {
-  it("lists every option of serve, --redis and --smtp included", () => {
-    const help = spawnSync(process.execPath, [CLI_PATH, "--help"], { encoding: "utf8" })
+  it("lists every option of serve, --redis and --smtp included", async () => {
+    const help = await command(process.execPath, [CLI_PATH, "--help"])
     expect(help.status).toBe(0)
     for (const option of ["--port", "--host", "--db", "--redis", "--smtp", "--config", "--local"]) {
       expect(help.stdout).toContain(option)

@@ -12,13 +12,14 @@
  * within about a second with exit 0 and sessions closed 1001, and a stop in the first half second
  * after start is honoured (exit 0), not ignored for 10 s and killed (exit 137).
  */
-import { execFile, execFileSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { connectWs, freePort, request } from "@pushback/testkit"
 import { afterAll, beforeAll, expect, it } from "vitest"
+import { commandOk } from "../../../../scripts/vitest/command.mjs"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../..")
 /** Kept between runs on one machine: the containers.conf and debootstrap's work folder. */
@@ -102,8 +103,8 @@ it("runs as a user would: ready, healthy, uid 1000, an app kept across a restart
   await podman("volume", "rm", "-f", volume).catch(() => undefined)
   const { url } = await start(name, volume)
   await ready(url)
-  // exit 0 (execFileSync throws otherwise), and podman records the container as healthy
-  execFileSync("podman", ["healthcheck", "run", name], { env, stdio: "ignore" })
+  // exit 0 (commandOk throws otherwise), and podman records the container as healthy
+  await commandOk("podman", ["healthcheck", "run", name], { env })
   expect(await podman("inspect", name, "--format", "{{.State.Health.Status}}")).toBe("healthy")
   expect(await podman("exec", name, "node", "-p", "process.getuid()")).toBe("1000")
   expect(await podman("top", name, "user")).toMatch(/\bnode\b/)

@@ -10,7 +10,7 @@
  * HEALTHCHECK command, which must pass on a ready node and fail without one. The systemd unit of
  * docs/deploy.md is checked by `systemd-analyze verify` and its ExecStart run the same way.
  */
-import { execFile, spawnSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -148,22 +148,22 @@ describe("the Dockerfile", () => {
         imageEnv[k!] = v!.replace(/^sqlite:\/data\//, `sqlite:${data}/`)
     }
     expect(imageEnv["PUSHBACK_DATABASE_URL"]).toBe(`sqlite:${data}/pushback.db`)
-    const [command, ...args] = (JSON.parse(instruction("CMD")[0]!) as Array<string>).map((a) =>
+    const [program, ...args] = (JSON.parse(instruction("CMD")[0]!) as Array<string>).map((a) =>
       a.replace("/opt/pushback", dir)
     )
     // the image listens on 0.0.0.0:8080; here the port is a free one on loopback
     const runEnv = { ...env, ...imageEnv, PUSHBACK_HOST: "127.0.0.1", PUSHBACK_PORT: "0" }
-    const node = await spawnReady(command!, args, { cwd: data, env: runEnv })
+    const node = await spawnReady(program!, args, { cwd: data, env: runEnv })
     const check = instruction("HEALTHCHECK")[0]!.replace(/^.*?CMD /, "")
-    const healthy = (port: number) =>
-      spawnSync("sh", ["-c", check], { env: { ...env, PUSHBACK_PORT: String(port) } })
+    const healthy = async (port: number) =>
+      (await command("sh", ["-c", check], { env: { ...env, PUSHBACK_PORT: String(port) } })).status
     try {
       expect(node.output()).toContain(`database sqlite:${data}/pushback.db`)
-      expect(healthy(node.port).status).toBe(0)
+      expect(await healthy(node.port)).toBe(0)
     } finally {
       expect(await node.stop()).toBe(0)
     }
-    expect(healthy(node.port).status).toBe(1)
+    expect(await healthy(node.port)).toBe(1)
     rmSync(data, { recursive: true, force: true })
   })
 })
@@ -177,10 +177,10 @@ describe("the systemd unit (deploy/systemd/pushback.service)", () => {
       .filter((l) => l.startsWith(`${key}=`))
       .map((l) => l.slice(key.length + 1))
 
-  it("passes systemd-analyze verify, its ExecStart pointing at the installed folder", () => {
+  it("passes systemd-analyze verify, its ExecStart pointing at the installed folder", async () => {
     const adapted = join(dir, "pushback.service")
     writeFileSync(adapted, unit.replaceAll("/opt/pushback", dir))
-    const result = spawnSync("systemd-analyze", ["verify", adapted], { encoding: "utf8" })
+    const result = await command("systemd-analyze", ["verify", adapted])
     expect(result.status, result.stderr).toBe(0)
     expect(result.stderr.trim()).toBe("")
   })
@@ -194,9 +194,9 @@ describe("the systemd unit (deploy/systemd/pushback.service)", () => {
     }
     expect(values("WorkingDirectory")).toEqual(["/var/lib/pushback"])
     expect(unitEnv["PUSHBACK_DATABASE_URL"]).toBe(`sqlite:${state}/pushback.db`)
-    const [command, ...args] = values("ExecStart")[0]!.replace("/opt/pushback", dir).split(" ")
+    const [program, ...args] = values("ExecStart")[0]!.replace("/opt/pushback", dir).split(" ")
     // 127.0.0.1:8080 in the unit; a free port here
-    const node = await spawnReady(command!, args, {
+    const node = await spawnReady(program!, args, {
       cwd: state,
       env: { ...env, ...unitEnv, PUSHBACK_PORT: "0" }
     })

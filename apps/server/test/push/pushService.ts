@@ -8,13 +8,13 @@
  * subscription is a browser's: its own P-256 key pair and auth secret. Tests script answers
  * (410, 429 with `Retry-After`, 5xx) per subscription, and take the service down and up.
  */
-import { execFileSync } from "node:child_process"
 import { createECDH, createPublicKey, type ECDH, randomBytes, verify } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:https"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import ece from "http_ece"
+import { commandOk } from "../../../../scripts/vitest/command.mjs"
 
 /** A push as the service received it, decrypted. */
 export interface ReceivedPush {
@@ -40,31 +40,27 @@ export interface TestSubscription {
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made with openssl; its files' directory. */
-const makeCertificate = () => {
+const makeCertificate = async () => {
   const dir = mkdtempSync(join(tmpdir(), "pushback-push-tls-"))
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-      "-days",
-      "2",
-      "-subj",
-      "/CN=pushback test push service",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost"
-    ],
-    { stdio: "ignore" }
-  )
+  await commandOk("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    join(dir, "key.pem"),
+    "-out",
+    join(dir, "cert.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=pushback test push service",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost"
+  ])
   return dir
 }
 
@@ -111,7 +107,7 @@ const vapidProblem = (
 
 /** Starts the service; `subject` is the VAPID subject the server is configured with. */
 export const startPushService = async (subject: string) => {
-  const dir = makeCertificate()
+  const dir = await makeCertificate()
   const browsers = new Map<string, { ecdh: ECDH; auth: string }>()
   const scripted = new Map<string, Array<Answer>>()
   const received: Array<ReceivedPush> = []

@@ -5,15 +5,15 @@
  * same endpoint, removed, capped at 10 per user (the oldest goes) and erased with its user;
  * bad bodies and endpoints refused with 400 and nothing stored.
  */
-import { spawnSync } from "node:child_process"
 import { CLI_PATH, request, testDatabaseUrl, userToken } from "@pushback/testkit"
 import { describe, expect, it } from "vitest"
+import { command } from "../../../../scripts/vitest/command.mjs"
 import { postSubscription, pushSuite, subscribeOk, subscriptionsOf } from "./helpers.js"
 
 const suite = pushSuite("push-subscriptions")
 
 const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env }, encoding: "utf8" })
+  command(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, ...env } })
 
 describe("the VAPID key", () => {
   it("is served without a credential, kept in the database, and printed by pushback push keys", async () => {
@@ -26,7 +26,7 @@ describe("the VAPID key", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("*")
     expect(res.body.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/)
     // The server's own database (SQLite here, PostgreSQL in the server-pg project).
-    const printed = cli(["push", "keys", "--db", await testDatabaseUrl(server.dataDir)])
+    const printed = await cli(["push", "keys", "--db", await testDatabaseUrl(server.dataDir)])
     expect(printed.status, printed.stderr).toBe(0)
     expect(printed.stdout.trim()).toBe(res.body.publicKey)
   })
@@ -38,9 +38,11 @@ describe("the VAPID key", () => {
       PUSHBACK_VAPID_PUBLIC_KEY: `B${"A".repeat(86)}`,
       PUSHBACK_VAPID_PRIVATE_KEY: "A".repeat(43)
     }
-    const given = cli(["push", "keys", ...db], pair)
+    const given = await cli(["push", "keys", ...db], pair)
     expect(given.stdout.trim()).toBe(pair.PUSHBACK_VAPID_PUBLIC_KEY)
-    const half = cli(["push", "keys", ...db], { PUSHBACK_VAPID_PUBLIC_KEY: pair.PUSHBACK_VAPID_PUBLIC_KEY })
+    const half = await cli(["push", "keys", ...db], {
+      PUSHBACK_VAPID_PUBLIC_KEY: pair.PUSHBACK_VAPID_PUBLIC_KEY
+    })
     expect(half.status).toBe(1)
     expect(half.stderr).toMatch(/give both keys/)
     for (const subject of [
@@ -49,11 +51,11 @@ describe("the VAPID key", () => {
       "http://pushback.example.com",
       "ops@x.org"
     ]) {
-      const refused = cli(["push", "keys", ...db], { PUSHBACK_VAPID_SUBJECT: subject })
+      const refused = await cli(["push", "keys", ...db], { PUSHBACK_VAPID_SUBJECT: subject })
       expect(refused.status, subject).toBe(1)
       expect(refused.stderr).toMatch(/PUSHBACK_VAPID_SUBJECT .*a VAPID subject is mailto:/)
     }
-  })
+  }, 90_000) // six CLI processes
 })
 
 describe("subscriptions", () => {

@@ -5,7 +5,6 @@
  * Redis; a change it missed, or the other node restarting, makes it ask Redis's keys again
  * until it has read a new copy, and every answer along the way is right.
  */
-import { join } from "node:path"
 import { startRedis, type TestRedis } from "@pushback/testkit"
 import { eventually } from "@pushback/testkit"
 import { Effect, Layer, ManagedRuntime } from "effect"
@@ -15,9 +14,10 @@ import { Presence } from "../../src/cluster/presence/Presence.js"
 import { PRESENCE_CHANNEL } from "../../src/cluster/presence/presenceCopies.js"
 import { layerRedisPresence } from "../../src/cluster/presence/redisPresence.js"
 import { layerRedis } from "../../src/cluster/redis.js"
-import { Config, loadConfig } from "../../src/config/Config.js"
+import { Config } from "../../src/config/Config.js"
 import { makeSession, type Session } from "../../src/stream/Session.js"
 import { makeSessions, Sessions, type SessionsShape } from "../../src/stream/Sessions.js"
+import { inProcessConfig, redisCalls } from "./inProcess.js"
 
 const APP = "app_p"
 let redis: TestRedis
@@ -29,7 +29,7 @@ interface TestNode {
 }
 
 const startNode = (id: string): TestNode => {
-  const base = loadConfig({ db: `sqlite:${join("/tmp", "unused.db")}` }, { PUSHBACK_ADMIN_TOKEN: "t" })
+  const base = inProcessConfig()
   const hub = makeSessions()
   const deps = Layer.mergeAll(
     Layer.succeed(Config, { ...base, nodeId: id }),
@@ -55,8 +55,7 @@ const onlineOf = async (n: TestNode, users: ReadonlyArray<string>) =>
   [...(await n.runtime.runPromise(Effect.flatMap(Presence, (p) => p.onlineOf(APP, users))))].sort()
 
 /** How many HMGETs Redis ran since its statistics were reset: the questions not answered from a copy. */
-const hmgets = async (): Promise<number> =>
-  Number(/^cmdstat_hmget:calls=(\d+)/m.exec(await admin.info("commandstats"))?.[1] ?? 0)
+const hmgets = () => redisCalls(admin, "hmget")
 
 let a: TestNode
 let b: TestNode
@@ -140,8 +139,7 @@ it("asks nothing of Redis when every recipient is online on this node", async ()
     await c.runtime.runPromise(Presence)
     c.hub.add(session("u7"))
     c.hub.add(session("u8"))
-    const listed = async () =>
-      Number(/^cmdstat_zrangebyscore:calls=(\d+)/m.exec(await admin.info("commandstats"))?.[1] ?? 0)
+    const listed = () => redisCalls(admin, "zrangebyscore")
     await admin.config("RESETSTAT")
     expect(await onlineOf(c, ["u7", "u8"])).toEqual(["u7", "u8"])
     expect(await listed()).toBe(0)

@@ -4,15 +4,15 @@
  * once per lease, not once per turn. What must hold: together they never admit more than the
  * bucket gives, they admit nearly all of it, and they ask Redis far less often than per turn.
  */
-import { join } from "node:path"
 import { startRedis, type TestRedis } from "@pushback/testkit"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, expect, it } from "vitest"
-import { Config, loadConfig } from "../../src/config/Config.js"
+import { Config } from "../../src/config/Config.js"
 import { layerRedis } from "../../src/cluster/redis.js"
 import { Limits } from "../../src/cluster/limits/Limits.js"
 import { layerRedisLimits } from "../../src/cluster/limits/redisLimits.js"
+import { inProcessConfig, redisCalls } from "./inProcess.js"
 
 const RATE = 1000
 let redis: TestRedis
@@ -22,7 +22,7 @@ const nodes: Array<ManagedRuntime.ManagedRuntime<Limits, unknown>> = []
 beforeAll(async () => {
   redis = await startRedis()
   admin = new Redis(redis.url)
-  const base = loadConfig({ db: `sqlite:${join("/tmp", "unused.db")}` }, { PUSHBACK_ADMIN_TOKEN: "t" })
+  const base = inProcessConfig()
   const config = Layer.succeed(Config, { ...base, limits: { ...base.limits, notifyPerSecond: RATE } })
   for (let i = 0; i < 2; i++) {
     nodes.push(
@@ -38,10 +38,7 @@ afterAll(async () => {
 })
 
 /** How many times Redis ran a script (EVALSHA or EVAL) since its statistics were reset. */
-const scriptCalls = async (): Promise<number> => {
-  const info = await admin.info("commandstats")
-  return [...info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
-}
+const scriptCalls = () => redisCalls(admin, "evalsha", "eval")
 
 /** `count` calls of node `i`, `perTurn` of them in each turn of the event loop; the waits answered. */
 const takeMany = async (i: number, count: number, perTurn: number): Promise<Array<number>> => {

@@ -8,6 +8,7 @@ import { timingSafeEqual } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import { ApiError, unauthorized } from "../http/ApiError.js"
 import { Config } from "../config/Config.js"
+import { attempt, type Plain } from "../http/plain.js"
 import { peekClaims, verifyUserToken } from "./Jwt.js"
 import type { AppRecord } from "../tenancy/TenancyStore.js"
 import { Store } from "../storage/Store.js"
@@ -26,6 +27,8 @@ export interface UserPrincipal {
 export interface AuthShape {
   readonly admin: (credential: string | undefined) => Effect.Effect<void, ApiError>
   readonly app: (credential: string | undefined) => Effect.Effect<AppRecord, ApiError>
+  /** `app` as plain code (http/plain.ts), for the notify path: throws or rejects with the 401. */
+  readonly appOf: (credential: string | undefined) => Plain<AppRecord>
   /** Verifies a user token; `expired` tells an expired token apart from a bad one. */
   readonly user: (token: string | undefined) => Effect.Effect<UserPrincipal, UserTokenError>
 }
@@ -120,17 +123,18 @@ export const makeAuth = Effect.gen(function* () {
       credential !== undefined && sameSecret(credential, config.adminToken)
         ? Effect.void
         : Effect.fail(unauthorized(adminRefusal(credential))),
-    app: (credential) =>
-      Effect.gen(function* () {
-        const id = credential === undefined ? undefined : appIdOfSecret(credential)
-        if (credential === undefined || id === undefined)
-          return yield* unauthorized(appRefusal(credential, config.adminToken))
-        const app = yield* store.getApp(id)
-        if (app === undefined || !sameSecret(credential, app.secret)) {
-          return yield* unauthorized("invalid app secret")
-        }
+    app: (credential) => attempt(() => auth.appOf(credential)),
+    appOf: (credential) => {
+      const id = credential === undefined ? undefined : appIdOfSecret(credential)
+      if (credential === undefined || id === undefined)
+        throw unauthorized(appRefusal(credential, config.adminToken))
+      const checked = (app: AppRecord | undefined) => {
+        if (app === undefined || !sameSecret(credential, app.secret)) throw unauthorized("invalid app secret")
         return app
-      }),
+      }
+      const app = store.findApp(id)
+      return app instanceof Promise ? app.then(checked) : checked(app)
+    },
     user: (token) =>
       Effect.gen(function* () {
         if (token === undefined) return yield* tokenError("a user token is required", false)

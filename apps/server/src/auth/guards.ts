@@ -8,7 +8,8 @@ import { type ApiError, unauthorized } from "../http/ApiError.js"
 import { type Answer, found, type RequestContext, route } from "../http/Route.js"
 import { Store } from "../storage/Store.js"
 import type { AppRecord } from "../tenancy/TenancyStore.js"
-import { Auth, schemeRefusal } from "./Auth.js"
+import { Auth, type AuthShape, schemeRefusal } from "./Auth.js"
+import type { Plain } from "../http/plain.js"
 
 /**
  * 401 when an `Authorization` header came without a bearer credential (a secret sent bare, or
@@ -18,9 +19,19 @@ const schemeChecked = <A, E, R>(
   ctx: RequestContext,
   check: (credential: string | undefined) => Effect.Effect<A, E, R>
 ) => {
-  const header = ctx.headers.authorization
-  const refusal = ctx.credential === undefined ? schemeRefusal(header) : undefined
+  const refusal = refusalOf(ctx)
   return refusal === undefined ? check(ctx.credential) : Effect.fail(unauthorized(refusal))
+}
+
+/** Why the request's `Authorization` header gave no bearer credential, if it did not. */
+const refusalOf = (ctx: RequestContext): string | undefined =>
+  ctx.credential === undefined ? schemeRefusal(ctx.headers.authorization) : undefined
+
+/** The app whose secret the request carries, as plain code (http/plain.ts): throws the 401. */
+export const appChecked = (ctx: RequestContext, appOf: AuthShape["appOf"]): Plain<AppRecord> => {
+  const refusal = refusalOf(ctx)
+  if (refusal !== undefined) throw unauthorized(refusal)
+  return appOf(ctx.credential)
 }
 
 /** Checks the admin token (operator endpoints). */

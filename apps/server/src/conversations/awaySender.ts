@@ -12,6 +12,7 @@
  * through a handle filled once the node's services are made (`LateDelivery`).
  */
 import { Context, Deferred, Effect, Layer } from "effect"
+import { attempt } from "../http/plain.js"
 import { Delivery, type DeliveryShape } from "../notify/Delivery.js"
 import type { OutboxJob } from "../outbox/OutboxStore.js"
 import { exponentialRetry, type SenderSlot, type SendResult } from "../outbox/Sender.js"
@@ -66,8 +67,8 @@ export const awaySender: Effect.Effect<SenderSlot, never, ConversationStore | La
         if (claim === undefined || claim.unread.length === 0) return { _tag: "Cancelled" } as const
         const delivery = yield* Deferred.await(late)
         const last = claim.unread[claim.unread.length - 1]!
-        const outcome = yield* delivery
-          .notify(
+        const outcome = yield* attempt(() =>
+          delivery.notify(
             job.app,
             {
               users: [user],
@@ -81,7 +82,7 @@ export const awaySender: Effect.Effect<SenderSlot, never, ConversationStore | La
             },
             undefined
           )
-          .pipe(Effect.either)
+        ).pipe(Effect.either)
         if (outcome._tag === "Right") return { _tag: "Sent" } as const
         // A repeat with other unread messages: the first attempt's notification stands.
         if (outcome.left.code === "conflict") return { _tag: "Sent" } as const

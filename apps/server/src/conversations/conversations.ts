@@ -20,6 +20,7 @@ import {
   UpdateConversationRequest
 } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
+import { lift } from "../http/plain.js"
 import { Bus } from "../cluster/bus/Bus.js"
 import { Presence } from "../cluster/presence/Presence.js"
 import { ApiError, badRequest, notFound } from "../http/ApiError.js"
@@ -60,7 +61,7 @@ const decodeRequest = <A extends object, I>(schema: Schema.Schema<A, I>, body: u
 
 /** Publishes committed entries (never fails: the bus only wakes sessions). */
 const publish = (app: string, entries: ReadonlyArray<StreamEntry>) =>
-  entries.length === 0 ? Effect.void : Effect.flatMap(Bus, (bus) => bus.publish(app, entries))
+  entries.length === 0 ? Effect.void : Effect.map(Bus, (bus) => bus.publish(app, entries))
 
 /** Creates a conversation: 201 with it; 409 when its id is taken. */
 export const createConversation = (app: string, body: unknown) =>
@@ -145,9 +146,12 @@ const post = (
     const store = yield* ConversationStore
     const c = yield* store.get(app, id)
     if (c === undefined) return { _tag: "NotFound" as const }
-    const online = yield* (yield* Presence).onlineOf(
-      app,
-      c.members.map((m) => m.user)
+    const presence = yield* Presence
+    const online = yield* lift(() =>
+      presence.onlineOf(
+        app,
+        c.members.map((m) => m.user)
+      )
     )
     const outcome = yield* store.post(
       app,

@@ -10,7 +10,15 @@ import { ApiError, badRequest, methodNotAllowed } from "./ApiError.js"
 import { bearer } from "../auth/Auth.js"
 import type { ServerConfig } from "../config/Config.js"
 import type { MetricsShape } from "../stats/Metrics.js"
-import { allowHeader, type Answer, makeRouter, type RequestContext, type Route } from "./Route.js"
+import {
+  allowHeader,
+  type Answer,
+  makeRouter,
+  type PlainHandler,
+  type RequestContext,
+  type Route
+} from "./Route.js"
+import { isForm, parseForm } from "./forms.js"
 import { malformedJson } from "./malformedJson.js"
 
 const CORS_PATH = /^\/(v1\/(me(\/|$)|sse$|poll$|ws$|status\/|push\/)|notifications(\/|$)|api\/status\/)/
@@ -61,38 +69,6 @@ export const nulAt = (value: unknown): string | undefined => {
 const nulRefused = (at: string) => {
   const field = at === "" ? "body" : at
   return badRequest(`${field}: text may not contain the character U+0000 (NUL)`, field)
-}
-
-const isForm = (contentType: string | undefined): boolean =>
-  /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? "")
-
-/**
- * An `application/x-www-form-urlencoded` body as an object: each name's value, an array when the
- * name repeats or ends in `[]` (`users[]=1&users[]=2`, as PHP and jQuery send lists). Undefined
- * when a name or value is not valid percent-encoded UTF-8.
- */
-export const parseForm = (text: string): Record<string, string | Array<string>> | undefined => {
-  const form: Record<string, string | Array<string>> = Object.create(null)
-  for (const pair of text.split("&")) {
-    if (pair === "") continue
-    const at = pair.indexOf("=")
-    let name: string
-    let value: string
-    try {
-      const decode = (s: string) => decodeURIComponent(s.replaceAll("+", " "))
-      name = decode(at < 0 ? pair : pair.slice(0, at))
-      value = at < 0 ? "" : decode(pair.slice(at + 1))
-    } catch {
-      return undefined
-    }
-    const list = name.endsWith("[]")
-    if (list) name = name.slice(0, -2)
-    const prior = form[name]
-    if (prior === undefined) form[name] = list ? [value] : value
-    else if (Array.isArray(prior)) prior.push(value)
-    else form[name] = [prior, value]
-  }
-  return { ...form }
 }
 
 /** Sets the CORS headers of §3.6 when the path and origin call for them. */
@@ -189,6 +165,35 @@ export const makeRequestListener = <R>(
   metrics: MetricsShape
 ) => {
   const match = makeRouter(routes)
+  // Plain handlers, each made from the services at its route's first request.
+  const plain = new Map<Route<R>, PlainHandler | Promise<PlainHandler>>()
+  const plainOf = (route: Route<R>, make: NonNullable<Route<R>["plain"]>) => {
+    let handle = plain.get(route)
+    if (handle === undefined) {
+      const made = runtime.runPromise(make)
+      plain.set(route, made)
+      // Kept once made; a failure (a defect in a service) is tried again by the next request.
+      made.then(
+        (h) => plain.set(route, h),
+        () => plain.delete(route)
+      )
+      handle = made
+    }
+    return handle
+  }
+  /** Runs a plain handler: its answer, the ApiError it refused with, or a 500 for anything else. */
+  const runPlain = async (route: Route<R>, make: NonNullable<Route<R>["plain"]>, ctx: RequestContext) => {
+    try {
+      const handle = plainOf(route, make)
+      return await (typeof handle === "function" ? handle : await handle)(ctx)
+    } catch (e) {
+      if (e instanceof ApiError) return e
+      console.error(
+        `[pushback] internal error on ${ctx.method} ${ctx.path}: ${(e as Error)?.stack ?? String(e)}`
+      )
+      return new ApiError({ code: "internal", message: "internal error" })
+    }
+  }
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     metrics.counters.httpRequests++
     res.on("finish", () => {
@@ -268,6 +273,10 @@ export const makeRequestListener = <R>(
         body,
         credential: bearer(req.headers.authorization),
         baseUrl: `${proto}://${req.headers.host ?? "localhost"}`
+      }
+      if (found.route.plain !== undefined) {
+        const answer = await runPlain(found.route, found.route.plain, ctx)
+        return answer instanceof ApiError ? sendError(res, answer) : send(res, answer)
       }
       const exit = await runtime.runPromiseExit(
         found.route.handler(ctx).pipe(Effect.withTracerEnabled(false))

@@ -6,8 +6,9 @@
  */
 import type { IncomingHttpHeaders } from "node:http"
 import { describeParseError, ListQuery } from "@pushback/protocol"
-import { Effect, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { ApiError, badInput, badRequest } from "./ApiError.js"
+import { attempt, type Plain } from "./plain.js"
 
 /** What a handler sees of a request. */
 export interface RequestContext {
@@ -35,11 +36,19 @@ export interface Answer {
 /** A request handler that uses the services `R`. */
 export type Handler<R> = (ctx: RequestContext) => Effect.Effect<Answer, ApiError, R>
 
+/** A plain handler (plain.ts): answers, or throws or rejects with an ApiError. */
+export type PlainHandler = (ctx: RequestContext) => Plain<Answer>
+
 /** A route: method, pattern such as `/v1/users/:userId`, and a handler using the services `R`. */
 export interface Route<R> {
   readonly method: string
   readonly pattern: string
   readonly handler: Handler<R>
+  /**
+   * A plain handler made once from the services (`plainRoute`): the edge calls it instead of
+   * running `handler` (which runs the same function) in a fiber per request.
+   */
+  readonly plain?: Effect.Effect<PlainHandler, never, R>
   /**
    * Also takes `application/x-www-form-urlencoded` bodies (the seed-compatible endpoints of
    * PROTOCOL.md §9): the handler then sees an object of strings, an array for a repeated name.
@@ -65,6 +74,21 @@ export const route = <R = never>(
   ...options
 })
 
+/**
+ * A route whose handler is plain code (plain.ts), made once from the services by `make`: for the
+ * hot paths, where a fiber per request would cost more than the work.
+ */
+export const plainRoute = <R = never>(
+  method: string,
+  pattern: string,
+  make: Effect.Effect<PlainHandler, never, R>
+): Route<R> => ({
+  method,
+  pattern,
+  handler: (ctx) => Effect.flatMap(make, (handle) => attempt(() => handle(ctx))),
+  plain: make
+})
+
 /** 200 with a JSON body. */
 export const ok = (json: unknown, status = 200): Answer => ({ status, json })
 
@@ -80,15 +104,22 @@ export const PageQuery = Schema.Struct({ limit: ListQuery.fields.limit, offset: 
  * dropped), named with the closest known one; the seed-compatible endpoints (§9) build their v1
  * body from the fields they know, so their callers' extra fields never reach this.
  */
-export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: unknown): Effect.Effect<A, ApiError> => {
-  if (body === undefined) return Effect.fail(badRequest("body: a JSON object is required", "body"))
+export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: unknown): Effect.Effect<A, ApiError> =>
+  attempt(() => decodeBodyNow(schema, body))
+
+/** `decodeBody` as plain code (plain.ts): the decoded body, or throws the 400. */
+export const decodeBodyNow = <A, I>(schema: Schema.Schema<A, I>, body: unknown): A => {
+  if (body === undefined) throw badRequest("body: a JSON object is required", "body")
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return Effect.fail(badRequest("body: must be a JSON object", "body"))
+    throw badRequest("body: must be a JSON object", "body")
   }
-  return Schema.decodeUnknown(schema)(body, { errors: "first", onExcessProperty: "error" }).pipe(
-    Effect.mapError((e) => badInput(describeParseError(e)))
-  )
+  const decoded = Schema.decodeUnknownEither(schema)(body, DECODE)
+  if (Either.isLeft(decoded)) throw badInput(describeParseError(decoded.left))
+  return decoded.right
 }
+
+/** How bodies are decoded: the first problem is enough, and a field the schema lacks is one. */
+const DECODE = { errors: "first", onExcessProperty: "error" } as const
 
 /** Decodes query parameters (first value of each) with a schema; a failure is 400. */
 export const decodeQuery = <A, I>(

@@ -25,12 +25,15 @@ import { PUSH } from "../push/PushStore.js"
 
 /** The Delivery interface. */
 export interface DeliveryShape {
-  /** Stores one notification per recipient and wakes their sessions. */
+  /**
+   * Stores one notification per recipient and wakes their sessions. Plain code (http/plain.ts):
+   * the promise rejects with an ApiError for a call refused.
+   */
   readonly notify: (
     app: string,
     request: NotifyRequest,
     idempotencyKey: string | undefined
-  ) => Effect.Effect<NotifyResponse, ApiError>
+  ) => Promise<NotifyResponse>
   /** Applies a mark for one user; answers the ids it changed (one stream entry when any). */
   readonly mark: (
     app: string,
@@ -113,109 +116,107 @@ export const makeDelivery = Effect.gen(function* () {
     return { force: push.force === true, after: push.after ?? 0 }
   }
 
-  const notify: DeliveryShape["notify"] = (app, req, headerKey) =>
-    Effect.gen(function* () {
-      const key = req.idempotencyKey ?? headerKey
-      const now = new Date()
-      const createdAt = now.toISOString()
-      // `message` is chat's own type (an away member's notification, PROTOCOL.md §13): always known.
-      if (req.type !== undefined && req.type !== "message") {
-        const types = yield* store.listEventTypes(app)
-        if (types.length > 0 && !types.some((t) => t.name === req.type)) {
-          return yield* unknownEventType(
-            "type",
-            types.map((t) => t.name)
-          )
-        }
+  const notify: DeliveryShape["notify"] = async (app, req, headerKey) => {
+    const key = req.idempotencyKey ?? headerKey
+    const now = new Date()
+    const createdAt = now.toISOString()
+    // `message` is chat's own type (an away member's notification, PROTOCOL.md §13): always known.
+    if (req.type !== undefined && req.type !== "message") {
+      const types = await store.findEventTypes(app)
+      if (types.length > 0 && !types.some((t) => t.name === req.type)) {
+        throw unknownEventType(
+          "type",
+          types.map((t) => t.name)
+        )
       }
-      // The part every recipient shares, serialized once for the call and once for the frames.
-      const fields: SharedNotification = {
-        type: req.type ?? null,
-        title: req.title ?? null,
-        content: JSON.stringify(req.content),
-        url: req.url ?? null,
-        icon: req.icon ?? null,
-        image: req.image ?? null,
-        data: req.data === undefined ? null : JSON.stringify(req.data),
-        author: req.author ?? null,
-        createdAt
-      }
-      const shared = encodeShared(fields)
-      if (Buffer.byteLength(shared) + 512 > config.limits.notificationBytes) {
-        return yield* new ApiError({
-          code: "payload_too_large",
-          message: `the notification is larger than ${config.limits.notificationBytes} bytes once serialized`
-        })
-      }
-      const users = req.users === undefined ? undefined : dedupeUsers(req.users)
-      if (users !== undefined && users.length > config.limits.usersPerNotify) {
-        return yield* badRequest(`users: at most ${config.limits.usersPerNotify} users per call`, "users")
-      }
-      const stem = randomId()
-      const outcome = yield* timed(
-        store.notify({
-          app,
-          callId: `call_${stem}`,
-          stem,
-          fields,
-          shared,
-          users,
-          topics: req.topics,
-          exclude: req.exclude,
-          // Who is online anywhere as the call is stored (the answer's `online`, email's "offline").
-          online:
-            users === undefined || req.topics !== undefined
-              ? yield* presence.onlineUsers(app)
-              : [
-                  ...(yield* presence.onlineOf(
-                    app,
-                    users.map((u) => u.id)
-                  ))
-                ],
-          email: req.email === undefined ? null : JSON.stringify(req.email),
-          emailPlan: emailPlanOf(req.email),
-          push: req.push === undefined ? null : JSON.stringify(req.push),
-          pushPlan: pushPlanOf(req.push),
-          idempotency:
-            key === undefined
-              ? undefined
-              : {
-                  key,
-                  bodyHash: bodyHash(req),
-                  notBefore: new Date(
-                    now.getTime() - config.limits.idempotencyTtlSeconds * 1000
-                  ).toISOString()
-                }
-        })
-      )
-      switch (outcome._tag) {
-        case "Conflict":
-          return yield* new ApiError({
-            code: "conflict",
-            message: "this idempotency key was used with a different request body"
-          })
-        case "Repeated":
-          // A key stored before Web Push kept an answer without `pushes`: it queued none.
-          return { ...outcome.response, pushes: outcome.response.pushes ?? 0 }
-        case "UnknownTopic":
-          return yield* new ApiError({
-            code: "not_found",
-            message: `topic ${outcome.key} not found`,
-            details: { field: "topics" }
-          })
-        case "Stored":
-          if (outcome.entries.length > 0) yield* bus.publish(app, outcome.entries, { stem, shared })
-          if (outcome.response.emails > 0 || outcome.response.pushes > 0) outbox.wake()
-          return outcome.response
-      }
+    }
+    // The part every recipient shares, serialized once for the call and once for the frames.
+    const fields: SharedNotification = {
+      type: req.type ?? null,
+      title: req.title ?? null,
+      content: JSON.stringify(req.content),
+      url: req.url ?? null,
+      icon: req.icon ?? null,
+      image: req.image ?? null,
+      data: req.data === undefined ? null : JSON.stringify(req.data),
+      author: req.author ?? null,
+      createdAt
+    }
+    const shared = encodeShared(fields)
+    if (Buffer.byteLength(shared) + 512 > config.limits.notificationBytes) {
+      throw new ApiError({
+        code: "payload_too_large",
+        message: `the notification is larger than ${config.limits.notificationBytes} bytes once serialized`
+      })
+    }
+    const users = req.users === undefined ? undefined : dedupeUsers(req.users)
+    if (users !== undefined && users.length > config.limits.usersPerNotify) {
+      throw badRequest(`users: at most ${config.limits.usersPerNotify} users per call`, "users")
+    }
+    const stem = randomId()
+    // Who is online anywhere as the call is stored (the answer's `online`, email's "offline").
+    const online =
+      users === undefined || req.topics !== undefined
+        ? await presence.onlineUsers(app)
+        : [
+            ...(await presence.onlineOf(
+              app,
+              users.map((u) => u.id)
+            ))
+          ]
+    const started = performance.now()
+    const outcome = await store.notify({
+      app,
+      callId: `call_${stem}`,
+      stem,
+      fields,
+      shared,
+      users,
+      topics: req.topics,
+      exclude: req.exclude,
+      online,
+      email: req.email === undefined ? null : JSON.stringify(req.email),
+      emailPlan: emailPlanOf(req.email),
+      push: req.push === undefined ? null : JSON.stringify(req.push),
+      pushPlan: pushPlanOf(req.push),
+      idempotency:
+        key === undefined
+          ? undefined
+          : {
+              key,
+              bodyHash: bodyHash(req),
+              notBefore: new Date(now.getTime() - config.limits.idempotencyTtlSeconds * 1000).toISOString()
+            }
     })
+    commitTime.observe((performance.now() - started) / 1000)
+    switch (outcome._tag) {
+      case "Conflict":
+        throw new ApiError({
+          code: "conflict",
+          message: "this idempotency key was used with a different request body"
+        })
+      case "Repeated":
+        // A key stored before Web Push kept an answer without `pushes`: it queued none.
+        return { ...outcome.response, pushes: outcome.response.pushes ?? 0 }
+      case "UnknownTopic":
+        throw new ApiError({
+          code: "not_found",
+          message: `topic ${outcome.key} not found`,
+          details: { field: "topics" }
+        })
+      case "Stored":
+        if (outcome.entries.length > 0) bus.publish(app, outcome.entries, { stem, shared })
+        if (outcome.response.emails > 0 || outcome.response.pushes > 0) outbox.wake()
+        return outcome.response
+    }
+  }
 
   const mark: DeliveryShape["mark"] = (app, user, kind, target) =>
     Effect.gen(function* () {
       const { ids, entries, queued } = yield* timed(
         store.mark(app, user, kind, target, new Date().toISOString())
       )
-      if (entries.length > 0) yield* bus.publish(app, entries)
+      if (entries.length > 0) bus.publish(app, entries)
       if (queued !== undefined && queued > 0) outbox.wake()
       return ids
     })

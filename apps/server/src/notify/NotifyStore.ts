@@ -83,8 +83,9 @@ export interface NotifyStore {
    * Stores a notify call in one transaction: the idempotency key, the audience (preferences
    * applied), each recipient's next seq, their notifications and stream entries, the call.
    * Answers once committed (a 2xx means on disk); concurrent calls may share one commit.
+   * A promise (http/plain.ts): it is on every notify's path.
    */
-  readonly notify: (job: NotifyJob) => Effect.Effect<NotifyOutcome>
+  readonly notify: (job: NotifyJob) => Promise<NotifyOutcome>
   /** The app's notify calls, newest first, with their counts. */
   readonly listCalls: (
     app: string,

@@ -4,11 +4,12 @@
  * app's recent calls, and one call with its counts, its email counts and a page of its
  * recipients. The v1 API, the operator's test notification and every seed's notify call these.
  */
-import { DefaultLimits, NotifyRequest } from "@pushback/protocol"
+import { DefaultLimits, NotifyRequest, type NotifyResponse } from "@pushback/protocol"
 import { Effect } from "effect"
 import { Limits } from "../cluster/limits/Limits.js"
 import { ApiError, badRequest } from "../http/ApiError.js"
-import { decodeBody, found } from "../http/Route.js"
+import { attempt } from "../http/plain.js"
+import { decodeBodyNow, found } from "../http/Route.js"
 import { Metrics } from "../stats/Metrics.js"
 import { PushStore } from "../push/PushStore.js"
 import { Store } from "../storage/Store.js"
@@ -26,43 +27,55 @@ export interface Page {
   readonly offset?: number | undefined
 }
 
-/** The `Idempotency-Key` header's value, checked: 1-255 characters. */
-const idempotencyKeyOf = (
-  header: string | ReadonlyArray<string> | undefined
-): Effect.Effect<string | undefined, ApiError> => {
-  if (header === undefined) return Effect.succeed(undefined)
+/** The `Idempotency-Key` header's value, checked: 1-255 characters (throws the 400). */
+const idempotencyKeyOf = (header: string | ReadonlyArray<string> | undefined): string | undefined => {
+  if (header === undefined) return undefined
   const key = typeof header === "string" ? header : header[0]
   if (key === undefined || key.length === 0 || key.length > DefaultLimits.maxIdempotencyKeyLength) {
-    return Effect.fail(badRequest("Idempotency-Key: must be 1-255 characters", "Idempotency-Key"))
+    throw badRequest("Idempotency-Key: must be 1-255 characters", "Idempotency-Key")
   }
-  return Effect.succeed(key)
+  return key
 }
 
-/**
- * A notify call of `app`: its rate limit taken, then its body (not yet validated) and its
- * `Idempotency-Key` header checked, stored and published by Delivery, and counted in the metrics.
- */
-export const notify = (
+/** Makes a notify call of `app` with a body (not yet validated) and an `Idempotency-Key` header. */
+export type NotifyCall = (
   app: { readonly id: string },
   body: unknown,
   idempotencyKey: string | ReadonlyArray<string> | undefined
-) =>
-  Effect.gen(function* () {
-    const wait = yield* (yield* Limits).takeNotify(app.id)
-    if (wait > 0) {
-      return yield* new ApiError({ code: "rate_limited", message: "too many notify calls", retryAfter: wait })
-    }
-    const request = yield* decodeBody(NotifyRequest, body)
-    const key = yield* idempotencyKeyOf(idempotencyKey)
+) => Promise<NotifyResponse>
+
+/**
+ * Notify calls as plain code (http/plain.ts), made once from the services: the rate limit
+ * taken, then the body and the `Idempotency-Key` header checked, stored and published by
+ * Delivery, and counted in the metrics. Rejects with an ApiError for a call refused.
+ */
+export const makeNotifyCall = Effect.gen(function* () {
+  const limits = yield* Limits
+  const delivery = yield* Delivery
+  const metrics = yield* Metrics
+  const call: NotifyCall = async (app, body, idempotencyKey) => {
+    const wait = await limits.takeNotify(app.id)
+    if (wait > 0)
+      throw new ApiError({ code: "rate_limited", message: "too many notify calls", retryAfter: wait })
+    const request = decodeBodyNow(NotifyRequest, body)
+    const key = idempotencyKeyOf(idempotencyKey)
     const started = performance.now()
-    const response = yield* (yield* Delivery).notify(app.id, request, key)
-    const metrics = yield* Metrics
+    const response = await delivery.notify(app.id, request, key)
     metrics.histograms.notifySeconds.observe((performance.now() - started) / 1000)
     metrics.histograms.fanout.observe(response.recipients)
     metrics.counters.notifyCalls++
     metrics.counters.notificationsStored += response.recipients
     return response
-  })
+  }
+  return call
+})
+
+/** A notify call of `app` as an Effect, for the routes that are not plain (the seeds', the operator's). */
+export const notify = (
+  app: { readonly id: string },
+  body: unknown,
+  idempotencyKey: string | ReadonlyArray<string> | undefined
+) => Effect.flatMap(makeNotifyCall, (call) => attempt(() => call(app, body, idempotencyKey)))
 
 /** The call `callId` of `app` with a page of its recipients; 404 when unknown. */
 export const callDetail = (app: string, callId: string, page: Page) =>

@@ -3,9 +3,10 @@
  * and the operator's test notification and view of an app's calls (admin token, PROTOCOL.md §8).
  */
 import { Effect } from "effect"
-import { appRoute, asApp } from "../auth/guards.js"
-import { decodeQuery, ok, PageQuery, type RequestContext, route } from "../http/Route.js"
-import { callDetail, listCalls, notify } from "./calls.js"
+import { Auth } from "../auth/Auth.js"
+import { appChecked, appRoute, asApp } from "../auth/guards.js"
+import { decodeQuery, ok, PageQuery, plainRoute, type RequestContext, route } from "../http/Route.js"
+import { callDetail, listCalls, makeNotifyCall, notify } from "./calls.js"
 
 /** The page of a list the query asks for. */
 const pageOf = (ctx: RequestContext) => decodeQuery(PageQuery, ctx.query, ["limit", "offset"])
@@ -16,7 +17,15 @@ const notifyAs = (app: { readonly id: string }, ctx: RequestContext) =>
 
 /** Every notify route. */
 export const notifyRoutes = [
-  route("POST", "/v1/notify", (ctx) => Effect.flatMap(asApp(ctx), (app) => notifyAs(app, ctx))),
+  // Plain (http/plain.ts): the hottest path of all, with no fiber per call.
+  plainRoute(
+    "POST",
+    "/v1/notify",
+    Effect.map(Effect.all([Auth, makeNotifyCall]), ([auth, call]) => async (ctx: RequestContext) => {
+      const app = await appChecked(ctx, auth.appOf)
+      return ok(await call(app, ctx.body, ctx.headers["idempotency-key"]), 202)
+    })
+  ),
   route("GET", "/v1/notify/:callId", (ctx) =>
     Effect.gen(function* () {
       const app = yield* asApp(ctx)

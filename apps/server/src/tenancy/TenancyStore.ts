@@ -4,6 +4,7 @@
  * tenancy is part of every key and every query.
  */
 import type { Effect } from "effect"
+import type { Plain } from "../http/plain.js"
 
 /** An app (tenant) as stored. */
 export interface AppRecord {
@@ -50,6 +51,11 @@ export interface TenancyStore {
   readonly listApps: Effect.Effect<ReadonlyArray<AppRecord>>
   /** From memory once read; reloaded when any process changes the apps. */
   readonly getApp: (id: string) => Effect.Effect<AppRecord | undefined>
+  /**
+   * `getApp` as plain code (http/plain.ts), for the notify path: at once when in memory. Only
+   * for ids that cannot hold U+0000 (an app secret's), which no store is asked about.
+   */
+  readonly findApp: (id: string) => Plain<AppRecord | undefined>
   /** Erases the app and all its data; false when it did not exist. */
   readonly deleteApp: (id: string) => Effect.Effect<boolean>
   readonly setSecret: (id: string, secret: string) => Effect.Effect<boolean>
@@ -68,6 +74,8 @@ export interface TenancyStore {
   readonly putEventType: (app: string, type: EventTypeRecord) => Effect.Effect<void>
   /** From memory once read; reloaded when any process changes them. */
   readonly listEventTypes: (app: string) => Effect.Effect<ReadonlyArray<EventTypeRecord>>
+  /** `listEventTypes` as plain code, for the notify path (an authenticated app's id). */
+  readonly findEventTypes: (app: string) => Plain<ReadonlyArray<EventTypeRecord>>
   readonly deleteEventType: (app: string, name: string) => Effect.Effect<boolean>
   readonly getPreferences: (app: string, user: string) => Effect.Effect<ReadonlyArray<PreferenceRecord>>
   readonly putPreferences: (

@@ -5,6 +5,7 @@
  */
 import { DefaultLimits, RegisterUsersRequest } from "@pushback/protocol"
 import { Effect, Schema } from "effect"
+import { lift } from "../http/plain.js"
 import { Control } from "../cluster/control/Control.js"
 import { Presence } from "../cluster/presence/Presence.js"
 import { decodeBody, found, PageQuery } from "../http/Route.js"
@@ -20,9 +21,12 @@ export const UsersQuery = Schema.Struct({
 /** Users as the API shows them, with whether each is online on any node. */
 const showUsers = (app: string, users: ReadonlyArray<UserRecord>) =>
   Effect.gen(function* () {
-    const online = yield* (yield* Presence).onlineOf(
-      app,
-      users.map((u) => u.id)
+    const presence = yield* Presence
+    const online = yield* lift(() =>
+      presence.onlineOf(
+        app,
+        users.map((u) => u.id)
+      )
     )
     return users.map((u) => ({
       id: u.id,

@@ -12,6 +12,7 @@
  * expired from Presence, within 30 s), and one node announces `user.offline`.
  */
 import { type Context, Effect, Layer, Option, Runtime } from "effect"
+import { lift } from "../http/plain.js"
 import { Presence } from "../cluster/presence/Presence.js"
 import { PREFIX, RedisConnections, type RedisShape } from "../cluster/redis.js"
 import { Config } from "../config/Config.js"
@@ -76,7 +77,7 @@ const makeSweep = (
         const [next, fields] = yield* Effect.tryPromise(() => redis.command.hscan(key, cursor, "COUNT", 500))
         cursor = next
         const users = fields.filter((_, i) => i % 2 === 0)
-        const online = yield* presence.onlineOf(app, users)
+        const online = yield* lift(() => presence.onlineOf(app, users))
         for (const user of users) if (!online.has(user)) now.add(user)
       } while (cursor !== "0")
       for (const user of now) if (before.has(user)) yield* look(app, user)

@@ -12,6 +12,7 @@ import { Redis } from "ioredis"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { Presence } from "../../src/cluster/presence/Presence.js"
 import { PRESENCE_CHANNEL } from "../../src/cluster/presence/presenceCopies.js"
+import { lift } from "../../src/http/plain.js"
 import { layerRedisPresence } from "../../src/cluster/presence/redisPresence.js"
 import { layerRedis } from "../../src/cluster/redis.js"
 import { Config } from "../../src/config/Config.js"
@@ -52,7 +53,9 @@ const session = (user: string): Session =>
 
 /** Node `n`'s answer to "which of `users` are online", as a sorted list. */
 const onlineOf = async (n: TestNode, users: ReadonlyArray<string>) =>
-  [...(await n.runtime.runPromise(Effect.flatMap(Presence, (p) => p.onlineOf(APP, users))))].sort()
+  [
+    ...(await n.runtime.runPromise(Effect.flatMap(Presence, (p) => lift(() => p.onlineOf(APP, users)))))
+  ].sort()
 
 /** How many HMGETs Redis ran since its statistics were reset: the questions not answered from a copy. */
 const hmgets = () => redisCalls(admin, "hmget")
@@ -86,7 +89,7 @@ it("answers from the copy of the other node, joins and leaves included, without 
     await onlineOf(a, ["u1"])
     return (await hmgets()) === 0
   })
-  const users = await a.runtime.runPromise(Effect.flatMap(Presence, (p) => p.onlineUsers(APP)))
+  const users = await a.runtime.runPromise(Effect.flatMap(Presence, (p) => lift(() => p.onlineUsers(APP))))
   expect([...users].sort()).toEqual(["u1", "u2", "u3"])
   expect(await a.runtime.runPromise(Effect.flatMap(Presence, (p) => p.sessionsOf(APP, "u1")))).toBe(1)
   b.hub.remove(s1)

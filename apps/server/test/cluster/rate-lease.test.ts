@@ -46,7 +46,7 @@ const takeMany = async (i: number, count: number, perTurn: number): Promise<Arra
   const waits: Array<number> = []
   for (let sent = 0; sent < count; sent += perTurn) {
     const turn = Array.from({ length: Math.min(perTurn, count - sent) }, () =>
-      Effect.runPromise(limits.takeNotify("app1"))
+      Promise.resolve(limits.takeNotify("app1"))
     )
     waits.push(...(await Promise.all(turn)))
   }

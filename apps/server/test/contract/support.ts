@@ -21,8 +21,8 @@ declare module "vitest" {
 /** The SQLite writer thread built from src by the unit project's globalSetup (no `pnpm build`). */
 export const writerThreadUrl = (): URL => new URL(inject("pushbackWriterThread"))
 
-/** Runs an effect against the store under test. */
-export type RunStore = <A>(f: (store: StoreShape) => Effect.Effect<A>) => Promise<A>
+/** Runs an effect (or a method that answers a promise, as `notify`) against the store under test. */
+export type RunStore = <A>(f: (store: StoreShape) => Effect.Effect<A> | Promise<A>) => Promise<A>
 
 /** A store on `layer` for the tests of one file: built before them, closed after them. */
 export const useStore = (layer: () => Layer.Layer<Store>): RunStore => {
@@ -36,7 +36,12 @@ export const useStore = (layer: () => Layer.Layer<Store>): RunStore => {
   })
   return (f) => {
     if (runtime === undefined) throw new Error("the store is not started")
-    return runtime.runPromise(Effect.flatMap(Store, f))
+    return runtime.runPromise(
+      Effect.flatMap(Store, (store) => {
+        const answer = f(store)
+        return Effect.isEffect(answer) ? answer : Effect.promise(() => answer)
+      })
+    )
   }
 }
 

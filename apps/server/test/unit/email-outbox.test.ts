@@ -138,8 +138,8 @@ describe("the worker", () => {
     }
     const program = Effect.gen(function* () {
       const s = yield* Store
-      const bcc = yield* s.notify(job("bcc", { force: false, after: 0, bcc: true }))
-      const late = yield* s.notify(job("late", { force: false, after: 1, bcc: false }))
+      const bcc = yield* Effect.promise(() => s.notify(job("bcc", { force: false, after: 0, bcc: true })))
+      const late = yield* Effect.promise(() => s.notify(job("late", { force: false, after: 1, bcc: false })))
       yield* s.mark("app_u", "a", "seen", { ids: [recipientId("late", 0)] }, new Date().toISOString())
       yield* s.mark("app_u", "b", "deleted", { ids: [recipientId("late", 1)] }, new Date().toISOString())
       yield* makeOutbox([makeEmailSender])

@@ -20,12 +20,11 @@ export interface PublishedCall {
 
 /** The Bus interface. */
 export interface BusShape {
-  /** Publishes entries committed for users of `app`. Never fails: delivery is best effort. */
-  readonly publish: (
-    app: string,
-    entries: ReadonlyArray<StreamEntry>,
-    call?: PublishedCall
-  ) => Effect.Effect<void>
+  /**
+   * Publishes entries committed for users of `app`, at once (plain: it is on every notify's
+   * path). Never fails: delivery is best effort.
+   */
+  readonly publish: (app: string, entries: ReadonlyArray<StreamEntry>, call?: PublishedCall) => void
   /**
    * Writes a frame that is no stream entry (typing, PROTOCOL.md §13) to the live sessions of
    * `users` of `app` on every node. Never stored: a lost one is only missed, never repaired.
@@ -44,7 +43,7 @@ export const layerInProcessBus = Layer.effect(
   Effect.gen(function* () {
     const sessions = yield* Sessions
     return {
-      publish: (app, entries) => Effect.sync(() => sessions.deliver(app, entries)),
+      publish: (app, entries) => sessions.deliver(app, entries),
       signal: (app, users, frame) => Effect.sync(() => sessions.signal(app, users, frame)),
       ping: Effect.succeed(true)
     }

@@ -109,19 +109,18 @@ export const layerRedisBus = Layer.effect(
       )
     }
     return {
-      publish: (app, entries, call) =>
-        Effect.sync(() => {
-          sessions.deliver(app, entries)
-          const m: Message =
-            call === undefined
-              ? { n: node, a: app, e: entries.map((e) => [e.user, e.seq, e.payload] as const) }
-              : {
-                  n: node,
-                  a: app,
-                  c: callMessage(call, entries)
-                }
-          if (outgoing.push(m) === 1) setImmediate(send)
-        }),
+      publish: (app, entries, call) => {
+        sessions.deliver(app, entries)
+        const m: Message =
+          call === undefined
+            ? { n: node, a: app, e: entries.map((e) => [e.user, e.seq, e.payload] as const) }
+            : {
+                n: node,
+                a: app,
+                c: callMessage(call, entries)
+              }
+        if (outgoing.push(m) === 1) setImmediate(send)
+      },
       signal: (app, users, frame) =>
         Effect.sync(() => {
           sessions.signal(app, users, frame)

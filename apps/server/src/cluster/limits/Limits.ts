@@ -6,11 +6,15 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { Config } from "../../config/Config.js"
+import type { Plain } from "../../http/plain.js"
 
 /** The Limits interface. Never fails: without Redis a node counts for itself. */
 export interface LimitsShape {
-  /** Takes one notify token of `app`; answers 0 when allowed, else seconds to wait. */
-  readonly takeNotify: (app: string) => Effect.Effect<number>
+  /**
+   * Takes one notify token of `app`; answers 0 when allowed, else seconds to wait. Plain (on
+   * every notify's path): a promise only while a node asks Redis for tokens.
+   */
+  readonly takeNotify: (app: string) => Plain<number>
   /** Holds one long-poll slot of the user; false when all are taken. */
   readonly holdPoll: (app: string, user: string) => Effect.Effect<boolean>
   /** Gives a slot back (once per successful hold). */
@@ -59,14 +63,14 @@ export const makeSlots = (max: number) => {
 export const userKey = (app: string, user: string): string => `${app}\u0000${user}`
 
 /** This node's own limits, from the config. */
-export const localLimits = (config: Config["Type"]): LimitsShape => {
+export const localLimits = (config: Config["Type"]) => {
   const take = makeRateLimiter(config.limits.notifyPerSecond)
   const slots = makeSlots(config.maxPollsPerUser)
   return {
-    takeNotify: (app) => Effect.sync(() => take(app)),
-    holdPoll: (app, user) => Effect.sync(() => slots.hold(userKey(app, user))),
-    releasePoll: (app, user) => slots.release(userKey(app, user))
-  }
+    takeNotify: take,
+    holdPoll: (app: string, user: string) => Effect.sync(() => slots.hold(userKey(app, user))),
+    releasePoll: (app: string, user: string) => slots.release(userKey(app, user))
+  } satisfies LimitsShape
 }
 
 /** One node's limits. */

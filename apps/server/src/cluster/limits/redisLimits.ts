@@ -8,6 +8,7 @@
  * once per turn (issue 22: on three nodes sharing a core, that script was a sixth of the time).
  */
 import { Effect, Layer } from "effect"
+import { runPlain } from "../../http/plain.js"
 import { Config } from "../../config/Config.js"
 import { Limits, type LimitsShape, localLimits } from "./Limits.js"
 import { PREFIX, RedisConnections } from "../redis.js"
@@ -113,11 +114,9 @@ export const layerRedisLimits = Layer.effect(
     }
     return {
       takeNotify: (app) =>
-        Effect.suspend(() =>
-          fromLease(app)
-            ? Effect.succeed(0)
-            : takeThisTurn(app).pipe(Effect.orElse(() => local.takeNotify(app)))
-        ),
+        fromLease(app)
+          ? 0
+          : runPlain(takeThisTurn(app).pipe(Effect.orElse(() => Effect.sync(() => local.takeNotify(app))))),
       holdPoll: (app, user) =>
         Effect.tryPromise(() =>
           scripts.pushbackHoldSlot(pollKey(app, user), config.maxPollsPerUser, slotLifetime)

@@ -6,6 +6,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { Config } from "../../config/Config.js"
+import type { Plain } from "../../http/plain.js"
 import { type Session, Sessions, type SessionsShape, type TransportName } from "../../stream/Sessions.js"
 
 /** Live sessions of an app, counted. */
@@ -27,12 +28,16 @@ export interface ConnectionInfo {
   readonly since: string
 }
 
-/** The Presence interface. Never fails: without the cluster's view a node answers for itself. */
+/**
+ * The Presence interface. Never fails: without the cluster's view a node answers for itself.
+ * The two questions on every notify's path are plain (http/plain.ts): answered at once from this
+ * node's view, a promise only while it must ask Redis.
+ */
 export interface PresenceShape {
   /** Of `users`, those with a live session on any node. */
-  readonly onlineOf: (app: string, users: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>
+  readonly onlineOf: (app: string, users: ReadonlyArray<string>) => Plain<ReadonlySet<string>>
   /** The users of `app` with a live session on any node. */
-  readonly onlineUsers: (app: string) => Effect.Effect<ReadonlyArray<string>>
+  readonly onlineUsers: (app: string) => Plain<ReadonlyArray<string>>
   /** Live sessions of one user on every node. */
   readonly sessionsOf: (app: string, user: string) => Effect.Effect<number>
   /** The app's live sessions counted by transport and node. */
@@ -53,18 +58,31 @@ export const connectionOf = (s: Session, node: string): ConnectionInfo => ({
   since: s.openedAt
 })
 
-/** What one node's hub answers, shared by the in-process layer and the Redis layer's own part. */
-export const localPresence = (sessions: SessionsShape, node: string): PresenceShape => ({
-  onlineOf: (app, users) => Effect.sync(() => new Set(users.filter((u) => sessions.isOnline(app, u)))),
-  onlineUsers: (app) => Effect.sync(() => sessions.onlineUsers(app)),
-  sessionsOf: (app, user) => Effect.sync(() => sessions.sessionsOf(app, user)),
-  census: (app) =>
-    Effect.sync(() => {
-      const c = sessions.census(app)
-      return { ...c, byNode: c.connections > 0 ? { [node]: c.connections } : {} }
-    }),
-  connections: (app) => Effect.sync(() => sessions.list(app).map((s) => connectionOf(s, node)))
+/** What one node's hub answers, at once: the in-process layer's answers and the Redis layer's own part. */
+export const hubPresence = (sessions: SessionsShape, node: string) => ({
+  onlineOf: (app: string, users: ReadonlyArray<string>): ReadonlySet<string> =>
+    new Set(users.filter((u) => sessions.isOnline(app, u))),
+  onlineUsers: (app: string): ReadonlyArray<string> => sessions.onlineUsers(app),
+  sessionsOf: (app: string, user: string): number => sessions.sessionsOf(app, user),
+  census: (app: string): Census => {
+    const c = sessions.census(app)
+    return { ...c, byNode: c.connections > 0 ? { [node]: c.connections } : {} }
+  },
+  connections: (app: string): ReadonlyArray<ConnectionInfo> =>
+    sessions.list(app).map((s) => connectionOf(s, node))
 })
+
+/** One node's Presence: its hub's answers. */
+const localPresence = (sessions: SessionsShape, node: string): PresenceShape => {
+  const hub = hubPresence(sessions, node)
+  return {
+    onlineOf: hub.onlineOf,
+    onlineUsers: hub.onlineUsers,
+    sessionsOf: (app, user) => Effect.sync(() => hub.sessionsOf(app, user)),
+    census: (app) => Effect.sync(() => hub.census(app)),
+    connections: (app) => Effect.sync(() => hub.connections(app))
+  }
+}
 
 /** One node: the hub is the whole truth. */
 export const layerInProcessPresence = Layer.effect(

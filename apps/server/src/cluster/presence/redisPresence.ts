@@ -7,8 +7,9 @@
  * it writes its whole mirror again.
  */
 import { Effect, Layer } from "effect"
+import { lift, type Plain, runPlain } from "../../http/plain.js"
 import { Config } from "../../config/Config.js"
-import { type Census, type ConnectionInfo, localPresence, Presence, type PresenceShape } from "./Presence.js"
+import { type Census, type ConnectionInfo, hubPresence, Presence, type PresenceShape } from "./Presence.js"
 import { Sessions, type TransportName } from "../../stream/Sessions.js"
 import { RedisConnections } from "../redis.js"
 import { perTurnLoader } from "../../batching/perTurn.js"
@@ -31,7 +32,7 @@ export const layerRedisPresence = Layer.scoped(
     const { command, onReconnect, subscribe, ready } = yield* RedisConnections
     const sessions = yield* Sessions
     const node = (yield* Config).nodeId
-    const local = localPresence(sessions, node)
+    const local = hubPresence(sessions, node)
 
     const mirror = makeMirror(command, sessions, node)
     const copies = makePresenceCopies(node, command, usersKey)
@@ -50,45 +51,39 @@ export const layerRedisPresence = Layer.scoped(
 
     /** The other nodes that beat within the lifetime, read at most once a second. */
     let known: { at: number; nodes: ReadonlyArray<string> } | undefined
-    const others = (): Effect.Effect<ReadonlyArray<string>, unknown> =>
+    const others = (): Plain<ReadonlyArray<string>> =>
       known !== undefined && Date.now() - known.at < NODES_CACHE_MS
-        ? Effect.succeed(known.nodes)
-        : Effect.tryPromise(() => command.zrangebyscore(NODES, Date.now() - LIFETIME_MS, "+inf")).pipe(
-            Effect.map((all) => {
-              const nodes = all.filter((n) => n !== node)
-              known = { at: Date.now(), nodes }
-              return nodes
-            })
-          )
+        ? known.nodes
+        : command.zrangebyscore(NODES, Date.now() - LIFETIME_MS, "+inf").then((all) => {
+            const nodes = all.filter((n) => n !== node)
+            known = { at: Date.now(), nodes }
+            return nodes
+          })
     /** The copies of the other live nodes' users, when every one is current. */
     const current = (nodes: ReadonlyArray<string>) => (ready() ? copies.current(nodes) : undefined)
     /**
      * This node's answer with the other live nodes': from their copies when `copied` can and
      * they are current, else by `ask` on their keys; this node's answer alone without Redis, or
-     * when `whole` says it already is the whole answer.
+     * when `whole` says it already is the whole answer. Plain: with the list of nodes and their
+     * copies current, a notify's question is answered at once.
      */
     const across = <A>(
-      mine: Effect.Effect<A>,
-      ask: (others: ReadonlyArray<string>, mine: A) => Effect.Effect<A, unknown>,
+      mine: A,
+      ask: (others: ReadonlyArray<string>, mine: A) => Promise<A>,
       copied?: (held: ReadonlyArray<Copy>, mine: A) => A,
       whole?: (mine: A) => boolean
-    ) =>
-      Effect.flatMap(mine, (m) =>
-        whole?.(m)
-          ? Effect.succeed(m)
-          : others().pipe(
-              Effect.flatMap((nodes) => {
-                if (nodes.length === 0) return Effect.succeed(m)
-                const held = copied === undefined ? undefined : current(nodes)
-                return held === undefined ? ask(nodes, m) : Effect.succeed(copied!(held, m))
-              }),
-              Effect.orElseSucceed(() => m)
-            )
-      )
-    const asking =
-      <A>(ask: (others: ReadonlyArray<string>, mine: A) => Promise<A>) =>
-      (nodes: ReadonlyArray<string>, mine: A) =>
-        Effect.tryPromise(() => ask(nodes, mine))
+    ): Plain<A> => {
+      if (whole?.(mine)) return mine
+      const settle = (nodes: ReadonlyArray<string>): Plain<A> => {
+        if (nodes.length === 0) return mine
+        const held = copied === undefined ? undefined : current(nodes)
+        return held === undefined ? ask(nodes, mine).catch(() => mine) : copied!(held, mine)
+      }
+      const nodes = others()
+      return Array.isArray(nodes)
+        ? settle(nodes)
+        : (nodes as Promise<ReadonlyArray<string>>).then(settle, () => mine)
+    }
     const results = async <A>(p: ReturnType<typeof command.pipeline>): Promise<Array<A>> =>
       ((await p.exec()) ?? []).map(([error, value]) => {
         if (error) throw error
@@ -100,7 +95,7 @@ export const layerRedisPresence = Layer.scoped(
      * on another live node: one pipeline for the turn, an HMGET per app and node.
      */
     const elsewhere = perTurnLoader((keys) =>
-      Effect.flatMap(others(), (nodes) => {
+      Effect.flatMap(lift(others), (nodes) => {
         const found = new Map<string, boolean>()
         if (nodes.length === 0) return Effect.succeed(found)
         const byApp = new Map<string, Array<string>>()
@@ -135,9 +130,13 @@ export const layerRedisPresence = Layer.scoped(
           local.onlineOf(app, users),
           (_, mine) => {
             const rest = users.filter((u) => !mine.has(u))
-            return Effect.map(
-              Effect.forEach(rest, (user) => elsewhere(`${app}\u0000${user}`), { concurrency: "unbounded" }),
-              (found) => new Set([...mine, ...rest.filter((_, i) => found[i] === true)])
+            return runPlain(
+              Effect.map(
+                Effect.forEach(rest, (user) => elsewhere(`${app}\u0000${user}`), {
+                  concurrency: "unbounded"
+                }),
+                (found) => new Set([...mine, ...rest.filter((_, i) => found[i] === true)])
+              )
             )
           },
           (held, mine) => new Set(users.filter((u) => mine.has(u) || sessionsIn(held, app, u) > 0)),
@@ -147,24 +146,26 @@ export const layerRedisPresence = Layer.scoped(
       onlineUsers: (app) =>
         across(
           local.onlineUsers(app),
-          asking(async (nodes, mine) => {
+          async (nodes, mine) => {
             const p = command.pipeline()
             for (const n of nodes) p.hkeys(usersKey(n, app))
             return [...new Set([...mine, ...(await results<Array<string>>(p)).flat()])]
-          }),
+          },
           (held, mine) => [
             ...new Set([...mine, ...held.flatMap((c) => [...(c.apps.get(app)?.keys() ?? [])])])
           ]
         ),
       sessionsOf: (app, user) =>
-        across(
-          local.sessionsOf(app, user),
-          asking(async (nodes, mine) => {
-            const p = command.pipeline()
-            for (const n of nodes) p.hget(usersKey(n, app), user)
-            return (await results<string | null>(p)).reduce((sum, c) => sum + Number(c ?? 0), mine)
-          }),
-          (held, mine) => mine + sessionsIn(held, app, user)
+        lift(() =>
+          across(
+            local.sessionsOf(app, user),
+            async (nodes, mine) => {
+              const p = command.pipeline()
+              for (const n of nodes) p.hget(usersKey(n, app), user)
+              return (await results<string | null>(p)).reduce((sum, c) => sum + Number(c ?? 0), mine)
+            },
+            (held, mine) => mine + sessionsIn(held, app, user)
+          )
         ),
       census: (app) =>
         Effect.map(presence.connections(app), (all): Census => {
@@ -182,9 +183,8 @@ export const layerRedisPresence = Layer.scoped(
           }
         }),
       connections: (app) =>
-        across(
-          local.connections(app),
-          asking(async (nodes, mine) => {
+        lift(() =>
+          across(local.connections(app), async (nodes, mine) => {
             const p = command.pipeline()
             for (const n of nodes) p.hgetall(sessionsKey(n, app))
             const all: Array<ConnectionInfo> = [...mine]

@@ -41,6 +41,7 @@ import { makePgConversationWrites } from "../../conversations/pgConversations.js
 import { makeWebhookSendSql } from "../../webhooks/webhookSendSql.js"
 import { WebhookSends } from "../../webhooks/WebhookStore.js"
 import { perTurnLoader } from "../../batching/perTurn.js"
+import { runPlain } from "../../http/plain.js"
 
 /** Connections per node: enough for concurrent calls, few enough for many nodes on one server. */
 const POOL_SIZE = 10
@@ -98,7 +99,8 @@ const makePgStore = (keep: boolean) =>
     )
     const mark = one.mark
     /** Calls to named users with nothing for the outbox share a transaction; others have their own. */
-    const notify: StoreShape["notify"] = (job) => (batchable(job) ? grouped.notify(job) : one.notify(job))
+    const notify: StoreShape["notify"] = (job) =>
+      runPlain(batchable(job) ? grouped.notify(job) : one.notify(job))
     const outbox: OutboxStoreShape = { ...(yield* makeOutboxReads), ...makePgOutbox(sql, transaction) }
     const writes = makePgWrites(sql, transaction)
     const push: PushStoreShape = { ...(yield* makePushReads), ...makePgPushWrites(sql, transaction) }
@@ -174,7 +176,12 @@ const makePgStore = (keep: boolean) =>
         commits
       })),
       getApp: apps.get,
-      listEventTypes: (app) => types.get(app).pipe(Effect.map((list) => list ?? []))
+      findApp: apps.find,
+      listEventTypes: (app) => types.get(app).pipe(Effect.map((list) => list ?? [])),
+      findEventTypes: (app) => {
+        const list = types.find(app)
+        return list instanceof Promise ? list.then((l) => l ?? []) : (list ?? [])
+      }
     }
     const topics: TopicStoreShape = { ...(yield* makeTopicReads), ...makePgTopicWrites(sql, transaction) }
     return Context.make(Store, withoutNulKeys(store)).pipe(

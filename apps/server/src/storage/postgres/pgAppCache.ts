@@ -9,7 +9,8 @@
  * still works there; sessions are closed within 2 s by the app watch as before (PROTOCOL.md §6).
  */
 import type { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import type { Effect } from "effect"
+import { lift, type Plain, runPlain } from "../../http/plain.js"
 
 /** How long a node trusts an app it read (the bound when a NOTIFY is missed). */
 export const APP_CACHE_MS = 1000
@@ -36,19 +37,22 @@ export const makeAppCache = <V>(
   const entries = new Map<string, { readonly value: V; readonly at: number }>()
   // Moved by every forget: a read that began before it does not store what it read.
   let generation = 0
+  /** The value of `id`: at once when kept, else a promise of its read. */
+  const find = (id: string): Plain<V | undefined> => {
+    const hit = entries.get(id)
+    if (hit !== undefined && now() - hit.at < APP_CACHE_MS) return hit.value
+    const began = generation
+    return runPlain(load(id)).then((value) => {
+      if (keep && value !== undefined && began === generation) {
+        if (entries.size >= MAX_ENTRIES) entries.clear()
+        entries.set(id, { value, at: now() })
+      }
+      return value
+    })
+  }
   return {
-    get: (id: string): Effect.Effect<V | undefined> => {
-      const hit = entries.get(id)
-      if (hit !== undefined && now() - hit.at < APP_CACHE_MS) return Effect.succeed(hit.value)
-      const began = generation
-      return load(id).pipe(
-        Effect.tap((value) => {
-          if (!keep || value === undefined || began !== generation) return
-          if (entries.size >= MAX_ENTRIES) entries.clear()
-          entries.set(id, { value, at: now() })
-        })
-      )
-    },
+    find,
+    get: (id: string): Effect.Effect<V | undefined> => lift(() => find(id)),
     forget: (id: string): void => {
       generation++
       entries.delete(id)

@@ -75,7 +75,9 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       ...reads,
       durability: writer.durability,
       getApp: (id) => Effect.sync(() => catalog.app(id)),
+      findApp: catalog.app,
       listEventTypes: (app) => Effect.sync(() => catalog.eventTypes(app)),
+      findEventTypes: catalog.eventTypes,
       createApp: (app) => writer.run("createApp", app),
       deleteApp: (id) => writer.run("deleteApp", id),
       setSecret: (id, secret) => writer.run("setSecret", id, secret),
@@ -85,7 +87,7 @@ const makeSqliteStore = (filename: string, writerThread: URL | undefined) =>
       deleteEventType: (app, name) => writer.run("deleteEventType", app, name),
       putPreferences: (app, user, prefs) => writer.run("putPreferences", app, user, prefs),
       notify: (job) =>
-        Effect.map(writer.run("notify", job), (outcome) =>
+        writer.call("notify", job).then((outcome) =>
           outcome._tag === "Stored"
             ? {
                 _tag: "Stored" as const,

@@ -132,20 +132,25 @@ const makeHost = (data: WriterThreadData, threadUrl: URL, onReady: () => void) =
     }, HOLD_MS)
   }
 
-  const send = <A>(request: Exclude<WriterRequest, { op: "close" }>, soon = false): Effect.Effect<A> =>
-    Effect.async<A>((resume) => {
+  /** Hands a request to the thread; resolves after its commit, rejects when it failed or the thread died. */
+  const call = <A>(request: Exclude<WriterRequest, { op: "close" }>, soon = false): Promise<A> =>
+    new Promise<A>((resolve, reject) => {
       pending.set(request.id, (exit) =>
-        resume(
-          exit.ok
-            ? Effect.succeed(exit.value as A)
-            : Effect.die(new Error(`storage write failed: ${exit.error}`))
-        )
+        exit.ok ? resolve(exit.value as A) : reject(new Error(`storage write failed: ${exit.error}`))
       )
       if (soon) hold(request)
       else post(request)
     })
+  /** `call` as an Effect: a failed write is a defect. */
+  const send = <A>(request: Exclude<WriterRequest, { op: "close" }>, soon = false): Effect.Effect<A> =>
+    Effect.promise(() => call<A>(request, soon))
 
   return {
+    /** `run` as plain code (http/plain.ts), for the notify path: a promise of the operation's answer. */
+    call: <K extends keyof SqliteWrites>(
+      op: K,
+      ...args: Parameters<SqliteWrites[K]>
+    ): Promise<ReturnType<SqliteWrites[K]>> => call({ id: nextId++, op, args }),
     /** Runs one write operation in the thread's next group commit; answers after its commit. */
     run: <K extends keyof SqliteWrites>(
       op: K,

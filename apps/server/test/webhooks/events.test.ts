@@ -192,6 +192,36 @@ describe("webhook events", () => {
     expect(ds[1]!.at - ds[0]!.at).toBeGreaterThanOrEqual(QUICK_WEBHOOKS.presenceDebounceMs)
   })
 
+  it("announces each of many users who come online together once, and each one going offline", async () => {
+    const app = await server.newApp()
+    await createHook(server, app, receiver, "/crowd", { events: ["user.online", "user.offline"] })
+    const users = Array.from({ length: 30 }, (_, i) => `crowd${i}`)
+    // Two sessions for some users: still one event each.
+    const sockets = await Promise.all(
+      users.flatMap((user, i) =>
+        Array.from({ length: i % 3 === 0 ? 2 : 1 }, async () => {
+          const token = await server.userToken(app, user, { register: true })
+          const ws = await connectWs(`${server.wsUrl}/v1/ws?token=${token}`)
+          await ws.next((f) => f.type === "welcome")
+          return ws
+        })
+      )
+    )
+    const online = await receiver.waitFor("/crowd", (ds) => ds.length >= users.length)
+    const seen = (ds: typeof online, type: string) =>
+      ds
+        .map((d) => ({ type: d.body.type, user: String(d.body.data["user"]) }))
+        .filter((b) => b.type === type)
+        .map((b) => b.user)
+        .sort()
+    expect(seen(online, "user.online")).toEqual([...users].sort())
+    for (const ws of sockets) ws.close()
+    const all = await receiver.waitFor("/crowd", (ds) => ds.length >= 2 * users.length)
+    await new Promise((r) => setTimeout(r, QUICK_WEBHOOKS.presenceDebounceMs * 2))
+    expect(receiver.to("/crowd")).toHaveLength(2 * users.length)
+    expect(seen(all, "user.offline")).toEqual([...users].sort())
+  })
+
   it("with batch, sends the events queued meanwhile in one request, each once, each user's in order", async () => {
     const app = await server.newApp()
     const hook = await createHook(server, app, receiver, "/batch", {

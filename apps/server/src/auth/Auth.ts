@@ -8,7 +8,7 @@ import { timingSafeEqual } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import { ApiError, unauthorized } from "../http/ApiError.js"
 import { Config } from "../config/Config.js"
-import { attempt, type Plain } from "../http/plain.js"
+import { attempt, mapPlain, type Plain } from "../http/plain.js"
 import { peekClaims, verifyUserToken } from "./Jwt.js"
 import type { AppRecord } from "../tenancy/TenancyStore.js"
 import { Store } from "../storage/Store.js"
@@ -132,8 +132,7 @@ export const makeAuth = Effect.gen(function* () {
         if (app === undefined || !sameSecret(credential, app.secret)) throw unauthorized("invalid app secret")
         return app
       }
-      const app = store.findApp(id)
-      return app instanceof Promise ? app.then(checked) : checked(app)
+      return mapPlain(store.findApp(id), checked)
     },
     user: (token) =>
       Effect.gen(function* () {

@@ -182,7 +182,7 @@ export const makeRequestListener = <R>(
     return handle
   }
   /** Runs a plain handler: its answer, the ApiError it refused with, or a 500 for anything else. */
-  const runPlain = async (route: Route<R>, make: NonNullable<Route<R>["plain"]>, ctx: RequestContext) => {
+  const answerPlain = async (route: Route<R>, make: NonNullable<Route<R>["plain"]>, ctx: RequestContext) => {
     try {
       const handle = plainOf(route, make)
       return await (typeof handle === "function" ? handle : await handle)(ctx)
@@ -275,7 +275,7 @@ export const makeRequestListener = <R>(
         baseUrl: `${proto}://${req.headers.host ?? "localhost"}`
       }
       if (found.route.plain !== undefined) {
-        const answer = await runPlain(found.route, found.route.plain, ctx)
+        const answer = await answerPlain(found.route, found.route.plain, ctx)
         return answer instanceof ApiError ? sendError(res, answer) : send(res, answer)
       }
       const exit = await runtime.runPromiseExit(

@@ -20,6 +20,10 @@ export type Plain<A> = A | Promise<A>
 const isPromise = <A>(value: Plain<A>): value is Promise<A> =>
   typeof (value as { then?: unknown } | null)?.then === "function"
 
+/** `f` applied to a plain answer: at once when it is there, else when it comes. */
+export const mapPlain = <A, B>(value: Plain<A>, f: (a: A) => B): Plain<B> =>
+  isPromise(value) ? value.then(f) : f(value)
+
 /** Plain code that never fails as an Effect (a throw or rejection is a defect). */
 export const lift = <A>(run: () => Plain<A>): Effect.Effect<A> =>
   Effect.suspend(() => {

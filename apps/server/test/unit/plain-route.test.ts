@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it, vi } from "vitest"
 import { loadConfig } from "../../src/config/Config.js"
 import { ApiError, badRequest } from "../../src/http/ApiError.js"
 import { makeRequestListener } from "../../src/http/Edge.js"
-import { attempt, lift, runPlain } from "../../src/http/plain.js"
+import { attempt, lift, mapPlain, runPlain } from "../../src/http/plain.js"
 import { ok, plainRoute, route } from "../../src/http/Route.js"
 import { makeMetrics } from "../../src/stats/Metrics.js"
 
@@ -134,6 +134,8 @@ it("crosses between plain code and Effect: values, promises, refusals and defect
   ).toBe(refusal)
   const defect = await Effect.runPromiseExit(attempt(() => Promise.reject(new Error("bug"))))
   expect(defect._tag === "Failure" && String(defect.cause)).toMatch(/bug/)
+  expect(mapPlain(4, (n) => n + 1)).toBe(5)
+  expect(await mapPlain(Promise.resolve(4), (n) => n + 1)).toBe(5)
   expect(await runPlain(Effect.succeed(3))).toBe(3)
   await expect(runPlain(Effect.fail(refusal))).rejects.toBe(refusal)
   await expect(runPlain(Effect.die(new Error("deep bug")))).rejects.toThrow(/deep bug/)

@@ -41,7 +41,7 @@ import { makePgConversationWrites } from "../../conversations/pgConversations.js
 import { makeWebhookSendSql } from "../../webhooks/webhookSendSql.js"
 import { WebhookSends } from "../../webhooks/WebhookStore.js"
 import { perTurnLoader } from "../../batching/perTurn.js"
-import { runPlain } from "../../http/plain.js"
+import { mapPlain, runPlain } from "../../http/plain.js"
 
 /** Connections per node: enough for concurrent calls, few enough for many nodes on one server. */
 const POOL_SIZE = 10
@@ -178,10 +178,7 @@ const makePgStore = (keep: boolean) =>
       getApp: apps.get,
       findApp: apps.find,
       listEventTypes: (app) => types.get(app).pipe(Effect.map((list) => list ?? [])),
-      findEventTypes: (app) => {
-        const list = types.find(app)
-        return list instanceof Promise ? list.then((l) => l ?? []) : (list ?? [])
-      }
+      findEventTypes: (app) => mapPlain(types.find(app), (list) => list ?? [])
     }
     const topics: TopicStoreShape = { ...(yield* makeTopicReads), ...makePgTopicWrites(sql, transaction) }
     return Context.make(Store, withoutNulKeys(store)).pipe(

@@ -12,6 +12,12 @@ export const MaxPushDelaySeconds = 604_800
 /** Longest `push.ttlSeconds`: four weeks, what push services keep a message at most. */
 export const MaxPushTtlSeconds = 2_419_200
 
+/**
+ * Latest `expirationTime` (ms since 1970, a browser's `EpochTimeStamp`): the last instant a
+ * JavaScript Date holds, so it fits the databases' 64-bit integer column.
+ */
+export const MaxPushExpirationTime = 8_640_000_000_000_000
+
 /** Base64url text that decodes to exactly `bytes` bytes (padding tolerated). */
 const Base64UrlBytes = (bytes: number, what: string) =>
   Schema.String.pipe(
@@ -39,7 +45,15 @@ export const PushSubscriptionRequest = Schema.Struct({
     p256dh: Base64UrlBytes(65, "an uncompressed P-256 public key"),
     auth: Base64UrlBytes(16, "the authentication secret")
   }),
-  expirationTime: Schema.optional(Schema.NullOr(Schema.Number.pipe(Schema.nonNegative()))),
+  expirationTime: Schema.optional(
+    Schema.NullOr(
+      Schema.Int.pipe(
+        Schema.between(0, MaxPushExpirationTime, {
+          message: () => "must be null or a whole number of milliseconds since 1970"
+        })
+      )
+    )
+  ),
   userAgent: Schema.optional(Schema.String.pipe(Schema.maxLength(512)))
 })
 export type PushSubscriptionRequest = typeof PushSubscriptionRequest.Type

@@ -4,7 +4,7 @@
  * endpoint.ts; its user registered when new), lists and removes its own; the backend lists a
  * user's; the service worker marks a notification read with the message's `markToken`.
  */
-import { randomBytes } from "node:crypto"
+import { ECDH, randomBytes } from "node:crypto"
 import type { PushSubscriptionRequest } from "@pushback/protocol"
 import { Effect } from "effect"
 import { Config } from "../config/Config.js"
@@ -17,6 +17,22 @@ import { PushStore, type SubscriptionRecord } from "./PushStore.js"
 
 /** Most subscriptions one user keeps; a new one beyond it replaces their oldest. */
 export const MAX_SUBSCRIPTIONS_PER_USER = 10
+
+/**
+ * Whether `p256dh` (base64url, 65 bytes by the schema) is an uncompressed point on P-256. A key
+ * of the right length that is not one would pass the schema and then fail every encryption, so
+ * its pushes would be retried for a day instead of the subscription being refused now.
+ */
+export const isP256Point = (p256dh: string): boolean => {
+  const key = Buffer.from(p256dh, "base64url")
+  if (key.length !== 65 || key[0] !== 4) return false
+  try {
+    ECDH.convertKey(key, "prime256v1")
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** A subscription as the API lists it. */
 const shown = (s: SubscriptionRecord) => ({
@@ -33,6 +49,13 @@ export const subscribe = (app: string, user: string, body: PushSubscriptionReque
     const config = yield* Config
     const problem = endpointProblem(body.endpoint, config.push)
     if (problem !== undefined) return yield* Effect.fail(badRequest(problem, "endpoint"))
+    if (!isP256Point(body.keys.p256dh))
+      return yield* Effect.fail(
+        badRequest(
+          "keys.p256dh: must be a point on P-256 (the browser's key, as toJSON() gives it)",
+          "keys.p256dh"
+        )
+      )
     const now = new Date().toISOString()
     yield* (yield* Store).upsertUsers(app, [{ id: user }], now)
     const id = yield* (yield* PushStore).subscribe(

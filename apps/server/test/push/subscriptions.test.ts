@@ -3,7 +3,7 @@
  * anyone, kept across restarts and printed by `pushback push keys`; a configured pair and a
  * refused VAPID subject; a browser's subscription stored, listed, moved to another user by the
  * same endpoint, removed, capped at 10 per user (the oldest goes) and erased with its user;
- * bad bodies and endpoints refused with 400 and nothing stored.
+ * bad bodies, endpoints and keys (not a point on P-256) refused with 400 and nothing stored.
  */
 import { CLI_PATH, request, testDatabaseUrl, userToken } from "@pushback/testkit"
 import { describe, expect, it } from "vitest"
@@ -131,6 +131,7 @@ describe("subscriptions", () => {
   it("refuse bad bodies and endpoints with 400, storing nothing", async () => {
     const { server, app, service } = suite
     const sub = service.subscription("dee-laptop")
+    const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString("base64url")
     const bad: Array<[unknown, string]> = [
       [{ endpoint: sub.endpoint.replace("https:", "http:"), keys: sub.keys }, "endpoint"],
       [{ endpoint: "https://fcm.googleapis.com/fcm/send/abc", keys: sub.keys }, "endpoint"],
@@ -138,6 +139,11 @@ describe("subscriptions", () => {
       [{ endpoint: "not a url", keys: sub.keys }, "endpoint"],
       [{ endpoint: sub.endpoint, keys: { ...sub.keys, p256dh: "AAAA" } }, "keys.p256dh"],
       [{ endpoint: sub.endpoint, keys: { ...sub.keys, auth: sub.keys.p256dh } }, "keys.auth"],
+      // 65 bytes, but no point on P-256: every encryption to it would fail.
+      [{ endpoint: sub.endpoint, keys: { ...sub.keys, p256dh: offCurve } }, "keys.p256dh"],
+      // Not a whole millisecond, or past any date (PostgreSQL's BIGINT refused these with a 500).
+      [{ endpoint: sub.endpoint, keys: sub.keys, expirationTime: 1.5 }, "expirationTime"],
+      [{ endpoint: sub.endpoint, keys: sub.keys, expirationTime: 1e19 }, "expirationTime"],
       [{ endpoint: sub.endpoint }, "keys"],
       [{ endpoint: sub.endpoint, keys: sub.keys, expirationTime: "soon" }, "expirationTime"],
       [[], "body"]

@@ -7,7 +7,7 @@
  * 4xx has the error body; a refused write changes no subscription and marks nothing read. The
  * server has no VAPID subject, so nothing is ever pushed anywhere.
  */
-import { randomBytes } from "node:crypto"
+import { createECDH, randomBytes } from "node:crypto"
 import { request, type TestApp, useServer } from "@pushback/testkit"
 import { FastCheck as fc } from "effect"
 import { beforeAll, expect, it } from "vitest"
@@ -80,11 +80,17 @@ const bodyArb = fc.record(
   },
   { requiredKeys: [] }
 )
+/** A browser's public key: a point on P-256 (65 random bytes are not one, and are refused). */
+const browserKey = fc.constant(null).map(() => {
+  const ecdh = createECDH("prime256v1")
+  ecdh.generateKeys()
+  return ecdh.getPublicKey().toString("base64url")
+})
 /** Bodies that are valid (so subscriptions are made, moved and trimmed too). */
 const validArb = fc.record(
   {
     endpoint: fc.nat(30).map((n) => `https://fcm.googleapis.com/fcm/send/fuzz-${n}`),
-    keys: fc.record({ p256dh: b64(65).map((k) => `BA${k.slice(2)}`), auth: b64(16) }),
+    keys: fc.record({ p256dh: browserKey, auth: b64(16) }),
     userAgent: fc.string({ maxLength: 60 })
   },
   { requiredKeys: ["endpoint", "keys"] }

@@ -1,10 +1,12 @@
 /**
  * The `push` block of the configuration (PROTOCOL.md §14): the VAPID subject (checked at start:
  * a `mailto:` or `https:` URL with a real domain, since push services refuse the rest), the keys
- * when the operator gives them (`PUSHBACK_VAPID_PUBLIC_KEY`/`_PRIVATE_KEY`, else the database
- * keeps a generated pair), which push service hosts an endpoint may name, whether private
- * addresses are allowed (tests), and how the outbox polls and retries push jobs.
+ * when the operator gives them (`PUSHBACK_VAPID_PUBLIC_KEY`/`_PRIVATE_KEY`, checked to be one
+ * P-256 pair; else the database keeps a generated pair), which push service hosts an endpoint
+ * may name, whether private addresses are allowed (tests), and how the outbox polls and retries
+ * push jobs.
  */
+import { createECDH } from "node:crypto"
 import { isIP } from "node:net"
 import type { EmailTuning, PushSettings } from "./settings.js"
 import { ConfigError } from "./values.js"
@@ -59,6 +61,17 @@ export const toVapidSubject = (value: unknown, from: string): string | undefined
   return text
 }
 
+/** Whether `privateKey` is a P-256 private key and `publicKey` its public key (both base64url). */
+const isKeyPair = (publicKey: string, privateKey: string): boolean => {
+  const ecdh = createECDH("prime256v1")
+  try {
+    ecdh.setPrivateKey(Buffer.from(privateKey, "base64url"))
+  } catch {
+    return false
+  }
+  return ecdh.getPublicKey("base64url") === publicKey
+}
+
 /** The push settings from the environment and the config file's `push` block. */
 export const readPushSettings = (
   file: Record<string, unknown>,
@@ -98,6 +111,10 @@ export const readPushSettings = (
   if (privateKey !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(privateKey))
     throw new ConfigError(
       "PUSHBACK_VAPID_PRIVATE_KEY: a P-256 private key, 32 bytes in base64url (43 characters)"
+    )
+  if (publicKey !== undefined && privateKey !== undefined && !isKeyPair(publicKey, privateKey))
+    throw new ConfigError(
+      "PUSHBACK_VAPID_PUBLIC_KEY and PUSHBACK_VAPID_PRIVATE_KEY: not one P-256 key pair (the public key is not the private key's), so every push would be refused"
     )
   return {
     vapidSubject: toVapidSubject(env["PUSHBACK_VAPID_SUBJECT"] ?? block["vapidSubject"], subjectFrom),

@@ -1,10 +1,12 @@
 /**
  * Web Push keys and subscriptions (PROTOCOL.md §14) on one server: the public VAPID key for
- * anyone, kept across restarts and printed by `pushback push keys`; a configured pair and a
- * refused VAPID subject; a browser's subscription stored, listed, moved to another user by the
- * same endpoint, removed, capped at 10 per user (the oldest goes) and erased with its user;
- * bad bodies, endpoints and keys (not a point on P-256) refused with 400 and nothing stored.
+ * anyone, kept across restarts and printed by `pushback push keys`; a configured pair (two keys
+ * that are not one pair refused) and a refused VAPID subject; a browser's subscription stored,
+ * listed, moved to another user by the same endpoint, removed, capped at 10 per user (the oldest
+ * goes) and erased with its user; bad bodies, endpoints and keys (not a point on P-256) refused
+ * with 400 and nothing stored.
  */
+import { createECDH } from "node:crypto"
 import { CLI_PATH, request, testDatabaseUrl, userToken } from "@pushback/testkit"
 import { describe, expect, it } from "vitest"
 import { command } from "../../../../scripts/vitest/command.mjs"
@@ -31,15 +33,28 @@ describe("the VAPID key", () => {
     expect(printed.stdout.trim()).toBe(res.body.publicKey)
   })
 
-  it("comes from PUSHBACK_VAPID_PUBLIC_KEY/_PRIVATE_KEY when given, and a fake subject is refused", async () => {
+  it("comes from PUSHBACK_VAPID_PUBLIC_KEY/_PRIVATE_KEY when given (one pair), and a fake subject is refused", async () => {
     const { server } = suite
     const db = ["--db", await testDatabaseUrl(server.dataDir)]
+    const ecdh = createECDH("prime256v1")
+    ecdh.generateKeys()
     const pair = {
-      PUSHBACK_VAPID_PUBLIC_KEY: `B${"A".repeat(86)}`,
-      PUSHBACK_VAPID_PRIVATE_KEY: "A".repeat(43)
+      PUSHBACK_VAPID_PUBLIC_KEY: ecdh.getPublicKey("base64url"),
+      PUSHBACK_VAPID_PRIVATE_KEY: Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()])
+        .subarray(-32)
+        .toString("base64url")
     }
     const given = await cli(["push", "keys", ...db], pair)
-    expect(given.stdout.trim()).toBe(pair.PUSHBACK_VAPID_PUBLIC_KEY)
+    expect(given.stdout.trim(), given.stderr).toBe(pair.PUSHBACK_VAPID_PUBLIC_KEY)
+    // Two keys of the right shape that are not one pair: every push would be refused.
+    const other = createECDH("prime256v1")
+    other.generateKeys()
+    const mismatched = await cli(["push", "keys", ...db], {
+      ...pair,
+      PUSHBACK_VAPID_PUBLIC_KEY: other.getPublicKey("base64url")
+    })
+    expect(mismatched.status).toBe(1)
+    expect(mismatched.stderr).toMatch(/not one P-256 key pair/)
     const half = await cli(["push", "keys", ...db], {
       PUSHBACK_VAPID_PUBLIC_KEY: pair.PUSHBACK_VAPID_PUBLIC_KEY
     })
@@ -55,7 +70,7 @@ describe("the VAPID key", () => {
       expect(refused.status, subject).toBe(1)
       expect(refused.stderr).toMatch(/PUSHBACK_VAPID_SUBJECT .*a VAPID subject is mailto:/)
     }
-  }, 90_000) // six CLI processes
+  }, 90_000) // seven CLI processes
 })
 
 describe("subscriptions", () => {

@@ -3,8 +3,9 @@
  * (offline with `send`, everyone with `force`, still-unseen after `after`, never with the type's
  * `push: false`, skipped without a subscription), what it carries (decrypted: the message with
  * its markToken, `TTL`, `Urgency`, `Topic` = the notification id; a 10 KB content shortened,
- * still decryptable), what the markToken does, and how answers are handled: 410 deletes the
- * subscription, 429 waits for `Retry-After`, a 5xx and a service that is down are retried.
+ * still decryptable), what the markToken does, and how answers are handled: 410 and 404 delete
+ * the subscription, 413 and another 4xx fail for good, 429 waits for `Retry-After`, a 5xx and a
+ * service that is down are retried.
  */
 import type { NotifyCall } from "@pushback/protocol"
 import { eventually, request, userToken } from "@pushback/testkit"
@@ -198,22 +199,36 @@ describe("the message", () => {
 })
 
 describe("the push service's answers", () => {
-  it("410 deletes the subscription and fails the push for good; 413 fails it and keeps the subscription", async () => {
+  it("410 and 404 delete the subscription and fail the push for good; 413 and another 4xx fail it and keep the subscription", async () => {
     const { service, server, app } = suite
     const big = await withBrowser("big")
+    const forbidden = await withBrowser("forbidden")
     service.script(big, { status: 413 })
-    const refused = await notify({ users: ["big"], content: "x", push: { send: true } })
-    const tooBig = await callWhen(refused.id, (c) => c.push.failed === 1)
-    expect(tooBig.results[0]!.pushError).toMatch(/413/)
-    expect(service.attempts.filter((a) => a.subscription === big)).toHaveLength(1)
-    expect(await subscriptionsOf(server, app, "big")).toHaveLength(1)
-    const browser = await withBrowser("gone")
-    service.script(browser, { status: 410 })
-    const call = await notify({ users: ["gone"], content: "x", push: { send: true } })
-    const detail = await callWhen(call.id, (c) => c.push.failed === 1)
-    expect(detail.results[0]!.push).toBe("failed")
-    expect(detail.results[0]!.pushError).toMatch(/410/)
+    service.script(forbidden, { status: 403 })
+    const refused = await notify({ users: ["big", "forbidden"], content: "x", push: { send: true } })
+    const kept = await callWhen(refused.id, (c) => c.push.failed === 2)
+    expect(kept.results.map((r) => r.pushError)).toEqual([
+      expect.stringMatching(/^413/),
+      expect.stringMatching(/^403/)
+    ])
+    for (const [user, browser] of [
+      ["big", big],
+      ["forbidden", forbidden]
+    ] as const) {
+      expect(service.attempts.filter((a) => a.subscription === browser)).toHaveLength(1)
+      expect(await subscriptionsOf(server, app, user)).toHaveLength(1)
+    }
+    service.script(await withBrowser("gone"), { status: 410 })
+    service.script(await withBrowser("lost"), { status: 404 })
+    const call = await notify({ users: ["gone", "lost"], content: "x", push: { send: true } })
+    const detail = await callWhen(call.id, (c) => c.push.failed === 2)
+    expect(detail.results.map((r) => r.push)).toEqual(["failed", "failed"])
+    expect(detail.results.map((r) => r.pushError)).toEqual([
+      expect.stringMatching(/410.*deleted/),
+      expect.stringMatching(/404.*deleted/)
+    ])
     expect(await subscriptionsOf(server, app, "gone")).toEqual([])
+    expect(await subscriptionsOf(server, app, "lost")).toEqual([])
     // Counted: in the app's statistics (this file's pushes so far) and in /metrics.
     const series = await request<{ points: Array<{ pushes: number; pushesFailed: number }> }>(
       server.url,
@@ -223,10 +238,10 @@ describe("the push service's answers", () => {
     )
     const today = series.body.points.at(-1)!
     expect(today.pushes).toBeGreaterThanOrEqual(4)
-    expect(today.pushesFailed).toBe(2)
+    expect(today.pushesFailed).toBe(4)
     const metrics = await request(server.url, "GET", "/metrics")
     expect(metrics.text).toMatch(/pushback_pushes_sent_total [1-9]/)
-    expect(metrics.text).toMatch(/pushback_pushes_failed_total 2/)
+    expect(metrics.text).toMatch(/pushback_pushes_failed_total 4/)
   })
 
   it("429 waits for Retry-After, a 5xx is retried, and a service that was down gets it once up", async () => {

@@ -47,9 +47,10 @@ export const PushSubscriptionRequest = Schema.Struct({
   }),
   expirationTime: Schema.optional(
     Schema.NullOr(
-      Schema.Int.pipe(
-        Schema.between(0, MaxPushExpirationTime, {
-          message: () => "must be null or a whole number of milliseconds since 1970"
+      Schema.Number.pipe(
+        Schema.filter((n) => Number.isInteger(n) && n >= 0 && n <= MaxPushExpirationTime, {
+          message: () =>
+            `must be null or a whole number of milliseconds since 1970, at most ${MaxPushExpirationTime}`
         })
       )
     )

@@ -40,7 +40,8 @@ const USAGE = `Usage:
 
 Every option is also an environment variable (PUSHBACK_PORT, PUSHBACK_HOST,
 PUSHBACK_DATABASE_URL, PUSHBACK_REDIS_URL, PUSHBACK_SMTP_URL, PUSHBACK_EMAIL_FROM,
-PUSHBACK_CONFIG, PUSHBACK_ADMIN_TOKEN). See docs/configuration.md and docs/email.md.`
+PUSHBACK_CONFIG, PUSHBACK_ADMIN_TOKEN). Web Push sends once PUSHBACK_VAPID_SUBJECT (mailto: or
+https: on a real domain) is set. See docs/configuration.md, docs/email.md and docs/push.md.`
 
 const options = {
   port: { type: "string" },

@@ -12,7 +12,11 @@ import { isPrivateAddress } from "../webhooks/targets.js"
 
 /** Whether `host` (a URL's hostname) is a private, loopback or link-local address or name. */
 export const isPrivateHost = (host: string): boolean => {
-  const bare = host.replace(/^\[|\]$/g, "").toLowerCase()
+  // A fully qualified name's trailing dot (`localhost.`) names the same host.
+  const bare = host
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase()
   if (bare === "localhost" || bare.endsWith(".localhost")) return true
   return isIP(bare) !== 0 && isPrivateAddress(bare)
 }

@@ -52,6 +52,7 @@ describe("push endpoints", () => {
         "::1",
         "fe80::1",
         "localhost",
+        "localhost.",
         "192.168.1.1",
         "::ffff:7f00:1"
       ]
@@ -63,6 +64,7 @@ describe("push endpoints", () => {
       "https://[::1]/x",
       "https://[fe80::1]/x",
       "https://localhost/x",
+      "https://localhost./x",
       "https://192.168.1.1/x",
       "https://[::ffff:127.0.0.1]/x"
     ]) {

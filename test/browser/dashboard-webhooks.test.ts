@@ -18,11 +18,13 @@ const server = useServer({ config: { webhooks: { allowPrivate: true, pollMs: 200
 let browser: Browser
 let page: Page
 let receiver: Receiver
+/** A time as the dashboard writes it where the day matters: `7 Dec 22:15:00`. */
+const DAY_TIME = /^\d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}:\d{2}$/
 
 beforeAll(async () => {
   receiver = await startReceiver()
   browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-US" })
 })
 afterAll(async () => {
   await browser?.close()
@@ -45,11 +47,13 @@ it("lists an app's endpoints, sends a test, shows the attempts, disables and ena
   await row.getByRole("button", { name: "Send test" }).click()
   await receiver.waitFor("/failing", (ds) => ds.length === 1)
   await expect.poll(() => row.locator("td").nth(4).textContent(), { timeout: 10_000 }).toBe("500")
-  expect(await row.locator("td").nth(3).textContent()).not.toBe("—")
+  // a day and the 24-hour clock, not the locale's `12/7/2026, 10:15:00 PM` (issue 26)
+  expect(await row.locator("td").nth(3).textContent()).toMatch(DAY_TIME)
   await row.getByRole("button", { name: `${receiver.url}/failing` }).click()
   const attempt = page.locator("tr[data-attempt]").first()
   await attempt.waitFor()
   expect(await attempt.textContent()).toMatch(/webhook\.test.*500.*\d+ ms.*HTTP 500/)
+  expect(await attempt.locator("td").first().textContent()).toMatch(DAY_TIME)
   await page.screenshot({ path: join(results, "dashboard-webhooks.png"), fullPage: true })
 
   const enabled = async () =>

@@ -4,7 +4,7 @@
  */
 import { Fragment, useCallback, useState } from "react"
 import { api } from "./api.js"
-import { timeOf } from "./format.js"
+import { counted, timeOf } from "./format.js"
 import { usePoll } from "./usePoll.js"
 
 interface Call {
@@ -80,7 +80,9 @@ export const Calls = ({ appId }: { appId: string }) => {
       <h2 id="calls-title">Recent notify calls</h2>
       <div className="scroll">
         <table>
-          <caption>{data === undefined ? "Loading…" : `${data.count} calls, newest first`}</caption>
+          <caption>
+            {data === undefined ? "Loading…" : `${counted(data.count, "call")}, newest first`}
+          </caption>
           <thead>
             <tr>
               <th scope="col">When</th>

@@ -5,7 +5,7 @@
 import { useEffect, useRef } from "react"
 import type { StatsPoint } from "@pushback/protocol/types"
 import uPlot from "uplot"
-import { axisTime } from "./format.js"
+import { axisTime, counted } from "./format.js"
 
 /** One point of a series, as the API answers it. */
 export type Point = StatsPoint
@@ -13,17 +13,32 @@ export type Point = StatsPoint
 /**
  * The series and how each is drawn: a colour and a line style of its own (dashes, dots, widths),
  * so two series with the same values stay visible one over the other (Seen under Read). A
- * failure series (`fails`) draws nothing at zero, so it never paints the baseline red.
+ * failure series (`fails`) draws nothing at zero, so it never paints the baseline red. `one` is
+ * a series' noun for a count of one in the summary (`1 notification`, `2 notifications`).
  */
 const SERIES = [
-  { key: "notifications", label: "Notifications", stroke: "#3b6fd8", width: 3 },
+  { key: "notifications", label: "Notifications", one: "notification", stroke: "#3b6fd8", width: 3 },
   { key: "delivered", label: "Delivered", stroke: "#1f9d6b", width: 2, dash: [8, 4] },
   { key: "seen", label: "Seen", stroke: "#c7861b", width: 4, dash: [2, 4] },
   { key: "read", label: "Read", stroke: "#9b4fd0", width: 2, dash: [12, 3, 3, 3] },
-  { key: "emails", label: "Emails", stroke: "#6b7280", width: 2, dash: [4, 2] },
-  { key: "emailsFailed", label: "Emails failed", stroke: "#d23f3f", width: 2, fails: true },
-  { key: "pushes", label: "Pushes", stroke: "#0e8fa3", width: 2, dash: [1, 3] },
-  { key: "pushesFailed", label: "Pushes failed", stroke: "#a3460e", width: 2, fails: true }
+  { key: "emails", label: "Emails", one: "email", stroke: "#6b7280", width: 2, dash: [4, 2] },
+  {
+    key: "emailsFailed",
+    label: "Emails failed",
+    one: "email failed",
+    stroke: "#d23f3f",
+    width: 2,
+    fails: true
+  },
+  { key: "pushes", label: "Pushes", one: "push", stroke: "#0e8fa3", width: 2, dash: [1, 3] },
+  {
+    key: "pushesFailed",
+    label: "Pushes failed",
+    one: "push failed",
+    stroke: "#a3460e",
+    width: 2,
+    fails: true
+  }
 ] as const
 
 /** Totals of the points, by series. */
@@ -104,7 +119,12 @@ export const Chart = ({ points, label }: { points: ReadonlyArray<Point>; label: 
     <figure className="chart">
       <div ref={box} role="img" aria-label={`Chart of ${label}`} />
       <figcaption data-testid="chart-summary">
-        {label}: {SERIES.map((s) => `${totals[s.key]} ${s.label.toLowerCase()}`).join(", ")}
+        {label}:{" "}
+        {SERIES.map((s) =>
+          "one" in s
+            ? counted(totals[s.key], s.one, s.label.toLowerCase())
+            : `${totals[s.key]} ${s.label.toLowerCase()}`
+        ).join(", ")}
       </figcaption>
     </figure>
   )

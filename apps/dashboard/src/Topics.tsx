@@ -6,6 +6,7 @@
 import type { Topic } from "@pushback/protocol/types"
 import { useCallback, useState } from "react"
 import { api } from "./api.js"
+import { dayTimeOf } from "./format.js"
 import { usePoll } from "./usePoll.js"
 
 const PAGE = 20
@@ -60,7 +61,7 @@ export const Topics = ({ appId }: { appId: string }) => {
                 <td>{t.name ?? "—"}</td>
                 <td>{t.subscribers.toLocaleString()}</td>
                 <td>{t.selfSubscribe ? "yes" : "no"}</td>
-                <td>{new Date(t.createdAt).toLocaleString()}</td>
+                <td>{dayTimeOf(t.createdAt)}</td>
               </tr>
             ))}
           </tbody>

@@ -4,6 +4,7 @@
  */
 import { useCallback, useState } from "react"
 import { api } from "./api.js"
+import { dayTimeOf } from "./format.js"
 import { usePoll } from "./usePoll.js"
 
 const PAGE = 20
@@ -29,7 +30,7 @@ const Subscriptions = ({ path }: { path: string }) => {
           <tr key={s.id}>
             <th scope="row">{new URL(s.endpoint).host}</th>
             <td>{s.userAgent ?? "—"}</td>
-            <td>{new Date(s.createdAt).toLocaleString()}</td>
+            <td>{dayTimeOf(s.createdAt)}</td>
           </tr>
         ))}
       </tbody>

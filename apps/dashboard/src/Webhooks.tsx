@@ -7,9 +7,10 @@
 import type { CreatedWebhook, Webhook, WebhookAttempt } from "@pushback/protocol/types"
 import { type FormEvent, useCallback, useState } from "react"
 import { api } from "./api.js"
+import { counted, dayTimeOf } from "./format.js"
 import { usePoll } from "./usePoll.js"
 
-const when = (iso: string | null | undefined) => (iso == null ? "—" : new Date(iso).toLocaleString())
+const when = dayTimeOf
 
 const Attempts = ({ path }: { path: string }) => {
   const { data } = usePoll(
@@ -92,7 +93,7 @@ export const Webhooks = ({ appId }: { appId: string }) => {
       {(problem ?? error) !== undefined && <p role="alert">{problem ?? error}</p>}
       <div className="scroll">
         <table>
-          <caption>{data === undefined ? "Loading…" : `${data.webhooks.length} endpoints`}</caption>
+          <caption>{data === undefined ? "Loading…" : counted(data.webhooks.length, "endpoint")}</caption>
           <thead>
             <tr>
               <th scope="col">URL</th>

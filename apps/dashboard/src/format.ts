@@ -17,6 +17,10 @@ const day = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" })
 export const timeOf = (iso: string | null | undefined): string =>
   iso == null ? "—" : clock.format(new Date(iso))
 
+/** `7 Dec 00:13:49` for an ISO time where the day matters too, `—` for none. */
+export const dayTimeOf = (iso: string | null | undefined): string =>
+  iso == null ? "—" : `${day.format(new Date(iso))} ${clock.format(new Date(iso))}`
+
 /** `00:15` (or `7 Dec` at midnight, on a chart spanning days) for seconds since the epoch. */
 export const axisTime = (seconds: number, spansDays: boolean): string => {
   const date = new Date(seconds * 1000)

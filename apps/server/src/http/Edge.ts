@@ -196,8 +196,10 @@ export const makeRequestListener = <R>(
   }
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     metrics.counters.httpRequests++
-    res.on("finish", () => {
-      if (res.statusCode >= 400) metrics.counters.httpErrors++
+    metrics.gauges.httpInFlight++
+    res.on("close", () => {
+      metrics.gauges.httpInFlight--
+      if (res.writableFinished && res.statusCode >= 400) metrics.counters.httpErrors++
     })
     let url: URL
     try {

@@ -11,7 +11,9 @@
  */
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Queue, type Scope } from "effect"
+import { Metrics } from "../stats/Metrics.js"
 import { type OutboxJob, OutboxStore, type Settlement } from "./OutboxStore.js"
+import { makePacing, type Pacing, unpaced } from "./pacing.js"
 import type { Sender, SenderOff, SenderSlot, SendResult } from "./Sender.js"
 
 /** The Outbox interface. */
@@ -70,9 +72,13 @@ const settlementOf = (sender: Sender, job: OutboxJob, result: SendResult, now: n
   }
 }
 
-/** The worker over the senders of `slots`; runs until its scope closes (none runs without a sender). */
+/**
+ * The worker over the senders of `slots`, resting as `pacing` says while the node is saturated
+ * (pacing.ts); runs until its scope closes (none runs without a sender).
+ */
 export const makeOutbox = <R>(
-  slots: ReadonlyArray<Effect.Effect<SenderSlot, never, R>>
+  slots: ReadonlyArray<Effect.Effect<SenderSlot, never, R>>,
+  pacing: Pacing = unpaced
 ): Effect.Effect<OutboxShape, never, R | OutboxStore | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* OutboxStore
@@ -117,7 +123,7 @@ export const makeOutbox = <R>(
         }
       })
 
-    /** Sends what is due; answers how long to wait before looking again. */
+    /** Sends what is due; answers how long to wait before looking again, and whether it sent. */
     const round = Effect.gen(function* () {
       const next = yield* store.nextDue(kinds)
       const now = Date.now()
@@ -149,18 +155,17 @@ export const makeOutbox = <R>(
             ),
           { concurrency: "unbounded", discard: true }
         )
-        if (claims.some(({ sender, jobs }) => jobs.length === batchOf(sender))) return 0
         // Some were due but held by a node: the next look comes from nextDue (their lease's end).
-        if (claims.every(({ jobs }) => jobs.length === 0)) return Math.min(pollMs, 100)
-        return 0
+        if (claims.every(({ jobs }) => jobs.length === 0)) return { wait: Math.min(pollMs, 100), sent: false }
+        return { wait: 0, sent: true }
       }
-      return next === null ? pollMs : Math.min(pollMs, Date.parse(next) - now)
+      return { wait: next === null ? pollMs : Math.min(pollMs, Date.parse(next) - now), sent: false }
     }).pipe(
       // A store that is unreachable for a while: look again later, never stop.
       Effect.catchAllCause((cause) =>
         Effect.sync(() => {
           console.error(`[pushback] the outbox failed a round: ${String(cause)}`)
-          return pollMs
+          return { wait: pollMs, sent: false }
         })
       )
     )
@@ -168,7 +173,11 @@ export const makeOutbox = <R>(
     yield* Effect.forkScoped(
       Effect.forever(
         Effect.gen(function* () {
-          const wait = yield* round
+          const started = Date.now()
+          const { wait, sent } = yield* round
+          // Saturated by requests: rest (a local cause's wake-up does not cut it short).
+          const rest = sent ? pacing.restAfter(Date.now() - started) : 0
+          if (rest > 0) yield* Effect.sleep(rest)
           if (wait > 0) yield* Effect.ignore(Effect.timeout(Queue.take(wakeups), wait))
         })
       )
@@ -184,8 +193,17 @@ export const makeOutbox = <R>(
 /**
  * The Outbox layer over the senders of `slots` (each an effect that makes a kind's sender, or
  * says why this node has none): adding a kind adds a slot here, never a change to the worker.
+ * It paces itself on the REST requests this node is handling (Metrics' in-flight gauge).
  */
 export const layerOutbox = <R>(
   slots: ReadonlyArray<Effect.Effect<SenderSlot, never, R>>
-): Layer.Layer<Outbox, never, Exclude<R, Scope.Scope> | OutboxStore> =>
-  Layer.scoped(Outbox, makeOutbox(slots))
+): Layer.Layer<Outbox, never, Exclude<R, Scope.Scope> | OutboxStore | Metrics> =>
+  Layer.scoped(
+    Outbox,
+    Effect.flatMap(Metrics, (metrics) =>
+      makeOutbox(
+        slots,
+        makePacing(() => metrics.gauges.httpInFlight)
+      )
+    )
+  )

@@ -33,6 +33,11 @@ export interface MetricsShape {
     pushesSent: number
     pushesFailed: number
   }
+  /** Levels kept by the server. */
+  readonly gauges: {
+    /** REST requests being handled now (not the event streams); the outbox rests while callers wait (outbox/pacing.ts). */
+    httpInFlight: number
+  }
   /** Distributions (PROTOCOL.md §8), observed where the work happens. */
   readonly histograms: {
     /** A notify call from its validated request to its answer, in seconds. */
@@ -128,8 +133,10 @@ export const makeMetrics = (): MetricsShape => {
       SECONDS_BUCKETS
     )
   }
+  const gauges: MetricsShape["gauges"] = { httpInFlight: 0 }
   return {
     counters,
+    gauges,
     histograms,
     render: (census, durability) => {
       const lines: Array<string> = []
@@ -152,6 +159,11 @@ export const makeMetrics = (): MetricsShape => {
       for (const [transport, n] of Object.entries(census.byTransport)) {
         lines.push(`pushback_connections{transport="${transport}"} ${n}`)
       }
+      lines.push(
+        "# HELP pushback_http_requests_in_flight REST requests being handled (event streams not counted)",
+        "# TYPE pushback_http_requests_in_flight gauge",
+        `pushback_http_requests_in_flight ${gauges.httpInFlight}`
+      )
       lines.push(
         "# HELP pushback_online_users Users with at least one live session on this node",
         "# TYPE pushback_online_users gauge",

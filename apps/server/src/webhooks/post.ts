@@ -36,11 +36,15 @@ export interface PostRequest {
   readonly allowPrivate: boolean
 }
 
-/** Kept-alive connections to receivers; an idle one is closed after 4 s (before most servers close it). */
+/**
+ * Kept-alive connections to receivers; an idle one is closed after 4 s (before most servers close
+ * it). As many are kept free as are used at once (the sender has 32 in flight): keeping fewer
+ * closed half of them after each burst and opened them again for the next.
+ */
 const POOL = {
   keepAlive: true,
   maxSockets: 32,
-  maxFreeSockets: 16,
+  maxFreeSockets: 32,
   timeout: 4_000,
   scheduling: "lifo"
 } as const

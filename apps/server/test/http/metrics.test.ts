@@ -3,7 +3,8 @@
  * every sample belongs to a declared family, counters end in `_total`, histograms have
  * cumulative `le` buckets ending in `+Inf` equal to `_count` — and the histograms of notify
  * handling time, fan-out, notify→frame delay and store commit time, the sessions by transport
- * gauge and the email and bus counters count what happened.
+ * gauge and the email and bus counters count what happened; the REST requests in flight gauge
+ * counts requests until they end, also when the caller abandons them.
  */
 import { connectWs, localToken, useServer } from "@pushback/testkit"
 import { expect, it } from "vitest"
@@ -147,4 +148,24 @@ it("exposes the histograms, gauges and counters of §8 in the text format, count
   } finally {
     await ws.close()
   }
+})
+
+it("counts the REST requests being handled (the outbox's pacing reads it), ended or abandoned", async () => {
+  const inFlight = async () => value(await scrape(), "pushback_http_requests_in_flight")
+  // The scrape is itself a request in flight.
+  expect(await inFlight()).toBe(1)
+  const { request } = await import("node:http")
+  // Three requests whose bodies never finish arrive: they are being handled until they end.
+  const pending = [1, 2, 3].map(() => {
+    const req = request(`${server.url}/v1/notify`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "100" }
+    })
+    req.on("error", () => undefined)
+    req.write('{"users":')
+    return req
+  })
+  await expect.poll(inFlight, { timeout: 5_000 }).toBe(4)
+  for (const req of pending) req.destroy()
+  await expect.poll(inFlight, { timeout: 5_000 }).toBe(1)
 })

@@ -167,6 +167,29 @@ describe("the outbox worker", () => {
     expect(counted()).toEqual({ sent: before.sent, failed: before.failed + 2 })
   })
 
+  it("rests after a round that sent jobs when its pacing says so (a saturated node), and only then", async () => {
+    const fake = fakeSender(() => ({ _tag: "Sent" }), { batch: 1 })
+    const rounds: Array<number> = []
+    const pacing = {
+      restAfter: (roundMs: number) => {
+        rounds.push(roundMs)
+        return 300
+      }
+    }
+    await run(
+      Effect.gen(function* () {
+        yield* enqueue([job("job_pace1"), job("job_pace2")])
+        yield* makeOutbox([Effect.succeed(fake.sender)], pacing)
+        yield* until("job_pace2", (r) => r["state"] === "sent")
+      })
+    )
+    const [first, second] = fake.attempts.filter((a) => a.id.startsWith("job_pace"))
+    // One job a round (batch 1): the second waited for the rest after the first round.
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(290)
+    expect(rounds.length).toBeGreaterThanOrEqual(1)
+    for (const ms of rounds) expect(ms).toBeGreaterThanOrEqual(0)
+  })
+
   it("takes up a job a dead node held once its lease ends; the dead node's late word changes nothing", async () => {
     const fake = fakeSender(() => ({ _tag: "Sent" }))
     const { row, leaseEnd, late } = await run(

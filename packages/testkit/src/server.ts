@@ -89,7 +89,16 @@ export const spawnReady = async (
   let output = ""
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)))
   const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not get ready in 20 s:\n${output}`)), 20_000)
+    // Not ready in time: the process is killed, so it does not outlive the test as an orphan
+    // (still starting, eating the CPU the next tests need).
+    const timer = setTimeout(() => {
+      if (options.group === true && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL")
+        } catch {}
+      } else child.kill("SIGKILL")
+      fail(new Error(`server did not get ready in 20 s:\n${output}`))
+    }, 20_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const match = /ready on http:\/\/[^:\s]+:(\d+)/.exec(output)

@@ -20,16 +20,24 @@ const toRecord = (r: Record<string, unknown>): OutboxRecord => ({
 export const makeOutboxReads = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const reads: Pick<OutboxStoreShape, "nextDue" | "failed"> = {
-    // A held job is due again when its lease ends.
+    // A held job is due again when its lease ends. Read along the (state, due_at) index, not
+    // over every queued job (a backlog of 20,000 cost 2.5 ms a round): the earliest unheld job,
+    // then the lease ends of the held jobs due before it (the claimed ones, at the front). Two
+    // reads, not one transaction: the answer only says when to look again.
     nextDue: (kinds) =>
       kinds.length === 0
         ? Effect.succeed(null)
-        : sql`SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > due_at
-            THEN lease_until ELSE due_at END) AS t FROM outbox
-            WHERE state = 'queued' AND ${sql.in("kind", kinds)}`.pipe(
-            Effect.map(([r]) => strOrNull(r?.["t"])),
-            Effect.orDie
-          ),
+        : Effect.gen(function* () {
+            const [first] =
+              yield* sql`SELECT due_at FROM outbox WHERE state = 'queued' AND ${sql.in("kind", kinds)}
+              AND (lease_until IS NULL OR lease_until <= due_at) ORDER BY due_at LIMIT 1`
+            const unheld = strOrNull(first?.["due_at"])
+            const [held] = yield* sql`SELECT MIN(lease_until) AS t FROM outbox WHERE state = 'queued'
+              AND ${sql.in("kind", kinds)} AND lease_until > due_at
+              ${unheld === null ? sql`` : sql`AND due_at <= ${unheld}`}`
+            const lease = strOrNull(held?.["t"])
+            return unheld === null || (lease !== null && lease < unheld) ? lease : unheld
+          }).pipe(Effect.orDie),
     failed: (kind, app, limit) =>
       (app === undefined
         ? sql`SELECT * FROM outbox WHERE kind = ${kind} AND state = 'failed'

@@ -5,7 +5,7 @@
  * it; a job a dead node claimed is taken up again only when its lease ends, and that node's
  * late settlement changes nothing; two workers on one store send each job once; a worker
  * sends only the kinds it has a sender for, and says once why it has none; retention drops the
- * jobs done long ago and keeps the rest.
+ * jobs done long ago and keeps the rest; the next due time counts held jobs at their lease's end.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -188,6 +188,57 @@ describe("the outbox worker", () => {
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(290)
     expect(rounds.length).toBeGreaterThanOrEqual(1)
     for (const ms of rounds) expect(ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it("knows when the next job is due: the earliest unheld one, or a held one's lease end when earlier", async () => {
+    const at = (s: number) => new Date(Date.parse("2030-01-01T00:00:00.000Z") + s * 1000).toISOString()
+    const set = (id: string, dueAt: string, leaseUntil: string | null) => {
+      const db = new Database(file)
+      try {
+        db.prepare("UPDATE outbox SET due_at = ?, lease_until = ?, lease_owner = ? WHERE id = ?").run(
+          dueAt,
+          leaseUntil,
+          leaseUntil === null ? null : "a-node",
+          id
+        )
+      } finally {
+        db.close()
+      }
+    }
+    const seen = await run(
+      Effect.gen(function* () {
+        const outbox = yield* OutboxStore
+        const next = () => outbox.nextDue(["nextdue"])
+        const answers: Array<string | null> = [yield* next()]
+        yield* enqueue([job("nd_a", "nextdue"), job("nd_b", "nextdue"), job("nd_c", "nextdue")])
+        // a is held (claimed) until 5 s, b is due at 3 s, c at 10 s: b comes first.
+        set("nd_a", at(-1), at(5))
+        set("nd_b", at(3), null)
+        set("nd_c", at(10), null)
+        answers.push(yield* next())
+        // a's lease ends at 2 s, before b is due: a is taken up again first.
+        set("nd_a", at(-1), at(2))
+        answers.push(yield* next())
+        // Everything before c held: the earliest lease end, or c if it comes first.
+        set("nd_b", at(3), at(6))
+        set("nd_a", at(-1), at(7))
+        answers.push(yield* next())
+        set("nd_b", at(3), at(12))
+        set("nd_a", at(-1), at(11))
+        answers.push(yield* next())
+        // A lease that ended before the job was due leaves it due then; another kind is not asked about.
+        set("nd_a", at(-1), at(-2))
+        answers.push(yield* next(), yield* outbox.nextDue(["fake-none"]))
+        return answers
+      })
+    )
+    expect(seen).toEqual([null, at(3), at(2), at(6), at(10), at(-1), null])
+    const db = new Database(file)
+    try {
+      db.prepare("DELETE FROM outbox WHERE kind = 'nextdue'").run()
+    } finally {
+      db.close()
+    }
   })
 
   it("takes up a job a dead node held once its lease ends; the dead node's late word changes nothing", async () => {

@@ -73,7 +73,7 @@ const settlementOf = (sender: Sender, job: OutboxJob, result: SendResult, now: n
 }
 
 /**
- * The worker over the senders of `slots`, resting as `pacing` says while the node is saturated
+ * The worker over the senders of `slots`, resting as `pacing` says while callers wait on the node
  * (pacing.ts); runs until its scope closes (none runs without a sender).
  */
 export const makeOutbox = <R>(
@@ -175,7 +175,7 @@ export const makeOutbox = <R>(
         Effect.gen(function* () {
           const started = Date.now()
           const { wait, sent } = yield* round
-          // Saturated by requests: rest (a local cause's wake-up does not cut it short).
+          // Callers wait on this node: rest (a local cause's wake-up does not cut it short).
           const rest = sent ? pacing.restAfter(Date.now() - started) : 0
           if (rest > 0) yield* Effect.sleep(rest)
           if (wait > 0) yield* Effect.ignore(Effect.timeout(Queue.take(wakeups), wait))

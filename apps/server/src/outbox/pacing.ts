@@ -18,7 +18,7 @@ export const BUSY_IN_FLIGHT = 8
 export const SHARE = 0.2
 
 /** The longest rest after a round: jobs keep going under any load. */
-export const MAX_PAUSE_MS = 1_000
+export const MAX_PAUSE_MS = 5_000
 
 /** How the worker paces itself: how long to rest after a round of `roundMs` that sent jobs. */
 export interface Pacing {

@@ -5,7 +5,7 @@
  * bucket gives, they admit nearly all of it, and they ask Redis far less often than per turn.
  */
 import { startRedis, type TestRedis } from "@pushback/testkit"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Layer, ManagedRuntime } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { Config } from "../../src/config/Config.js"

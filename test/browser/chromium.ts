@@ -3,7 +3,8 @@
  * machine needs (no sandbox as root, no background networking on a closed network). Never
  * downloads a browser: a missing /usr/bin/chromium is a failure (`npm test` installs it).
  */
-import { type Browser, chromium } from "playwright-core"
+import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core"
+import { afterAll, beforeAll } from "vitest"
 
 /** Chromium, headless, as the browser suites use it. */
 export const launchChromium = (): Promise<Browser> =>
@@ -18,3 +19,28 @@ export const launchChromium = (): Promise<Browser> =>
       "--disable-sync"
     ]
   })
+
+/** The dashboard suites' window: 1280 × 900, English (United States) for dates and numbers. */
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 900 }, locale: "en-US" }
+
+/**
+ * One Chromium page for a whole test file: launched before its tests, closed after them. Read
+ * `view.page` inside the tests (it is there once they run).
+ */
+export const useChromiumPage = (options: BrowserContextOptions = DESKTOP): { readonly page: Page } => {
+  let browser: Browser | undefined
+  let page: Page | undefined
+  beforeAll(async () => {
+    browser = await launchChromium()
+    page = await browser.newPage(options)
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  return {
+    get page() {
+      if (page === undefined) throw new Error("the Chromium page is opened before the file's tests")
+      return page
+    }
+  }
+}

@@ -6,21 +6,11 @@
  */
 import { createECDH, randomBytes } from "node:crypto"
 import { request, useServer } from "@pushback/testkit"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { launchChromium } from "./chromium.js"
+import { expect, it } from "vitest"
+import { useChromiumPage } from "./chromium.js"
 
 const server = useServer()
-let browser: Browser
-let page: Page
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-US" })
-})
-afterAll(async () => {
-  await browser?.close()
-})
+const view = useChromiumPage()
 
 it("shows a user's push subscriptions, and none for a user without", async () => {
   const app = await server.newApp("push-dashboard")
@@ -41,9 +31,12 @@ it("shows a user's push subscriptions, and none for a user without", async () =>
   })
   expect(users.status, users.text).toBeLessThan(300)
 
-  await page.addInitScript((token) => sessionStorage.setItem("pushback.adminToken", token), server.adminToken)
-  await page.goto(`${server.url}/dashboard/apps/${app.id}`)
-  const section = page.locator("section[aria-labelledby=users-title]")
+  await view.page.addInitScript(
+    (token) => sessionStorage.setItem("pushback.adminToken", token),
+    server.adminToken
+  )
+  await view.page.goto(`${server.url}/dashboard/apps/${app.id}`)
+  const section = view.page.locator("section[aria-labelledby=users-title]")
   await section.getByRole("button", { name: "ana", exact: true }).click()
   const table = section.locator("table.inner", { hasText: "Push subscriptions" })
   await table.waitFor()

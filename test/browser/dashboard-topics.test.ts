@@ -4,21 +4,11 @@
  * prefix.
  */
 import { request, useServer } from "@pushback/testkit"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { launchChromium } from "./chromium.js"
+import { expect, it } from "vitest"
+import { useChromiumPage } from "./chromium.js"
 
 const server = useServer()
-let browser: Browser
-let page: Page
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-US" })
-})
-afterAll(async () => {
-  await browser?.close()
-})
+const view = useChromiumPage()
 
 it("lists an app's topics with their subscriber counts and filters them by prefix", async () => {
   const app = await server.newApp("topical")
@@ -29,9 +19,12 @@ it("lists an app's topics with their subscriber counts and filters them by prefi
   expect((await call("POST", "/v1/topics/project:42/subscribers", { users: ["a", "b", "c"] })).status).toBe(
     200
   )
-  await page.addInitScript((token) => sessionStorage.setItem("pushback.adminToken", token), server.adminToken)
-  await page.goto(`${server.url}/dashboard/apps/${app.id}`)
-  const project = page.locator('tr[data-topic="project:42"]')
+  await view.page.addInitScript(
+    (token) => sessionStorage.setItem("pushback.adminToken", token),
+    server.adminToken
+  )
+  await view.page.goto(`${server.url}/dashboard/apps/${app.id}`)
+  const project = view.page.locator('tr[data-topic="project:42"]')
   await project.waitFor()
   expect(await project.locator("td").allTextContents()).toEqual([
     "Project 42",
@@ -40,8 +33,8 @@ it("lists an app's topics with their subscriber counts and filters them by prefi
     // a day and the 24-hour clock, not the locale's `12/7/2026, 10:15:00 PM` (issue 26)
     expect.stringMatching(/^\d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}:\d{2}$/)
   ])
-  expect(await page.locator('tr[data-topic="team"] td').nth(2).textContent()).toBe("yes")
-  await page.getByLabel("Keys starting with").fill("team")
+  expect(await view.page.locator('tr[data-topic="team"] td').nth(2).textContent()).toBe("yes")
+  await view.page.getByLabel("Keys starting with").fill("team")
   await project.waitFor({ state: "detached" })
-  expect(await page.locator("tr[data-topic]").count()).toBe(1)
+  expect(await view.page.locator("tr[data-topic]").count()).toBe(1)
 })

@@ -97,8 +97,8 @@ export const spawnReady = async (
           process.kill(-child.pid, "SIGKILL")
         } catch {}
       } else child.kill("SIGKILL")
-      fail(new Error(`server did not get ready in 20 s:\n${output}`))
-    }, 20_000)
+      fail(new Error(`server did not get ready in 40 s:\n${output}`))
+    }, 40_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const match = /ready on http:\/\/[^:\s]+:(\d+)/.exec(output)

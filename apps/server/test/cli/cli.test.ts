@@ -51,7 +51,7 @@ describe("pushback CLI", () => {
 
     expect((await cli("apps", "delete", app.id)).status).toBe(0)
     expect((await cli("apps", "list")).stdout).not.toContain(app.id)
-  }, 60_000) // several CLI processes and server starts
+  }, 180_000) // seven CLI processes and two server starts: 15 s alone, over 60 s beside the bench smoke test
 
   it("an app deleted by the CLI has its live sessions on the running server closed (4001) within 2 s", async () => {
     const app = JSON.parse((await cli("apps", "create", "Doomed")).stdout) as { id: string }
@@ -68,7 +68,7 @@ describe("pushback CLI", () => {
     } finally {
       await server.stop()
     }
-  }, 60_000) // several CLI processes and server starts
+  }, 180_000) // seven CLI processes and two server starts: 15 s alone, over 60 s beside the bench smoke test
 
   it("fails clearly on bad commands and options", async () => {
     const unknown = await cli("frobnicate")

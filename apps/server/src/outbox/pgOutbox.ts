@@ -3,13 +3,15 @@
  * a cause's jobs inside its own transaction, and claims that several nodes make at once —
  * `FOR UPDATE SKIP LOCKED`, so each due job goes to one node and a node never waits for the
  * rows another is claiming (PROTOCOL.md §6). A job sent or failed adds what its sender counts
- * to its app's statistics buckets in the same transaction.
+ * to its app's statistics buckets in the same transaction. Settlements a few milliseconds apart
+ * share a transaction, and the plain "sent" ones among them are one statement.
  */
 import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { pgStatsBump } from "../stats/pgBuckets.js"
 import { makePgWebhookWrites } from "../webhooks/pgWebhooks.js"
 import { soonBatcher } from "../batching/soon.js"
+import { makeOutboxVacuum } from "./pgVacuum.js"
 import { type OutboxRow, type OutboxStoreShape, outboxJobOf, type Settlement } from "./OutboxStore.js"
 
 type Sql = SqlClient.SqlClient
@@ -33,6 +35,10 @@ export const pgPruneOutbox = (sql: Sql, before: string) =>
   sql`DELETE FROM outbox WHERE state IN ('sent', 'failed', 'cancelled') AND due_at < ${before}`.pipe(
     Effect.asVoid
   )
+
+/** A "sent" that changes nothing but the job itself: no payload, statistics or events. */
+const isPlainSent = (s: Settlement): boolean =>
+  s.state === "sent" && s.payload === undefined && s.stats === undefined && s.events === undefined
 
 /** How long a settlement waits for others to share its transaction (batching/soon.ts). */
 const SETTLE_HOLD_MS = 5
@@ -76,10 +82,31 @@ export const makePgOutbox = (
   sql: Sql,
   transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>
 ): Pick<OutboxStoreShape, "claim" | "settle" | "retry"> => {
+  const vacuum = makeOutboxVacuum(sql)
   const settleSoon = soonBatcher(
     SETTLE_HOLD_MS,
     (items: ReadonlyArray<readonly [string, string, Settlement]>) =>
-      transaction(Effect.forEach(items, ([id, owner, s]) => settleOne(sql, id, owner, s)))
+      transaction(
+        Effect.gen(function* () {
+          // The plain "sent" ones (most: a webhook, a push) in one statement, the others one by one.
+          const plain = items.filter(([, , s]) => isPlainSent(s))
+          const settled =
+            plain.length === 0
+              ? new Set<string>()
+              : new Set(
+                  (yield* sql`UPDATE outbox j SET state = 'sent', settled_at = v.at, last_error = NULL,
+                      lease_owner = NULL, lease_until = NULL
+                    FROM unnest(${plain.map(([id]) => id)}::text[], ${plain.map(([, owner]) => owner)}::text[],
+                      ${plain.map(([, , s]) => (s as { at: string }).at)}::text[]) AS v(id, owner, at)
+                    WHERE j.id = v.id AND j.lease_owner = v.owner
+                    RETURNING j.id`).map((r) => String(r["id"]))
+                )
+          const owned: Array<boolean> = []
+          for (const [id, owner, s] of items)
+            owned.push(isPlainSent(s) ? settled.has(id) : yield* settleOne(sql, id, owner, s))
+          return owned
+        })
+      ).pipe(Effect.tap(() => vacuum(items.length)))
   )
   return {
     claim: (kind, now, lease, limit) =>

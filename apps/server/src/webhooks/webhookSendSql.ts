@@ -44,11 +44,34 @@ export const makeWebhookSendSql = (sql: SqlClient.SqlClient): WebhookSendsShape 
                   WHERE app = ${a.app} AND id = ${a.endpointId} AND enabled = 1 RETURNING id`
       return off.length > 0
     })
+  /**
+   * Successes only (the usual batch): their log lines in one statement, and each endpoint's
+   * status from its last one in another — what recording them one by one leaves.
+   */
+  const recordSuccesses = (attempts: ReadonlyArray<AttemptRecord>) =>
+    Effect.gen(function* () {
+      const column = <K extends keyof AttemptRecord>(k: K) => attempts.map((a) => a[k])
+      yield* sql`INSERT INTO webhook_attempts (app, endpoint_id, job_id, event_id, type, at, status, ms, error,
+          next)
+        SELECT * FROM unnest(${column("app")}::text[], ${column("endpointId")}::text[], ${column("jobId")}::text[],
+          ${column("eventId")}::text[], ${column("type")}::text[], ${column("at")}::text[],
+          ${column("status")}::int[], ${column("ms")}::int[], ${column("error")}::text[], ${column("next")}::text[])`
+      const last = [...new Map(attempts.map((a) => [`${a.app}\n${a.endpointId}`, a])).values()]
+      yield* sql`UPDATE webhook_endpoints e SET last_status = v.status, last_at = v.at, failing_since = NULL
+        FROM unnest(${last.map((a) => a.app)}::text[], ${last.map((a) => a.endpointId)}::text[],
+          ${last.map((a) => a.status)}::int[], ${last.map((a) => a.at)}::text[]) AS v(app, id, status, at)
+        WHERE e.app = v.app AND e.id = v.id`
+      return attempts.map(() => false)
+    })
   // Attempts logged within a few milliseconds share one transaction (batching/soon.ts).
   const recordSoon = soonBatcher(
     RECORD_HOLD_MS,
     (items: ReadonlyArray<readonly [AttemptRecord, AttemptEffect]>) =>
-      tx(Effect.forEach(items, ([a, effect]) => recordOne(a, effect)))
+      tx(
+        items.every(([, effect]) => effect.success)
+          ? recordSuccesses(items.map(([a]) => a))
+          : Effect.forEach(items, ([a, effect]) => recordOne(a, effect))
+      )
   )
   return {
     takeBatch: (app, endpointId, leader, now, until, max) =>

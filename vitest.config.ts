@@ -14,6 +14,7 @@
 // `pnpm test:run` (CI) runs every project: nothing is left out of CI.
 import { availableParallelism } from "node:os"
 import { defineConfig } from "vitest/config"
+import { LongFirst } from "./scripts/vitest/longFirst.mjs"
 import { sourceAliases } from "./scripts/vitest/sources.mjs"
 
 /**
@@ -29,6 +30,8 @@ export default defineConfig({
   test: {
     maxWorkers,
     minWorkers: 1,
+    // the few files that take minutes start first (scripts/vitest/longFirst.mjs says why)
+    sequence: { sequencer: LongFirst },
     projects: [
       {
         resolve: { alias: sourceAliases },

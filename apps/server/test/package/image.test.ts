@@ -52,7 +52,9 @@ beforeAll(async () => {
     env,
     maxBuffer: 256 * 1024 * 1024
   })
-}, 900_000)
+  // Cold (no base images, no layers: debootstrap, then the workspace's install and build inside
+  // the container) it took over 900 s once while the whole suite ran beside it.
+}, 1_800_000)
 
 afterAll(async () => {
   for (const name of started) await podman("rm", "-f", "-v", name).catch(() => undefined)

@@ -130,12 +130,7 @@ export const makeOutbox = <R>(
       if (next !== null && Date.parse(next) <= now) {
         const claims = yield* Effect.forEach(senders.values(), (sender) =>
           Effect.map(
-            store.claim(
-              sender.kind,
-              iso(now),
-              { owner, until: iso(now + sender.leaseMs) },
-              pacing.batch(batchOf(sender))
-            ),
+            store.claim(sender.kind, iso(now), { owner, until: iso(now + sender.leaseMs) }, batchOf(sender)),
             (jobs) => ({ sender, jobs })
           )
         )

@@ -7,8 +7,8 @@
  * jobs, so that its rounds take at most SHARE of the time. It never stops: a round still goes at
  * least every MAX_PAUSE_MS, so under a load that never ends the jobs go slower, not never. With
  * few requests at a time (whatever the outbox itself keeps busy: a backlog draining) it does not
- * rest. While callers wait its rounds are also shorter (BUSY_BATCH). Resting loses and reorders
- * nothing: the jobs stay rows until they are sent. The event streams (WebSocket, SSE, long-poll) are not requests in flight: they are open for hours.
+ * rest. Resting loses and reorders nothing: the jobs stay rows until they are sent. The event
+ * streams (WebSocket, SSE, long-poll) are not requests in flight: they are open for hours.
  */
 
 /** REST requests handled at once from which callers count as waiting on this node. */
@@ -20,26 +20,16 @@ export const SHARE = 0.2
 /** The longest rest after a round: jobs keep going under any load. */
 export const MAX_PAUSE_MS = 5_000
 
-/**
- * The most jobs of a kind one round claims while callers wait: the same share of the time in
- * shorter rounds, so a call that arrives during one waits less for the event loop.
- */
-export const BUSY_BATCH = 32
-
-/** How the worker paces itself. */
+/** How the worker paces itself: how long to rest after a round of `roundMs` that sent jobs. */
 export interface Pacing {
-  /** How long to rest after a round of `roundMs` that sent jobs. */
   readonly restAfter: (roundMs: number) => number
-  /** How many jobs of a kind whose sender claims `batch` at a time the next round claims. */
-  readonly batch: (batch: number) => number
 }
 
 /** Never rests (tests of the worker's own rules). */
-export const unpaced: Pacing = { restAfter: () => 0, batch: (batch) => batch }
+export const unpaced: Pacing = { restAfter: () => 0 }
 
 /** Pacing on `inFlight`, the REST requests this node is handling right now. */
 export const makePacing = (inFlight: () => number): Pacing => ({
   restAfter: (roundMs) =>
-    inFlight() < BUSY_IN_FLIGHT ? 0 : Math.min(MAX_PAUSE_MS, Math.round(roundMs * (1 / SHARE - 1))),
-  batch: (batch) => (inFlight() < BUSY_IN_FLIGHT ? batch : Math.min(batch, BUSY_BATCH))
+    inFlight() < BUSY_IN_FLIGHT ? 0 : Math.min(MAX_PAUSE_MS, Math.round(roundMs * (1 / SHARE - 1)))
 })

@@ -1,11 +1,10 @@
 /**
  * The outbox's pacing (src/outbox/pacing.ts): it rests only while callers wait on the node (at
  * least BUSY_IN_FLIGHT REST requests at once), long enough that its rounds take SHARE of the
- * time and never longer than MAX_PAUSE_MS, in rounds of at most BUSY_BATCH jobs; with fewer
- * requests at a time it does not rest.
+ * time and never longer than MAX_PAUSE_MS; with fewer requests at a time it does not rest.
  */
 import { describe, expect, it } from "vitest"
-import { BUSY_BATCH, BUSY_IN_FLIGHT, MAX_PAUSE_MS, makePacing, SHARE } from "../../src/outbox/pacing.js"
+import { BUSY_IN_FLIGHT, MAX_PAUSE_MS, makePacing, SHARE } from "../../src/outbox/pacing.js"
 
 describe("outbox pacing", () => {
   it("rests while callers wait, so its rounds take SHARE of the time", () => {
@@ -16,15 +15,6 @@ describe("outbox pacing", () => {
 
   it("never rests longer than MAX_PAUSE_MS, so jobs keep going under any load", () => {
     expect(makePacing(() => 500).restAfter(2_000)).toBe(MAX_PAUSE_MS)
-  })
-
-  it("claims at most BUSY_BATCH jobs a round while callers wait, the sender's own batch otherwise", () => {
-    let inFlight = BUSY_IN_FLIGHT
-    const pacing = makePacing(() => inFlight)
-    expect(pacing.batch(128)).toBe(BUSY_BATCH)
-    expect(pacing.batch(10)).toBe(10)
-    inFlight = BUSY_IN_FLIGHT - 1
-    expect(pacing.batch(128)).toBe(128)
   })
 
   it("does not rest with fewer requests at a time (a backlog draining, a health check now and then)", () => {

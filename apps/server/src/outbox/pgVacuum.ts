@@ -10,7 +10,6 @@
  * another node is vacuuming it (`SKIP_LOCKED`), with the index cleanup forced (PostgreSQL skips
  * it when few pages have dead rows, and the index entries are what the claims walk).
  */
-import type { SqlClient } from "@effect/sql"
 import { Cause, Effect } from "effect"
 
 /** Settlements between two vacuums of the outbox by one node. */
@@ -18,10 +17,9 @@ export const AFTER = 2000
 /** The shortest time between two of them. */
 export const MIN_INTERVAL_MS = 2000
 
-/** A counter of settlements (`settled(n)`) that vacuums the outbox over `sql` when it is due. */
+/** A counter of settlements (`settled(n)`) that vacuums the outbox over `sql` (the store's client) when it is due. */
 export const makeOutboxVacuum = (
-  sql: Pick<SqlClient.SqlClient, never> &
-    ((strings: TemplateStringsArray) => Effect.Effect<unknown, unknown>),
+  sql: (strings: TemplateStringsArray) => Effect.Effect<unknown, unknown>,
   now: () => number = Date.now
 ) => {
   let settled = 0

@@ -36,9 +36,16 @@ export const pgPruneOutbox = (sql: Sql, before: string) =>
     Effect.asVoid
   )
 
+/** A settlement of one job, by the lease's owner. */
+type Settling = readonly [id: string, owner: string, settlement: Settlement]
+
 /** A "sent" that changes nothing but the job itself: no payload, statistics or events. */
-const isPlainSent = (s: Settlement): boolean =>
-  s.state === "sent" && s.payload === undefined && s.stats === undefined && s.events === undefined
+const isPlainSent = (
+  item: Settling
+): item is readonly [string, string, Extract<Settlement, { state: "sent" }>] => {
+  const s = item[2]
+  return s.state === "sent" && s.payload === undefined && s.stats === undefined && s.events === undefined
+}
 
 /** How long a settlement waits for others to share its transaction (batching/soon.ts). */
 const SETTLE_HOLD_MS = 5
@@ -83,30 +90,28 @@ export const makePgOutbox = (
   transaction: <A>(effect: Effect.Effect<A, unknown>) => Effect.Effect<A>
 ): Pick<OutboxStoreShape, "claim" | "settle" | "retry"> => {
   const vacuum = makeOutboxVacuum(sql)
-  const settleSoon = soonBatcher(
-    SETTLE_HOLD_MS,
-    (items: ReadonlyArray<readonly [string, string, Settlement]>) =>
-      transaction(
-        Effect.gen(function* () {
-          // The plain "sent" ones (most: a webhook, a push) in one statement, the others one by one.
-          const plain = items.filter(([, , s]) => isPlainSent(s))
-          const settled =
-            plain.length === 0
-              ? new Set<string>()
-              : new Set(
-                  (yield* sql`UPDATE outbox j SET state = 'sent', settled_at = v.at, last_error = NULL,
+  const settleSoon = soonBatcher(SETTLE_HOLD_MS, (items: ReadonlyArray<Settling>) =>
+    transaction(
+      Effect.gen(function* () {
+        // The plain "sent" ones (most: a webhook, a push) in one statement, the others one by one.
+        const plain = items.filter(isPlainSent)
+        const settled =
+          plain.length === 0
+            ? new Set<string>()
+            : new Set(
+                (yield* sql`UPDATE outbox j SET state = 'sent', settled_at = v.at, last_error = NULL,
                       lease_owner = NULL, lease_until = NULL
                     FROM unnest(${plain.map(([id]) => id)}::text[], ${plain.map(([, owner]) => owner)}::text[],
-                      ${plain.map(([, , s]) => (s as { at: string }).at)}::text[]) AS v(id, owner, at)
+                      ${plain.map(([, , s]) => s.at)}::text[]) AS v(id, owner, at)
                     WHERE j.id = v.id AND j.lease_owner = v.owner
                     RETURNING j.id`).map((r) => String(r["id"]))
-                )
-          const owned: Array<boolean> = []
-          for (const [id, owner, s] of items)
-            owned.push(isPlainSent(s) ? settled.has(id) : yield* settleOne(sql, id, owner, s))
-          return owned
-        })
-      ).pipe(Effect.tap(() => vacuum(items.length)))
+              )
+        const owned: Array<boolean> = []
+        for (const item of items)
+          owned.push(isPlainSent(item) ? settled.has(item[0]) : yield* settleOne(sql, ...item))
+        return owned
+      })
+    ).pipe(Effect.tap(() => vacuum(items.length)))
   )
   return {
     claim: (kind, now, lease, limit) =>
